@@ -1,0 +1,50 @@
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.stamp
+VERSIONS := 3.10 3.11 3.12 3.13
+
+.PHONY: venv demo test generated test-all-pythons clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	touch $@
+
+demo: venv
+	$(VENV)/bin/python examples/baydin.py
+
+test: venv
+	$(VENV)/bin/python -m pytest -q
+
+generated: venv
+	$(VENV)/bin/python -m s2sad.generate
+
+# Runs the tests under each supported Python found (pyenv first, then PATH);
+# a version that is not installed is skipped. Fails if any run fails.
+test-all-pythons:
+	@root=$$(pyenv root 2>/dev/null || true); failed=""; \
+	for v in $(VERSIONS); do \
+	  py=""; \
+	  if [ -n "$$root" ]; then \
+	    for d in "$$root"/versions/$$v.*; do \
+	      if [ -x "$$d/bin/python$$v" ]; then py="$$d/bin/python$$v"; fi; \
+	    done; \
+	  fi; \
+	  if [ -z "$$py" ] && command -v python$$v >/dev/null 2>&1 \
+	     && python$$v -c pass >/dev/null 2>&1; then py=python$$v; fi; \
+	  if [ -z "$$py" ]; then echo "== Python $$v: not found, skipped"; continue; fi; \
+	  echo "== Python $$v: $$py"; \
+	  venv=.venv-$$v; \
+	  if { [ -x $$venv/bin/python ] || "$$py" -m venv $$venv; } \
+	     && $$venv/bin/python -m pip install -q --upgrade pip \
+	     && $$venv/bin/python -m pip install -q -e '.[test]' \
+	     && $$venv/bin/python -m pytest -q; then :; else failed="$$failed $$v"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== failed on:$$failed"; exit 1; fi
+
+clean:
+	rm -rf $(VENV) .venv-3.* build dist *.egg-info .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

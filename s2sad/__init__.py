@@ -1,0 +1,10 @@
+"""s2sad: source-to-source automatic differentiation for Python and NumPy.
+
+Reads a function's source and writes Python source for its derivatives.
+"""
+from .api import differentiate, grad, source, value_and_grad, vjp
+from .errors import CompileError, S2SadError, UsageError, Violation
+
+__version__ = "0.1.0"
+__all__ = ["CompileError", "S2SadError", "UsageError", "Violation", "differentiate", "grad",
+           "source", "value_and_grad", "vjp"]

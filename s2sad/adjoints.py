@@ -1,0 +1,79 @@
+"""The adjoint of one assignment: rule templates instantiated for its operands.
+
+Used by the reverse transformation; it knows nothing of control flow. Given
+``t = e`` and ``g`` (the adjoint of ``t``), it returns one expression per
+active operand, with broadcasting undone where the operands' kinds need it.
+
+>>> import gast
+>>> from s2sad import emit, nodes
+>>> from s2sad.analyze import Analysis, Prim
+>>> from s2sad.rules.reverse import REVERSE
+>>> rule = REVERSE.get(("op", "Mult"))
+>>> prim = Prim("rule", rule, {"x": nodes.name("a"), "y": nodes.name("b")}, (("x", "a"), ("y", "b")))
+>>> facts = Analysis({}, frozenset("ab"), {"a": "scalar", "b": "array"}, None)
+>>> value = nodes.template("a * b")
+>>> for name, expr in contributions(prim, value, nodes.name("b_t"), nodes.name("t"), facts):
+...     print(name, "<-", emit.unparse(expr))
+a <- _rt.unbroadcast(b_t * b, a)
+b <- b_t * a
+"""
+from __future__ import annotations
+
+import gast
+
+from . import nodes
+from .analyze import Analysis, Prim
+
+
+def contributions(prim: Prim, value, g, ans, facts: Analysis):
+    """[(operand name, adjoint contribution)] for the active operands of ``value``."""
+    out = []
+    for slot, ident in prim.operands:
+        if not facts.is_active(ident):
+            continue
+        if prim.op == "copy":
+            out.append((ident, nodes.clone(g)))
+        elif prim.op == "pack":
+            out.append((ident, nodes.subscript(nodes.clone(g), nodes.const(slot))))
+        elif prim.op == "index":
+            out.append((ident, nodes.call("_rt.unindex", nodes.clone(g), nodes.name(ident),
+                                          index_value(value.slice))))
+        elif prim.op == "rule":
+            out.append((ident, _rule_adjoint(prim, slot, g, ans, facts)))
+    return out
+
+
+def _rule_adjoint(prim: Prim, param: str, g, ans, facts: Analysis):
+    rule = prim.rule
+    template = rule.adjoints[rule.params.index(param)]
+    subs = dict(prim.bound)
+    subs.update(g=g, ans=ans)
+    expr = nodes.template(template, **subs)
+    if rule.broadcast and _others_may_be_arrays(prim, param, facts):
+        expr = nodes.call("_rt.unbroadcast", expr, nodes.clone(prim.bound[param]))
+    return expr
+
+
+def _others_may_be_arrays(prim: Prim, param: str, facts: Analysis) -> bool:
+    """An operand's adjoint needs reducing when another operand may be a (bigger) array."""
+    others = [atom for p, atom in prim.bound.items() if p != param and p in prim.rule.params]
+    return any(facts.kind(atom) == "array" for atom in others
+               if isinstance(atom, (gast.Name, gast.Constant)))
+
+
+def index_value(index):
+    """The runtime value of a subscript's index: ``1:n`` -> ``slice(1, n, None)``."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else nodes.const(None)
+                 for p in (index.lower, index.upper, index.step)]
+        return nodes.call("slice", *[nodes.clone(p) for p in parts])
+    if isinstance(index, gast.Tuple):
+        return nodes.tuple_(index_value(p) for p in index.elts)
+    return nodes.clone(index)
+
+
+def zero(ident: str, facts: Analysis):
+    """A zero adjoint for ``ident``: ``0.0`` for a scalar, else shaped like the value."""
+    if facts.kind(nodes.name(ident)) == "scalar":
+        return nodes.const(0.0)
+    return nodes.call("_rt.zeros_like", nodes.name(ident))

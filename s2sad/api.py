@@ -1,0 +1,216 @@
+"""The public interface (design.md §1): grad, value_and_grad, vjp, source, differentiate.
+
+Everything that depends only on the function (parsing, normalizing, checking
+that every active operation has a rule) happens when the derivative is
+requested, so errors come before anything runs. The generated code is then
+specialized on the kinds of the arguments (float, float array, int, other)
+at the first call with each combination, and cached.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from . import pipeline, runtime
+from .compile import CACHE
+from .errors import UsageError
+
+VERSION = "0.1.0"
+
+
+def kind_of(value) -> str:
+    """The argument kinds generated code is specialized on."""
+    if isinstance(value, (bool, np.bool_)):
+        return "other"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "scalar"
+    if isinstance(value, np.ndarray):
+        if not np.issubdtype(value.dtype, np.floating):
+            return "intarray" if np.issubdtype(value.dtype, np.integer) else "other"
+        return "array" if value.ndim else "scalar"
+    return "other"
+
+
+class _Target:
+    """A user function, its parsed front end, and its parameters."""
+
+    def __init__(self, func):
+        self.primal = getattr(func, "__s2sad_primal__", func)
+        self.default_wrt = getattr(func, "__s2sad_wrt__", None)
+        self.front = CACHE.get(("front", _code_of(self.primal), VERSION),
+                               lambda: pipeline.front(self.primal))
+        self.signature = inspect.signature(self.primal)
+        self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
+
+    def wrt_names(self, wrt, everything=False):
+        """(names, single): ``wrt`` by position or name, alone or in a tuple."""
+        if wrt is None:
+            wrt = self.default_wrt
+        if wrt is None:
+            wrt = tuple(range(len(self.front.parsed.params))) if everything else 0
+        single = not isinstance(wrt, (tuple, list))
+        items = (wrt,) if single else tuple(wrt)
+        names = tuple(self._param(w) for w in items)
+        if not names:
+            raise UsageError("wrt names no argument; give at least one", "bad-wrt")
+        return names, single
+
+    def _param(self, w):
+        if isinstance(w, (int, np.integer)) and not isinstance(w, bool):
+            if not 0 <= w < len(self.front.parsed.params):
+                raise UsageError(f"wrt={w}: {self.front.parsed.name!r} has "
+                                 f"{len(self.front.parsed.params)} positional arguments",
+                                 "bad-wrt")
+            return self.front.parsed.params[w]
+        if isinstance(w, str) and w in self.params:
+            return w
+        raise UsageError(f"wrt={w!r}: {self.front.parsed.name!r} has no argument {w!r} "
+                         f"(its arguments: {', '.join(self.params)})", "bad-wrt")
+
+    def bind(self, args, kwargs) -> dict:
+        """Argument name -> value, defaults applied."""
+        if not kwargs and len(args) == len(self.params):
+            return dict(zip(self.params, args))
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise UsageError(f"{self.front.parsed.name}(): {exc}", "bad-arguments") from None
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def generated(self, wrt, values: dict, variant: str, optimized=True):
+        kinds = {p: kind_of(values[p]) for p in self.params}
+        for w in wrt:
+            if kinds[w] not in ("scalar", "array"):
+                _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
+        key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
+                                                       optimized))
+
+    def check(self, wrt):
+        """Build once with float arguments so unsupported code is reported now."""
+        sample = {p: 1.0 for p in self.params}
+        for name, param in self.signature.parameters.items():
+            if param.default is not inspect.Parameter.empty:
+                sample[name] = param.default
+        for w in wrt:
+            sample[w] = 1.0
+        kinds = {p: kind_of(v) for p, v in sample.items()}
+        kinds.update({p: "scalar" for p in wrt})
+        from .analyze import analyze
+        analyze(pipeline._clone(self.front.tree), self.front.parsed, wrt, kinds)
+
+
+def _bad_wrt_kind(fname, name, value, kind):
+    if kind in ("int", "intarray"):
+        raise UsageError(
+            f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
+            f"({value!r}); pass a float (e.g. {name}={float(np.sum(value)) if kind == 'int' else 'x.astype(float)'}) "
+            "or leave it out of wrt", "int-wrt")
+    raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
+                     f"{type(value).__name__}; wrt arguments must be floats or float arrays",
+                     "bad-wrt-type")
+
+
+def _code_of(func):
+    return getattr(func, "__code__", func)
+
+
+def _run_grad(fn, args, kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except runtime.NonScalarOutput as exc:
+        raise UsageError(str(exc), "non-scalar-output") from None
+
+
+def grad(f, wrt=None):
+    """A function with f's signature returning df/d(wrt)."""
+    target = _Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names)
+
+    @functools.wraps(target.primal)
+    def gradient(*args, **kwargs):
+        values = target.bind(args, kwargs)
+        fn = target.generated(names, values, "grad").functions[0]
+        result = _run_grad(fn, args, kwargs)
+        return (result,) if not single and len(names) == 1 else result
+    return gradient
+
+
+def value_and_grad(f, wrt=None):
+    """A function returning ``(f(...), grad)`` from one primal sweep."""
+    target = _Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names)
+
+    @functools.wraps(target.primal)
+    def value_and_gradient(*args, **kwargs):
+        values = target.bind(args, kwargs)
+        fn = target.generated(names, values, "value_and_grad").functions[0]
+        value, result = _run_grad(fn, args, kwargs)
+        return value, ((result,) if not single and len(names) == 1 else result)
+    return value_and_gradient
+
+
+def vjp(f, *primals, wrt=None, **kwprimals):
+    """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
+    target = _Target(f)
+    names, _ = target.wrt_names(wrt, everything=True)
+    target.check(names)
+    values = target.bind(primals, kwprimals)
+    if wrt is None:
+        for n in names:
+            if kind_of(values[n]) not in ("scalar", "array"):
+                raise UsageError(f"vjp of {target.front.parsed.name!r}: argument {n!r} is "
+                                 f"not a float or float array; pass wrt= to name the "
+                                 "arguments to differentiate", "bad-wrt")
+    forward, backward = target.generated(names, values, "vjp").functions
+    y, residuals = forward(*primals, **kwprimals)
+
+    def pullback(ybar):
+        return backward(residuals, ybar)
+    return y, pullback
+
+
+def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None):
+    """The generated source text, exactly the code that runs for arguments of the
+    kinds of ``args`` (default: a float for each argument without a default)."""
+    if mode != "reverse":
+        raise UsageError(f"mode={mode!r}: only 'reverse' is available in this version",
+                         "bad-mode")
+    target = _Target(f)
+    names, _ = target.wrt_names(wrt, everything=(motion == "split"))
+    target.check(names)
+    if args is None:
+        values = {p: 1.0 for p in target.params}
+        for name, param in target.signature.parameters.items():
+            if param.default is not inspect.Parameter.empty:
+                values[name] = param.default
+    else:
+        values = target.bind(tuple(args), {})
+    variant = "vjp" if motion == "split" else "grad"
+    return target.generated(names, values, variant, optimize).source
+
+
+def differentiate(func=None, *, wrt=None):
+    """Decorator: ``f`` unchanged, plus ``f.grad``, ``f.value_and_grad``, ``f.vjp``,
+    ``f.source``."""
+    if func is None:
+        return functools.partial(differentiate, wrt=wrt)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    wrapper.__s2sad_primal__ = func
+    wrapper.__s2sad_wrt__ = wrt
+    wrapper.grad = lambda *a, **k: grad(wrapper)(*a, **k)
+    wrapper.value_and_grad = lambda *a, **k: value_and_grad(wrapper)(*a, **k)
+    wrapper.vjp = lambda *a, **k: vjp(wrapper, *a, **k)
+    wrapper.source = lambda mode="reverse", **k: source(wrapper, mode, **k)
+    return wrapper

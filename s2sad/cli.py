@@ -1,0 +1,113 @@
+"""Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``.
+
+Uses only the public API of :mod:`s2sad`. Exit codes: 0 on success, 2 for
+a usage error or an error s2sad reports (compile or usage).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+import s2sad
+
+PROG = "s2sad"
+
+
+class _UsageError(Exception):
+    """A bad command line argument (exit code 2)."""
+
+
+def _parse_wrt(text):
+    """``"x1,x2"`` -> ``("x1", "x2")``; ``"0"`` -> ``0``; ``None`` -> ``None``."""
+    if text is None:
+        return None
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise _UsageError(f"--wrt: empty item in {text!r}")
+    values = tuple(int(item) if item.isdigit() else item for item in items)
+    return values[0] if len(values) == 1 else values
+
+
+def _load_module(path):
+    """Import the file at ``path`` as a fresh module under a unique name."""
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise _UsageError(f"file not found: {path}")
+    stem = os.path.splitext(os.path.basename(path))[0]
+    digest = hashlib.sha1(path.encode()).hexdigest()[:8]
+    name = f"_s2sad_cli_{''.join(c if c.isalnum() else '_' for c in stem)}_{digest}"
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # so inspect.getsource can find the module
+    sys.path.insert(0, os.path.dirname(path))  # sibling imports, as for a script
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:
+        del sys.modules[name]
+        raise _UsageError(f"cannot load {path}: {type(err).__name__}: {err}") from err
+    return module
+
+
+def _load_function(target):
+    """``"path/to/file.py:func"`` (or ``file.py:Class.method``) -> the function."""
+    path, sep, qualname = target.rpartition(":")
+    if not sep or not path or not qualname:
+        raise _UsageError(f"expected FILE.py:FUNC, got {target!r}")
+    obj = _load_module(path)
+    for part in qualname.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise _UsageError(f"{path} has no function {qualname!r}") from None
+    if not callable(obj):
+        raise _UsageError(f"{path}:{qualname} is not a function")
+    return obj
+
+
+def _cmd_adjoint(args):
+    func = _load_function(args.target)
+    text = s2sad.source(
+        func,
+        mode="reverse",
+        wrt=_parse_wrt(args.wrt),
+        motion="split" if args.split else "joint",
+        optimize=not args.no_optimize,
+    )
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Source-to-source automatic differentiation for Python/NumPy.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    adjoint = commands.add_parser("adjoint", help="print the reverse-mode (adjoint) source")
+    adjoint.add_argument("target", metavar="FILE.py:FUNC", help="function to differentiate")
+    adjoint.add_argument("--wrt", metavar="A,B", help="arguments to differentiate with "
+                         "respect to: names or positions, comma separated (default: argument 0)")
+    adjoint.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
+    adjoint.add_argument("--split", action="store_true",
+                         help="split motion: a primal function returning a tape and an adjoint")
+    adjoint.set_defaults(run=_cmd_adjoint)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or a usage error (2)
+        return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        return args.run(args)
+    except (_UsageError, s2sad.S2SadError) as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 2

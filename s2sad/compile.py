@@ -1,0 +1,87 @@
+"""Stage 7, compile: generated source -> a Python function, and the in-memory cache.
+
+The text is compiled inside a scope function whose parameters are the names
+generated code needs from s2sad (``np``, ``math``, ``_rt``) and the user
+function's free variables, so that the generated function reads the user's
+own closure cells and module globals live (a rebound global is seen on the
+next call). The text is registered with ``linecache`` under a stable
+filename, so tracebacks and pdb show generated lines.
+"""
+from __future__ import annotations
+
+import linecache
+import math
+import threading
+import types
+
+import gast
+import numpy as np
+
+from . import emit, runtime
+from .parse import ParsedFunction
+
+RUNTIME_NAMES = {"np": np, "math": math, "_rt": runtime}
+_SCOPE = "__s2sad_scope__"
+
+
+def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: str):
+    """``(function, source text)`` for one generated definition."""
+    text = emit.source(func_def)
+    cells = list(RUNTIME_NAMES) + [n for n in parsed.closure if n not in RUNTIME_NAMES]
+    scope = f"def {_SCOPE}({', '.join(cells)}):\n" + \
+        "".join("    " + line + "\n" for line in text.splitlines()) + \
+        f"    return {func_def.name}\n"
+    filename = f"<s2sad {parsed.func.__module__}.{parsed.func.__qualname__} {tag}>"
+    lines = scope.splitlines(True)
+    linecache.cache[filename] = (len(scope), None, lines, filename)
+    outer = compile(scope, filename, "exec")
+    code = next(c for c in _scope_code(outer).co_consts
+                if isinstance(c, types.CodeType) and c.co_name == func_def.name)
+    closure = tuple(_cell(name, parsed) for name in code.co_freevars)
+    user = parsed.func
+    defaults = user.__defaults__ if _takes_user_args(func_def, parsed) else None
+    fn = types.FunctionType(code, user.__globals__, func_def.name, defaults, closure)
+    if defaults is not None:
+        fn.__kwdefaults__ = user.__kwdefaults__
+    fn.__qualname__ = func_def.name
+    fn.__module__ = user.__module__
+    return fn, text
+
+
+def _scope_code(outer: types.CodeType) -> types.CodeType:
+    return next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == _SCOPE)
+
+
+def _cell(name: str, parsed: ParsedFunction):
+    if name in RUNTIME_NAMES:
+        return types.CellType(RUNTIME_NAMES[name])
+    return parsed.closure[name]
+
+
+def _takes_user_args(func_def, parsed) -> bool:
+    params = [a.id for a in func_def.args.posonlyargs + func_def.args.args]
+    return tuple(params) == parsed.params
+
+
+class Cache:
+    """Compiled derivatives keyed by the function's code, options and argument kinds.
+
+    One lock makes concurrent first calls compile once; later lookups take no lock.
+    """
+
+    def __init__(self):
+        self.entries: dict = {}
+        self.lock = threading.Lock()
+
+    def get(self, key, build):
+        try:
+            return self.entries[key]
+        except KeyError:
+            pass
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = build()
+            return self.entries[key]
+
+
+CACHE = Cache()

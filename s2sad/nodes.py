@@ -1,0 +1,167 @@
+"""Every gast node the compiler creates is built here.
+
+Rule templates are written as Python text (``"g * np.cos(x)"``) and turned
+into trees by :func:`template`, which substitutes placeholder names with
+other trees; the transforms use the small constructors below for the rest.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+
+import gast
+
+
+def name(ident: str, store: bool = False) -> gast.Name:
+    ctx = gast.Store() if store else gast.Load()
+    return gast.Name(id=ident, ctx=ctx, annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value) -> gast.Assign:
+    """``target = value``; a str target becomes a stored Name."""
+    if isinstance(target, str):
+        target = name(target, store=True)
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def call(func, *args, **keywords) -> gast.Call:
+    """``func(*args, **keywords)``; a str func may be dotted (``np.sum``)."""
+    if isinstance(func, str):
+        func = dotted(func)
+    kws = [gast.keyword(arg=k, value=v) for k, v in keywords.items()]
+    return gast.Call(func=func, args=list(args), keywords=kws)
+
+
+def dotted(path: str):
+    """``a.b.c`` as a Name with Attributes on it."""
+    head, *rest = path.split(".")
+    node = name(head)
+    for attr in rest:
+        node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
+    return node
+
+
+def expr_stmt(value) -> gast.Expr:
+    return gast.Expr(value=value)
+
+
+def if_(test, body, orelse=()) -> gast.If:
+    return gast.If(test=test, body=list(body), orelse=list(orelse))
+
+
+def for_(target, iterable, body) -> gast.For:
+    if isinstance(target, str):
+        target = name(target, store=True)
+    return gast.For(target=target, iter=iterable, body=list(body), orelse=[],
+                    type_comment=None)
+
+
+def while_(test, body) -> gast.While:
+    return gast.While(test=test, body=list(body), orelse=[])
+
+
+def ret(value) -> gast.Return:
+    return gast.Return(value=value)
+
+
+def tuple_(elts, store: bool = False) -> gast.Tuple:
+    return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
+
+
+def subscript(value, index) -> gast.Subscript:
+    return gast.Subscript(value=value, slice=index, ctx=gast.Load())
+
+
+def binop(left, op: gast.operator, right) -> gast.BinOp:
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def not_(operand) -> gast.UnaryOp:
+    return gast.UnaryOp(op=gast.Not(), operand=operand)
+
+
+def aug_add(target: str, value) -> gast.AugAssign:
+    return gast.AugAssign(target=name(target, store=True), op=gast.Add(), value=value)
+
+
+def pass_() -> gast.Pass:
+    return gast.Pass()
+
+
+def break_() -> gast.Break:
+    return gast.Break()
+
+
+def function(fname: str, params, body, defaults=()) -> gast.FunctionDef:
+    """``def fname(params...): body`` with trailing ``defaults``."""
+    args = gast.arguments(
+        args=[gast.Name(id=p, ctx=gast.Param(), annotation=None, type_comment=None)
+              for p in params],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+        defaults=list(defaults))
+    node = gast.FunctionDef(name=fname, args=args, body=list(body), decorator_list=[],
+                            returns=None, type_comment=None)
+    if "type_params" in gast.FunctionDef._fields:
+        node.type_params = []
+    return node
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed(text: str):
+    return gast.parse(text, mode="eval").body
+
+
+def template(text: str, **subs):
+    """Parse an expression and replace the Names in ``subs`` by copies of trees.
+
+    >>> import ast
+    >>> ast.unparse(gast.gast_to_ast(template("g * np.cos(x)", g=name("b_y"), x=name("u"))))
+    'b_y * np.cos(u)'
+    """
+    tree = copy.deepcopy(_parsed(text))
+    return substitute(tree, subs)
+
+
+def substitute(tree, subs: dict):
+    """Replace loaded Names whose id is in ``subs`` (values: trees or str names)."""
+
+    class _Sub(gast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in subs and isinstance(node.ctx, gast.Load):
+                value = subs[node.id]
+                return name(value) if isinstance(value, str) else copy.deepcopy(value)
+            return node
+
+    return _Sub().visit(tree)
+
+
+def clone(tree):
+    return copy.deepcopy(tree)
+
+
+def names_loaded(tree) -> set[str]:
+    """The ids of every Name read anywhere in ``tree``."""
+    return {n.id for n in gast.walk(tree)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def names_stored(tree) -> set[str]:
+    """The ids of every Name written anywhere in ``tree``."""
+    return {n.id for n in gast.walk(tree)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+
+
+def is_atom(node) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant))
+
+
+def walk_stmts(block):
+    """Every statement in ``block``, those nested in if/for/while bodies included."""
+    for stmt in block:
+        yield stmt
+        for field in ("body", "orelse"):
+            yield from walk_stmts(getattr(stmt, field, []) or [])

@@ -1,0 +1,267 @@
+"""Stage 5, optimize: make generated functions what a careful person would write.
+
+Passes, run to a fixed point: propagation of names bound once to a constant
+or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
+``-a + b``), forward substitution of temporaries used once in straight-line
+code, and dead code elimination.
+
+>>> from s2sad import emit
+>>> print(_demo('''
+... def f(x1, x2):
+...     v1 = np.log(x1)
+...     v2 = x1 * x2
+...     b_v5 = 1.0
+...     b_v3 = b_v5
+...     b_v4 = -b_v5
+...     b_x2 = b_v4 * np.cos(x2)
+...     b_v2 = b_v3
+...     b_x1 = b_v2 * x2
+...     b_x2 = b_x2 + b_v2 * x1
+...     b_x1 = b_x1 + b_v3 / x1
+...     return b_x1, b_x2'''), end="")
+def f(x1, x2):
+    return (x2 + 1.0 / x1, x1 - np.cos(x2))
+"""
+from __future__ import annotations
+
+import gast
+
+from . import nodes
+
+_PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
+               "slice", "sum", "int", "round"}
+_PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
+                 "transpose", "squeeze", "astype"}
+
+
+def optimize(func: gast.FunctionDef, floats=frozenset()) -> gast.FunctionDef:
+    """``floats``: names known to hold floating-point values (for ``1.0 * x`` -> ``x``)."""
+    params = nodes.names_stored(func.args)
+    for _ in range(20):
+        before = _dump(func)
+        func.body = _propagate(func.body, params)
+        func.body = _Simplify(floats).visit_block(func.body)
+        func.body = _inline(func.body)
+        func.body = _dce(func.body)
+        if _dump(func) == before:
+            break
+    return func
+
+
+def _dump(func) -> str:
+    return gast.dump(func)
+
+
+def _assignment_counts(body) -> dict:
+    counts: dict[str, int] = {}
+    for s in nodes.walk_stmts(body):
+        targets = s.targets if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, (gast.For, gast.AugAssign)) else []
+        for t in targets:
+            for ident in nodes.names_stored(t):
+                counts[ident] = counts.get(ident, 0) + 1
+    return counts
+
+
+def _propagate(body, params) -> list:
+    """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``."""
+    counts = _assignment_counts(body)
+    for index, s in enumerate(body):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and nodes.is_atom(s.value)):
+            continue
+        target = s.targets[0].id
+        source = s.value
+        stable = isinstance(source, gast.Constant) or \
+            counts.get(source.id, 0) == (0 if source.id in params else 1)
+        if counts.get(target) == 1 and target not in params and stable:
+            rest = [nodes.substitute(r, {target: source}) for r in body[index + 1:]]
+            return _propagate(body[:index] + rest, params)
+    return body
+
+
+def _inline(body) -> list:
+    """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
+    ``e`` there (primal temporaries stay: they are the evaluation trace)."""
+    for i, s in enumerate(body):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id.startswith("b_") and _pure(s.value)):
+            continue
+        target, reads = s.targets[0].id, nodes.names_loaded(s.value)
+        for j in range(i + 1, len(body)):
+            later = body[j]
+            uses = _count_loads(later, target)
+            if uses == 0:
+                if nodes.names_stored(later) & (reads | {target}) or _is_compound(later):
+                    break
+                continue
+            if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later):
+                break
+            body[j] = nodes.substitute(later, {target: s.value})
+            return _inline(body[:i] + body[i + 1:])
+    return body
+
+
+def _used_after(rest, target, stmt) -> bool:
+    if target in nodes.names_stored(stmt):
+        return False
+    for s in rest:
+        if _count_loads(s, target):
+            return True
+        if target in nodes.names_stored(s):
+            return False
+    return False
+
+
+def _dce(body) -> list:
+    """Drop pure assignments whose target is never read, and empty branches."""
+    while True:
+        loaded = set()
+        for s in nodes.walk_stmts(body):
+            loaded |= nodes.names_loaded(s) if not _is_compound(s) else _header_loads(s)
+        new = _drop(body, loaded)
+        if _dump_list(new) == _dump_list(body):
+            return new
+        body = new
+
+
+def _drop(block, loaded) -> list:
+    out = []
+    for s in block:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id not in loaded and _pure(s.value):
+            continue
+        if isinstance(s, gast.If):
+            s.body, s.orelse = _drop(s.body, loaded), _drop(s.orelse, loaded)
+            if not s.body and not s.orelse:
+                if not _pure(s.test):
+                    out.append(nodes.expr_stmt(s.test))
+                continue
+            if not s.body:
+                s.body = [nodes.pass_()]
+        elif isinstance(s, (gast.For, gast.While)):
+            s.body = _drop(s.body, loaded)
+            if not s.body:
+                s.body = [nodes.pass_()]
+        elif isinstance(s, gast.Pass) and len(block) > 1:
+            continue
+        out.append(s)
+    return out
+
+
+class _Simplify(gast.NodeTransformer):
+    """Algebraic identities that hold for floats and float arrays."""
+
+    def __init__(self, floats):
+        self.floats = floats
+
+    def visit_block(self, block):
+        return [self.visit(s) for s in block]
+
+    def is_float(self, e) -> bool:
+        if isinstance(e, gast.Constant):
+            return isinstance(e.value, float)
+        if isinstance(e, gast.Name):
+            return e.id.startswith("b_") or e.id in self.floats
+        if isinstance(e, gast.UnaryOp):
+            return isinstance(e.op, gast.USub) and self.is_float(e.operand)
+        if isinstance(e, gast.BinOp):
+            return self.is_float(e.left) or self.is_float(e.right)
+        if isinstance(e, gast.Call):
+            return any(self.is_float(a) for a in e.args)
+        return False
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        inner = node.operand
+        if isinstance(node.op, gast.USub):
+            if isinstance(inner, gast.Constant) and isinstance(inner.value, (int, float)):
+                return nodes.const(-inner.value)
+            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+                return inner.operand
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        if _is_const(left) and _is_const(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
+            return nodes.const(eval(compile(_text(node), "<fold>", "eval")))
+        if isinstance(op, gast.Mult):
+            for one, other in ((left, right), (right, left)):
+                if _is_const(one, 1.0) and self.is_float(other):
+                    return other
+                if _is_const(one, -1.0) and self.is_float(other):
+                    return gast.UnaryOp(op=gast.USub(), operand=other)
+            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
+                return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
+        if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
+            return left
+        if isinstance(op, gast.Add):
+            if _is_const(left, 0.0) and self.is_float(right):
+                return right
+            if _is_const(right, 0.0) and self.is_float(left):
+                return left
+            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
+                return nodes.binop(left, gast.Sub(), right.operand)
+            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
+                return nodes.binop(right, gast.Sub(), left.operand)
+        if isinstance(op, gast.Pow) and _is_const(right, 1):
+            return left
+        return node
+
+
+def _text(node) -> str:
+    from .emit import unparse
+    return unparse(node)
+
+
+def _is_const(e, value=None) -> bool:
+    if not isinstance(e, gast.Constant) or isinstance(e.value, bool) \
+            or not isinstance(e.value, (int, float)):
+        return False
+    return value is None or e.value == value
+
+
+def _pure(e) -> bool:
+    for n in gast.walk(e):
+        if isinstance(n, gast.Call):
+            func, parts = n.func, []
+            while isinstance(func, gast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if not isinstance(func, gast.Name):
+                return False
+            if parts and parts[-1] in _PURE_METHODS and func.id not in _PURE_ROOTS:
+                continue
+            if func.id not in _PURE_ROOTS:
+                return False
+        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
+            return False
+    return True
+
+
+def _count_loads(s, target) -> int:
+    return sum(1 for n in gast.walk(s) if isinstance(n, gast.Name) and n.id == target
+               and isinstance(n.ctx, gast.Load))
+
+
+def _is_compound(s) -> bool:
+    return isinstance(s, (gast.If, gast.For, gast.While))
+
+
+def _header_loads(s) -> set:
+    if isinstance(s, (gast.If, gast.While)):
+        return nodes.names_loaded(s.test)
+    return nodes.names_loaded(s.iter)
+
+
+
+def _dump_list(block) -> str:
+    return "|".join(gast.dump(s) for s in block)
+
+
+def _demo(text: str) -> str:
+    from .emit import source
+
+    func = gast.parse(text.strip()).body[0]
+    return source(optimize(func, floats={"x1", "x2"}))

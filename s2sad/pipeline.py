@@ -1,0 +1,64 @@
+"""The stages, in order; nothing else."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import motion
+from .analyze import analyze
+from .compile import compile_function
+from .normalize import normalize
+from .optimize import optimize
+from .parse import ParsedFunction, parse
+from .reverse import reverse
+
+
+@dataclass(frozen=True)
+class Front:
+    """What does not depend on the arguments' kinds: parsed and normalized once."""
+
+    parsed: ParsedFunction
+    tree: object
+    names: object
+
+
+@dataclass(frozen=True)
+class Generated:
+    functions: tuple      # compiled callables
+    source: str           # their source text, exactly what runs
+
+
+def front(func) -> Front:
+    parsed = parse(func)
+    tree, names = normalize(parsed)
+    return Front(parsed, tree, names)
+
+
+def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -> Generated:
+    """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion)."""
+    names = _copy_names(fr.names)
+    tree = _clone(fr.tree)
+    facts = analyze(tree, fr.parsed, wrt, kinds)
+    sweeps = reverse(tree, facts, wrt, names)
+    base = fr.parsed.name
+    if variant == "vjp":
+        defs = motion.split(base, tree.args, sweeps, list(kinds))
+    else:
+        scalar = facts.kind(sweeps.output) == "scalar"
+        defs = (motion.joint(f"{base}_{variant}", tree.args, sweeps,
+                             variant == "value_and_grad", None if scalar else base,
+                             names.fresh("value")),)
+    if optimized:
+        floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
+        defs = tuple(optimize(_clone(d), floats) for d in defs)
+    built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}") for d in defs]
+    return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
+
+
+def _clone(tree):
+    from .nodes import clone
+    return clone(tree)
+
+
+def _copy_names(names):
+    import copy
+    return copy.deepcopy(names)

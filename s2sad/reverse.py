@@ -1,0 +1,369 @@
+"""Stage 4, reverse: the normalized function -> primal sweep and adjoint sweep.
+
+The primal sweep is the function as normalized, plus what the adjoint sweep
+needs to run it backwards: before a statement overwrites a name, the old
+value goes on the tape; each ``for`` loop records the values its target took
+(so the adjoint loop runs over them reversed), each ``while`` loop its trip
+count, each branch inside a loop its decision. The adjoint sweep visits the
+statements in reverse, restores overwritten values from the tape, and
+accumulates adjoints ``b_<name>``: the first write is an assignment, a
+derivative known to be zero produces no code. Tape operations for values the
+adjoint never reads are removed at the end (to-be-recorded analysis).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from . import adjoints, nodes
+from .analyze import Analysis, Prim
+
+
+@dataclass(frozen=True)
+class Sweeps:
+    """What :func:`reverse` produces; the compile stage assembles functions from it."""
+
+    setup: list          # tape creation and None-initialisations
+    primal: list
+    adjoint: list
+    output: gast.AST     # the returned atom
+    seed: str | None     # the output's adjoint name, None when the output is inactive
+    results: list        # per wrt parameter: its adjoint expression
+    tape: str
+    records: frozenset   # names the primal creates only for the adjoint sweep
+
+
+def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
+    return _Reverse(tree, facts, gen).run(wrt)
+
+
+class _Reverse:
+    def __init__(self, tree, facts: Analysis, gen):
+        self.tree, self.facts, self.gen = tree, facts, gen
+        self.prims = dict(facts.prims)
+        self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
+        self.tape = gen.fresh("_tape")
+        self.single = _single_assignments(tree.body) - set(self.params)
+        self.records: dict[int, str] = {}
+        self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
+        self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
+        self.top = 0
+
+    # driver --------------------------------------------------------------------
+
+    def run(self, wrt) -> Sweeps:
+        body, ret = self.tree.body[:-1], self.tree.body[-1]
+        primal = []
+        for index, stmt in enumerate(body):
+            self.top = index
+            primal += self.primal_stmt(stmt, depth=0)
+        defined: set = set()
+        output = ret.value
+        seed = None
+        if isinstance(output, gast.Name) and self.facts.is_active(output.id):
+            seed = "b_" + output.id
+            defined.add(output.id)
+        adjoint = self.adjoint_block(body, defined, depth=0)
+        results = [nodes.name("b_" + w) if w in defined else adjoints.zero(w, self.facts)
+                   for w in wrt]
+        primal, adjoint = self.prune(primal, adjoint)
+        setup = self.setup(body, primal)
+        return Sweeps(setup, primal, adjoint, output, seed, results, self.tape,
+                      frozenset(self.records.values()))
+
+    # primal sweep ----------------------------------------------------------------
+
+    def primal_block(self, block, depth) -> list:
+        out = []
+        for stmt in block:
+            out += self.primal_stmt(stmt, depth)
+        return out
+
+    def primal_stmt(self, s, depth) -> list:
+        if isinstance(s, gast.Assign):
+            target = s.targets[0].id
+            return [s] if target in self.single else [self.push(target), s]
+        if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
+            return [self.push(n) for n in self.snapshot(s)] + [s]
+        if isinstance(s, gast.If):
+            return self.primal_if(s, depth)
+        if isinstance(s, gast.For):
+            return self.primal_for(s, depth)
+        if isinstance(s, gast.While):
+            return self.primal_while(s, depth)
+        return [s]
+
+    def primal_if(self, s, depth) -> list:
+        body, orelse = self.primal_block(s.body, depth), self.primal_block(s.orelse, depth)
+        if depth == 0:
+            decision = self.record(s, "_c")
+            return [nodes.assign(decision, s.test),
+                    nodes.if_(nodes.name(decision), body, orelse)]
+        body = _at_exits(body, self.push_value(nodes.const(True)))
+        orelse = _at_exits(orelse, self.push_value(nodes.const(False)))
+        return [nodes.if_(s.test, body, orelse)]
+
+    def primal_for(self, s, depth) -> list:
+        s = self.index_active_iteration(s)
+        targets = self.record(s, "_i")
+        note = nodes.expr_stmt(nodes.call(f"{targets}.append", nodes.name(s.target.id)))
+        loop = nodes.for_(s.target, s.iter, [note] + self.primal_block(s.body, depth + 1))
+        out = [nodes.assign(targets, gast.List(elts=[], ctx=gast.Load())), loop]
+        return out + ([self.push_value(nodes.name(targets))] if depth else [])
+
+    def primal_while(self, s, depth) -> list:
+        count = self.record(s, "_n")
+        step = gast.AugAssign(target=nodes.name(count, store=True), op=gast.Add(),
+                              value=nodes.const(1))
+        loop = nodes.while_(s.test, [step] + self.primal_block(s.body, depth + 1))
+        out = [nodes.assign(count, nodes.const(0)), loop]
+        return out + ([self.push_value(nodes.name(count))] if depth else [])
+
+    def index_active_iteration(self, s):
+        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
+        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)):
+            return s
+        index = self.gen.temp()
+        item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
+        self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
+        loop = nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
+                          [item] + s.body)
+        self.rewritten[id(s)] = loop
+        return loop
+
+    def record(self, s, base) -> str:
+        if id(s) not in self.records:
+            self.records[id(s)] = self.gen.numbered(base)
+        return self.records[id(s)]
+
+    def push(self, ident: str):
+        self.saved.append((ident, self.top))
+        return self.push_value(nodes.name(ident))
+
+    def push_value(self, value):
+        return nodes.expr_stmt(nodes.call(f"{self.tape}.append", value))
+
+    def pop(self):
+        return nodes.call(f"{self.tape}.pop")
+
+    def snapshot(self, s) -> list:
+        return sorted(nodes.names_stored(s) - self.single)
+
+    def is_active(self, s) -> bool:
+        return any(isinstance(n, gast.Assign) and self.facts.is_active(n.targets[0].id)
+                   for n in gast.walk(s))
+
+    # adjoint sweep -----------------------------------------------------------------
+
+    def adjoint_block(self, block, defined: set, depth) -> list:
+        out = []
+        for stmt in reversed(block):
+            out += self.adjoint_stmt(stmt, defined, depth)
+        return out
+
+    def adjoint_stmt(self, s, defined, depth) -> list:
+        if isinstance(s, gast.Assign):
+            return self.adjoint_assign(s, defined)
+        if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
+            return [nodes.assign(n, self.pop()) for n in reversed(self.snapshot(s))]
+        if isinstance(s, gast.If):
+            return self.adjoint_if(s, defined, depth)
+        if isinstance(s, gast.For):
+            s = self.rewritten.get(id(s), s)
+            head = nodes.call("reversed", nodes.name(self.records[id(s)]))
+            return self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
+        if isinstance(s, gast.While):
+            count = self.records[id(s)]
+            head = nodes.call("range", nodes.name(count))
+            return self.adjoint_loop(s, head, self.gen.fresh("_"), defined, depth)
+        return []
+
+    def adjoint_assign(self, s, defined) -> list:
+        target = s.targets[0].id
+        restore = [] if target in self.single else [nodes.assign(target, self.pop())]
+        if not self.facts.is_active(target) or target not in defined:
+            return restore
+        prim = self.prims[id(s)]
+        g = nodes.name("b_" + target)
+        reads_itself = any(ident == target for _, ident in prim.operands)
+        ans = nodes.clone(s.value) if reads_itself else nodes.name(target)
+        parts = adjoints.contributions(prim, s.value, g, ans, self.facts)
+        if not reads_itself:
+            defined.discard(target)
+            return [self.accumulate(n, e, defined) for n, e in parts] + restore
+        out = list(restore)
+        own = [e for n, e in parts if n == target]
+        out += [self.accumulate(n, e, defined) for n, e in parts if n != target]
+        total = own[0] if own else None
+        for extra in own[1:]:
+            total = nodes.binop(total, gast.Add(), extra)
+        if total is None:
+            defined.discard(target)
+            return out
+        return out + [nodes.assign("b_" + target, total)]
+
+    def accumulate(self, ident: str, expr, defined: set):
+        """``b = expr`` on the first write, ``b = b + expr`` after; a scattered index
+        read adds into a copy (``_rt.add_indexed``) instead of building zeros first."""
+        b = nodes.name("b_" + ident)
+        if ident not in defined:
+            value = expr
+        elif _is_call_to(expr, "_rt.unindex"):
+            value = nodes.call("_rt.add_indexed", b, *expr.args)
+        else:
+            value = nodes.binop(b, gast.Add(), expr)
+        defined.add(ident)
+        return nodes.assign("b_" + ident, value)
+
+    def adjoint_if(self, s, defined, depth) -> list:
+        then_defined, else_defined = set(defined), set(defined)
+        then = self.adjoint_block(s.body, then_defined, depth)
+        other = self.adjoint_block(s.orelse, else_defined, depth)
+        for ident in sorted(then_defined - else_defined):
+            other.append(nodes.assign("b_" + ident, adjoints.zero(ident, self.facts)))
+        for ident in sorted(else_defined - then_defined):
+            then.append(nodes.assign("b_" + ident, adjoints.zero(ident, self.facts)))
+        defined.clear()
+        defined.update(then_defined | else_defined)
+        test = nodes.name(self.records[id(s)]) if depth == 0 else self.pop()
+        return [nodes.if_(test, then, other)]
+
+    def adjoint_loop(self, s, head, target, defined, depth) -> list:
+        before = set(defined)
+        entry = set(defined)
+        while True:
+            inside = set(entry)
+            body = self.adjoint_block(s.body, inside, depth + 1)
+            if inside <= entry:
+                break
+            entry |= inside
+        init = [nodes.assign("b_" + n, adjoints.zero(n, self.facts))
+                for n in sorted(entry - before)]
+        refill = [nodes.assign("b_" + n, adjoints.zero(n, self.facts))
+                  for n in sorted(entry - inside)]
+        defined.update(entry)
+        fetch = [nodes.assign(self.records[id(s)], self.pop())] if depth else []
+        return fetch + init + [nodes.for_(target, head, body + refill)]
+
+    # to-be-recorded: keep only the tape traffic the adjoint reads ------------------
+
+    def prune(self, primal, adjoint):
+        pops = {id(s) for s in nodes.walk_stmts(adjoint) if _is_pop_of_value(s, self.tape, self.records)}
+        read = set()
+        for s in nodes.walk_stmts(adjoint):
+            if id(s) not in pops:
+                read |= nodes.names_loaded(s) if not _is_compound(s) else _test_names(s)
+        keep = {ident for ident, _ in self.saved} & read
+        self.saved = [(i, top) for i, top in self.saved if i in keep]
+
+        def useful(s):
+            if id(s) in pops:
+                return s.targets[0].id in keep
+            ident = _pushed_name(s, self.tape)
+            return ident is None or ident in keep or ident in self.records.values()
+        return _filter(primal, useful), _filter(adjoint, useful)
+
+    def setup(self, body, primal) -> list:
+        uses_tape = any(_pushed_name(s, self.tape) is not None or _is_push(s, self.tape)
+                        for s in nodes.walk_stmts(primal))
+        out = [nodes.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if uses_tape else []
+        bound = [set(self.params)]
+        for stmt in body:
+            bound.append(bound[-1] | _definitely_assigned([stmt]))
+        unbound = sorted({i for i, top in self.saved if i not in bound[top]})
+        return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
+
+
+def _single_assignments(body) -> set:
+    """Names assigned exactly once and not inside a loop: they never need the tape."""
+    counts: dict[str, int] = {}
+    in_loops = set()
+    for s in nodes.walk_stmts(body):
+        if isinstance(s, gast.Assign):
+            counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
+        if isinstance(s, (gast.For, gast.While)):
+            in_loops |= nodes.names_stored(s)
+    return {n for n, c in counts.items() if c == 1 and n not in in_loops}
+
+
+def _definitely_assigned(block) -> set:
+    out = set()
+    for s in block:
+        if isinstance(s, gast.Assign):
+            out.add(s.targets[0].id)
+        elif isinstance(s, gast.If):
+            out |= _definitely_assigned(s.body) & _definitely_assigned(s.orelse)
+    return out
+
+
+def _at_exits(block, stmt) -> list:
+    """Insert ``stmt`` where control leaves ``block``: before a final jump, at its end,
+    or at the exits of a final ``if`` (jumps only end blocks after normalize)."""
+    if block and isinstance(block[-1], (gast.Break, gast.Continue)):
+        return block[:-1] + [stmt, block[-1]]
+    if block and isinstance(block[-1], gast.Raise):
+        return block
+    if block and isinstance(block[-1], gast.If) and _has_jump(block[-1]):
+        last = block[-1]
+        last.body = _at_exits(last.body, nodes.clone(stmt))
+        last.orelse = _at_exits(last.orelse, nodes.clone(stmt))
+        return block
+    return block + [stmt]
+
+
+def _has_jump(s) -> bool:
+    return any(isinstance(n, (gast.Break, gast.Continue)) for n in nodes.walk_stmts(s.body + s.orelse))
+
+
+def _is_call_to(expr, path: str) -> bool:
+    if not isinstance(expr, gast.Call):
+        return False
+    func, parts = expr.func, []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    return isinstance(func, gast.Name) and ".".join([func.id] + parts[::-1]) == path
+
+
+
+def _is_compound(s) -> bool:
+    return isinstance(s, (gast.If, gast.For, gast.While))
+
+
+def _test_names(s) -> set:
+    if isinstance(s, (gast.If, gast.While)):
+        return nodes.names_loaded(s.test)
+    return nodes.names_loaded(s.iter) | nodes.names_loaded(s.target)
+
+
+def _is_push(s, tape) -> bool:
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append"
+            and isinstance(s.value.func.value, gast.Name) and s.value.func.value.id == tape)
+
+
+def _pushed_name(s, tape):
+    if _is_push(s, tape) and isinstance(s.value.args[0], gast.Name):
+        return s.value.args[0].id
+    return None
+
+
+def _is_pop_of_value(s, tape, records) -> bool:
+    value = getattr(s, "value", None)
+    return (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+            and isinstance(value.func.value, gast.Name) and value.func.value.id == tape
+            and s.targets[0].id not in records.values())
+
+
+def _filter(block, keep) -> list:
+    out = []
+    for s in block:
+        if not keep(s):
+            continue
+        for field in ("body", "orelse"):
+            if getattr(s, field, None):
+                setattr(s, field, _filter(getattr(s, field), keep))
+        out.append(s)
+    return out

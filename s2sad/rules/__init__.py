@@ -1,0 +1,109 @@
+"""Derivative rule tables: one line of mathematics per primitive.
+
+A primitive is keyed by the object it calls (``np.sin``, ``math.sin``,
+``abs``), by an operator (``("op", "Mult")``), a method name
+(``("method", "sum")``) or an attribute (``("attr", "T")``). Its rule gives
+the parameters, as in a ``def`` line, and one template per differentiable
+parameter, written in terms of the parameters, ``g`` (the adjoint of the
+result) and ``ans`` (the result).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from .. import nodes
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: object
+    params: tuple                 # names, in call order
+    defaults: dict                # name -> default as source text
+    star: str | None              # a ``*name`` parameter, if any
+    adjoints: tuple               # template per leading parameter; None: no derivative
+    broadcast: bool = False       # elementwise over broadcast operands
+    result: str = "elementwise"   # elementwise | reduction | scalar | same | array
+
+    def bind(self, args, keywords) -> dict | None:
+        """Map a call's atoms to parameters, defaults filled in; None when they don't fit."""
+        bound = {}
+        positional = [p for p in self.params]
+        if len(args) > len(positional) and self.star is None:
+            return None
+        for param, arg in zip(positional, args):
+            bound[param] = arg
+        if self.star is not None:
+            bound[self.star] = nodes.tuple_(args[len(positional):])
+        for kw in keywords:
+            if kw.arg not in self.params or kw.arg in bound:
+                return None
+            bound[kw.arg] = kw.value
+        for param in self.params:
+            if param not in bound:
+                if param not in self.defaults:
+                    return None
+                bound[param] = nodes.template(self.defaults[param])
+        return bound
+
+    def differentiable(self) -> tuple:
+        """The parameters that have a derivative rule."""
+        return tuple(p for p, t in zip(self.params, self.adjoints) if t is not None)
+
+
+@dataclass
+class Table:
+    """One mode's rules, looked up by key."""
+
+    mode: str
+    rules: dict = field(default_factory=dict)
+    inactive: set = field(default_factory=set)
+
+    def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise"):
+        params, defaults, star = _signature(signature)
+        if len(adjoints) > len(params):
+            raise ValueError(f"rule for {key!r}: more templates than parameters")
+        for template in adjoints:
+            if template is not None:
+                gast.parse(template, mode="eval")          # a typo fails at import
+        self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result)
+
+    def op(self, opname: str, signature: str, *adjoints, **options):
+        self.add(("op", opname), signature, *adjoints, **options)
+
+    def method(self, mname: str, signature: str, *adjoints, **options):
+        self.add(("method", mname), signature, *adjoints, **options)
+
+    def attr(self, aname: str, adjoint: str, result="array"):
+        self.add(("attr", aname), "x", adjoint, result=result)
+
+    def zero(self, *keys):
+        """Keys whose result carries no derivative (piecewise constant, integer, shape)."""
+        self.inactive.update(keys)
+
+    def get(self, key):
+        try:
+            return self.rules.get(key)
+        except TypeError:                    # unhashable callable
+            return None
+
+    def is_inactive(self, key) -> bool:
+        try:
+            return key in self.inactive
+        except TypeError:
+            return False
+
+
+def _signature(text: str):
+    """``"x, axis=None, *shape"`` -> (('x', 'axis'), {'axis': 'None'}, 'shape')."""
+    params, defaults, star = [], {}, None
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        if part.startswith("*"):
+            star = part[1:]
+            continue
+        name, _, default = part.partition("=")
+        params.append(name.strip())
+        if default:
+            defaults[name.strip()] = default.strip()
+    return tuple(params), defaults, star

@@ -1,0 +1,158 @@
+"""Reverse-mode (adjoint) rules: how ``g``, the adjoint of a result, flows to each input.
+
+``g`` is the result's adjoint, ``ans`` the result. Scalar ``math`` rules use
+``math``; NumPy rules use ``np``; shapes are undone by ``_rt`` helpers.
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import Table
+
+REVERSE = Table("reverse")
+R = REVERSE
+
+# Python operators ---------------------------------------------------------
+R.op("Add", "x, y", "g", "g", broadcast=True)
+R.op("Sub", "x, y", "g", "-g", broadcast=True)
+R.op("Mult", "x, y", "g * y", "g * x", broadcast=True)
+R.op("Div", "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
+R.op("Pow", "x, y", "g * y * x ** (y - 1)", "g * _rt.pow_log(x, ans)", broadcast=True)
+R.op("Mod", "x, y", "g", "-g * (x // y)", broadcast=True)
+R.op("MatMult", "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)",
+     result="array")
+R.op("USub", "x", "-g", result="same")
+R.op("UAdd", "x", "g", result="same")
+
+# builtins -----------------------------------------------------------------
+R.add(builtins.abs, "x", "g * _rt.sign(x)", result="same")
+R.add(builtins.max, "x, y", "g * (x > y)", "g * (x <= y)", broadcast=True)
+R.add(builtins.min, "x, y", "g * (x < y)", "g * (x >= y)", broadcast=True)
+R.add(builtins.float, "x", "g", result="scalar")
+R.add(builtins.sum, "x, start=0", "_rt.unsum(g, x)", "g", result="array")
+
+# math ---------------------------------------------------------------------
+R.add(math.sin, "x", "g * math.cos(x)", result="scalar")
+R.add(math.cos, "x", "-g * math.sin(x)", result="scalar")
+R.add(math.tan, "x", "g / math.cos(x) ** 2", result="scalar")
+R.add(math.asin, "x", "g / math.sqrt(1.0 - x * x)", result="scalar")
+R.add(math.acos, "x", "-g / math.sqrt(1.0 - x * x)", result="scalar")
+R.add(math.atan, "x", "g / (1.0 + x * x)", result="scalar")
+R.add(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)",
+      result="scalar")
+R.add(math.sinh, "x", "g * math.cosh(x)", result="scalar")
+R.add(math.cosh, "x", "g * math.sinh(x)", result="scalar")
+R.add(math.tanh, "x", "g * (1.0 - ans * ans)", result="scalar")
+R.add(math.asinh, "x", "g / math.sqrt(x * x + 1.0)", result="scalar")
+R.add(math.acosh, "x", "g / math.sqrt(x * x - 1.0)", result="scalar")
+R.add(math.atanh, "x", "g / (1.0 - x * x)", result="scalar")
+R.add(math.exp, "x", "g * ans", result="scalar")
+R.add(math.expm1, "x", "g * (ans + 1.0)", result="scalar")
+R.add(math.log, "x", "g / x", result="scalar")
+R.add(math.log2, "x", "g / (x * math.log(2.0))", result="scalar")
+R.add(math.log10, "x", "g / (x * math.log(10.0))", result="scalar")
+R.add(math.log1p, "x", "g / (1.0 + x)", result="scalar")
+R.add(math.sqrt, "x", "g / (2.0 * ans)", result="scalar")
+R.add(math.pow, "x, y", "g * y * math.pow(x, y - 1.0)", "g * _rt.pow_log(x, ans)",
+      result="scalar")
+R.add(math.hypot, "x, y", "g * x / ans", "g * y / ans", result="scalar")
+R.add(math.fabs, "x", "g * _rt.sign(x)", result="scalar")
+R.add(math.erf, "x", "g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)", result="scalar")
+R.add(math.erfc, "x", "-g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)", result="scalar")
+
+# NumPy elementwise ----------------------------------------------------------
+R.add(np.add, "x, y", "g", "g", broadcast=True)
+R.add(np.subtract, "x, y", "g", "-g", broadcast=True)
+R.add(np.multiply, "x, y", "g * y", "g * x", broadcast=True)
+R.add(np.divide, "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
+R.add(np.true_divide, "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
+R.add(np.power, "x, y", "g * y * x ** (y - 1)", "g * _rt.pow_log(x, ans)", broadcast=True)
+R.add(np.negative, "x", "-g")
+R.add(np.positive, "x", "g")
+R.add(np.square, "x", "2.0 * g * x")
+R.add(np.reciprocal, "x", "-g * ans * ans")
+R.add(np.sqrt, "x", "g / (2.0 * ans)")
+R.add(np.cbrt, "x", "g / (3.0 * ans * ans)")
+R.add(np.exp, "x", "g * ans")
+R.add(np.exp2, "x", "g * ans * np.log(2.0)")
+R.add(np.expm1, "x", "g * (ans + 1.0)")
+R.add(np.log, "x", "g / x")
+R.add(np.log2, "x", "g / (x * np.log(2.0))")
+R.add(np.log10, "x", "g / (x * np.log(10.0))")
+R.add(np.log1p, "x", "g / (1.0 + x)")
+R.add(np.sin, "x", "g * np.cos(x)")
+R.add(np.cos, "x", "-g * np.sin(x)")
+R.add(np.tan, "x", "g / np.cos(x) ** 2")
+R.add(np.arcsin, "x", "g / np.sqrt(1.0 - x * x)")
+R.add(np.arccos, "x", "-g / np.sqrt(1.0 - x * x)")
+R.add(np.arctan, "x", "g / (1.0 + x * x)")
+R.add(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)",
+      broadcast=True)
+R.add(np.sinh, "x", "g * np.cosh(x)")
+R.add(np.cosh, "x", "g * np.sinh(x)")
+R.add(np.tanh, "x", "g * (1.0 - ans * ans)")
+R.add(np.arcsinh, "x", "g / np.sqrt(x * x + 1.0)")
+R.add(np.arccosh, "x", "g / np.sqrt(x * x - 1.0)")
+R.add(np.arctanh, "x", "g / (1.0 - x * x)")
+R.add(np.hypot, "x, y", "g * x / ans", "g * y / ans", broadcast=True)
+R.add(np.abs, "x", "g * np.sign(x)")
+R.add(np.fabs, "x", "g * np.sign(x)")
+R.add(np.maximum, "x, y", "g * (x > y)", "g * (x <= y)", broadcast=True)
+R.add(np.minimum, "x, y", "g * (x < y)", "g * (x >= y)", broadcast=True)
+R.add(np.where, "condition, x, y", None, "np.where(condition, g, 0.0)",
+      "np.where(condition, 0.0, g)", broadcast=True)
+R.add(np.clip, "x, a_min, a_max", "g * ((x >= a_min) & (x <= a_max))", "g * (x < a_min)",
+      "g * (x > a_max)", broadcast=True)
+
+# NumPy reductions ---------------------------------------------------------------
+R.add(np.sum, "x, axis=None, dtype=None, out=None, keepdims=False",
+      "_rt.unreduce(g, x, axis, keepdims)", result="reduction")
+R.add(np.mean, "x, axis=None, dtype=None, out=None, keepdims=False",
+      "_rt.unreduce(g, x, axis, keepdims) / _rt.count(x, axis)", result="reduction")
+for _extremum in (np.max, np.amax, np.min, np.amin):
+    R.add(_extremum, "x, axis=None, out=None, keepdims=False",
+          "_rt.unreduce_extremum(g, x, ans, axis, keepdims)", result="reduction")
+
+# NumPy linear algebra and shapes --------------------------------------------------
+R.add(np.dot, "x, y", "_rt.dot_vjp_x(g, x, y)", "_rt.dot_vjp_y(g, x, y)", result="array")
+R.add(np.matmul, "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)",
+      result="array")
+R.add(np.outer, "x, y", "_rt.outer_vjp_x(g, x, y)", "_rt.outer_vjp_y(g, x, y)",
+      result="array")
+R.add(np.transpose, "x, axes=None", "_rt.untranspose(g, axes)", result="array")
+R.add(np.reshape, "x, newshape", "np.reshape(g, np.shape(x))", result="array")
+R.add(np.ravel, "x", "np.reshape(g, np.shape(x))", result="array")
+R.add(np.squeeze, "x, axis=None", "np.reshape(g, np.shape(x))", result="array")
+R.add(np.expand_dims, "x, axis", "np.reshape(g, np.shape(x))", result="array")
+R.add(np.asarray, "x", "g", result="array")
+
+# ndarray methods and attributes -------------------------------------------------
+R.method("sum", "x, axis=None, dtype=None, out=None, keepdims=False",
+         "_rt.unreduce(g, x, axis, keepdims)", result="reduction")
+R.method("mean", "x, axis=None, dtype=None, out=None, keepdims=False",
+         "_rt.unreduce(g, x, axis, keepdims) / _rt.count(x, axis)", result="reduction")
+for _name in ("max", "min"):
+    R.method(_name, "x, axis=None, out=None, keepdims=False",
+             "_rt.unreduce_extremum(g, x, ans, axis, keepdims)", result="reduction")
+R.method("dot", "x, y", "_rt.dot_vjp_x(g, x, y)", "_rt.dot_vjp_y(g, x, y)", result="array")
+R.method("reshape", "x, *shape", "np.reshape(g, np.shape(x))", result="array")
+R.method("ravel", "x", "np.reshape(g, np.shape(x))", result="array")
+R.method("flatten", "x", "np.reshape(g, np.shape(x))", result="array")
+R.method("squeeze", "x, axis=None", "np.reshape(g, np.shape(x))", result="array")
+R.method("transpose", "x, *axes", "_rt.untranspose(g, axes or None)", result="array")
+R.method("copy", "x", "g", result="same")
+R.attr("T", "np.transpose(g)")
+R.attr("real", "g", result="same")
+
+# no derivative: integer-valued, piecewise constant, shapes and constructors --------
+R.zero(len, range, int, round, bool, isinstance, type, enumerate, zip,
+       math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
+       np.floor, np.ceil, np.trunc, np.rint, np.round, np.sign, np.isnan, np.isinf,
+       np.isfinite, np.argmax, np.argmin, np.argsort, np.nonzero, np.shape, np.ndim,
+       np.size, np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
+       np.arange, np.eye, np.identity, np.equal, np.not_equal, np.less, np.less_equal,
+       np.greater, np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
+       ("op", "FloorDiv"), ("method", "argmax"), ("method", "argmin"),
+       ("method", "argsort"), ("method", "nonzero"), ("attr", "shape"), ("attr", "ndim"),
+       ("attr", "size"), ("attr", "dtype"))

@@ -1,0 +1,183 @@
+"""Helpers that generated derivative code calls; imports nothing of s2sad.
+
+They undo what broadcasting, reductions and indexing did to shapes, so that
+an adjoint always has its primal's shape. Each keeps Python floats as floats
+and works on any array that follows NumPy's protocols.
+"""
+import numpy as np
+
+
+def sign(x):
+    """The sign of a float or array, with sign(0) == 0 (so abs'(0) == 0)."""
+    if isinstance(x, float):
+        return float((x > 0) - (x < 0))
+    return np.sign(x)
+
+
+def zeros_like(x):
+    """A zero adjoint shaped like ``x`` (0.0 for Python numbers)."""
+    if isinstance(x, (float, int, bool)) or x is None:
+        return 0.0
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x)
+    return np.zeros_like(x, dtype=np.result_type(x, np.float32))
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` over the axes that broadcasting added to or stretched in ``x``."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    ndim = len(shape)
+    g = np.sum(g, axis=tuple(range(np.ndim(g) - ndim))) if np.ndim(g) > ndim else g
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if stretched:
+        g = np.sum(g, axis=stretched, keepdims=True)
+    if ndim == 0 and isinstance(x, (float, int)):
+        return float(g)
+    return g
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+    return np.broadcast_to(g, shape) * np.ones_like(x, dtype=np.result_type(g, x, np.float32))
+
+
+def count(x, axis=None):
+    """How many elements a reduction over ``axis`` combines."""
+    shape = np.shape(x)
+    if axis is None:
+        return max(int(np.prod(shape)), 1)
+    return int(np.prod([shape[a] for a in _axes(axis, len(shape))]))
+
+
+def unreduce_extremum(g, x, ans, axis=None, keepdims=False):
+    """The adjoint of max/min: to the extreme elements, ties sharing evenly."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = _axes(axis, len(shape))
+        g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
+    mask = np.asarray(x) == ans
+    ties = np.sum(mask, axis=axis, keepdims=True)
+    return g * mask / ties
+
+
+def unsum(g, x):
+    """The adjoint of builtin ``sum(x)``: each item of ``x`` gets ``g``."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(g for _ in x)
+    return np.broadcast_to(g, np.shape(x)) * np.ones_like(x, dtype=np.result_type(g, x))
+
+
+def unindex(g, x, index):
+    """The adjoint of ``x[index]``: ``g`` scattered into zeros, repeats accumulating."""
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(v) for v in x]
+        if isinstance(index, slice):
+            for i, gi in zip(range(*index.indices(len(x))), g):
+                out[i] = gi
+        else:
+            out[index] = g
+        return type(x)(out)
+    out = np.zeros_like(x, dtype=np.result_type(x, g, np.float32))
+    np.add.at(out, index, g)
+    return out
+
+
+def add_indexed(b, g, x, index):
+    """``b`` plus the adjoint of ``x[index]``."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(a + c for a, c in zip(b, unindex(g, x, index)))
+    out = np.array(b, dtype=np.result_type(b, g), copy=True)
+    np.add.at(out, index, g)
+    return out
+
+
+def pow_log(x, ans):
+    """``ans * log(x)``, the exponent's derivative of ``x ** y``; 0 where x == 0."""
+    if isinstance(x, (float, int)):
+        if x == 0:
+            return 0.0
+        return ans * np.log(x) if x > 0 else float("nan")
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, ans * np.log(safe))
+
+
+def dot_vjp_x(g, x, y):
+    """Adjoint of ``np.dot(x, y)`` for x (scalars, vectors, matrices)."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) == 1:
+        return np.multiply.outer(g, y) if np.ndim(x) > 1 else g * y
+    return np.dot(g, np.swapaxes(y, -1, -2)) if np.ndim(x) > 1 else np.dot(y, g)
+
+
+def dot_vjp_y(g, x, y):
+    """Adjoint of ``np.dot(x, y)`` for y."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    if np.ndim(x) == 1:
+        return np.multiply.outer(x, g) if np.ndim(y) > 1 else g * x
+    return np.dot(np.swapaxes(x, -1, -2), g) if np.ndim(y) > 1 else np.dot(g, x)
+
+
+def matmul_vjp_x(g, x, y):
+    """Adjoint of ``x @ y`` for x, batch dimensions broadcast back."""
+    if np.ndim(y) == 1:
+        out = np.expand_dims(g, -1) * y
+    elif np.ndim(x) == 1:
+        out = np.matmul(y, np.expand_dims(g, -1))[..., 0] if np.ndim(y) > 2 else np.dot(y, g)
+    else:
+        out = np.matmul(g, np.swapaxes(y, -1, -2))
+    return unbroadcast(out, x)
+
+
+def matmul_vjp_y(g, x, y):
+    """Adjoint of ``x @ y`` for y."""
+    if np.ndim(x) == 1:
+        out = np.multiply.outer(x, g) if np.ndim(y) > 1 else g * x
+        if np.ndim(y) > 2:
+            out = np.expand_dims(x, -1) * np.expand_dims(g, -2)
+    elif np.ndim(y) == 1:
+        out = np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0]
+    else:
+        out = np.matmul(np.swapaxes(x, -1, -2), g)
+    return unbroadcast(out, y)
+
+
+def outer_vjp_x(g, x, y):
+    return np.reshape(np.dot(g, np.ravel(y)), np.shape(x))
+
+
+def outer_vjp_y(g, x, y):
+    return np.reshape(np.dot(np.ravel(x), g), np.shape(y))
+
+
+def untranspose(g, axes=None):
+    if axes is None:
+        return np.transpose(g)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    return np.transpose(g, np.argsort(axes))
+
+
+def check_scalar(value, fname):
+    """grad needs a scalar output; anything else is an error, never a silent sum."""
+    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
+        from_shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+        raise NonScalarOutput(
+            f"grad of {fname!r} needs a scalar output, got one of shape {from_shape}; "
+            "reduce it (e.g. np.sum) or use s2sad.vjp / s2sad.jacobian")
+    return value
+
+
+def _axes(axis, ndim):
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(sorted(a % ndim for a in axes))
+
+
+class NonScalarOutput(ValueError):
+    """Raised by generated gradient code whose function returned a non-scalar."""

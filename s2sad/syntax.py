@@ -1,0 +1,93 @@
+"""The supported language: every construct outside it is reported, all at once.
+
+Part of normalize: it runs first, so later passes only meet what they handle.
+"""
+from __future__ import annotations
+
+import gast
+
+from .errors import CompileError
+from .parse import ParsedFunction
+
+# node type -> (what it is, suggested rewrite)
+_REJECTED = {
+    gast.Yield: ("a generator (yield)", "return a list or an array instead of yielding"),
+    gast.YieldFrom: ("a generator (yield from)", "return a list or an array instead"),
+    gast.Await: ("await", "differentiate a plain synchronous def"),
+    gast.AsyncFor: ("async for", "use a plain for loop"),
+    gast.AsyncWith: ("async with", "move the context manager out of the function"),
+    gast.Try: ("try/except", "move error handling out of the differentiated function, "
+                             "or test the condition with if"),
+    gast.With: ("a with statement", "move the context manager out of the function "
+                                    "and pass in what it yields"),
+    gast.Global: ("a global declaration", "pass the value in as an argument and return "
+                                          "the new value"),
+    gast.Nonlocal: ("a nonlocal declaration", "pass the value in as an argument and "
+                                              "return the new value"),
+    gast.Lambda: ("a lambda", "define the function with def at module level"),
+    gast.FunctionDef: ("a nested function definition", "define the helper at module level"),
+    gast.ClassDef: ("a class definition", "define the class at module level"),
+    gast.ListComp: ("a list comprehension", "write a for loop that appends"),
+    gast.SetComp: ("a set comprehension", "write a for loop"),
+    gast.DictComp: ("a dict comprehension", "write a for loop"),
+    gast.GeneratorExp: ("a generator expression", "write a for loop that accumulates"),
+    gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line first"),
+    gast.Delete: ("del", "leave the name bound; it is freed when the function returns"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.Starred: ("star-unpacking (*args)", "pass the arguments one by one"),
+    gast.Match: ("a match statement", "write it with if/elif/else"),
+}
+
+
+def _is_bad_target(target) -> bool:
+    """Only plain names and tuples of names may be assigned (no x[i] =, no x.a =)."""
+    if isinstance(target, gast.Name):
+        return False
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return any(_is_bad_target(t) for t in target.elts)
+    return True
+
+
+def _assignment_problem(node):
+    targets = []
+    if isinstance(node, gast.Assign):
+        targets = node.targets
+    elif isinstance(node, (gast.AugAssign, gast.AnnAssign)):
+        targets = [node.target]
+    elif isinstance(node, gast.For):
+        targets = [node.target]
+    for target in targets:
+        if _is_bad_target(target):
+            kind = "an in-place update of an array or attribute" \
+                if isinstance(target, (gast.Subscript, gast.Attribute)) else "this target"
+            return (f"assignment to {kind}",
+                    "build a new array instead (np.where, np.concatenate, or an "
+                    "arithmetic expression); in-place updates are not supported yet")
+    return None
+
+
+def check(parsed: ParsedFunction) -> None:
+    """Raise one CompileError listing every unsupported construct in the body."""
+    violations = []
+    for stmt in parsed.tree.body:
+        for node in gast.walk(stmt):
+            problem = _REJECTED.get(type(node)) or _assignment_problem(node)
+            if isinstance(node, (gast.For, gast.While)) and node.orelse:
+                problem = ("a loop with an else clause",
+                           "set a flag before break and test it after the loop")
+            if isinstance(node, gast.AnnAssign) and node.value is None:
+                problem = ("an annotation without a value", "remove the annotation")
+            if problem:
+                what, rewrite = problem
+                violations.append(parsed.violation(
+                    node, "unsupported-syntax", f"{what} is not supported", rewrite))
+    args = parsed.tree.args
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            violations.append(parsed.violation(
+                extra, "unsupported-syntax",
+                f"variadic parameter {extra.id!r} is not supported",
+                "name each parameter explicitly"))
+    if violations:
+        raise CompileError(violations)
