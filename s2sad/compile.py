@@ -31,7 +31,7 @@ def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: st
     scope = f"def {_SCOPE}({', '.join(cells)}):\n" + \
         "".join("    " + line + "\n" for line in text.splitlines()) + \
         f"    return {func_def.name}\n"
-    filename = f"<s2sad {parsed.func.__module__}.{parsed.func.__qualname__} {tag}>"
+    filename = f"<s2sad {parsed.func.__module__}.{func_def.name} {tag}>"
     lines = scope.splitlines(True)
     linecache.cache[filename] = (len(scope), None, lines, filename)
     outer = compile(scope, filename, "exec")

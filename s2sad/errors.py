@@ -20,13 +20,14 @@ class Violation:
     filename: str
     lineno: int
     col: int
-    source_line: str
+    source_line: str          # the line, stripped of its indentation
     suggestion: str = ""
+    caret: int = 0            # where ``col`` falls in ``source_line``
 
     def __str__(self) -> str:
         text = f"{self.filename}:{self.lineno}:{self.col + 1}: [{self.code}] {self.message}"
         if self.source_line:
-            text += f"\n    {self.source_line}\n    {' ' * self.col}^"
+            text += f"\n    {self.source_line}\n    {' ' * self.caret}^"
         if self.suggestion:
             text += f"\n  suggestion: {self.suggestion}"
         return text

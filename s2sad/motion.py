@@ -40,7 +40,9 @@ def joint(name: str, args: gast.arguments, sw: Sweeps, with_value: bool,
 def split(name: str, args: gast.arguments, sw: Sweeps, params: list):
     """``(forward, backward)`` function definitions and the residual names."""
     residuals = _residuals(sw, params)
-    forward_body = [comment("primal sweep")] + sw.setup + sw.primal
+    bound = set(params) | nodes.definitely_assigned(sw.setup + sw.primal)
+    unbound = [nodes.assign(r, nodes.const(None)) for r in residuals if r not in bound]
+    forward_body = [comment("primal sweep")] + sw.setup + unbound + sw.primal
     forward_body.append(nodes.ret(nodes.tuple_(
         [nodes.clone(sw.output), nodes.tuple_(nodes.name(r) for r in residuals)])))
     forward = _function(name + "_forward", args, forward_body)

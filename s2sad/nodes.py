@@ -165,3 +165,14 @@ def walk_stmts(block):
         yield stmt
         for field in ("body", "orelse"):
             yield from walk_stmts(getattr(stmt, field, []) or [])
+
+
+def definitely_assigned(block) -> set:
+    """Names that every path through ``block`` assigns (loops may run zero times)."""
+    out = set()
+    for s in block:
+        if isinstance(s, gast.Assign):
+            out |= names_stored(s)
+        elif isinstance(s, gast.If):
+            out |= definitely_assigned(s.body) & definitely_assigned(s.orelse)
+    return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .errors import S2SadError, Violation
+from .errors import CompileError, S2SadError, Violation
 
 _MISSING = object()
 
@@ -66,8 +66,8 @@ class ParsedFunction:
         col = getattr(node, "col_offset", 0) + self.col_offset
         line = self.file_lines[lineno - 1].rstrip() if 0 < lineno <= len(self.file_lines) else ""
         shown = line.lstrip()
-        col_shown = max(0, col - (len(line) - len(shown)))
-        return Violation(code, message, self.filename, lineno, col_shown, shown, suggestion)
+        caret = max(0, col - (len(line) - len(shown)))
+        return Violation(code, message, self.filename, lineno, col, shown, suggestion, caret)
 
 
 def _unwrap(func):
@@ -111,10 +111,6 @@ def parse(func) -> ParsedFunction:
     indent = len(text.splitlines()[0]) - len(dedented.splitlines()[0])
     module = gast.parse(dedented)
     tree = module.body[0]
-    if isinstance(tree, gast.AsyncFunctionDef):
-        raise S2SadError(f"{func.__code__.co_filename}:{first}: cannot differentiate "
-                         f"async function {func.__name__!r}; write it as a plain def",
-                         code="unsupported-syntax")
     tree.decorator_list = []
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \
@@ -124,5 +120,10 @@ def parse(func) -> ParsedFunction:
     args = tree.args
     params = tuple(a.id for a in args.posonlyargs + args.args)
     kwonly = tuple(a.id for a in args.kwonlyargs)
-    return ParsedFunction(func, tree, filename, line_offset, indent, file_lines,
-                          params, kwonly, closure)
+    parsed = ParsedFunction(func, tree, filename, line_offset, indent, file_lines,
+                            params, kwonly, closure)
+    if isinstance(tree, gast.AsyncFunctionDef):
+        raise CompileError([parsed.violation(
+            tree, "unsupported-syntax", f"async function {func.__name__!r} (a coroutine) "
+            "is not supported", "write it as a plain def")])
+    return parsed

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from . import motion
 from .analyze import analyze
 from .compile import compile_function
+from .errors import UsageError
 from .normalize import normalize
 from .optimize import optimize
 from .parse import ParsedFunction, parse
@@ -43,6 +44,10 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -
     if variant == "vjp":
         defs = motion.split(base, tree.args, sweeps, list(kinds))
     else:
+        if facts.kind(sweeps.output) == "other":
+            raise UsageError(f"grad of {base!r} needs a scalar output, but it returns a "
+                             "tuple or other non-number; use s2sad.vjp with a seed of the "
+                             "output's structure", "non-scalar-output")
         scalar = facts.kind(sweeps.output) == "scalar"
         defs = (motion.joint(f"{base}_{variant}", tree.args, sweeps,
                              variant == "value_and_grad", None if scalar else base,

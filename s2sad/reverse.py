@@ -270,7 +270,7 @@ class _Reverse:
         out = [nodes.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if uses_tape else []
         bound = [set(self.params)]
         for stmt in body:
-            bound.append(bound[-1] | _definitely_assigned([stmt]))
+            bound.append(bound[-1] | nodes.definitely_assigned([stmt]))
         unbound = sorted({i for i, top in self.saved if i not in bound[top]})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
 
@@ -285,16 +285,6 @@ def _single_assignments(body) -> set:
         if isinstance(s, (gast.For, gast.While)):
             in_loops |= nodes.names_stored(s)
     return {n for n, c in counts.items() if c == 1 and n not in in_loops}
-
-
-def _definitely_assigned(block) -> set:
-    out = set()
-    for s in block:
-        if isinstance(s, gast.Assign):
-            out.add(s.targets[0].id)
-        elif isinstance(s, gast.If):
-            out |= _definitely_assigned(s.body) & _definitely_assigned(s.orelse)
-    return out
 
 
 def _at_exits(block, stmt) -> list:
