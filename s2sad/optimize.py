@@ -30,6 +30,7 @@ from . import nodes
 
 _PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
                "slice", "sum", "int", "round"}
+_INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
 _PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
                  "transpose", "squeeze", "astype"}
 
@@ -85,7 +86,8 @@ def _inline(body) -> list:
     ``e`` there (primal temporaries stay: they are the evaluation trace)."""
     for i, s in enumerate(body):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and s.targets[0].id.startswith("b_") and _pure(s.value)):
+                and s.targets[0].id.startswith("b_") and _pure(s.value)
+                and len(_text(s.value)) <= _INLINE_CHARS):
             continue
         target, reads = s.targets[0].id, nodes.names_loaded(s.value)
         for j in range(i + 1, len(body)):

@@ -49,11 +49,16 @@ class _Reverse:
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
         self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
         self.top = 0
+        self.unsaved: set[int] = set()              # assignments that push nothing
+        self.written = set(self.params)             # names assigned so far, in text order
 
     # driver --------------------------------------------------------------------
 
     def run(self, wrt) -> Sweeps:
         body, ret = self.tree.body[:-1], self.tree.body[-1]
+        self.bound = [set(self.params)]
+        for stmt in body:
+            self.bound.append(self.bound[-1] | nodes.definitely_assigned([stmt]))
         primal = []
         for index, stmt in enumerate(body):
             self.top = index
@@ -83,7 +88,12 @@ class _Reverse:
     def primal_stmt(self, s, depth) -> list:
         if isinstance(s, gast.Assign):
             target = s.targets[0].id
-            return [s] if target in self.single else [self.push(target), s]
+            first = target not in self.written
+            self.written.add(target)
+            if target in self.single or (depth == 0 and first):
+                self.unsaved.add(id(s))       # no earlier value to keep
+                return [s]
+            return [self.push(target), s]
         if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
             return [self.push(n) for n in self.snapshot(s)] + [s]
         if isinstance(s, gast.If):
@@ -181,7 +191,7 @@ class _Reverse:
 
     def adjoint_assign(self, s, defined) -> list:
         target = s.targets[0].id
-        restore = [] if target in self.single else [nodes.assign(target, self.pop())]
+        restore = [] if id(s) in self.unsaved else [nodes.assign(target, self.pop())]
         if not self.facts.is_active(target) or target not in defined:
             return restore
         prim = self.prims[id(s)]
@@ -268,10 +278,7 @@ class _Reverse:
         uses_tape = any(_pushed_name(s, self.tape) is not None or _is_push(s, self.tape)
                         for s in nodes.walk_stmts(primal))
         out = [nodes.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if uses_tape else []
-        bound = [set(self.params)]
-        for stmt in body:
-            bound.append(bound[-1] | nodes.definitely_assigned([stmt]))
-        unbound = sorted({i for i, top in self.saved if i not in bound[top]})
+        unbound = sorted({i for i, top in self.saved if i not in self.bound[top]})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
 
 
