@@ -120,41 +120,35 @@ def _code_of(func):
     return getattr(func, "__code__", func)
 
 
-def _run_grad(fn, args, kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except runtime.NonScalarOutput as exc:
-        raise UsageError(str(exc), "non-scalar-output") from None
+def _gradient(f, wrt, variant):
+    """The function ``grad``/``value_and_grad`` return: dispatch on argument kinds,
+    run the generated code, and turn a non-scalar output into a UsageError."""
+    target = _Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names)
+    one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
+
+    @functools.wraps(target.primal)
+    def run(*args, **kwargs):
+        fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+        try:
+            out = fn(*args, **kwargs)
+        except runtime.NonScalarOutput as exc:
+            raise UsageError(str(exc), "non-scalar-output") from None
+        if not one_tuple:
+            return out
+        return (out,) if variant == "grad" else (out[0], (out[1],))
+    return run
 
 
 def grad(f, wrt=None):
     """A function with f's signature returning df/d(wrt)."""
-    target = _Target(f)
-    names, single = target.wrt_names(wrt)
-    target.check(names)
-
-    @functools.wraps(target.primal)
-    def gradient(*args, **kwargs):
-        values = target.bind(args, kwargs)
-        fn = target.generated(names, values, "grad").functions[0]
-        result = _run_grad(fn, args, kwargs)
-        return (result,) if not single and len(names) == 1 else result
-    return gradient
+    return _gradient(f, wrt, "grad")
 
 
 def value_and_grad(f, wrt=None):
     """A function returning ``(f(...), grad)`` from one primal sweep."""
-    target = _Target(f)
-    names, single = target.wrt_names(wrt)
-    target.check(names)
-
-    @functools.wraps(target.primal)
-    def value_and_gradient(*args, **kwargs):
-        values = target.bind(args, kwargs)
-        fn = target.generated(names, values, "value_and_grad").functions[0]
-        value, result = _run_grad(fn, args, kwargs)
-        return value, ((result,) if not single and len(names) == 1 else result)
-    return value_and_gradient
+    return _gradient(f, wrt, "value_and_grad")
 
 
 def vjp(f, *primals, wrt=None, **kwprimals):
