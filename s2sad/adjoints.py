@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes
+from . import kinds, nodes
 from .analyze import Analysis, Prim
 
 
@@ -49,16 +49,17 @@ def _rule_adjoint(prim: Prim, param: str, g, ans, facts: Analysis):
     subs = dict(prim.bound)
     subs.update(g=g, ans=ans)
     expr = nodes.template(template, **subs)
-    if rule.broadcast and _others_may_be_arrays(prim, param, facts):
+    if rule.broadcast and not _keeps_shape(prim, param, facts):
         expr = nodes.call("_rt.unbroadcast", expr, nodes.clone(prim.bound[param]))
     return expr
 
 
-def _others_may_be_arrays(prim: Prim, param: str, facts: Analysis) -> bool:
-    """An operand's adjoint needs reducing when another operand may be a (bigger) array."""
-    others = [atom for p, atom in prim.bound.items() if p != param and p in prim.rule.params]
-    return any(facts.kind(atom) == "array" for atom in others
-               if isinstance(atom, (gast.Name, gast.Constant)))
+def _keeps_shape(prim: Prim, param: str, facts: Analysis) -> bool:
+    """Whether the result has this operand's shape, so its adjoint needs no reducing."""
+    others = [facts.kind(atom) for p, atom in prim.bound.items()
+              if p != param and p in prim.rule.params
+              and isinstance(atom, (gast.Name, gast.Constant))]
+    return kinds.same_shape(facts.kind(prim.bound[param]), others)
 
 
 def index_value(index):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import gast
 
+from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
 from .parse import ParsedFunction
@@ -45,8 +46,8 @@ class Analysis:
 
     def kind(self, atom) -> str:
         if isinstance(atom, gast.Constant):
-            return _const_kind(atom.value)
-        return self.kinds.get(getattr(atom, "id", None), "array")
+            return kind_rules.of_const(atom.value)
+        return self.kinds.get(getattr(atom, "id", None)) or "array"
 
 
 def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kinds: dict):
@@ -59,7 +60,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        assigns, loops, prims, forward=False)
     active = frozenset(varied & useful)
-    kinds = _kinds(assigns, loops, prims, arg_kinds)
+    kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     _check(assigns, prims, active, parsed)
     return Analysis(prims, active, kinds, output)
 
@@ -168,98 +169,15 @@ def _fixpoint(seed: set, assigns, loops, prims, forward: bool) -> set:
     return marked
 
 
-def _const_kind(value) -> str:
-    if isinstance(value, bool) or isinstance(value, int):
-        return "int"
-    return "scalar" if isinstance(value, float) else "other"
-
-
-def _join(a, b):
-    if a is None or a == b:
-        return b
-    if {a, b} == {"scalar", "int"}:
-        return "scalar"
-    return "array"
-
-
-def _kinds(assigns, loops, prims, arg_kinds) -> dict:
-    kinds = dict(arg_kinds)
-    changed = True
-    while changed:
-        changed = False
-        updates = [(s.targets[0].id, _kind_of(s.value, prims[id(s)], kinds)) for s in assigns]
-        updates += [(loop.target.id, _loop_kind(loop, kinds)) for loop in loops]
-        for target, kind in updates:
-            if kind is None:
-                continue
-            new = _join(kinds.get(target), kind)
-            if new != kinds.get(target):
-                kinds[target] = new
-                changed = True
-    return kinds
-
-
-def _loop_kind(loop, kinds):
-    it = loop.iter
-    if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "range":
-        return "int"
-    return "array"
-
-
-def _kind_of(value, prim: Prim, kinds):
-    def k(atom):
-        if isinstance(atom, gast.Constant):
-            return _const_kind(atom.value)
-        return kinds.get(atom.id) if isinstance(atom, gast.Name) else "array"
-
-    if prim.op == "copy":
-        return kinds.get(value.id)
-    if prim.op == "const":
-        return _const_kind(value.value)
-    if prim.op == "rule":
-        return _rule_kind(prim, value, k)
-    if prim.op == "zero":
-        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
-                and value.func.id in ("len", "int", "round", "bool"):
-            return "int"
-        return "other" if isinstance(value, (gast.Compare, gast.UnaryOp)) else "array"
-    if prim.op == "pack":
-        return "other"
-    return "array"
-
-
-def _rule_kind(prim: Prim, value, k):
-    rule, bound = prim.rule, prim.bound
-    operand_kinds = [k(a) for a in bound.values() if isinstance(a, (gast.Name, gast.Constant))]
-    if None in operand_kinds:
-        return None                        # not known yet: the fixed point comes back
-    if rule.result == "scalar":
-        return "scalar"
-    if rule.result == "same":
-        return k(bound[rule.params[0]])
-    if rule.result == "reduction":
-        axis, keep = bound.get("axis"), bound.get("keepdims")
-        flat = isinstance(axis, gast.Constant) and axis.value is None
-        return "scalar" if flat and not (isinstance(keep, gast.Constant) and keep.value) \
-            else "array"
-    if rule.result == "elementwise":
-        if "array" in operand_kinds or "other" in operand_kinds:
-            return "array"
-        if "scalar" in operand_kinds or rule.key == ("op", "Div"):
-            return "scalar"
-        return "int"
-    return "array"
-
-
 def _check(assigns, prims, active, parsed: ParsedFunction):
     violations = []
     for s in assigns:
         prim = prims[id(s)]
         if s.targets[0].id in active and prim.op == "unknown":
             violations.append(parsed.violation(
-                s.value, "no-rule", f"cannot differentiate {prim.why}",
-                "register a rule with s2sad.defvjp, or compute this value from "
-                "inputs that are not differentiated"))
+                s.value, "no-rule", f"cannot differentiate this value: {prim.why}",
+                "rewrite it with operations that have rules (docs/rules.md lists them), "
+                "or compute it only from arguments that are not differentiated"))
     if violations:
         raise CompileError(violations)
 

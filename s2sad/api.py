@@ -13,6 +13,7 @@ import inspect
 
 import numpy as np
 
+from . import kinds as kind_rules
 from . import pipeline, runtime
 from .compile import CACHE
 from .errors import UsageError
@@ -83,9 +84,10 @@ class _Target:
         return dict(bound.arguments)
 
     def generated(self, wrt, values: dict, variant: str, optimized=True):
-        kinds = {p: kind_of(values[p]) for p in self.params}
+        kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p]))
+                 for p in self.params}
         for w in wrt:
-            if kinds[w] not in ("scalar", "array"):
+            if not kind_rules.is_float(kinds[w]):
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
         key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
         return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
@@ -159,7 +161,7 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     values = target.bind(primals, kwprimals)
     if wrt is None:
         for n in names:
-            if kind_of(values[n]) not in ("scalar", "array"):
+            if not kind_rules.is_float(kind_of(values[n])):
                 raise UsageError(f"vjp of {target.front.parsed.name!r}: argument {n!r} is "
                                  f"not a float or float array; pass wrt= to name the "
                                  "arguments to differentiate", "bad-wrt")

@@ -41,6 +41,7 @@ def optimize(func: gast.FunctionDef, floats=frozenset()) -> gast.FunctionDef:
     for _ in range(20):
         before = _dump(func)
         func.body = _propagate(func.body, params)
+        func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
         func.body = _Simplify(floats).visit_block(func.body)
         func.body = _inline(func.body)
         func.body = _dce(func.body)
@@ -79,6 +80,41 @@ def _propagate(body, params) -> list:
             rest = [nodes.substitute(r, {target: source}) for r in body[index + 1:]]
             return _propagate(body[:index] + rest, params)
     return body
+
+
+def _propagate_local(block, counts, whole, params) -> list:
+    """``a = b`` in any block, ``a`` assigned once and read only later in that block,
+    ``b`` not reassigned before the last read: read ``b`` there instead."""
+    for s in block:
+        for field in ("body", "orelse"):
+            if getattr(s, field, None):
+                setattr(s, field, _propagate_local(getattr(s, field), counts, whole, params))
+    for i, s in enumerate(block):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and nodes.is_atom(s.value)):
+            continue
+        target, source = s.targets[0].id, s.value
+        if target == getattr(source, "id", None):
+            return _propagate_local(block[:i] + block[i + 1:], counts, whole, params)
+        if counts.get(target) != 1 or target in params:
+            continue
+        readers = [j for j in range(i + 1, len(block)) if _count_loads(block[j], target)]
+        total = sum(_count_loads(w, target) for w in whole)
+        if not readers or sum(_count_loads(block[j], target) for j in readers) != total:
+            continue
+        last = readers[-1]
+        written = set()
+        for w in block[i + 1:last]:
+            written |= nodes.names_stored(w)
+        if _is_compound(block[last]):
+            written |= nodes.names_stored(block[last])
+        if isinstance(source, gast.Name) and source.id in written:
+            continue
+        rest = [nodes.substitute(w, {target: source}) for w in block[i + 1:last + 1]]
+        new = block[:i] + rest + block[last + 1:]
+        return _propagate_local(new, _assignment_counts(new) if block is whole else counts,
+                                new if block is whole else whole, params)
+    return block
 
 
 def _inline(body) -> list:
@@ -139,8 +175,8 @@ def _drop(block, loaded) -> list:
                 if not _pure(s.test):
                     out.append(nodes.expr_stmt(s.test))
                 continue
-            if not s.body:
-                s.body = [nodes.pass_()]
+            if not s.body:                  # if c: pass / else: ... -> if not c: ...
+                s.test, s.body, s.orelse = _negate(s.test), s.orelse, []
         elif isinstance(s, (gast.For, gast.While)):
             s.body = _drop(s.body, loaded)
             if not s.body:
@@ -149,6 +185,12 @@ def _drop(block, loaded) -> list:
             continue
         out.append(s)
     return out
+
+
+def _negate(test):
+    if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
+        return test.operand
+    return nodes.not_(test)
 
 
 class _Simplify(gast.NodeTransformer):
@@ -194,8 +236,9 @@ class _Simplify(gast.NodeTransformer):
                     return other
                 if _is_const(one, -1.0) and self.is_float(other):
                     return gast.UnaryOp(op=gast.USub(), operand=other)
-            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
-                return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
+        if isinstance(op, (gast.Mult, gast.Div)) and isinstance(left, gast.UnaryOp) \
+                and isinstance(left.op, gast.USub):              # (-a) * b -> -(a * b)
+            return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
         if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
             return left
         if isinstance(op, gast.Add):
