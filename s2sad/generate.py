@@ -42,7 +42,36 @@ def render(name: str, module) -> str:
     return "".join(parts)
 
 
+def rules_table() -> str:
+    """docs/rules.md: every primitive with a reverse rule, as its table says it."""
+    from s2sad.rules.reverse import REVERSE
+
+    lines = ["# Derivative rules", "",
+             "Written by `make generated` from `s2sad/rules/reverse.py`; do not edit.",
+             "`g` is the adjoint of the result, `ans` the result. Arguments not listed",
+             "(axis, keepdims, ...) carry no derivative.", "",
+             "| primitive | parameters | adjoint per parameter |", "|---|---|---|"]
+    for key, rule in REVERSE.rules.items():
+        adjoints = "; ".join(f"{p}: `{t}`" for p, t in zip(rule.params, rule.adjoints) if t)
+        lines.append(f"| `{_label(key)}` | {', '.join(rule.params)} | {adjoints or 'zero'} |")
+    lines += ["", "No derivative (piecewise constant, integer valued, shapes, constructors):", ""]
+    lines.append(", ".join(sorted(f"`{_label(k)}`" for k in REVERSE.inactive)))
+    return "\n".join(lines) + "\n"
+
+
+def _label(key) -> str:
+    if isinstance(key, tuple):
+        kind, name = key
+        return {"op": f"operator {name}", "method": f"x.{name}()", "attr": f"x.{name}"}[kind]
+    module = getattr(key, "__module__", None) or "numpy"
+    prefix = {"builtins": "", "math": "math."}.get(module, "np.")
+    return prefix + getattr(key, "__name__", repr(key))
+
+
 def main() -> int:
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs" / "rules.md").write_text(rules_table())
+    print("wrote docs/rules.md")
     out = ROOT / "generated"
     out.mkdir(exist_ok=True)
     for name, module in example_modules():

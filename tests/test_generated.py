@@ -23,3 +23,8 @@ def test_generated_is_current(name, module):
 def test_generated_code_is_valid_python():
     for path in sorted((generate.ROOT / "generated").glob("*.py")):
         compile(path.read_text(), str(path), "exec")
+
+
+def test_rules_doc_is_current():
+    path = generate.ROOT / "docs" / "rules.md"
+    assert path.read_text() == generate.rules_table(), "docs/rules.md is stale: make generated"
