@@ -37,7 +37,8 @@ def joint(name: str, args: gast.arguments, sw: Sweeps, with_value: bool,
     return _function(name, args, body + [nodes.ret(result)])
 
 
-def split(name: str, args: gast.arguments, sw: Sweeps, params: list):
+def split(name: str, args: gast.arguments, sw: Sweeps, params: list, seed_name: str,
+          residuals_name: str):
     """``(forward, backward)`` function definitions and the residual names."""
     residuals = _residuals(sw, params)
     bound = set(params) | nodes.definitely_assigned(sw.setup + sw.primal)
@@ -46,8 +47,8 @@ def split(name: str, args: gast.arguments, sw: Sweeps, params: list):
     forward_body.append(nodes.ret(nodes.tuple_(
         [nodes.clone(sw.output), nodes.tuple_(nodes.name(r) for r in residuals)])))
     forward = _function(name + "_forward", args, forward_body)
-    seed = sw.seed or "b_" + name
-    res = "_residuals"
+    seed = sw.seed or seed_name
+    res = residuals_name
     backward_body = []
     if residuals:
         backward_body.append(nodes.assign(

@@ -35,15 +35,16 @@ _PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatte
                  "transpose", "squeeze", "astype"}
 
 
-def optimize(func: gast.FunctionDef, floats=frozenset()) -> gast.FunctionDef:
-    """``floats``: names known to hold floating-point values (for ``1.0 * x`` -> ``x``)."""
+def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset()):
+    """``floats``: names known to hold floating-point values (for ``1.0 * x`` -> ``x``);
+    ``adjoints``: the adjoint variables, which may be substituted where they are used."""
     params = nodes.names_stored(func.args)
     for _ in range(20):
         before = _dump(func)
         func.body = _propagate(func.body, params)
         func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
         func.body = _Simplify(floats).visit_block(func.body)
-        func.body = _inline(func.body)
+        func.body = _inline(func.body, adjoints)
         func.body = _dce(func.body)
         if _dump(func) == before:
             break
@@ -117,12 +118,12 @@ def _propagate_local(block, counts, whole, params) -> list:
     return block
 
 
-def _inline(body) -> list:
+def _inline(body, adjoints) -> list:
     """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
     ``e`` there (primal temporaries stay: they are the evaluation trace)."""
     for i, s in enumerate(body):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and s.targets[0].id.startswith("b_") and _pure(s.value)
+                and s.targets[0].id in adjoints and _pure(s.value)
                 and len(_text(s.value)) <= _INLINE_CHARS):
             continue
         target, reads = s.targets[0].id, nodes.names_loaded(s.value)
@@ -136,7 +137,7 @@ def _inline(body) -> list:
             if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later):
                 break
             body[j] = nodes.substitute(later, {target: s.value})
-            return _inline(body[:i] + body[i + 1:])
+            return _inline(body[:i] + body[i + 1:], adjoints)
     return body
 
 
@@ -206,7 +207,7 @@ class _Simplify(gast.NodeTransformer):
         if isinstance(e, gast.Constant):
             return isinstance(e.value, float)
         if isinstance(e, gast.Name):
-            return e.id.startswith("b_") or e.id in self.floats
+            return e.id in self.floats
         if isinstance(e, gast.UnaryOp):
             return isinstance(e.op, gast.USub) and self.is_float(e.operand)
         if isinstance(e, gast.BinOp):
@@ -309,4 +310,5 @@ def _demo(text: str) -> str:
     from .emit import source
 
     func = gast.parse(text.strip()).body[0]
-    return source(optimize(func, floats={"x1", "x2"}))
+    adjoints = {n.id for n in gast.walk(func) if isinstance(n, gast.Name) and n.id[:2] == "b_"}
+    return source(optimize(func, {"x1", "x2"} | adjoints, adjoints))

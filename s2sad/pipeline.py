@@ -42,7 +42,8 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -
     sweeps = reverse(tree, facts, wrt, names)
     base = fr.parsed.name
     if variant == "vjp":
-        defs = motion.split(base, tree.args, sweeps, list(kinds))
+        defs = motion.split(base, tree.args, sweeps, list(kinds), names.fresh("b_" + base),
+                            names.fresh("_residuals"))
     else:
         if facts.kind(sweeps.output) == "other":
             raise UsageError(f"grad of {base!r} needs a scalar output, but it returns a "
@@ -54,7 +55,8 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -
                              names.fresh("value")),)
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
-        defs = tuple(optimize(_clone(d), floats) for d in defs)
+        defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
+                     for d in defs)
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}") for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
 

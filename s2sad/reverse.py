@@ -32,6 +32,7 @@ class Sweeps:
     results: list        # per wrt parameter: its adjoint expression
     tape: str
     records: frozenset   # names the primal creates only for the adjoint sweep
+    adjoints: frozenset  # the adjoint variables' names
 
 
 def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
@@ -51,6 +52,12 @@ class _Reverse:
         self.top = 0
         self.unsaved: set[int] = set()              # assignments that push nothing
         self.written = set(self.params)             # names assigned so far, in text order
+        self.bars: dict[str, str] = {}              # name -> its adjoint's name
+        self.restored_targets: set[int] = set()     # loops whose target is saved first
+        self.loads: dict[str, int] = {}
+        for n in gast.walk(tree):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                self.loads[n.id] = self.loads.get(n.id, 0) + 1
 
     # driver --------------------------------------------------------------------
 
@@ -67,15 +74,15 @@ class _Reverse:
         output = ret.value
         seed = None
         if isinstance(output, gast.Name) and self.facts.is_active(output.id):
-            seed = "b_" + output.id
+            seed = self.bar(output.id)
             defined.add(output.id)
         adjoint = self.adjoint_block(body, defined, depth=0)
-        results = [nodes.name("b_" + w) if w in defined else adjoints.zero(w, self.facts)
+        results = [nodes.name(self.bar(w)) if w in defined else adjoints.zero(w, self.facts)
                    for w in wrt]
         primal, adjoint = self.prune(primal, adjoint)
         setup = self.setup(body, primal)
         return Sweeps(setup, primal, adjoint, output, seed, results, self.tape,
-                      frozenset(self.records.values()))
+                      frozenset(self.records.values()), frozenset(self.bars.values()))
 
     # primal sweep ----------------------------------------------------------------
 
@@ -115,12 +122,26 @@ class _Reverse:
         return [nodes.if_(s.test, body, orelse)]
 
     def primal_for(self, s, depth) -> list:
-        s = self.index_active_iteration(s)
+        original, s = s, self.index_active_iteration(s)
+        target = s.target.id
+        keep = self.overwrites_live_target(original, target)
+        self.written.add(target)
         targets = self.record(s, "_i")
-        note = nodes.expr_stmt(nodes.call(f"{targets}.append", nodes.name(s.target.id)))
+        note = nodes.expr_stmt(nodes.call(f"{targets}.append", nodes.name(target)))
         loop = nodes.for_(s.target, s.iter, [note] + self.primal_block(s.body, depth + 1))
         out = [nodes.assign(targets, gast.List(elts=[], ctx=gast.Load())), loop]
+        out = ([self.push(target)] if keep else []) + out
         return out + ([self.push_value(nodes.name(targets))] if depth else [])
+
+    def overwrites_live_target(self, loop, target) -> bool:
+        """Whether the loop's target may hold a value read elsewhere: then the adjoint
+        loop, which leaves its own last value there, must restore it after."""
+        inside = sum(1 for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == target
+                     and isinstance(n.ctx, gast.Load))
+        keep = target in self.written or self.loads.get(target, 0) > inside
+        if keep:
+            self.restored_targets.add(id(loop))
+        return keep
 
     def primal_while(self, s, depth) -> list:
         count = self.record(s, "_n")
@@ -141,6 +162,12 @@ class _Reverse:
                           [item] + s.body)
         self.rewritten[id(s)] = loop
         return loop
+
+    def bar(self, ident: str) -> str:
+        """The adjoint's name: ``b_<name>``, suffixed if the user has that name."""
+        if ident not in self.bars:
+            self.bars[ident] = self.gen.fresh("b_" + ident)
+        return self.bars[ident]
 
     def record(self, s, base) -> str:
         if id(s) not in self.records:
@@ -180,9 +207,11 @@ class _Reverse:
         if isinstance(s, gast.If):
             return self.adjoint_if(s, defined, depth)
         if isinstance(s, gast.For):
+            restore = id(s) in self.restored_targets
             s = self.rewritten.get(id(s), s)
             head = nodes.call("reversed", nodes.name(self.records[id(s)]))
-            return self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
+            loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
+            return loop + ([nodes.assign(s.target.id, self.pop())] if restore else [])
         if isinstance(s, gast.While):
             count = self.records[id(s)]
             head = nodes.call("range", nodes.name(count))
@@ -195,7 +224,7 @@ class _Reverse:
         if not self.facts.is_active(target) or target not in defined:
             return restore
         prim = self.prims[id(s)]
-        g = nodes.name("b_" + target)
+        g = nodes.name(self.bar(target))
         reads_itself = any(ident == target for _, ident in prim.operands)
         ans = nodes.clone(s.value) if reads_itself else nodes.name(target)
         parts = adjoints.contributions(prim, s.value, g, ans, self.facts)
@@ -211,12 +240,12 @@ class _Reverse:
         if total is None:
             defined.discard(target)
             return out
-        return out + [nodes.assign("b_" + target, total)]
+        return out + [nodes.assign(self.bar(target), total)]
 
     def accumulate(self, ident: str, expr, defined: set):
         """``b = expr`` on the first write, ``b = b + expr`` after; a scattered index
         read adds into a copy (``_rt.add_indexed``) instead of building zeros first."""
-        b = nodes.name("b_" + ident)
+        b = nodes.name(self.bar(ident))
         if ident not in defined:
             value = expr
         elif _is_call_to(expr, "_rt.unindex"):
@@ -224,16 +253,16 @@ class _Reverse:
         else:
             value = nodes.binop(b, gast.Add(), expr)
         defined.add(ident)
-        return nodes.assign("b_" + ident, value)
+        return nodes.assign(self.bar(ident), value)
 
     def adjoint_if(self, s, defined, depth) -> list:
         then_defined, else_defined = set(defined), set(defined)
         then = self.adjoint_block(s.body, then_defined, depth)
         other = self.adjoint_block(s.orelse, else_defined, depth)
         for ident in sorted(then_defined - else_defined):
-            other.append(nodes.assign("b_" + ident, adjoints.zero(ident, self.facts)))
+            other.append(nodes.assign(self.bar(ident), adjoints.zero(ident, self.facts)))
         for ident in sorted(else_defined - then_defined):
-            then.append(nodes.assign("b_" + ident, adjoints.zero(ident, self.facts)))
+            then.append(nodes.assign(self.bar(ident), adjoints.zero(ident, self.facts)))
         defined.clear()
         defined.update(then_defined | else_defined)
         test = nodes.name(self.records[id(s)]) if depth == 0 else self.pop()
@@ -248,9 +277,9 @@ class _Reverse:
             if inside <= entry:
                 break
             entry |= inside
-        init = [nodes.assign("b_" + n, adjoints.zero(n, self.facts))
+        init = [nodes.assign(self.bar(n), adjoints.zero(n, self.facts))
                 for n in sorted(entry - before)]
-        refill = [nodes.assign("b_" + n, adjoints.zero(n, self.facts))
+        refill = [nodes.assign(self.bar(n), adjoints.zero(n, self.facts))
                   for n in sorted(entry - inside)]
         defined.update(entry)
         fetch = [nodes.assign(self.records[id(s)], self.pop())] if depth else []

@@ -1090,3 +1090,141 @@ def row_sums(X):
 
 
 VECTOR_CATALOG.append(Case(row_sums, (np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.4]]),), (0,)))
+
+
+# --- control flow found tricky while building the reverse sweep -------------------
+
+
+def return_from_nested_loops(x, n):
+    for i in range(n):
+        for j in range(n):
+            x = x * 1.1 + 0.1 * j
+            if x > 5.0:
+                return x * x
+    return -x
+
+
+CATALOG.append(Case(return_from_nested_loops, (0.9, 4), (0,)))   # falls through
+CATALOG.append(Case(return_from_nested_loops, (1.5, 3), (0,)))   # returns early
+
+
+def break_and_continue_nested(x, n):
+    s = 0.0
+    for i in range(n):
+        if i == 1:
+            continue
+        for j in range(3):
+            if j == 2:
+                break
+            s = s + x * j + s * 0.1
+        if s > 3.0:
+            s = s * x
+            break
+    return s
+
+
+CATALOG.append(Case(break_and_continue_nested, (1.3, 5), (0,)))
+CATALOG.append(Case(break_and_continue_nested, (0.5, 5), (0,)))
+
+
+def loop_over_matrix_rows(X, w):
+    s = 0.0
+    for row in X:
+        s = s + np.sum(row * w) ** 2
+    return s
+
+
+CATALOG.append(Case(loop_over_matrix_rows,
+                    (np.arange(6.0).reshape(3, 2) / 3, np.array([0.5, -1.0])), (0, 1)))
+
+
+def value_from_last_iteration(x, n):
+    for i in range(n):
+        y = x * i
+        x = x + 0.5 * y
+    return y * x
+
+
+CATALOG.append(Case(value_from_last_iteration, (0.7, 4), (0,)))
+
+
+def while_true_with_break_and_return(x):
+    k = 0
+    y = x
+    while True:
+        k = k + 1
+        y = y * x
+        if k >= 4:
+            break
+        if y > 100:
+            return y
+    return y + x
+
+
+CATALOG.append(Case(while_true_with_break_and_return, (1.5,), (0,)))
+CATALOG.append(Case(while_true_with_break_and_return, (5.0,), (0,)))
+
+
+def conditional_expressions_in_loop(x, n):
+    t = 0.0
+    for i in range(n):
+        t = t + (x * i if i % 2 else -x)
+        t = max(t, x * 0.5) if t < 0 else min(t, 10.0)
+    return t
+
+
+CATALOG.append(Case(conditional_expressions_in_loop, (0.7, 6), (0,)))
+CATALOG.append(Case(conditional_expressions_in_loop, (-0.7, 6), (0,)))
+
+
+def reassigned_parameters(x, y):
+    x = x * y
+    y = x + y
+    x = x * y
+    return x
+
+
+CATALOG.append(Case(reassigned_parameters, (0.7, 1.3), (0, 1)))
+
+
+def loop_target_read_after_loop(x, n):
+    i = 3.0
+    y = x * i
+    for i in range(n):
+        y = y + x * i
+    return y * i
+
+
+CATALOG.append(Case(loop_target_read_after_loop, (0.7, 4), (0,)))
+
+
+def inner_loop_target_read_before_inner_loop(x, n):
+    s = 0.0
+    j = 0
+    for i in range(n):
+        s = s + x * j
+        for j in range(i + 1):
+            s = s + x * x * j
+    return s
+
+
+CATALOG.append(Case(inner_loop_target_read_before_inner_loop, (0.7, 4), (0,)))
+
+
+def scalar_loop_over_vector_with_while_tail(x, w, n):
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            continue
+        s += w * np.sin(x[i])
+        if s > 10:
+            break
+    k = 0
+    while s < 100.0:
+        s = s * 1.5 + x[k % 3]
+        k = k + 1
+    return s
+
+
+CATALOG.append(Case(scalar_loop_over_vector_with_while_tail,
+                    (np.array([0.3, 1.2, -0.4, 0.9, 2.0]), 1.7, 5), (0, 1)))
