@@ -103,6 +103,9 @@ def _classify(value, parsed: ParsedFunction, local: set) -> Prim:
 
 def _call(call: gast.Call, parsed: ParsedFunction, local: set) -> Prim:
     path = _dotted(call.func, local)
+    if isinstance(call.func, gast.Name) and path is None:
+        return Prim("unknown", why=f"the call to {call.func.id!r}, a function passed in or "
+                                   "assigned in the body (s2sad needs to see what it calls)")
     if path is None:                                   # a method on a local value
         receiver = call.func.value
         return _rule(("method", call.func.attr), [receiver] + call.args, call.keywords)

@@ -39,9 +39,10 @@ def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: st
                 if isinstance(c, types.CodeType) and c.co_name == func_def.name)
     closure = tuple(_cell(name, parsed) for name in code.co_freevars)
     user = parsed.func
-    defaults = user.__defaults__ if _takes_user_args(func_def, parsed) else None
+    takes_user_args = _takes_user_args(func_def, parsed)
+    defaults = user.__defaults__ if takes_user_args else None
     fn = types.FunctionType(code, user.__globals__, func_def.name, defaults, closure)
-    if defaults is not None:
+    if takes_user_args:
         fn.__kwdefaults__ = user.__kwdefaults__
     fn.__qualname__ = func_def.name
     fn.__module__ = user.__module__

@@ -124,6 +124,8 @@ def _of_index(value, k):
     simple = isinstance(index, (gast.Name, gast.Constant))
     if base is None or (simple and k(index) is None):
         return None                        # not known yet
+    if base == "other":
+        return "other"                     # an item of a tuple or list: anything
     if ndim(base) == 1 and simple and k(index) == "int":
         return "scalar"
     return "array"

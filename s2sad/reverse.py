@@ -236,7 +236,7 @@ class _Reverse:
         out += [self.accumulate(n, e, defined) for n, e in parts if n != target]
         total = own[0] if own else None
         for extra in own[1:]:
-            total = nodes.binop(total, gast.Add(), extra)
+            total = self.plus(target, total, extra)
         if total is None:
             defined.discard(target)
             return out
@@ -251,9 +251,15 @@ class _Reverse:
         elif _is_call_to(expr, "_rt.unindex"):
             value = nodes.call("_rt.add_indexed", b, *expr.args)
         else:
-            value = nodes.binop(b, gast.Add(), expr)
+            value = self.plus(ident, b, expr)
         defined.add(ident)
         return nodes.assign(self.bar(ident), value)
+
+    def plus(self, ident, a, b):
+        """``a + b`` for adjoints of ``ident``; item by item when it is a tuple or list."""
+        if self.facts.kind(nodes.name(ident)) == "other":
+            return nodes.call("_rt.add", a, b)
+        return nodes.binop(a, gast.Add(), b)
 
     def adjoint_if(self, s, defined, depth) -> list:
         then_defined, else_defined = set(defined), set(defined)

@@ -43,7 +43,7 @@ def unreduce(g, x, axis=None, keepdims=False):
     shape = np.shape(x)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _axes(axis, len(shape)))
-    return np.broadcast_to(g, shape) * np.ones_like(x, dtype=np.result_type(g, x, np.float32))
+    return np.broadcast_to(g, shape).astype(_float_type(x, g))
 
 
 def count(x, axis=None):
@@ -69,7 +69,7 @@ def unsum(g, x):
     """The adjoint of builtin ``sum(x)``: each item of ``x`` gets ``g``."""
     if isinstance(x, (list, tuple)):
         return type(x)(g for _ in x)
-    return np.broadcast_to(g, np.shape(x)) * np.ones_like(x, dtype=np.result_type(g, x))
+    return np.broadcast_to(g, np.shape(x)).astype(_float_type(x, g))
 
 
 def unindex(g, x, index):
@@ -82,7 +82,7 @@ def unindex(g, x, index):
         else:
             out[index] = g
         return type(x)(out)
-    out = np.zeros_like(x, dtype=np.result_type(x, g, np.float32))
+    out = np.zeros_like(x, dtype=_float_type(x, g))
     np.add.at(out, index, g)
     return out
 
@@ -90,10 +90,26 @@ def unindex(g, x, index):
 def add_indexed(b, g, x, index):
     """``b`` plus the adjoint of ``x[index]``."""
     if isinstance(x, (list, tuple)):
-        return type(x)(a + c for a, c in zip(b, unindex(g, x, index)))
+        return add(b, unindex(g, x, index))
     out = np.array(b, dtype=np.result_type(b, g), copy=True)
     np.add.at(out, index, g)
     return out
+
+
+def add(a, b):
+    """``a + b`` for adjoints, item by item for tuples and lists (never concatenation)."""
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(u, v) for u, v in zip(a, b))
+    return a + b
+
+
+def unstack(g, x, axis=0):
+    """The adjoint of ``np.array(x)`` / ``np.stack(x, axis)``: ``g`` split back into
+    ``x``'s items when ``x`` is a list or tuple."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(unstack(np.take(g, i, axis=axis), item)
+                       for i, item in enumerate(x))
+    return unbroadcast(g, x) if np.ndim(x) == 0 else g
 
 
 def pow_log(x, ans):
@@ -172,6 +188,13 @@ def check_scalar(value, fname):
             f"grad of {fname!r} needs a scalar output, got one of shape {from_shape}; "
             "reduce it (e.g. np.sum) or use s2sad.vjp / s2sad.jacobian")
     return value
+
+
+def _float_type(x, g):
+    """The adjoint's dtype: x's float type, promoted by g unless g is a Python number."""
+    if isinstance(g, (float, int)):
+        return np.result_type(x, np.float32)
+    return np.result_type(x, g, np.float32)
 
 
 def _axes(axis, ndim):

@@ -1228,3 +1228,29 @@ def scalar_loop_over_vector_with_while_tail(x, w, n):
 
 CATALOG.append(Case(scalar_loop_over_vector_with_while_tail,
                     (np.array([0.3, 1.2, -0.4, 0.9, 2.0]), 1.7, 5), (0, 1)))
+
+
+def tuple_alias_read_twice(x, y):
+    t = (x, y)
+    u = t
+    return u[0] * t[1] + t[0]
+
+
+CATALOG.append(Case(tuple_alias_read_twice, (0.7, 1.3), (0, 1)))
+
+
+def loop_over_list_of_active_values(x, y):
+    s = 0.0
+    for a in [x, y, x]:
+        s = s + a * a
+    return s
+
+
+CATALOG.append(Case(loop_over_list_of_active_values, (0.7, 1.3), (0, 1)))
+
+
+def array_built_from_active_scalars(x, y):
+    return np.sum(np.array([x, y]) ** 2) + np.sum(np.stack([x * y, y]))
+
+
+CATALOG.append(Case(array_built_from_active_scalars, (0.7, 1.3), (0, 1)))

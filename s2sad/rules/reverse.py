@@ -125,7 +125,9 @@ R.add(np.reshape, "x, newshape", "np.reshape(g, np.shape(x))", result="array")
 R.add(np.ravel, "x", "np.reshape(g, np.shape(x))", result="array")
 R.add(np.squeeze, "x, axis=None", "np.reshape(g, np.shape(x))", result="array")
 R.add(np.expand_dims, "x, axis", "np.reshape(g, np.shape(x))", result="array")
-R.add(np.asarray, "x", "g", result="array")
+R.add(np.asarray, "x, dtype=None", "_rt.unstack(g, x)", result="array")
+R.add(np.array, "x, dtype=None", "_rt.unstack(g, x)", result="array")
+R.add(np.stack, "x, axis=0", "_rt.unstack(g, x, axis)", result="array")
 
 # ndarray methods and attributes -------------------------------------------------
 R.method("sum", "x, axis=None, dtype=None, out=None, keepdims=False",
