@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 
 import numpy as np
 
@@ -40,19 +41,23 @@ class _Target:
     """A user function, its parsed front end, and its parameters."""
 
     def __init__(self, func):
+        # a bound method: its object is passed first and never differentiated
+        self.prefix = (func.__self__,) if isinstance(func, types.MethodType) else ()
+        func = func.__func__ if self.prefix else func
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
         self.front = CACHE.get(("front", _code_of(self.primal), VERSION),
                                lambda: pipeline.front(self.primal))
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
+        self.positional = self.front.parsed.params[len(self.prefix):]
 
     def wrt_names(self, wrt, everything=False):
         """(names, single): ``wrt`` by position or name, alone or in a tuple."""
         if wrt is None:
             wrt = self.default_wrt
         if wrt is None:
-            wrt = tuple(range(len(self.front.parsed.params))) if everything else 0
+            wrt = tuple(range(len(self.positional))) if everything else 0
         single = not isinstance(wrt, (tuple, list))
         items = (wrt,) if single else tuple(wrt)
         names = tuple(self._param(w) for w in items)
@@ -62,18 +67,17 @@ class _Target:
 
     def _param(self, w):
         if isinstance(w, (int, np.integer)) and not isinstance(w, bool):
-            if not 0 <= w < len(self.front.parsed.params):
+            if not 0 <= w < len(self.positional):
                 raise UsageError(f"wrt={w}: {self.front.parsed.name!r} has "
-                                 f"{len(self.front.parsed.params)} positional arguments",
-                                 "bad-wrt")
-            return self.front.parsed.params[w]
+                                 f"{len(self.positional)} positional arguments", "bad-wrt")
+            return self.positional[w]
         if isinstance(w, str) and w in self.params:
             return w
         raise UsageError(f"wrt={w!r}: {self.front.parsed.name!r} has no argument {w!r} "
                          f"(its arguments: {', '.join(self.params)})", "bad-wrt")
 
     def bind(self, args, kwargs) -> dict:
-        """Argument name -> value, defaults applied."""
+        """Argument name -> value, defaults applied (``args`` include the prefix)."""
         if not kwargs and len(args) == len(self.params):
             return dict(zip(self.params, args))
         try:
@@ -132,6 +136,7 @@ def _gradient(f, wrt, variant):
 
     @functools.wraps(target.primal)
     def run(*args, **kwargs):
+        args = target.prefix + args
         fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
         try:
             out = fn(*args, **kwargs)
@@ -158,6 +163,7 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     target = _Target(f)
     names, _ = target.wrt_names(wrt, everything=True)
     target.check(names)
+    primals = target.prefix + primals
     values = target.bind(primals, kwprimals)
     if wrt is None:
         for n in names:
