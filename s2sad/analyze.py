@@ -27,7 +27,7 @@ from .rules.reverse import REVERSE
 class Prim:
     """One right-hand side: what it is and which operands carry derivatives."""
 
-    op: str                   # copy | const | rule | index | pack | zero | unknown
+    op: str                   # copy | const | rule | index | pack | pop | zero | unknown
     rule: Rule | None = None
     bound: dict | None = None             # rule parameter -> atom
     operands: tuple = ()                  # (slot, Name id) of differentiable operands
@@ -50,19 +50,43 @@ class Analysis:
         return self.kinds.get(getattr(atom, "id", None)) or "array"
 
 
-def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kinds: dict):
+def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kinds: dict,
+            mode: str = "reverse"):
     assigns = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.Assign)]
     loops = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
     prims = {id(s): classify(s.value, parsed, local) for s in assigns}
     output = tree.body[-1].value
-    varied = _fixpoint(set(wrt), assigns, loops, prims, forward=True)
+    flows = _flows(tree, assigns, loops, prims)
+    varied = _fixpoint(set(wrt), flows, forward=True)
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
-                       assigns, loops, prims, forward=False)
+                       flows, forward=False)
     active = frozenset(varied & useful)
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
-    _check(assigns, prims, active, parsed)
+    _check(tree, assigns, prims, active, varied, parsed, mode)
     return Analysis(prims, active, kinds, output)
+
+
+def mutation(stmt):
+    """``(list name, appended atom)`` for a statement ``L.append(v)``, else None."""
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name) \
+            and len(call.args) == 1 and not call.keywords:
+        return call.func.value.id, call.args[0]
+    return None
+
+
+def _flows(tree, assigns, loops, prims) -> list:
+    """(target, sources): each way a value moves into a name, appends to lists included."""
+    flows = [(s.targets[0].id, [n for _, n in prims[id(s)].operands]) for s in assigns]
+    flows += [(loop.target.id, [loop.iter.id]) for loop in loops
+              if isinstance(loop.iter, gast.Name)]
+    for stmt in nodes.walk_stmts(tree.body):
+        found = mutation(stmt)
+        if found and isinstance(found[1], gast.Name):
+            flows.append((found[0], [found[1].id]))
+    return flows
 
 
 def classify(value, parsed: ParsedFunction, local: set) -> Prim:
@@ -103,6 +127,9 @@ def _classify(value, parsed: ParsedFunction, local: set) -> Prim:
 
 def _call(call: gast.Call, parsed: ParsedFunction, local: set) -> Prim:
     path = _dotted(call.func, local)
+    if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and path is None \
+            and isinstance(call.func.value, gast.Name) and not call.args and not call.keywords:
+        return Prim("pop", operands=((0, call.func.value.id),))
     if isinstance(call.func, gast.Name) and path is None:
         return Prim("unknown", why=f"the call to {call.func.id!r}, a function passed in or "
                                    "assigned in the body (s2sad needs to see what it calls)")
@@ -150,29 +177,22 @@ def _dotted(e, local: set):
     return None
 
 
-def _fixpoint(seed: set, assigns, loops, prims, forward: bool) -> set:
+def _fixpoint(seed: set, flows, forward: bool) -> set:
     marked = set(seed)
     changed = True
     while changed:
         changed = False
-        for s in assigns:
-            target, deps = s.targets[0].id, [n for _, n in prims[id(s)].operands]
-            if forward and target not in marked and any(d in marked for d in deps):
+        for target, sources in flows:
+            if forward and target not in marked and any(d in marked for d in sources):
                 marked.add(target)
                 changed = True
-            if not forward and target in marked and not all(d in marked for d in deps):
-                marked.update(deps)
-                changed = True
-        for loop in loops:
-            src, dst = (loop.iter, loop.target) if forward else (loop.target, loop.iter)
-            if isinstance(src, gast.Name) and src.id in marked and \
-                    isinstance(dst, gast.Name) and dst.id not in marked:
-                marked.add(dst.id)
+            if not forward and target in marked and not all(d in marked for d in sources):
+                marked.update(sources)
                 changed = True
     return marked
 
 
-def _check(assigns, prims, active, parsed: ParsedFunction):
+def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
     violations = []
     for s in assigns:
         prim = prims[id(s)]
@@ -181,6 +201,40 @@ def _check(assigns, prims, active, parsed: ParsedFunction):
                 s.value, "no-rule", f"cannot differentiate this value: {prim.why}",
                 "rewrite it with operations that have rules (docs/rules.md lists them), "
                 "or compute it only from arguments that are not differentiated"))
+        if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
+            violations.append(parsed.violation(
+                s.value, "no-rule", "list.pop of a differentiated value is not supported "
+                "in reverse mode", "index the list instead"))
+    for stmt in nodes.walk_stmts(tree.body):
+        problem = _side_effect_problem(stmt, active, varied, mode)
+        if problem:
+            violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
     if violations:
         raise CompileError(violations)
 
+
+
+def _side_effect_problem(stmt, active, varied, mode):
+    """A call made for its effect that takes a differentiated value: only ``print``
+    and, in forward mode, ``list.append`` are understood; anything else could hide a
+    dependence, so it is an error rather than a silent zero."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return None
+    call = stmt.value
+    found = mutation(stmt)
+    if found:
+        if found[0] in active and mode == "reverse":
+            return ("appending a differentiated value to a list is not supported in "
+                    "reverse mode yet", "build the array with one expression (np.stack of "
+                    "values computed without the list), or accumulate arithmetically")
+        return None
+    args = list(call.args) + [k.value for k in call.keywords]
+    touched = {a.id for a in args if isinstance(a, gast.Name)} & varied
+    receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
+    if isinstance(receiver, gast.Name) and receiver.id in varied:
+        touched.add(receiver.id)
+    if not touched or (isinstance(call.func, gast.Name) and call.func.id == "print"):
+        return None
+    return (f"a call made for its side effect on differentiated values "
+            f"({', '.join(sorted(touched))}) is not supported",
+            "assign its result, or move the call out of the function")

@@ -438,3 +438,16 @@ class Scaler:
     @staticmethod
     def square(x):
         return x * x * x
+
+
+def append_then_stack(x):
+    values = []
+    for i in range(3):
+        values.append(x * i)  # <-- error
+    return np.sum(np.stack(values))
+
+
+def fill_through_a_method(x):
+    buf = np.zeros(3)
+    np.copyto(buf, x)  # <-- error
+    return np.sum(buf * x)

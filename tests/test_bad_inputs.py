@@ -598,3 +598,14 @@ def test_54_bound_method_with_self_not_differentiated(wrt):
     obj = P.Scaler(2.5)
     got = grad_at(obj.apply, (1.5,), wrt=wrt)      # position 0 is x: self is bound
     assert got == pytest.approx(2 * 2.5 * 1.5)
+
+
+# --- #18 list.append of a differentiated value, and other calls made for their effect -------------------------
+
+
+def test_18_append_of_active_value_is_an_error_in_reverse_mode_never_a_zero():
+    assert_compile_error(P.append_then_stack, (0.7,), ["append"])
+
+
+def test_side_effect_call_on_active_value_is_an_error_never_a_zero():
+    assert_compile_error(P.fill_through_a_method, (np.array([0.5, 1.0, 2.0]),), ["side effect"])
