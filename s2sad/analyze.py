@@ -19,6 +19,7 @@ from . import nodes
 from .errors import CompileError
 from .parse import ParsedFunction
 from .rules import Rule
+from .rules.forward import FORWARD
 from .rules.reverse import REVERSE
 
 
@@ -55,7 +56,8 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     assigns = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.Assign)]
     loops = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
-    prims = {id(s): classify(s.value, parsed, local) for s in assigns}
+    table = FORWARD if mode == "forward" else REVERSE
+    prims = {id(s): classify(s.value, parsed, local, table) for s in assigns}
     output = tree.body[-1].value
     flows = _flows(tree, assigns, loops, prims)
     varied = _fixpoint(set(wrt), flows, forward=True)
@@ -89,33 +91,33 @@ def _flows(tree, assigns, loops, prims) -> list:
     return flows
 
 
-def classify(value, parsed: ParsedFunction, local: set) -> Prim:
+def classify(value, parsed: ParsedFunction, local: set, table=REVERSE) -> Prim:
     """What ``value`` computes; an unknown one keeps all its local operands, so that
     activity reaches it and the missing rule is reported, never taken as zero."""
-    prim = _classify(value, parsed, local)
+    prim = _classify(value, parsed, local, table)
     if prim.op == "unknown":
         names = sorted(nodes.names_loaded(value) & local)
         prim = Prim("unknown", operands=tuple(enumerate(names)), why=prim.why)
     return prim
 
 
-def _classify(value, parsed: ParsedFunction, local: set) -> Prim:
+def _classify(value, parsed: ParsedFunction, local: set, table) -> Prim:
     if isinstance(value, gast.Name):
         return Prim("copy", operands=((0, value.id),))
     if isinstance(value, gast.Constant):
         return Prim("const")
     if isinstance(value, gast.BinOp):
-        return _rule(("op", type(value.op).__name__), [value.left, value.right], [])
+        return _rule(("op", type(value.op).__name__), [value.left, value.right], [], table)
     if isinstance(value, gast.UnaryOp):
         if isinstance(value.op, gast.Not):
             return Prim("zero")
-        return _rule(("op", type(value.op).__name__), [value.operand], [])
+        return _rule(("op", type(value.op).__name__), [value.operand], [], table)
     if isinstance(value, gast.Call):
-        return _call(value, parsed, local)
+        return _call(value, parsed, local, table)
     if isinstance(value, gast.Attribute):
         if _dotted(value, local) is not None:
             return Prim("zero")                       # np.pi, math.e: a constant
-        return _rule(("attr", value.attr), [value.value], [])
+        return _rule(("attr", value.attr), [value.value], [], table)
     if isinstance(value, gast.Subscript):
         return Prim("index", operands=_names([(0, value.value)]))
     if isinstance(value, (gast.Tuple, gast.List)):
@@ -125,7 +127,7 @@ def _classify(value, parsed: ParsedFunction, local: set) -> Prim:
     return Prim("unknown", why=f"the expression {type(value).__name__}")
 
 
-def _call(call: gast.Call, parsed: ParsedFunction, local: set) -> Prim:
+def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     path = _dotted(call.func, local)
     if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and path is None \
             and isinstance(call.func.value, gast.Name) and not call.args and not call.keywords:
@@ -135,23 +137,23 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set) -> Prim:
                                    "assigned in the body (s2sad needs to see what it calls)")
     if path is None:                                   # a method on a local value
         receiver = call.func.value
-        return _rule(("method", call.func.attr), [receiver] + call.args, call.keywords)
+        return _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
     func = parsed.resolve_path(path)
     if func is None:
         return Prim("unknown", why=f"{path!r}, which is not defined")
-    if REVERSE.is_inactive(func):
+    if table.is_inactive(func):
         return Prim("zero")
-    prim = _rule(func, call.args, call.keywords, label=path)
+    prim = _rule(func, call.args, call.keywords, table, label=path)
     if prim.op == "unknown" and isinstance(func, types.FunctionType):
         return Prim("unknown", why=f"the call to the user function {path!r} (calls to user "
                                    "functions with active arguments come in a later version)")
     return prim
 
 
-def _rule(key, args, keywords, label=None) -> Prim:
-    if REVERSE.is_inactive(key):
+def _rule(key, args, keywords, table, label=None) -> Prim:
+    if table.is_inactive(key):
         return Prim("zero")
-    rule = REVERSE.get(key)
+    rule = table.get(key)
     label = label or (key[1] if isinstance(key, tuple) else repr(key))
     if rule is None:
         return Prim("unknown", why=f"no derivative rule for {label!r}")

@@ -88,16 +88,20 @@ class _Target:
         return dict(bound.arguments)
 
     def generated(self, wrt, values: dict, variant: str, optimized=True):
+        """The compiled derivative for arguments like ``values``: ``grad``,
+        ``value_and_grad``, ``vjp`` (split reverse) or ``jvp`` (forward)."""
         kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p]))
                  for p in self.params}
         for w in wrt:
             if not kind_rules.is_float(kinds[w]):
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
         key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        if variant == "jvp":
+            return CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized))
         return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
                                                        optimized))
 
-    def check(self, wrt):
+    def check(self, wrt, mode="reverse"):
         """Build once with float arguments so unsupported code is reported now."""
         sample = {p: 1.0 for p in self.params}
         for name, param in self.signature.parameters.items():
@@ -108,7 +112,7 @@ class _Target:
         kinds = {p: kind_of(v) for p, v in sample.items()}
         kinds.update({p: "scalar" for p in wrt})
         from .analyze import analyze
-        analyze(pipeline._clone(self.front.tree), self.front.parsed, wrt, kinds)
+        analyze(pipeline._clone(self.front.tree), self.front.parsed, wrt, kinds, mode)
 
 
 def _bad_wrt_kind(fname, name, value, kind):
@@ -145,11 +149,15 @@ def _gradient(f, wrt, variant):
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
+    run.__s2sad_gradient__ = (target, names, single)
     return run
 
 
 def grad(f, wrt=None):
     """A function with f's signature returning df/d(wrt)."""
+    if hasattr(f, "__s2sad_gradient__"):
+        from .higher import grad_of_gradient
+        return grad_of_gradient(f, wrt)
     return _gradient(f, wrt, "grad")
 
 
@@ -166,11 +174,7 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     primals = target.prefix + primals
     values = target.bind(primals, kwprimals)
     if wrt is None:
-        for n in names:
-            if not kind_rules.is_float(kind_of(values[n])):
-                raise UsageError(f"vjp of {target.front.parsed.name!r}: argument {n!r} is "
-                                 f"not a float or float array; pass wrt= to name the "
-                                 "arguments to differentiate", "bad-wrt")
+        _check_all_float(target, names, values)
     forward, backward = target.generated(names, values, "vjp").functions
     y, residuals = forward(*primals, **kwprimals)
 
@@ -179,15 +183,56 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     return y, pullback
 
 
+def jvp(f, primals, tangents, wrt=None):
+    """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep. ``tangents`` has
+    one entry per ``wrt`` argument (``None``: every positional argument)."""
+    target = _Target(f)
+    names, _ = target.wrt_names(wrt, everything=True)
+    target.check(names, mode="forward")
+    primals = target.prefix + tuple(primals)
+    tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+    if len(tangents) != len(names):
+        raise UsageError(f"jvp: {len(tangents)} tangents for {len(names)} wrt arguments "
+                         f"({', '.join(names)})", "bad-tangents")
+    values = target.bind(primals, {})
+    if wrt is None:
+        _check_all_float(target, names, values)
+    fn = target.generated(names, values, "jvp").functions[0]
+    dots = dict(zip(_tangent_params(fn, len(names)), (_as_tangent(t, values[n])
+                                                       for t, n in zip(tangents, names))))
+    return fn(*primals, **dots)
+
+
+def _tangent_params(fn, count):
+    code = fn.__code__
+    kwonly = code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount]
+    return kwonly[-count:]
+
+
+def _as_tangent(t, primal):
+    """A tangent as an array of the primal's shape and float type (a float for a float)."""
+    if isinstance(primal, np.ndarray):
+        return np.asarray(t, dtype=np.result_type(primal, np.float32))
+    return float(t) if np.ndim(t) == 0 else t
+
+
+def _check_all_float(target, names, values):
+    for n in names:
+        if not kind_rules.is_float(kind_of(values[n])):
+            raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
+                             "or float array; pass wrt= to name the arguments to "
+                             "differentiate", "bad-wrt")
+
+
 def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None):
     """The generated source text, exactly the code that runs for arguments of the
-    kinds of ``args`` (default: a float for each argument without a default)."""
-    if mode != "reverse":
-        raise UsageError(f"mode={mode!r}: only 'reverse' is available in this version",
-                         "bad-mode")
+    kinds of ``args`` (default: a float for each argument without a default).
+    ``mode``: ``reverse`` (``motion`` joint or split) or ``forward``."""
+    if mode not in ("reverse", "forward"):
+        raise UsageError(f"mode={mode!r}: use 'reverse' or 'forward'", "bad-mode")
     target = _Target(f)
-    names, _ = target.wrt_names(wrt, everything=(motion == "split"))
-    target.check(names)
+    names, _ = target.wrt_names(wrt, everything=(motion == "split" or mode == "forward"))
+    target.check(names, mode)
     if args is None:
         values = {p: 1.0 for p in target.params}
         for name, param in target.signature.parameters.items():
@@ -195,7 +240,7 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
                 values[name] = param.default
     else:
         values = target.bind(tuple(args), {})
-    variant = "vjp" if motion == "split" else "grad"
+    variant = "jvp" if mode == "forward" else "vjp" if motion == "split" else "grad"
     return target.generated(names, values, variant, optimize).source
 
 

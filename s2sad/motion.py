@@ -96,3 +96,16 @@ def _function(name, args, body) -> gast.FunctionDef:
     func.args = nodes.clone(args)
     return func
 
+
+
+def tangent(name: str, args: gast.arguments, body: list, output, d_output,
+            params: dict) -> gast.FunctionDef:
+    """``def f_jvp(<f's parameters>, *, d_<wrt>...)`` returning ``(y, d_y)``."""
+    func = _function(name, args, body + [nodes.ret(nodes.tuple_([nodes.clone(output),
+                                                                  d_output]))])
+    func.args.kwonlyargs = func.args.kwonlyargs + [nodes.name(p, store=True)
+                                                   for p in params.values()]
+    func.args.kw_defaults = func.args.kw_defaults + [None] * len(params)
+    for a in func.args.kwonlyargs:
+        a.ctx = gast.Param()
+    return func

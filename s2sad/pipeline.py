@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from . import motion
 from .analyze import analyze
 from .compile import compile_function
+from .forward import forward
 from .errors import UsageError
 from .normalize import normalize
 from .optimize import optimize
@@ -59,6 +60,21 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -
                      for d in defs)
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}") for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
+
+
+def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool) -> Generated:
+    """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
+    names = _copy_names(fr.names)
+    tree = _clone(fr.tree)
+    facts = analyze(tree, fr.parsed, wrt, kinds, mode="forward")
+    body, output, d_output, params = forward(tree, facts, wrt, names)
+    func = motion.tangent(f"{fr.parsed.name}_jvp", tree.args, body, output, d_output, params)
+    if optimized:
+        floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
+        tangents = frozenset(names.taken) - frozenset(fr.names.taken)
+        func = optimize(_clone(func), floats | tangents, frozenset())
+    fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}")
+    return Generated((fn,), text)
 
 
 def _clone(tree):

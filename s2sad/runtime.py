@@ -122,6 +122,44 @@ def pow_log(x, ans):
     return np.where(x == 0, 0.0, ans * np.log(safe))
 
 
+def pow_log_dx(x, ans):
+    """``ans / x``: the derivative of ``pow_log(x, ans)`` in x; 0 where x == 0."""
+    if isinstance(x, (float, int)):
+        return 0.0 if x == 0 else ans / x
+    return np.where(x == 0, 0.0, ans / np.where(x == 0, 1.0, x))
+
+
+def extremum_jvp(d, x, ans, axis=None, keepdims=False):
+    """The tangent of max/min: the mean of the tangents of the extreme elements."""
+    shape = np.shape(x)
+    full = ans
+    if axis is not None and not keepdims:
+        full = np.expand_dims(ans, _axes(axis, len(shape)))
+    mask = np.asarray(x) == full
+    ties = np.sum(mask, axis=axis, keepdims=keepdims)
+    return np.sum(np.where(mask, d, 0.0), axis=axis, keepdims=keepdims) / ties
+
+
+def stack_tangent(d, ans):
+    """The tangent of ``np.array(items)``: the items' tangents as one array."""
+    return np.broadcast_to(np.array(d, dtype=np.result_type(ans, np.float32)),
+                           np.shape(ans))
+
+
+def broadcast_like(d, ans):
+    """A tangent stretched to its result's shape (an operand without one was bigger)."""
+    if np.shape(d) == np.shape(ans):
+        return d
+    return np.broadcast_to(d, np.shape(ans))
+
+
+def copy(d):
+    """A copy of a tangent (lists and arrays are copied, numbers returned)."""
+    if isinstance(d, np.ndarray):
+        return d.copy()
+    return list(d) if isinstance(d, list) else d
+
+
 def dot_vjp_x(g, x, y):
     """Adjoint of ``np.dot(x, y)`` for x (scalars, vectors, matrices)."""
     if np.ndim(x) == 0 or np.ndim(y) == 0:

@@ -1,0 +1,154 @@
+"""Stage 4, forward: the normalized function -> its tangent (JVP) function.
+
+Control flow stays as written; each active assignment gains a tangent
+assignment ``d_<name> = ...`` beside it: after it, where the rule may use the
+result, or before it when the statement overwrites one of its own operands
+(``d_x = 2.0 * x * d_x`` then ``x = x * x``). Lists that receive active values
+carry a list of tangents, so the tapes of generated adjoint code can be
+differentiated again (forward over reverse).
+"""
+from __future__ import annotations
+
+import gast
+
+from . import adjoints, kinds, nodes
+from .analyze import Analysis, Prim, mutation
+
+
+def forward(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen):
+    """``(body, output atom, output tangent, {wrt name: tangent parameter})``."""
+    return _Forward(tree, facts, gen).run(wrt)
+
+
+class _Forward:
+    def __init__(self, tree, facts: Analysis, gen):
+        self.tree, self.facts, self.gen = tree, facts, gen
+        self.prims = dict(facts.prims)
+        self.dots: dict[str, str] = {}
+
+    def run(self, wrt):
+        params = {w: self.dot(w) for w in wrt}
+        body = self.block(self.tree.body[:-1])
+        output = self.tree.body[-1].value
+        d_output = self.tangent_of(output)
+        return body, output, d_output, params
+
+    def dot(self, ident: str) -> str:
+        """The tangent's name: ``d_<name>``, suffixed if the user has that name."""
+        if ident not in self.dots:
+            self.dots[ident] = self.gen.fresh("d_" + ident)
+        return self.dots[ident]
+
+    def tangent_of(self, atom):
+        if isinstance(atom, gast.Name) and self.facts.is_active(atom.id):
+            return nodes.name(self.dot(atom.id))
+        if isinstance(atom, gast.Name):
+            return adjoints.zero(atom.id, self.facts)
+        return nodes.const(0.0)
+
+    # statements -------------------------------------------------------------------
+
+    def block(self, stmts) -> list:
+        out = []
+        for s in stmts:
+            out += self.stmt(s)
+        return out
+
+    def stmt(self, s) -> list:
+        if isinstance(s, gast.Assign):
+            return self.assign(s)
+        if isinstance(s, gast.Expr):
+            return [s] + self.appended(s)
+        if isinstance(s, gast.If):
+            return self.test_pops(s.test) + [nodes.if_(s.test, self.block(s.body),
+                                                       self.block(s.orelse))]
+        if isinstance(s, gast.For):
+            s = self.index_active_iteration(s)
+            return [nodes.for_(s.target, s.iter, self.block(s.body))]
+        if isinstance(s, gast.While):
+            return [nodes.while_(s.test, self.block(s.body))]
+        return [s]
+
+    def assign(self, s) -> list:
+        target = s.targets[0].id
+        if not self.facts.is_active(target):
+            return [s]
+        prim = self.prims[id(s)]
+        reads_itself = any(ident == target for _, ident in prim.operands)
+        ans = nodes.clone(s.value) if reads_itself else nodes.name(target)
+        tangent = nodes.assign(self.dot(target), self.tangent(prim, s.value, ans, target))
+        return [tangent, s] if reads_itself else [s, tangent]
+
+    def tangent(self, prim: Prim, value, ans, target):
+        active = [(slot, i) for slot, i in prim.operands if self.facts.is_active(i)]
+        if prim.op == "pop":
+            return nodes.call(f"{self.dot(active[0][1])}.pop") if active else \
+                adjoints.zero(target, self.facts)
+        if prim.op == "pack":
+            return type(value)(elts=[self.tangent_of(e) for e in value.elts], ctx=gast.Load())
+        if not active:
+            return adjoints.zero(target, self.facts)
+        if prim.op == "copy":
+            return nodes.name(self.dot(active[0][1]))
+        if prim.op == "index":
+            return nodes.subscript(nodes.name(self.dot(active[0][1])), nodes.clone(value.slice))
+        terms = [self.rule_term(prim, slot, ident, ans) for slot, ident in active]
+        total = terms[0]
+        for term in terms[1:]:
+            total = nodes.binop(total, gast.Add(), term)
+        if prim.rule.broadcast and not self.fills_result(prim, active):
+            total = nodes.call("_rt.broadcast_like", total, nodes.clone(ans))
+        return total
+
+    def rule_term(self, prim: Prim, param, ident, ans):
+        from .rules.forward import FORWARD
+        rule = FORWARD.get(prim.rule.key)
+        template = rule.adjoints[rule.params.index(param)]
+        subs = dict(prim.bound)
+        subs.update(d=nodes.name(self.dot(ident)), ans=ans)
+        return nodes.template(template, **subs)
+
+    def fills_result(self, prim: Prim, active) -> bool:
+        """Whether the tangent terms already have the result's shape: every operand is
+        active, or each active one has the shape of the others."""
+        operands = {p: a for p, a in prim.bound.items() if p in prim.rule.params
+                    and isinstance(a, (gast.Name, gast.Constant))}
+        if len(active) == len(operands):
+            return True
+        for slot, _ in active:
+            others = [self.facts.kind(a) for p, a in operands.items() if p != slot]
+            if not kinds.same_shape(self.facts.kind(operands[slot]), others):
+                return False
+        return True
+
+    def appended(self, s) -> list:
+        """``L.append(v)`` on a list that carries tangents appends v's tangent too."""
+        found = mutation(s)
+        if not found or not self.facts.is_active(found[0]):
+            return []
+        lst, value = found
+        record = isinstance(value, gast.Name) and not self.facts.is_active(value.id) \
+            and not kinds.is_float(self.facts.kind(value))
+        # a record (a trip list, a count) has no tangent; None keeps the lists aligned
+        tangent = nodes.const(None) if record else self.tangent_of(value)
+        return [nodes.expr_stmt(nodes.call(f"{self.dot(lst)}.append", tangent))]
+
+    def test_pops(self, test) -> list:
+        """A branch test that pops a tangent-carrying list pops its tangent list too."""
+        out = []
+        for n in gast.walk(test):
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                    and n.func.attr == "pop" and isinstance(n.func.value, gast.Name) \
+                    and self.facts.is_active(n.func.value.id):
+                out.append(nodes.expr_stmt(nodes.call(f"{self.dot(n.func.value.id)}.pop")))
+        return out
+
+    def index_active_iteration(self, s):
+        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
+        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)):
+            return s
+        index = self.gen.temp()
+        item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
+        self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
+        return nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
+                          [item] + s.body)

@@ -1,0 +1,181 @@
+"""Forward-mode (tangent) rules: how the tangent ``d`` of each input moves the result.
+
+Same primitives, same order and same parameters as ``reverse.py``; a test holds
+the two tables to that. The result's tangent is the sum of the templates of the
+inputs that carry one. ``ans`` is the result.
+"""
+import builtins
+import math
+
+import numpy as np
+
+from . import Table
+
+FORWARD = Table("forward")
+F = FORWARD
+
+# Python operators ---------------------------------------------------------
+F.op("Add", "x, y", "d", "d", broadcast=True)
+F.op("Sub", "x, y", "d", "-d", broadcast=True)
+F.op("Mult", "x, y", "d * y", "x * d", broadcast=True)
+F.op("Div", "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
+F.op("Pow", "x, y", "y * x ** (y - 1) * d", "_rt.pow_log(x, ans) * d", broadcast=True)
+F.op("Mod", "x, y", "d", "-(x // y) * d", broadcast=True)
+F.op("MatMult", "x, y", "d @ y", "x @ d", result="array")
+F.op("USub", "x", "-d", result="same")
+F.op("UAdd", "x", "d", result="same")
+
+# builtins -----------------------------------------------------------------
+F.add(builtins.abs, "x", "_rt.sign(x) * d", result="same")
+F.add(builtins.max, "x, y", "(x > y) * d", "(x <= y) * d", broadcast=True)
+F.add(builtins.min, "x, y", "(x < y) * d", "(x >= y) * d", broadcast=True)
+F.add(builtins.float, "x", "d", result="scalar")
+F.add(builtins.sum, "x, start=0", "sum(d)", "d", result="array")
+
+# math ---------------------------------------------------------------------
+F.add(math.sin, "x", "math.cos(x) * d", result="scalar")
+F.add(math.cos, "x", "-math.sin(x) * d", result="scalar")
+F.add(math.tan, "x", "d / math.cos(x) ** 2", result="scalar")
+F.add(math.asin, "x", "d / math.sqrt(1.0 - x * x)", result="scalar")
+F.add(math.acos, "x", "-d / math.sqrt(1.0 - x * x)", result="scalar")
+F.add(math.atan, "x", "d / (1.0 + x * x)", result="scalar")
+F.add(math.atan2, "y, x", "x * d / (x * x + y * y)", "-y * d / (x * x + y * y)",
+      result="scalar")
+F.add(math.sinh, "x", "math.cosh(x) * d", result="scalar")
+F.add(math.cosh, "x", "math.sinh(x) * d", result="scalar")
+F.add(math.tanh, "x", "(1.0 - ans * ans) * d", result="scalar")
+F.add(math.asinh, "x", "d / math.sqrt(x * x + 1.0)", result="scalar")
+F.add(math.acosh, "x", "d / math.sqrt(x * x - 1.0)", result="scalar")
+F.add(math.atanh, "x", "d / (1.0 - x * x)", result="scalar")
+F.add(math.exp, "x", "ans * d", result="scalar")
+F.add(math.expm1, "x", "(ans + 1.0) * d", result="scalar")
+F.add(math.log, "x", "d / x", result="scalar")
+F.add(math.log2, "x", "d / (x * math.log(2.0))", result="scalar")
+F.add(math.log10, "x", "d / (x * math.log(10.0))", result="scalar")
+F.add(math.log1p, "x", "d / (1.0 + x)", result="scalar")
+F.add(math.sqrt, "x", "d / (2.0 * ans)", result="scalar")
+F.add(math.pow, "x, y", "y * math.pow(x, y - 1.0) * d", "_rt.pow_log(x, ans) * d",
+      result="scalar")
+F.add(math.hypot, "x, y", "x * d / ans", "y * d / ans", result="scalar")
+F.add(math.fabs, "x", "_rt.sign(x) * d", result="scalar")
+F.add(math.erf, "x", "2.0 / math.sqrt(math.pi) * math.exp(-x * x) * d", result="scalar")
+F.add(math.erfc, "x", "-2.0 / math.sqrt(math.pi) * math.exp(-x * x) * d", result="scalar")
+
+# NumPy elementwise ----------------------------------------------------------
+F.add(np.add, "x, y", "d", "d", broadcast=True)
+F.add(np.subtract, "x, y", "d", "-d", broadcast=True)
+F.add(np.multiply, "x, y", "d * y", "x * d", broadcast=True)
+F.add(np.divide, "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
+F.add(np.true_divide, "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
+F.add(np.power, "x, y", "y * x ** (y - 1) * d", "_rt.pow_log(x, ans) * d", broadcast=True)
+F.add(np.negative, "x", "-d")
+F.add(np.positive, "x", "d")
+F.add(np.square, "x", "2.0 * x * d")
+F.add(np.reciprocal, "x", "-ans * ans * d")
+F.add(np.sqrt, "x", "d / (2.0 * ans)")
+F.add(np.cbrt, "x", "d / (3.0 * ans * ans)")
+F.add(np.exp, "x", "ans * d")
+F.add(np.exp2, "x", "ans * np.log(2.0) * d")
+F.add(np.expm1, "x", "(ans + 1.0) * d")
+F.add(np.log, "x", "d / x")
+F.add(np.log2, "x", "d / (x * np.log(2.0))")
+F.add(np.log10, "x", "d / (x * np.log(10.0))")
+F.add(np.log1p, "x", "d / (1.0 + x)")
+F.add(np.sin, "x", "np.cos(x) * d")
+F.add(np.cos, "x", "-np.sin(x) * d")
+F.add(np.tan, "x", "d / np.cos(x) ** 2")
+F.add(np.arcsin, "x", "d / np.sqrt(1.0 - x * x)")
+F.add(np.arccos, "x", "-d / np.sqrt(1.0 - x * x)")
+F.add(np.arctan, "x", "d / (1.0 + x * x)")
+F.add(np.arctan2, "y, x", "x * d / (x * x + y * y)", "-y * d / (x * x + y * y)",
+      broadcast=True)
+F.add(np.sinh, "x", "np.cosh(x) * d")
+F.add(np.cosh, "x", "np.sinh(x) * d")
+F.add(np.tanh, "x", "(1.0 - ans * ans) * d")
+F.add(np.arcsinh, "x", "d / np.sqrt(x * x + 1.0)")
+F.add(np.arccosh, "x", "d / np.sqrt(x * x - 1.0)")
+F.add(np.arctanh, "x", "d / (1.0 - x * x)")
+F.add(np.hypot, "x, y", "x * d / ans", "y * d / ans", broadcast=True)
+F.add(np.abs, "x", "np.sign(x) * d")
+F.add(np.fabs, "x", "np.sign(x) * d")
+F.add(np.maximum, "x, y", "(x > y) * d", "(x <= y) * d", broadcast=True)
+F.add(np.minimum, "x, y", "(x < y) * d", "(x >= y) * d", broadcast=True)
+F.add(np.where, "condition, x, y", None, "np.where(condition, d, 0.0)",
+      "np.where(condition, 0.0, d)", broadcast=True)
+F.add(np.clip, "x, a_min, a_max", "((x >= a_min) & (x <= a_max)) * d", "(x < a_min) * d",
+      "(x > a_max) * d", broadcast=True)
+
+# NumPy reductions ---------------------------------------------------------------
+F.add(np.sum, "x, axis=None, dtype=None, out=None, keepdims=False",
+      "np.sum(d, axis=axis, keepdims=keepdims)", result="reduction")
+F.add(np.mean, "x, axis=None, dtype=None, out=None, keepdims=False",
+      "np.mean(d, axis=axis, keepdims=keepdims)", result="reduction")
+for _extremum in (np.max, np.amax, np.min, np.amin):
+    F.add(_extremum, "x, axis=None, out=None, keepdims=False",
+          "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
+
+# NumPy linear algebra and shapes --------------------------------------------------
+F.add(np.dot, "x, y", "np.dot(d, y)", "np.dot(x, d)", result="array")
+F.add(np.matmul, "x, y", "np.matmul(d, y)", "np.matmul(x, d)", result="array")
+F.add(np.outer, "x, y", "np.outer(d, y)", "np.outer(x, d)", result="array")
+F.add(np.transpose, "x, axes=None", "np.transpose(d, axes)", result="array")
+F.add(np.reshape, "x, newshape", "np.reshape(d, np.shape(ans))", result="array")
+F.add(np.ravel, "x", "np.ravel(d)", result="array")
+F.add(np.squeeze, "x, axis=None", "np.reshape(d, np.shape(ans))", result="array")
+F.add(np.expand_dims, "x, axis", "np.reshape(d, np.shape(ans))", result="array")
+F.add(np.asarray, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
+F.add(np.array, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
+F.add(np.stack, "x, axis=0", "np.stack(d, axis=axis)", result="array")
+
+# ndarray methods and attributes -------------------------------------------------
+F.method("sum", "x, axis=None, dtype=None, out=None, keepdims=False",
+         "np.sum(d, axis=axis, keepdims=keepdims)", result="reduction")
+F.method("mean", "x, axis=None, dtype=None, out=None, keepdims=False",
+         "np.mean(d, axis=axis, keepdims=keepdims)", result="reduction")
+for _name in ("max", "min"):
+    F.method(_name, "x, axis=None, out=None, keepdims=False",
+             "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
+F.method("dot", "x, y", "np.dot(d, y)", "np.dot(x, d)", result="array")
+F.method("reshape", "x, *shape", "np.reshape(d, np.shape(ans))", result="array")
+F.method("ravel", "x", "np.ravel(d)", result="array")
+F.method("flatten", "x", "np.ravel(d)", result="array")
+F.method("squeeze", "x, axis=None", "np.reshape(d, np.shape(ans))", result="array")
+F.method("transpose", "x, *axes", "np.transpose(d, axes or None)", result="array")
+F.method("copy", "x", "_rt.copy(d)", result="same")
+F.attr("T", "np.transpose(d)")
+F.attr("real", "d", result="same")
+
+# no derivative: the same as reverse mode -------------------------------------------
+from .reverse import REVERSE as _REVERSE    # noqa: E402  (one list, shared)
+
+F.zero(*_REVERSE.inactive)
+
+# the helpers generated adjoint code calls: so that it can be differentiated again ---
+from .. import runtime as _rt               # noqa: E402
+
+F.add(_rt.unbroadcast, "g, x", "_rt.unbroadcast(d, x)", result="array")
+F.add(_rt.unreduce, "g, x, axis=None, keepdims=False", "_rt.unreduce(d, x, axis, keepdims)",
+      result="array")
+F.add(_rt.unreduce_extremum, "g, x, ans, axis=None, keepdims=False",
+      "_rt.unreduce_extremum(d, x, ans, axis, keepdims)", result="array")
+F.add(_rt.unsum, "g, x", "_rt.unsum(d, x)", result="array")
+F.add(_rt.unindex, "g, x, index", "_rt.unindex(d, x, index)", result="array")
+F.add(_rt.add_indexed, "b, g, x, index", "d", "_rt.unindex(d, x, index)", result="array")
+F.add(_rt.add, "a, b", "d", "d", result="array")
+F.add(_rt.unstack, "g, x, axis=0", "_rt.unstack(d, x, axis)", result="array")
+F.add(_rt.untranspose, "g, axes=None", "_rt.untranspose(d, axes)", result="array")
+F.add(_rt.pow_log, "x, ans", "_rt.pow_log_dx(x, ans) * d", "_rt.pow_log(x, 1.0) * d",
+      result="array")
+F.add(_rt.dot_vjp_x, "g, x, y", "_rt.dot_vjp_x(d, x, y)", None, "_rt.dot_vjp_x(g, x, d)",
+      result="array")
+F.add(_rt.dot_vjp_y, "g, x, y", "_rt.dot_vjp_y(d, x, y)", "_rt.dot_vjp_y(g, d, y)",
+      result="array")
+F.add(_rt.matmul_vjp_x, "g, x, y", "_rt.matmul_vjp_x(d, x, y)", None,
+      "_rt.matmul_vjp_x(g, x, d)", result="array")
+F.add(_rt.matmul_vjp_y, "g, x, y", "_rt.matmul_vjp_y(d, x, y)", "_rt.matmul_vjp_y(g, d, y)",
+      result="array")
+F.add(_rt.outer_vjp_x, "g, x, y", "_rt.outer_vjp_x(d, x, y)", None,
+      "_rt.outer_vjp_x(g, x, d)", result="array")
+F.add(_rt.outer_vjp_y, "g, x, y", "_rt.outer_vjp_y(d, x, y)", "_rt.outer_vjp_y(g, d, y)",
+      result="array")
+F.zero(_rt.zeros_like, _rt.sign, _rt.count, _rt.check_scalar)
