@@ -8,21 +8,22 @@ first as built, then as optimized (what grad runs)."""
 def g_grad(x, n):
     # primal sweep
     _tape = []
+    _path = []
     _i1 = []
     for i in range(n):
         _i1.append(i)
         if x > 0:
             _tape.append(x)
             x = x * x
-            _tape.append(True)
+            _path.append(True)
         else:
             _tape.append(x)
             x = -x
-            _tape.append(False)
+            _path.append(False)
     # adjoint sweep
     b_x = 1.0
     for i in reversed(_i1):
-        if _tape.pop():
+        if _path.pop():
             x = _tape.pop()
             b_x = b_x * x + b_x * x
         else:
@@ -35,21 +36,22 @@ def g_grad(x, n):
 def g_grad(x, n):
     # primal sweep
     _tape = []
+    _path = []
     _i1 = []
     for i in range(n):
         _i1.append(i)
         if x > 0:
             _tape.append(x)
             x = x * x
-            _tape.append(True)
+            _path.append(True)
         else:
             _tape.append(x)
             x = -x
-            _tape.append(False)
+            _path.append(False)
     # adjoint sweep
     b_x = 1.0
     for i in reversed(_i1):
-        if _tape.pop():
+        if _path.pop():
             x = _tape.pop()
             b_x = b_x * x + b_x * x
         else:

@@ -208,6 +208,8 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
                 "in reverse mode", "index the list instead"))
     for stmt in nodes.walk_stmts(tree.body):
+        if _calls_inactive(stmt, parsed, set(nodes.names_stored(tree)), mode):
+            continue
         problem = _side_effect_problem(stmt, active, varied, mode)
         if problem:
             violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
@@ -240,3 +242,12 @@ def _side_effect_problem(stmt, active, varied, mode):
     return (f"a call made for its side effect on differentiated values "
             f"({', '.join(sorted(touched))}) is not supported",
             "assign its result, or move the call out of the function")
+
+
+def _calls_inactive(stmt, parsed, local, mode) -> bool:
+    """A call statement to a function without derivative (e.g. ``_rt.check_scalar``)."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return False
+    path = _dotted(stmt.value.func, local)
+    table = FORWARD if mode == "forward" else REVERSE
+    return path is not None and table.is_inactive(parsed.resolve_path(path))

@@ -28,7 +28,12 @@ class _Forward:
 
     def run(self, wrt):
         params = {w: self.dot(w) for w in wrt}
-        body = self.block(self.tree.body[:-1])
+        args = self.tree.args
+        fixed = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs
+                 if a.id not in wrt and self.facts.is_active(a.id)]
+        # an argument outside wrt that mixes with active values starts with a zero tangent
+        body = [nodes.assign(self.dot(p), adjoints.zero(p, self.facts)) for p in fixed]
+        body += self.block(self.tree.body[:-1])
         output = self.tree.body[-1].value
         d_output = self.tangent_of(output)
         return body, output, d_output, params
@@ -95,7 +100,8 @@ class _Forward:
         terms = [self.rule_term(prim, slot, ident, ans) for slot, ident in active]
         total = terms[0]
         for term in terms[1:]:
-            total = nodes.binop(total, gast.Add(), term)
+            total = nodes.call("_rt.add", total, term) if _is_runtime(prim.rule.key) \
+                else nodes.binop(total, gast.Add(), term)       # _rt adds lists item-wise
         if prim.rule.broadcast and not self.fills_result(prim, active):
             total = nodes.call("_rt.broadcast_like", total, nodes.clone(ans))
         return total
@@ -152,3 +158,7 @@ class _Forward:
         self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
         return nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
                           [item] + s.body)
+
+
+def _is_runtime(key) -> bool:
+    return getattr(key, "__module__", "") == "s2sad.runtime"

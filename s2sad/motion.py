@@ -56,9 +56,11 @@ def split(name: str, args: gast.arguments, sw: Sweeps, params: list, seed_name: 
             if len(residuals) > 1 else nodes.name(residuals[0], store=True),
             nodes.subscript(nodes.name(res), nodes.const(0)) if len(residuals) == 1
             else nodes.name(res)))
-    if sw.tape in residuals:
-        backward_body.append(comment("a copy: the pullback may run again on the same tape"))
-        backward_body.append(nodes.assign(sw.tape, nodes.call("list", nodes.name(sw.tape))))
+    stacks = [stack for stack in (sw.tape, sw.path) if stack in residuals]
+    if stacks:
+        backward_body.append(comment("copies: the pullback may run again on the same tape"))
+    for stack in stacks:
+        backward_body.append(nodes.assign(stack, nodes.call("list", nodes.name(stack))))
     backward_body.append(comment("adjoint sweep"))
     backward_body += sw.adjoint
     backward_body.append(nodes.ret(nodes.tuple_(nodes.clone(r) for r in sw.results)))

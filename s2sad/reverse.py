@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import adjoints, nodes
+from . import adjoints, kinds, nodes
 from .analyze import Analysis, Prim
 
 
@@ -31,6 +31,7 @@ class Sweeps:
     seed: str | None     # the output's adjoint name, None when the output is inactive
     results: list        # per wrt parameter: its adjoint expression
     tape: str
+    path: str
     records: frozenset   # names the primal creates only for the adjoint sweep
     adjoints: frozenset  # the adjoint variables' names
 
@@ -44,7 +45,8 @@ class _Reverse:
         self.tree, self.facts, self.gen = tree, facts, gen
         self.prims = dict(facts.prims)
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
-        self.tape = gen.fresh("_tape")
+        self.tape = gen.fresh("_tape")              # values overwritten, for the adjoint
+        self.path = gen.fresh("_path")              # branch decisions and loop records
         self.single = _single_assignments(tree.body) - set(self.params)
         self.records: dict[int, str] = {}
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
@@ -81,7 +83,7 @@ class _Reverse:
                    for w in wrt]
         primal, adjoint = self.prune(primal, adjoint)
         setup = self.setup(body, primal)
-        return Sweeps(setup, primal, adjoint, output, seed, results, self.tape,
+        return Sweeps(setup, primal, adjoint, output, seed, results, self.tape, self.path,
                       frozenset(self.records.values()), frozenset(self.bars.values()))
 
     # primal sweep ----------------------------------------------------------------
@@ -117,8 +119,8 @@ class _Reverse:
             decision = self.record(s, "_c")
             return [nodes.assign(decision, s.test),
                     nodes.if_(nodes.name(decision), body, orelse)]
-        body = _at_exits(body, self.push_value(nodes.const(True)))
-        orelse = _at_exits(orelse, self.push_value(nodes.const(False)))
+        body = _at_exits(body, self.note(nodes.const(True)))
+        orelse = _at_exits(orelse, self.note(nodes.const(False)))
         return [nodes.if_(s.test, body, orelse)]
 
     def primal_for(self, s, depth) -> list:
@@ -131,7 +133,7 @@ class _Reverse:
         loop = nodes.for_(s.target, s.iter, [note] + self.primal_block(s.body, depth + 1))
         out = [nodes.assign(targets, gast.List(elts=[], ctx=gast.Load())), loop]
         out = ([self.push(target)] if keep else []) + out
-        return out + ([self.push_value(nodes.name(targets))] if depth else [])
+        return out + ([self.note(nodes.name(targets))] if depth else [])
 
     def overwrites_live_target(self, loop, target) -> bool:
         """Whether the loop's target may hold a value read elsewhere: then the adjoint
@@ -149,7 +151,7 @@ class _Reverse:
                               value=nodes.const(1))
         loop = nodes.while_(s.test, [step] + self.primal_block(s.body, depth + 1))
         out = [nodes.assign(count, nodes.const(0)), loop]
-        return out + ([self.push_value(nodes.name(count))] if depth else [])
+        return out + ([self.note(nodes.name(count))] if depth else [])
 
     def index_active_iteration(self, s):
         """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
@@ -175,14 +177,24 @@ class _Reverse:
         return self.records[id(s)]
 
     def push(self, ident: str):
+        """Save a value before it is overwritten: floats and arrays on the tape, other
+        values (ints, bools) on the path stack, so that the tape holds only what carries
+        derivatives (which keeps the generated code differentiable again)."""
         self.saved.append((ident, self.top))
-        return self.push_value(nodes.name(ident))
+        return nodes.expr_stmt(nodes.call(f"{self.stack_for(ident)}.append", nodes.name(ident)))
 
-    def push_value(self, value):
-        return nodes.expr_stmt(nodes.call(f"{self.tape}.append", value))
+    def stack_for(self, ident: str) -> str:
+        return self.tape if kinds.is_float(self.facts.kind(nodes.name(ident))) else self.path
 
-    def pop(self):
-        return nodes.call(f"{self.tape}.pop")
+    def note(self, value):
+        """Record control flow (a decision, a loop's record) on the path stack."""
+        return nodes.expr_stmt(nodes.call(f"{self.path}.append", value))
+
+    def recall(self):
+        return nodes.call(f"{self.path}.pop")
+
+    def pop(self, ident: str):
+        return nodes.call(f"{self.stack_for(ident)}.pop")
 
     def snapshot(self, s) -> list:
         return sorted(nodes.names_stored(s) - self.single)
@@ -203,7 +215,7 @@ class _Reverse:
         if isinstance(s, gast.Assign):
             return self.adjoint_assign(s, defined)
         if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
-            return [nodes.assign(n, self.pop()) for n in reversed(self.snapshot(s))]
+            return [nodes.assign(n, self.pop(n)) for n in reversed(self.snapshot(s))]
         if isinstance(s, gast.If):
             return self.adjoint_if(s, defined, depth)
         if isinstance(s, gast.For):
@@ -211,7 +223,7 @@ class _Reverse:
             s = self.rewritten.get(id(s), s)
             head = nodes.call("reversed", nodes.name(self.records[id(s)]))
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
-            return loop + ([nodes.assign(s.target.id, self.pop())] if restore else [])
+            return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
         if isinstance(s, gast.While):
             count = self.records[id(s)]
             head = nodes.call("range", nodes.name(count))
@@ -220,7 +232,7 @@ class _Reverse:
 
     def adjoint_assign(self, s, defined) -> list:
         target = s.targets[0].id
-        restore = [] if id(s) in self.unsaved else [nodes.assign(target, self.pop())]
+        restore = [] if id(s) in self.unsaved else [nodes.assign(target, self.pop(target))]
         if not self.facts.is_active(target) or target not in defined:
             return restore
         prim = self.prims[id(s)]
@@ -271,7 +283,7 @@ class _Reverse:
             then.append(nodes.assign(self.bar(ident), adjoints.zero(ident, self.facts)))
         defined.clear()
         defined.update(then_defined | else_defined)
-        test = nodes.name(self.records[id(s)]) if depth == 0 else self.pop()
+        test = nodes.name(self.records[id(s)]) if depth == 0 else self.recall()
         return [nodes.if_(test, then, other)]
 
     def adjoint_loop(self, s, head, target, defined, depth) -> list:
@@ -288,13 +300,15 @@ class _Reverse:
         refill = [nodes.assign(self.bar(n), adjoints.zero(n, self.facts))
                   for n in sorted(entry - inside)]
         defined.update(entry)
-        fetch = [nodes.assign(self.records[id(s)], self.pop())] if depth else []
+        fetch = [nodes.assign(self.records[id(s)], self.recall())] if depth else []
         return fetch + init + [nodes.for_(target, head, body + refill)]
 
     # to-be-recorded: keep only the tape traffic the adjoint reads ------------------
 
     def prune(self, primal, adjoint):
-        pops = {id(s) for s in nodes.walk_stmts(adjoint) if _is_pop_of_value(s, self.tape, self.records)}
+        stacks = (self.tape, self.path)
+        pops = {id(s) for s in nodes.walk_stmts(adjoint)
+                if any(_is_pop_of_value(s, st, self.records) for st in stacks)}
         read = set()
         for s in nodes.walk_stmts(adjoint):
             if id(s) not in pops:
@@ -305,14 +319,15 @@ class _Reverse:
         def useful(s):
             if id(s) in pops:
                 return s.targets[0].id in keep
-            ident = _pushed_name(s, self.tape)
+            ident = _pushed_name(s, self.tape) or _pushed_name(s, self.path)
             return ident is None or ident in keep or ident in self.records.values()
         return _filter(primal, useful), _filter(adjoint, useful)
 
     def setup(self, body, primal) -> list:
-        uses_tape = any(_pushed_name(s, self.tape) is not None or _is_push(s, self.tape)
-                        for s in nodes.walk_stmts(primal))
-        out = [nodes.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))] if uses_tape else []
+        out = []
+        for stack in (self.tape, self.path):
+            if any(_is_push(s, stack) for s in nodes.walk_stmts(primal)):
+                out.append(nodes.assign(stack, gast.List(elts=[], ctx=gast.Load())))
         unbound = sorted({i for i, top in self.saved if i not in self.bound[top]})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
 

@@ -62,6 +62,9 @@ class Table:
 
     def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise"):
         params, defaults, star = _signature(signature)
+        own = {"ans", "g" if self.mode == "reverse" else "d"}
+        if own & set(params):
+            raise ValueError(f"rule for {key!r}: {sorted(own)} name the templates' own values")
         if len(adjoints) > len(params):
             raise ValueError(f"rule for {key!r}: more templates than parameters")
         for template in adjoints:

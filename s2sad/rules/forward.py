@@ -156,15 +156,15 @@ from .. import runtime as _rt               # noqa: E402
 F.add(_rt.unbroadcast, "g, x", "_rt.unbroadcast(d, x)", result="array")
 F.add(_rt.unreduce, "g, x, axis=None, keepdims=False", "_rt.unreduce(d, x, axis, keepdims)",
       result="array")
-F.add(_rt.unreduce_extremum, "g, x, ans, axis=None, keepdims=False",
-      "_rt.unreduce_extremum(d, x, ans, axis, keepdims)", result="array")
+F.add(_rt.unreduce_extremum, "g, x, extreme, axis=None, keepdims=False",
+      "_rt.unreduce_extremum(d, x, extreme, axis, keepdims)", result="array")
 F.add(_rt.unsum, "g, x", "_rt.unsum(d, x)", result="array")
 F.add(_rt.unindex, "g, x, index", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add_indexed, "b, g, x, index", "d", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add, "a, b", "d", "d", result="array")
 F.add(_rt.unstack, "g, x, axis=0", "_rt.unstack(d, x, axis)", result="array")
 F.add(_rt.untranspose, "g, axes=None", "_rt.untranspose(d, axes)", result="array")
-F.add(_rt.pow_log, "x, ans", "_rt.pow_log_dx(x, ans) * d", "_rt.pow_log(x, 1.0) * d",
+F.add(_rt.pow_log, "x, power", "_rt.pow_log_dx(x, power) * d", "_rt.pow_log(x, 1.0) * d",
       result="array")
 F.add(_rt.dot_vjp_x, "g, x, y", "_rt.dot_vjp_x(d, x, y)", None, "_rt.dot_vjp_x(g, x, d)",
       result="array")

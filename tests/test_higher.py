@@ -1,0 +1,130 @@
+"""Second derivatives (forward over reverse), Jacobians in every mode, grad of grad."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import s2sad
+from tests.catalog import CATALOG, VECTOR_CATALOG, Case
+from tests.fd import fd_grad, inner, random_cotangent
+from tests.test_catalog import _copy, _ids
+
+
+def _random_like(x, rng):
+    return rng.standard_normal(x.shape) if isinstance(x, np.ndarray) else float(rng.standard_normal())
+
+
+def _fd_of_gradient(case: Case, i, direction):
+    """d/dt grad_i f(x + t v) at 0, by central differences of s2sad's own gradient's
+    independent check: the gradient itself is verified against FD in test_catalog."""
+    def along(t):
+        args = list(case.args)
+        args[i] = args[i] + t * direction
+        return s2sad.grad(case.func, wrt=i)(*args)
+
+    seed = random_cotangent(along(0.0), np.random.default_rng(1))
+    return seed, fd_grad(lambda t: inner(seed, along(t)), (0.0,), 0, rel_step=1e-5)
+
+
+@pytest.mark.parametrize("case", CATALOG, ids=_ids(CATALOG))
+def test_hvp_matches_fd_of_the_gradient(case: Case):
+    i = case.wrt_all[0]
+    v = _random_like(case.args[i], np.random.default_rng(2))
+    hv = s2sad.hvp(case.func, wrt=i)(*_copy(case.args), v)
+    seed, expected = _fd_of_gradient(case, i, v)
+    assert inner(seed, hv) == pytest.approx(expected, rel=2e-5, abs=1e-6)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_hessian(x):
+    n = len(x)
+    h = np.zeros((n, n))
+    for i in range(n - 1):
+        h[i, i] += 1200.0 * x[i] ** 2 - 400.0 * x[i + 1] + 2.0
+        h[i, i + 1] -= 400.0 * x[i]
+        h[i + 1, i] -= 400.0 * x[i]
+        h[i + 1, i + 1] += 200.0
+    return h
+
+
+def test_hessian_of_rosenbrock_is_the_closed_form():
+    x = np.array([1.2, 0.8, -0.5, 0.3])
+    np.testing.assert_allclose(s2sad.hessian(rosenbrock)(x), rosenbrock_hessian(x),
+                               rtol=1e-13, atol=1e-10)
+    v = np.array([1.0, -2.0, 0.5, 3.0])
+    np.testing.assert_allclose(s2sad.hvp(rosenbrock)(x, v), rosenbrock_hessian(x) @ v,
+                               rtol=1e-13, atol=1e-10)
+
+
+def mlp_loss(w1, w2, x, y):
+    h = np.tanh(x @ w1)
+    pred = h @ w2
+    return 0.5 * np.mean((pred - y) ** 2)
+
+
+def test_hessian_of_a_small_mlp_loss_matches_fd_of_the_gradient():
+    rng = np.random.default_rng(0)
+    w1, w2 = rng.standard_normal((3, 4)) * 0.5, rng.standard_normal(4) * 0.5
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    blocks = s2sad.hessian(mlp_loss, wrt=(0, 1))(w1, w2, x, y)
+    grad = s2sad.grad(mlp_loss, wrt=(0, 1))
+    h = 1e-6
+    for j, w in enumerate((w1, w2)):
+        for index in np.ndindex(w.shape):
+            plus, minus = [w1.copy(), w2.copy()], [w1.copy(), w2.copy()]
+            plus[j][index] += h
+            minus[j][index] -= h
+            gp, gm = grad(*plus, x, y), grad(*minus, x, y)
+            for i in range(2):
+                column = (gp[i] - gm[i]) / (2 * h)
+                got = blocks[i][j][(Ellipsis,) + index]
+                np.testing.assert_allclose(got, column, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(blocks[0][1], np.moveaxis(blocks[1][0], 0, -1), atol=1e-13)
+
+
+def sin_times(x):
+    return math.sin(x) * x
+
+
+def test_grad_of_grad_is_the_second_derivative():
+    second = s2sad.grad(s2sad.grad(sin_times))
+    assert second(0.7) == pytest.approx(2 * math.cos(0.7) - 0.7 * math.sin(0.7), rel=1e-14)
+
+
+def test_grad_of_grad_of_an_array_gradient_is_a_usage_error():
+    with pytest.raises(s2sad.UsageError):
+        s2sad.grad(s2sad.grad(rosenbrock))(np.array([1.0, 2.0]))
+
+
+def _fd_jacobian(case: Case, i):
+    out = case.func(*case.args)
+    x = case.args[i]
+    columns = []
+    for index in (np.ndindex(x.shape) if isinstance(x, np.ndarray) else [()]):
+        unit = np.zeros_like(x, dtype=float) if isinstance(x, np.ndarray) else 1.0
+        if isinstance(x, np.ndarray):
+            unit[index] = 1.0
+        col = [fd_grad(lambda t: float(np.ravel(case.func(*_shift(case.args, i, t * unit)))[k]),
+                       (0.0,), 0) for k in range(np.size(out))]
+        columns.append(np.reshape(col, np.shape(out)))
+    return np.stack(columns, axis=-1).reshape(np.shape(out) + np.shape(x))
+
+
+def _shift(args, i, delta):
+    return args[:i] + (args[i] + delta,) + args[i + 1:]
+
+
+array_outputs = [c for c in VECTOR_CATALOG if not isinstance(c.func(*c.args), tuple)]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
+@pytest.mark.parametrize("case", array_outputs, ids=_ids(array_outputs))
+def test_jacobian_in_every_mode_matches_fd(case: Case, mode):
+    i = case.wrt_all[0]
+    jac = s2sad.jacobian(case.func, wrt=i, mode=mode)(*_copy(case.args))
+    np.testing.assert_allclose(jac, _fd_jacobian(case, i), rtol=1e-5, atol=1e-7)
