@@ -246,7 +246,8 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
 
 def differentiate(func=None, *, wrt=None):
     """Decorator: ``f`` unchanged, plus ``f.grad``, ``f.value_and_grad``, ``f.vjp``,
-    ``f.source``."""
+    ``f.jvp``, ``f.jacobian``, ``f.hessian``, ``f.hvp`` and ``f.source``, each taking
+    the arguments of the module-level call without ``f``."""
     if func is None:
         return functools.partial(differentiate, wrt=wrt)
 
@@ -260,4 +261,12 @@ def differentiate(func=None, *, wrt=None):
     wrapper.value_and_grad = lambda *a, **k: value_and_grad(wrapper)(*a, **k)
     wrapper.vjp = lambda *a, **k: vjp(wrapper, *a, **k)
     wrapper.source = lambda mode="reverse", **k: source(wrapper, mode, **k)
+    wrapper.jvp = lambda primals, tangents: jvp(wrapper, primals, tangents)
+
+    def operator(name):
+        from . import higher
+        return lambda *a, **k: getattr(higher, name)(wrapper)(*a, **k)
+    wrapper.jacobian = operator("jacobian")
+    wrapper.hessian = operator("hessian")
+    wrapper.hvp = operator("hvp")
     return wrapper

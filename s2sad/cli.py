@@ -82,6 +82,14 @@ def _cmd_adjoint(args):
     return 0
 
 
+def _cmd_tangent(args):
+    func = _load_function(args.target)
+    text = s2sad.source(func, mode="forward", wrt=_parse_wrt(args.wrt),
+                        optimize=not args.no_optimize)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -97,6 +105,13 @@ def _parser():
     adjoint.add_argument("--split", action="store_true",
                          help="split motion: a primal function returning a tape and an adjoint")
     adjoint.set_defaults(run=_cmd_adjoint)
+
+    tangent = commands.add_parser("tangent", help="print the forward-mode (tangent) source")
+    tangent.add_argument("target", metavar="FILE.py:FUNC", help="function to differentiate")
+    tangent.add_argument("--wrt", metavar="A,B", help="arguments to differentiate with "
+                         "respect to: names or positions, comma separated (default: all)")
+    tangent.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
+    tangent.set_defaults(run=_cmd_tangent)
     return parser
 
 

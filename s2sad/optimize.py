@@ -30,6 +30,8 @@ from . import nodes
 
 _PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
                "slice", "sum", "int", "round"}
+_REDUCTIONS = {"np.sum", "np.mean"}
+_DEFAULTS = {("axis", None), ("keepdims", False)}
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
 _PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
                  "transpose", "squeeze", "astype"}
@@ -215,6 +217,15 @@ class _Simplify(gast.NodeTransformer):
         if isinstance(e, gast.Call):
             return any(self.is_float(a) for a in e.args)
         return False
+
+    def visit_Call(self, node):
+        """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid."""
+        self.generic_visit(node)
+        if _text(node.func) in _REDUCTIONS:
+            node.keywords = [k for k in node.keywords
+                             if not (isinstance(k.value, gast.Constant)
+                                     and (k.arg, k.value.value) in _DEFAULTS)]
+        return node
 
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
