@@ -77,3 +77,11 @@ def test_generator_is_a_located_error(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("s2sad: error: ")
     assert re.search(r"gen_user\.py:6\b", result.stderr), result.stderr  # the yield
+
+
+def test_tangent_of_baydin():
+    result = run_cli("tangent", f"{BAYDIN}:f", "--wrt", "x1,x2")
+    assert result.returncode == 0, result.stderr
+    assert "def f_jvp(x1, x2, *, d_x1, d_x2):" in result.stdout
+    assert "d_v2 = d_x1 * x2 + x1 * d_x2" in result.stdout
+    compile(result.stdout, "<tangent>", "exec")

@@ -94,3 +94,19 @@ def test_decorated_vjp():
         assert isinstance(cotangents, tuple) and len(cotangents) == 2
         for g, e in zip(cotangents, fd_vjp(_plain, ARGS, (0, 1), seed)):
             assert_close_to_fd(g, e)
+
+
+def test_decorator_exposes_forward_and_second_order_operators():
+    import numpy as np
+
+    @s2sad.differentiate
+    def cubic(x):
+        return np.sum(x ** 3)
+
+    x = np.array([0.5, -1.0, 2.0])
+    y, ydot = cubic.jvp((x,), (np.ones(3),))
+    assert y == cubic(x) and ydot == np.sum(3 * x ** 2)
+    np.testing.assert_allclose(cubic.hessian(x), np.diag(6 * x))
+    np.testing.assert_allclose(cubic.hvp(x, np.ones(3)), 6 * x)
+    np.testing.assert_allclose(cubic.jacobian(x), 3 * x ** 2)
+    assert "d_x" in cubic.source("forward")
