@@ -9,6 +9,7 @@ must undo broadcasting and how a zero adjoint is written.
 """
 from __future__ import annotations
 
+import inspect
 import types
 from dataclasses import dataclass
 
@@ -28,11 +29,12 @@ from .rules.reverse import REVERSE
 class Prim:
     """One right-hand side: what it is and which operands carry derivatives."""
 
-    op: str                   # copy | const | rule | index | pack | pop | zero | unknown
+    op: str                   # copy | const | rule | index | pack | pop | call | zero | unknown
     rule: Rule | None = None
-    bound: dict | None = None             # rule parameter -> atom
+    bound: dict | None = None             # rule (or callee) parameter -> atom
     operands: tuple = ()                  # (slot, Name id) of differentiable operands
     why: str = ""                         # for unknown: what is missing
+    callee: object = None                 # for call: the user function called
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,27 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     if table.is_inactive(func):
         return Prim("zero")
     prim = _rule(func, call.args, call.keywords, table, label=path)
-    if prim.op == "unknown" and isinstance(func, types.FunctionType):
-        return Prim("unknown", why=f"the call to the user function {path!r} (calls to user "
-                                   "functions with active arguments come in a later version)")
+    if prim.op == "unknown" and _is_user_function(func):
+        return _user_call(func, call, path)
     return prim
+
+
+def _is_user_function(func) -> bool:
+    func = getattr(func, "__s2sad_primal__", func)
+    return isinstance(func, types.FunctionType) and func.__module__ != "s2sad.api"
+
+
+def _user_call(func, call, path) -> Prim:
+    """A call to a user function: differentiated through its own generated derivative."""
+    try:
+        signature = inspect.signature(getattr(func, "__s2sad_primal__", func))
+        bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments
+    except (TypeError, ValueError):
+        return Prim("unknown", why=f"an unsupported call form of {path!r}")
+    if any(not isinstance(v, (gast.Name, gast.Constant)) for v in bound.values()):
+        return Prim("unknown", why=f"a call of {path!r} with *args or **kwargs")
+    operands = tuple((p, v.id) for p, v in bound.items() if isinstance(v, gast.Name))
+    return Prim("call", bound=dict(bound), operands=operands, why=path, callee=func)
 
 
 def _rule(key, args, keywords, table, label=None) -> Prim:

@@ -15,7 +15,7 @@ import types
 import numpy as np
 
 from . import kinds as kind_rules
-from . import pipeline, runtime
+from . import calls, pipeline, runtime
 from .compile import CACHE
 from .errors import UsageError
 
@@ -97,9 +97,10 @@ class _Target:
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
         key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
         if variant == "jvp":
-            return CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized))
+            return CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized,
+                                                           calls.link))
         return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
-                                                       optimized))
+                                                       optimized, calls.link))
 
     def check(self, wrt, mode="reverse"):
         """Build once with float arguments so unsupported code is reported now."""

@@ -24,10 +24,14 @@ RUNTIME_NAMES = {"np": np, "math": math, "_rt": runtime}
 _SCOPE = "__s2sad_scope__"
 
 
-def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: str):
-    """``(function, source text)`` for one generated definition."""
+def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: str,
+                     links=None):
+    """``(function, source text)`` for one generated definition; ``links`` binds the
+    names by which it calls the derivatives of the user functions it calls."""
     text = emit.source(func_def)
-    cells = list(RUNTIME_NAMES) + [n for n in parsed.closure if n not in RUNTIME_NAMES]
+    links = links or {}
+    bound = dict(RUNTIME_NAMES, **links)
+    cells = list(bound) + [n for n in parsed.closure if n not in bound]
     scope = f"def {_SCOPE}({', '.join(cells)}):\n" + \
         "".join("    " + line + "\n" for line in text.splitlines()) + \
         f"    return {func_def.name}\n"
@@ -37,7 +41,8 @@ def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: st
     outer = compile(scope, filename, "exec")
     code = next(c for c in _scope_code(outer).co_consts
                 if isinstance(c, types.CodeType) and c.co_name == func_def.name)
-    closure = tuple(_cell(name, parsed) for name in code.co_freevars)
+    closure = tuple(types.CellType(bound[name]) if name in bound else parsed.closure[name]
+                    for name in code.co_freevars)
     user = parsed.func
     takes_user_args = _takes_user_args(func_def, parsed)
     defaults = user.__defaults__ if takes_user_args else None
@@ -53,12 +58,6 @@ def _scope_code(outer: types.CodeType) -> types.CodeType:
     return next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == _SCOPE)
 
 
-def _cell(name: str, parsed: ParsedFunction):
-    if name in RUNTIME_NAMES:
-        return types.CellType(RUNTIME_NAMES[name])
-    return parsed.closure[name]
-
-
 def _takes_user_args(func_def, parsed) -> bool:
     params = [a.id for a in func_def.args.posonlyargs + func_def.args.args]
     return tuple(params) == parsed.params
@@ -72,7 +71,7 @@ class Cache:
 
     def __init__(self):
         self.entries: dict = {}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()     # building f may look up its callees' fronts
 
     def get(self, key, build):
         try:

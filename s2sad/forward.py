@@ -16,8 +16,9 @@ from .analyze import Analysis, Prim, mutation
 
 
 def forward(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen):
-    """``(body, output atom, output tangent, {wrt name: tangent parameter})``."""
-    return _Forward(tree, facts, gen).run(wrt)
+    """``(body, output atom, output tangent, {wrt name: tangent parameter}, bindings)``."""
+    transform = _Forward(tree, facts, gen)
+    return transform.run(wrt) + (transform.bindings,)
 
 
 class _Forward:
@@ -25,6 +26,8 @@ class _Forward:
         self.tree, self.facts, self.gen = tree, facts, gen
         self.prims = dict(facts.prims)
         self.dots: dict[str, str] = {}
+        self.links: dict = {}                 # (kind, callee, wrt) -> cell name
+        self.bindings: dict = {}              # cell name -> (kind, callee, wrt)
 
     def run(self, wrt):
         params = {w: self.dot(w) for w in wrt}
@@ -79,10 +82,28 @@ class _Forward:
         if not self.facts.is_active(target):
             return [s]
         prim = self.prims[id(s)]
+        if prim.op == "call":
+            return self.call(s, prim, target)
         reads_itself = any(ident == target for _, ident in prim.operands)
         ans = nodes.clone(s.value) if reads_itself else nodes.name(target)
         tangent = nodes.assign(self.dot(target), self.tangent(prim, s.value, ans, target))
         return [tangent, s] if reads_itself else [s, tangent]
+
+    def call(self, s, prim: Prim, target) -> list:
+        """``t = g(a, b)`` -> ``t, d_t = g_jvp((d_a,), a, b)``: the callee's own tangent."""
+        active = [(slot, i) for slot, i in prim.operands if self.facts.is_active(i)]
+        wrt = tuple(slot for slot, _ in active)
+        key = ("jvp", id(prim.callee), wrt)
+        if key not in self.links:
+            self.links[key] = self.gen.fresh(f"{prim.callee.__name__}_jvp")
+            self.bindings[self.links[key]] = ("jvp", prim.callee, wrt)
+        tangents = nodes.tuple_(nodes.name(self.dot(i)) for _, i in active)
+        call = gast.Call(func=nodes.name(self.links[key]),
+                         args=[tangents] + nodes.clone(s.value.args),
+                         keywords=nodes.clone(s.value.keywords))
+        both = nodes.tuple_([nodes.name(target, store=True),
+                             nodes.name(self.dot(target), store=True)], store=True)
+        return [gast.copy_location(nodes.assign(both, call), s)]
 
     def tangent(self, prim: Prim, value, ans, target):
         active = [(slot, i) for slot, i in prim.operands if self.facts.is_active(i)]

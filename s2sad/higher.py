@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from .api import _Target, _as_tangent, jvp, kind_of, vjp
+from .calls import CallVJP
 from .errors import UsageError
 
 
@@ -29,7 +30,16 @@ def _units(x):
 def _gradient_function(target: _Target, names, args):
     """The generated joint adjoint for these arguments: the thing differentiated again."""
     values = target.bind(target.prefix + tuple(args), {})
-    return target.generated(names, values, "grad").functions[0]
+    grad_fn = target.generated(names, values, "grad").functions[0]
+    calls = [c.cell_contents for c in grad_fn.__closure__ or ()
+             if isinstance(c.cell_contents, CallVJP)]
+    if calls:
+        raise UsageError(
+            f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
+            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}), "
+            "which this version does not build yet; use s2sad.jacobian of s2sad.grad's "
+            "result through finite steps, or inline the helper", "unsupported-second-order")
+    return grad_fn
 
 
 def hvp(f, wrt=None):

@@ -35,8 +35,10 @@ def front(func) -> Front:
     return Front(parsed, tree, names)
 
 
-def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -> Generated:
-    """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion)."""
+def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
+            link=None) -> Generated:
+    """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion). ``link(kind,
+    callee, wrt)`` makes what generated code calls for a user function's derivative."""
     names = _copy_names(fr.names)
     tree = _clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
@@ -58,22 +60,24 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool) -
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
                      for d in defs)
-    built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}") for d in defs]
+    cells = {name: link(*spec) for name, spec in sweeps.bindings.items()}
+    built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
 
 
-def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool) -> Generated:
+def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> Generated:
     """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
     names = _copy_names(fr.names)
     tree = _clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds, mode="forward")
-    body, output, d_output, params = forward(tree, facts, wrt, names)
+    body, output, d_output, params, bindings = forward(tree, facts, wrt, names)
     func = motion.tangent(f"{fr.parsed.name}_jvp", tree.args, body, output, d_output, params)
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset())
-    fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}")
+    cells = {name: link(*spec) for name, spec in bindings.items()}
+    fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
     return Generated((fn,), text)
 
 

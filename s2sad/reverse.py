@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import adjoints, kinds, nodes
+from . import adjoints, kinds, nodes, tbr
 from .analyze import Analysis, Prim
 
 
@@ -34,6 +34,7 @@ class Sweeps:
     path: str
     records: frozenset   # names the primal creates only for the adjoint sweep
     adjoints: frozenset  # the adjoint variables' names
+    bindings: dict       # cell name -> (kind, callee, wrt): derivatives of called functions
 
 
 def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
@@ -51,6 +52,10 @@ class _Reverse:
         self.records: dict[int, str] = {}
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
         self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
+        self.backs: dict[int, str] = {}             # call statement -> its pullback's name
+        self.cotangent_names: dict[int, str] = {}
+        self.links: dict = {}                       # (kind, callee, wrt) -> cell name
+        self.bindings: dict = {}                    # cell name -> (kind, callee, wrt)
         self.top = 0
         self.unsaved: set[int] = set()              # assignments that push nothing
         self.written = set(self.params)             # names assigned so far, in text order
@@ -84,7 +89,8 @@ class _Reverse:
         primal, adjoint = self.prune(primal, adjoint)
         setup = self.setup(body, primal)
         return Sweeps(setup, primal, adjoint, output, seed, results, self.tape, self.path,
-                      frozenset(self.records.values()), frozenset(self.bars.values()))
+                      frozenset(self.records.values()), frozenset(self.bars.values()),
+                      dict(self.bindings))
 
     # primal sweep ----------------------------------------------------------------
 
@@ -99,10 +105,12 @@ class _Reverse:
             target = s.targets[0].id
             first = target not in self.written
             self.written.add(target)
-            if target in self.single or (depth == 0 and first):
+            saved = not (target in self.single or (depth == 0 and first))
+            if not saved:
                 self.unsaved.add(id(s))       # no earlier value to keep
-                return [s]
-            return [self.push(target), s]
+            if self.prims[id(s)].op == "call" and self.facts.is_active(target):
+                return self.primal_call(s, saved)
+            return [self.push(target), s] if saved else [s]
         if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
             return [self.push(n) for n in self.snapshot(s)] + [s]
         if isinstance(s, gast.If):
@@ -184,6 +192,8 @@ class _Reverse:
         return nodes.expr_stmt(nodes.call(f"{self.stack_for(ident)}.append", nodes.name(ident)))
 
     def stack_for(self, ident: str) -> str:
+        if ident in self.backs.values():
+            return self.path                              # a pullback: no derivative
         return self.tape if kinds.is_float(self.facts.kind(nodes.name(ident))) else self.path
 
     def note(self, value):
@@ -230,12 +240,52 @@ class _Reverse:
             return self.adjoint_loop(s, head, self.gen.fresh("_"), defined, depth)
         return []
 
+    def primal_call(self, s, saved) -> list:
+        """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
+        derivative returns its result and a pullback for the adjoint sweep."""
+        target, prim = s.targets[0].id, self.prims[id(s)]
+        back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
+        wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
+        link = self.link("vjp", prim.callee, wrt)
+        call = gast.Call(func=nodes.name(link), args=nodes.clone(s.value.args),
+                         keywords=nodes.clone(s.value.keywords))
+        both = nodes.tuple_([nodes.name(target, store=True), nodes.name(back, store=True)],
+                            store=True)
+        pushes = [self.push(target), self.push(back)] if saved else []
+        return pushes + [gast.copy_location(nodes.assign(both, call), s)]
+
+    def link(self, kind, callee, wrt) -> str:
+        """The name generated code calls a user function's derivative by (a closure cell)."""
+        key = (kind, id(callee), wrt)
+        if key not in self.links:
+            name = self.gen.fresh(f"{callee.__name__}_{kind}")
+            self.links[key] = name
+            self.bindings[name] = (kind, callee, wrt)
+        return self.links[key]
+
+    def adjoint_call(self, s, defined, restore) -> list:
+        target, prim = s.targets[0].id, self.prims[id(s)]
+        back = self.backs[id(s)]
+        active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
+        cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
+        out = [nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
+        defined.discard(target)
+        for k, ident in enumerate(active):
+            out.append(self.accumulate(ident, nodes.subscript(nodes.name(cotangents),
+                                                              nodes.const(k)), defined))
+        back_restore = [] if id(s) in self.unsaved else [nodes.assign(back, self.pop(back))]
+        return out + back_restore + restore
+
     def adjoint_assign(self, s, defined) -> list:
         target = s.targets[0].id
         restore = [] if id(s) in self.unsaved else [nodes.assign(target, self.pop(target))]
         if not self.facts.is_active(target) or target not in defined:
+            if id(s) in self.backs and id(s) not in self.unsaved:
+                restore = [nodes.assign(self.backs[id(s)], self.pop(self.backs[id(s)]))] + restore
             return restore
         prim = self.prims[id(s)]
+        if prim.op == "call":
+            return self.adjoint_call(s, defined, restore)
         g = nodes.name(self.bar(target))
         reads_itself = any(ident == target for _, ident in prim.operands)
         ans = nodes.clone(s.value) if reads_itself else nodes.name(target)
@@ -306,28 +356,16 @@ class _Reverse:
     # to-be-recorded: keep only the tape traffic the adjoint reads ------------------
 
     def prune(self, primal, adjoint):
-        stacks = (self.tape, self.path)
-        pops = {id(s) for s in nodes.walk_stmts(adjoint)
-                if any(_is_pop_of_value(s, st, self.records) for st in stacks)}
-        read = set()
-        for s in nodes.walk_stmts(adjoint):
-            if id(s) not in pops:
-                read |= nodes.names_loaded(s) if not _is_compound(s) else _test_names(s)
-        keep = {ident for ident, _ in self.saved} & read
+        """Keep only the tape traffic of values the adjoint sweep reads."""
+        keep = tbr.needed(adjoint, (self.tape, self.path), self.records.values(),
+                          {ident for ident, _ in self.saved})
         self.saved = [(i, top) for i, top in self.saved if i in keep]
-
-        def useful(s):
-            if id(s) in pops:
-                return s.targets[0].id in keep
-            ident = _pushed_name(s, self.tape) or _pushed_name(s, self.path)
-            return ident is None or ident in keep or ident in self.records.values()
-        return _filter(primal, useful), _filter(adjoint, useful)
+        return tbr.prune(primal, adjoint, (self.tape, self.path), self.records.values(), keep)
 
     def setup(self, body, primal) -> list:
-        out = []
-        for stack in (self.tape, self.path):
-            if any(_is_push(s, stack) for s in nodes.walk_stmts(primal)):
-                out.append(nodes.assign(stack, gast.List(elts=[], ctx=gast.Load())))
+        """Create the stacks the primal uses; bind names first saved before any write."""
+        out = [nodes.assign(stack, gast.List(elts=[], ctx=gast.Load()))
+               for stack in (self.tape, self.path) if tbr.uses(primal, stack)]
         unbound = sorted({i for i, top in self.saved if i not in self.bound[top]})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
 
@@ -371,46 +409,3 @@ def _is_call_to(expr, path: str) -> bool:
         parts.append(func.attr)
         func = func.value
     return isinstance(func, gast.Name) and ".".join([func.id] + parts[::-1]) == path
-
-
-
-def _is_compound(s) -> bool:
-    return isinstance(s, (gast.If, gast.For, gast.While))
-
-
-def _test_names(s) -> set:
-    if isinstance(s, (gast.If, gast.While)):
-        return nodes.names_loaded(s.test)
-    return nodes.names_loaded(s.iter) | nodes.names_loaded(s.target)
-
-
-def _is_push(s, tape) -> bool:
-    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
-            and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append"
-            and isinstance(s.value.func.value, gast.Name) and s.value.func.value.id == tape)
-
-
-def _pushed_name(s, tape):
-    if _is_push(s, tape) and isinstance(s.value.args[0], gast.Name):
-        return s.value.args[0].id
-    return None
-
-
-def _is_pop_of_value(s, tape, records) -> bool:
-    value = getattr(s, "value", None)
-    return (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
-            and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
-            and isinstance(value.func.value, gast.Name) and value.func.value.id == tape
-            and s.targets[0].id not in records.values())
-
-
-def _filter(block, keep) -> list:
-    out = []
-    for s in block:
-        if not keep(s):
-            continue
-        for field in ("body", "orelse"):
-            if getattr(s, field, None):
-                setattr(s, field, _filter(getattr(s, field), keep))
-        out.append(s)
-    return out

@@ -130,7 +130,7 @@ def logsumexp_loops(a):
 
 
 def recursive_power(x, n):
-    return x if n == 0 else recursive_power(x * x, n - 1)  # <-- error
+    return x if n == 0 else recursive_power(x * x, n - 1)
 
 
 # --- #25 lambdas -------------------------------------------------------------------------

@@ -1254,3 +1254,89 @@ def array_built_from_active_scalars(x, y):
 
 
 CATALOG.append(Case(array_built_from_active_scalars, (0.7, 1.3), (0, 1)))
+
+
+# --- calls to user functions (the caller's derivative calls the callee's) ----------
+
+
+def helper_scaled_sine(a, b):
+    return a * math.sin(b)
+
+
+def helper_called_twice_with_swapped_arguments(x, y):
+    u = helper_scaled_sine(x, y)
+    v = helper_scaled_sine(y, x)
+    return u * v + helper_scaled_sine(2.0, x)
+
+
+CATALOG.append(Case(helper_called_twice_with_swapped_arguments, (0.7, 1.3), (0, 1)))
+
+
+def recursive_power_of(x, n):
+    if n == 0:
+        return 1.0
+    return x * recursive_power_of(x, n - 1)
+
+
+CATALOG.append(Case(recursive_power_of, (1.3, 4), (0,)))
+
+
+def mutual_even(x, n):
+    if n == 0:
+        return x
+    return mutual_odd(x * 1.1, n - 1)
+
+
+def mutual_odd(x, n):
+    if n == 0:
+        return x * x
+    return mutual_even(math.sin(x), n - 1)
+
+
+CATALOG.append(Case(mutual_even, (0.7, 5), (0,)))
+
+
+def helper_in_a_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + helper_scaled_sine(x, s + i)
+    return s
+
+
+CATALOG.append(Case(helper_in_a_loop, (0.7, 4), (0,)))
+
+
+def helper_returning_a_pair(x):
+    return x * x, math.cos(x)
+
+
+def unpacks_a_helpers_pair(x):
+    a, b = helper_returning_a_pair(x)
+    return a * b
+
+
+CATALOG.append(Case(unpacks_a_helpers_pair, (0.7,), (0,)))
+
+
+def helper_layer(w, x):
+    return np.tanh(w @ x)
+
+
+def calls_an_array_helper(w, x):
+    h = helper_layer(w, x)
+    return np.sum(helper_layer(w, h) ** 2)
+
+
+CATALOG.append(Case(calls_an_array_helper,
+                    (np.array([[0.3, -0.2], [0.5, 0.1]]), np.array([0.7, -1.1])), (0, 1)))
+
+
+def helper_with_keyword(x, scale=2.0, *, shift=0.5):
+    return scale * x + shift * x * x
+
+
+def calls_with_keywords(x, y):
+    return helper_with_keyword(x, shift=y) + helper_with_keyword(y, scale=x)
+
+
+CATALOG.append(Case(calls_with_keywords, (0.7, 1.3), (0, 1)))

@@ -1,0 +1,90 @@
+"""Part of reverse: to-be-recorded analysis on the generated sweeps.
+
+The reverse transformation first saves every value a statement overwrites;
+this pass keeps only the saves of values the adjoint sweep actually reads
+(a value read only by the primal, or whose adjoint rule needs no primal value,
+is never put on the tape). Control-flow records are always kept.
+
+>>> from s2sad import emit, nodes
+>>> import gast
+>>> primal = [gast.parse("_tape.append(x)").body[0], gast.parse("x = x + 1.0").body[0]]
+>>> adjoint = [gast.parse("x = _tape.pop()").body[0], gast.parse("b_y = b_x").body[0]]
+>>> keep = needed(adjoint, ("_tape",), (), {"x"})
+>>> [emit.unparse(s) for s in prune(primal, adjoint, ("_tape",), (), keep)[0]]
+['x = x + 1.0']
+"""
+from __future__ import annotations
+
+import gast
+
+from . import nodes
+
+
+def needed(adjoint, stacks, records, saved: set) -> set:
+    """The saved names that the adjoint sweep reads (apart from restoring them)."""
+    records = set(records)
+    read = set()
+    for s in nodes.walk_stmts(adjoint):
+        if any(_is_pop_of_value(s, stack, records) for stack in stacks):
+            continue
+        read |= _header_names(s) if _is_compound(s) else nodes.names_loaded(s)
+    return saved & read
+
+
+def prune(primal, adjoint, stacks, records, keep: set):
+    """Both sweeps without the pushes and pops of saved names outside ``keep``."""
+    records = set(records)
+
+    def useful(s):
+        if any(_is_pop_of_value(s, stack, records) for stack in stacks):
+            return s.targets[0].id in keep
+        pushed = [_pushed_name(s, stack) for stack in stacks]
+        ident = next((p for p in pushed if p is not None), None)
+        return ident is None or ident in keep or ident in records
+    return _filter(primal, useful), _filter(adjoint, useful)
+
+
+def uses(block, stack: str) -> bool:
+    return any(_is_push(s, stack) for s in nodes.walk_stmts(block))
+
+
+def _is_compound(s) -> bool:
+    return isinstance(s, (gast.If, gast.For, gast.While))
+
+
+def _header_names(s) -> set:
+    if isinstance(s, (gast.If, gast.While)):
+        return nodes.names_loaded(s.test)
+    return nodes.names_loaded(s.iter) | nodes.names_loaded(s.target)
+
+
+def _is_push(s, stack) -> bool:
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "append"
+            and isinstance(s.value.func.value, gast.Name) and s.value.func.value.id == stack)
+
+
+def _pushed_name(s, stack):
+    if _is_push(s, stack) and isinstance(s.value.args[0], gast.Name):
+        return s.value.args[0].id
+    return None
+
+
+def _is_pop_of_value(s, stack, records) -> bool:
+    value = getattr(s, "value", None)
+    return (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
+            and isinstance(value.func.value, gast.Name) and value.func.value.id == stack
+            and isinstance(s.targets[0], gast.Name) and s.targets[0].id not in records)
+
+
+def _filter(block, keep) -> list:
+    out = []
+    for s in block:
+        if not keep(s):
+            continue
+        for field in ("body", "orelse"):
+            if getattr(s, field, None):
+                setattr(s, field, _filter(getattr(s, field), keep))
+        out.append(s)
+    return out
