@@ -220,8 +220,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
         if s.targets[0].id in active and prim.op == "unknown":
             violations.append(parsed.violation(
                 s.value, "no-rule", f"cannot differentiate this value: {prim.why}",
-                "rewrite it with operations that have rules (docs/rules.md lists them), "
-                "or compute it only from arguments that are not differentiated"))
+                _rule_suggestion(prim)))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
@@ -270,3 +269,13 @@ def _calls_inactive(stmt, parsed, local, mode) -> bool:
     path = _dotted(stmt.value.func, local)
     table = FORWARD if mode == "forward" else REVERSE
     return path is not None and table.is_inactive(parsed.resolve_path(path))
+
+
+def _rule_suggestion(prim: Prim) -> str:
+    name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
+    if prim.why.startswith("no derivative rule"):
+        return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, x: ...) and "
+                f"s2sad.defjvp({name}, lambda d, ans, x: ...); or rewrite it with "
+                "operations that have rules (docs/rules.md lists them)")
+    return ("rewrite it with operations that have rules (docs/rules.md lists them), "
+            "or compute it only from arguments that are not differentiated")

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import emit, runtime
 from .parse import ParsedFunction
+from .rules import USER_CELLS
 
 RUNTIME_NAMES = {"np": np, "math": math, "_rt": runtime}
 _SCOPE = "__s2sad_scope__"
@@ -30,7 +31,7 @@ def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: st
     names by which it calls the derivatives of the user functions it calls."""
     text = emit.source(func_def)
     links = links or {}
-    bound = dict(RUNTIME_NAMES, **links)
+    bound = dict(RUNTIME_NAMES, **USER_CELLS, **links)
     cells = list(bound) + [n for n in parsed.closure if n not in bound]
     scope = f"def {_SCOPE}({', '.join(cells)}):\n" + \
         "".join("    " + line + "\n" for line in text.splitlines()) + \

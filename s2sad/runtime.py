@@ -240,5 +240,10 @@ def _axes(axis, ndim):
     return tuple(sorted(a % ndim for a in axes))
 
 
+def stop_gradient(x):
+    """``x`` itself, but differentiation treats it as a constant."""
+    return x
+
+
 class NonScalarOutput(ValueError):
     """Raised by generated gradient code whose function returned a non-scalar."""

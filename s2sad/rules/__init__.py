@@ -59,6 +59,7 @@ class Table:
     mode: str
     rules: dict = field(default_factory=dict)
     inactive: set = field(default_factory=set)
+    user: dict = field(default_factory=dict)      # rules registered with defvjp/defjvp
 
     def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise"):
         params, defaults, star = _signature(signature)
@@ -87,9 +88,16 @@ class Table:
 
     def get(self, key):
         try:
-            return self.rules.get(key)
+            return self.user.get(key) or self.rules.get(key)
         except TypeError:                    # unhashable callable
             return None
+
+    def register(self, key, params: tuple, templates: tuple):
+        """A user's rule: it takes precedence over the built-in one."""
+        for template in templates:
+            if template is not None:
+                gast.parse(template, mode="eval")
+        self.user[key] = Rule(key, params, {}, None, tuple(templates), False, "array")
 
     def is_inactive(self, key) -> bool:
         try:
@@ -110,3 +118,7 @@ def _signature(text: str):
         if default:
             defaults[name.strip()] = default.strip()
     return tuple(params), defaults, star
+
+
+# Callables named by user-registered rules, bound where generated code runs.
+USER_CELLS: dict = {}

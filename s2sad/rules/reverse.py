@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .. import runtime as _rt
 from . import Table
 
 REVERSE = Table("reverse")
@@ -157,4 +158,4 @@ R.zero(len, range, int, round, bool, isinstance, type, enumerate, zip,
        np.greater, np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
        ("op", "FloorDiv"), ("method", "argmax"), ("method", "argmin"),
        ("method", "argsort"), ("method", "nonzero"), ("attr", "shape"), ("attr", "ndim"),
-       ("attr", "size"), ("attr", "dtype"))
+       ("attr", "size"), ("attr", "dtype"), _rt.stop_gradient)
