@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import gast
 
+from . import aliasing
 from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
@@ -55,13 +56,18 @@ class Analysis:
 
 def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kinds: dict,
             mode: str = "reverse"):
-    assigns = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.Assign)]
+    assigns = [s for s in nodes.walk_stmts(tree.body)
+               if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
+    updates = [s for s in nodes.walk_stmts(tree.body) if is_update(s)]
     loops = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
     table = FORWARD if mode == "forward" else REVERSE
     prims = {id(s): classify(s.value, parsed, local, table) for s in assigns}
     output = tree.body[-1].value
     flows = _flows(tree, assigns, loops, prims)
+    flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
+              if isinstance(s.value, gast.Name)]
+    aliasing.check(tree, assigns, updates, loops, prims, parsed)
     varied = _fixpoint(set(wrt), flows, forward=True)
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        flows, forward=False)
@@ -69,6 +75,11 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     _check(tree, assigns, prims, active, varied, parsed, mode)
     return Analysis(prims, active, kinds, output)
+
+
+def is_update(stmt) -> bool:
+    """``y[index] = v``: an in-place update of a named array."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
 
 
 def mutation(stmt):
@@ -153,7 +164,8 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
 
 def _is_user_function(func) -> bool:
     func = getattr(func, "__s2sad_primal__", func)
-    return isinstance(func, types.FunctionType) and func.__module__ != "s2sad.api"
+    return isinstance(func, types.FunctionType) and \
+        not (func.__module__ or "").startswith("s2sad")     # s2sad's own need rules
 
 
 def _user_call(func, call, path) -> Prim:

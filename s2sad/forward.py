@@ -12,7 +12,7 @@ from __future__ import annotations
 import gast
 
 from . import adjoints, kinds, nodes
-from .analyze import Analysis, Prim, mutation
+from .analyze import Analysis, Prim, is_update, mutation
 
 
 def forward(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen):
@@ -63,6 +63,8 @@ class _Forward:
         return out
 
     def stmt(self, s) -> list:
+        if is_update(s):
+            return [s] + self.update(s)
         if isinstance(s, gast.Assign):
             return self.assign(s)
         if isinstance(s, gast.Expr):
@@ -88,6 +90,16 @@ class _Forward:
         ans = nodes.clone(s.value) if reads_itself else nodes.name(target)
         tangent = nodes.assign(self.dot(target), self.tangent(prim, s.value, ans, target))
         return [tangent, s] if reads_itself else [s, tangent]
+
+    def update(self, s) -> list:
+        """``y[i] = v``: the tangent's slot takes v's tangent (a copy: tangents may share)."""
+        array = s.targets[0].value.id
+        if not self.facts.is_active(array):
+            return []
+        index = adjoints.index_value(s.targets[0].slice)
+        value = self.tangent_of(s.value)
+        return [nodes.assign(self.dot(array), nodes.call(
+            "_rt.setitem", nodes.name(self.dot(array)), index, value))]
 
     def call(self, s, prim: Prim, target) -> list:
         """``t = g(a, b)`` -> ``t, d_t = g_jvp((d_a,), a, b)``: the callee's own tangent."""

@@ -23,7 +23,9 @@ def joint(name: str, args: gast.arguments, sw: Sweeps, with_value: bool,
     restored = isinstance(value, gast.Name) and value.id in _popped(sw)
     if with_value and restored:
         keep = value_name
-        body.append(nodes.assign(keep, nodes.clone(value)))
+        copy = value.id in _slot_restored(sw)       # the adjoint sweep restores it in place
+        body.append(nodes.assign(keep, nodes.call("np.copy", nodes.clone(value))
+                                 if copy else nodes.clone(value)))
         value = nodes.name(keep)
     if check_scalar:
         body.append(nodes.expr_stmt(nodes.call("_rt.check_scalar", nodes.clone(sw.output),
@@ -57,10 +59,13 @@ def split(name: str, args: gast.arguments, sw: Sweeps, params: list, seed_name: 
             nodes.subscript(nodes.name(res), nodes.const(0)) if len(residuals) == 1
             else nodes.name(res)))
     stacks = [stack for stack in (sw.tape, sw.path) if stack in residuals]
-    if stacks:
+    arrays = sorted(_slot_restored(sw) & set(residuals))
+    if stacks or arrays:
         backward_body.append(comment("copies: the pullback may run again on the same tape"))
     for stack in stacks:
         backward_body.append(nodes.assign(stack, nodes.call("list", nodes.name(stack))))
+    for array in arrays:                # restored slot by slot: the caller's y stays as is
+        backward_body.append(nodes.assign(array, nodes.call("np.copy", nodes.name(array))))
     backward_body.append(comment("adjoint sweep"))
     backward_body += sw.adjoint
     backward_body.append(nodes.ret(nodes.tuple_(nodes.clone(r) for r in sw.results)))
@@ -82,9 +87,15 @@ def _residuals(sw: Sweeps, params) -> list:
 
 
 def _popped(sw: Sweeps) -> set:
-    return {s.targets[0].id for s in nodes.walk_stmts(sw.adjoint)
+    return {nodes.assigned_name(s) for s in nodes.walk_stmts(sw.adjoint)
             if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
             and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "pop"}
+
+
+def _slot_restored(sw: Sweeps) -> set:
+    """Arrays whose slots the adjoint sweep restores in place (``y[i] = _tape.pop()``)."""
+    return {s.targets[0].value.id for s in nodes.walk_stmts(sw.adjoint)
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
 
 
 def _pack(results):

@@ -176,3 +176,23 @@ def definitely_assigned(block) -> set:
         elif isinstance(s, gast.If):
             out |= definitely_assigned(s.body) & definitely_assigned(s.orelse)
     return out
+
+
+def assigned_name(stmt):
+    """The name an assignment writes: ``x`` for ``x = ...`` and for ``x[i] = ...``."""
+    if not isinstance(stmt, gast.Assign):
+        return None
+    target = stmt.targets[0]
+    if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+        return target.value.id
+    return target.id if isinstance(target, gast.Name) else None
+
+
+def names_written(tree) -> set:
+    """Names whose value ``tree`` may change: assigned, or updated in place (``y[i] = v``)."""
+    out = names_stored(tree)
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
+                and isinstance(n.value, gast.Name):
+            out.add(n.value.id)
+    return out

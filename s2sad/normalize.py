@@ -59,6 +59,12 @@ class _Flatten:
         return out
 
     def stmt_Assign(self, s, out):
+        if len(s.targets) == 1 and isinstance(s.targets[0], gast.Subscript):
+            target = s.targets[0]
+            index = self.index(target.slice, out)
+            value = self.atom(s.value, out)
+            self.update(out, target.value.id, index, value, s)
+            return
         if len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
             self.emit(out, s.targets[0].id, self.rhs(s.value, out), s)
             return
@@ -70,6 +76,14 @@ class _Flatten:
         self.unpack(s.target, s.value, out, s)
 
     def stmt_AugAssign(self, s, out):
+        if isinstance(s.target, gast.Subscript):          # y[i] += v: read, add, write back
+            array, index = s.target.value.id, self.index(s.target.slice, out)
+            old = self.gen.temp()
+            self.emit(out, old, nodes.subscript(nodes.name(array), nodes.clone(index)), s)
+            value = gast.copy_location(gast.BinOp(left=nodes.name(old), op=s.op,
+                                                  right=s.value), s)
+            self.update(out, array, index, self.atom(value, out), s)
+            return
         target = s.target.id
         value = gast.BinOp(left=nodes.name(target), op=s.op, right=s.value)
         gast.copy_location(value, s)
@@ -122,6 +136,11 @@ class _Flatten:
     # assignment helpers ---------------------------------------------------
 
     def emit(self, out, target: str, value, where):
+        out.append(gast.copy_location(nodes.assign(target, value), where))
+
+    def update(self, out, array: str, index, value, where):
+        """``array[index] = value`` with atoms: an in-place update."""
+        target = gast.Subscript(value=nodes.name(array), slice=index, ctx=gast.Store())
         out.append(gast.copy_location(nodes.assign(target, value), where))
 
     def unpack(self, target, value, out, where):

@@ -108,11 +108,13 @@ def _propagate_local(block, counts, whole, params) -> list:
         last = readers[-1]
         written = set()
         for w in block[i + 1:last]:
-            written |= nodes.names_stored(w)
+            written |= nodes.names_written(w)
         if _is_compound(block[last]):
-            written |= nodes.names_stored(block[last])
+            written |= nodes.names_written(block[last])
         if isinstance(source, gast.Name) and source.id in written:
             continue
+        if any(_updates_in_place(w) for w in block[i + 1:last + 1]):
+            continue                                     # a view may see the update
         rest = [nodes.substitute(w, {target: source}) for w in block[i + 1:last + 1]]
         new = block[:i] + rest + block[last + 1:]
         return _propagate_local(new, _assignment_counts(new) if block is whole else counts,
@@ -133,7 +135,8 @@ def _inline(body, adjoints) -> list:
             later = body[j]
             uses = _count_loads(later, target)
             if uses == 0:
-                if nodes.names_stored(later) & (reads | {target}) or _is_compound(later):
+                if nodes.names_written(later) & (reads | {target}) or _is_compound(later) \
+                        or _updates_in_place(later):      # a view may see the update
                     break
                 continue
             if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later):
@@ -300,6 +303,11 @@ def _pure(e) -> bool:
 def _count_loads(s, target) -> int:
     return sum(1 for n in gast.walk(s) if isinstance(n, gast.Name) and n.id == target
                and isinstance(n.ctx, gast.Load))
+
+
+def _updates_in_place(s) -> bool:
+    return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+               for n in gast.walk(s))
 
 
 def _is_compound(s) -> bool:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import gast
 
 from . import adjoints, kinds, nodes, tbr
-from .analyze import Analysis, Prim
+from .analyze import Analysis, Prim, is_update
+from .reverse_statements import UpdatesAndCalls
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
     return _Reverse(tree, facts, gen).run(wrt)
 
 
-class _Reverse:
+class _Reverse(UpdatesAndCalls):
     def __init__(self, tree, facts: Analysis, gen):
         self.tree, self.facts, self.gen = tree, facts, gen
         self.prims = dict(facts.prims)
@@ -53,6 +54,8 @@ class _Reverse:
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
         self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
         self.backs: dict[int, str] = {}             # call statement -> its pullback's name
+        self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
+                        if is_update(n)}                # arrays updated in place
         self.cotangent_names: dict[int, str] = {}
         self.links: dict = {}                       # (kind, callee, wrt) -> cell name
         self.bindings: dict = {}                    # cell name -> (kind, callee, wrt)
@@ -101,6 +104,8 @@ class _Reverse:
         return out
 
     def primal_stmt(self, s, depth) -> list:
+        if is_update(s):
+            return self.primal_update(s)
         if isinstance(s, gast.Assign):
             target = s.targets[0].id
             first = target not in self.written
@@ -110,6 +115,7 @@ class _Reverse:
                 self.unsaved.add(id(s))       # no earlier value to keep
             if self.prims[id(s)].op == "call" and self.facts.is_active(target):
                 return self.primal_call(s, saved)
+            s = self.copy_if_view(s)
             return [self.push(target), s] if saved else [s]
         if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
             return [self.push(n) for n in self.snapshot(s)] + [s]
@@ -210,7 +216,7 @@ class _Reverse:
         return sorted(nodes.names_stored(s) - self.single)
 
     def is_active(self, s) -> bool:
-        return any(isinstance(n, gast.Assign) and self.facts.is_active(n.targets[0].id)
+        return any(isinstance(n, gast.Assign) and self.facts.is_active(nodes.assigned_name(n))
                    for n in gast.walk(s))
 
     # adjoint sweep -----------------------------------------------------------------
@@ -222,6 +228,8 @@ class _Reverse:
         return out
 
     def adjoint_stmt(self, s, defined, depth) -> list:
+        if is_update(s):
+            return self.adjoint_update(s, defined)
         if isinstance(s, gast.Assign):
             return self.adjoint_assign(s, defined)
         if isinstance(s, (gast.If, gast.For, gast.While)) and not self.is_active(s):
@@ -239,42 +247,6 @@ class _Reverse:
             head = nodes.call("range", nodes.name(count))
             return self.adjoint_loop(s, head, self.gen.fresh("_"), defined, depth)
         return []
-
-    def primal_call(self, s, saved) -> list:
-        """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
-        derivative returns its result and a pullback for the adjoint sweep."""
-        target, prim = s.targets[0].id, self.prims[id(s)]
-        back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
-        wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
-        link = self.link("vjp", prim.callee, wrt)
-        call = gast.Call(func=nodes.name(link), args=nodes.clone(s.value.args),
-                         keywords=nodes.clone(s.value.keywords))
-        both = nodes.tuple_([nodes.name(target, store=True), nodes.name(back, store=True)],
-                            store=True)
-        pushes = [self.push(target), self.push(back)] if saved else []
-        return pushes + [gast.copy_location(nodes.assign(both, call), s)]
-
-    def link(self, kind, callee, wrt) -> str:
-        """The name generated code calls a user function's derivative by (a closure cell)."""
-        key = (kind, id(callee), wrt)
-        if key not in self.links:
-            name = self.gen.fresh(f"{callee.__name__}_{kind}")
-            self.links[key] = name
-            self.bindings[name] = (kind, callee, wrt)
-        return self.links[key]
-
-    def adjoint_call(self, s, defined, restore) -> list:
-        target, prim = s.targets[0].id, self.prims[id(s)]
-        back = self.backs[id(s)]
-        active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
-        cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
-        out = [nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
-        defined.discard(target)
-        for k, ident in enumerate(active):
-            out.append(self.accumulate(ident, nodes.subscript(nodes.name(cotangents),
-                                                              nodes.const(k)), defined))
-        back_restore = [] if id(s) in self.unsaved else [nodes.assign(back, self.pop(back))]
-        return out + back_restore + restore
 
     def adjoint_assign(self, s, defined) -> list:
         target = s.targets[0].id
@@ -376,7 +348,8 @@ def _single_assignments(body) -> set:
     in_loops = set()
     for s in nodes.walk_stmts(body):
         if isinstance(s, gast.Assign):
-            counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
+            if isinstance(s.targets[0], gast.Name):
+                counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
         if isinstance(s, (gast.For, gast.While)):
             in_loops |= nodes.names_stored(s)
     return {n for n, c in counts.items() if c == 1 and n not in in_loops}

@@ -112,6 +112,33 @@ def unstack(g, x, axis=0):
     return unbroadcast(g, x) if np.ndim(x) == 0 else g
 
 
+def unassign(g, index, v):
+    """The adjoint reaching ``v`` from ``y[index] = v``: the slot's adjoint, reduced to
+    v's shape; with repeated indices only the last write of a position counts."""
+    part = np.asarray(g)[index]
+    if isinstance(index, (list, np.ndarray)) and np.ndim(index) == 1:
+        positions = np.asarray(index)
+        _, first_from_end = np.unique(positions[::-1], return_index=True)
+        last = np.zeros(len(positions), dtype=bool)
+        last[len(positions) - 1 - first_from_end] = True
+        part = part * last.reshape((-1,) + (1,) * (np.ndim(part) - 1))
+    return unbroadcast(part, v)
+
+
+def zero_slot(g, index):
+    """A copy of the adjoint ``g`` with ``g[index]`` zeroed (that slot was overwritten)."""
+    out = np.array(g, dtype=np.result_type(g, np.float32), copy=True)
+    out[index] = 0.0
+    return out
+
+
+def setitem(d, index, value):
+    """A copy of the tangent ``d`` with ``d[index] = value``."""
+    out = np.array(d, dtype=np.result_type(d, value, np.float32), copy=True)
+    out[index] = value
+    return out
+
+
 def pow_log(x, ans):
     """``ans * log(x)``, the exponent's derivative of ``x ** y``; 0 where x == 0."""
     if isinstance(x, (float, int)):

@@ -49,6 +49,14 @@ def _is_bad_target(target) -> bool:
     return True
 
 
+def _is_update(node) -> bool:
+    """``y[i] = v`` or ``y[i] += v`` on a named array: an in-place update s2sad handles."""
+    targets = node.targets if isinstance(node, gast.Assign) else \
+        [node.target] if isinstance(node, gast.AugAssign) else []
+    return len(targets) == 1 and isinstance(targets[0], gast.Subscript) \
+        and isinstance(targets[0].value, gast.Name)
+
+
 def _assignment_problem(node):
     targets = []
     if isinstance(node, gast.Assign):
@@ -57,13 +65,16 @@ def _assignment_problem(node):
         targets = [node.target]
     elif isinstance(node, gast.For):
         targets = [node.target]
+    if _is_update(node):
+        return None
     for target in targets:
         if _is_bad_target(target):
-            kind = "an in-place update of an array or attribute" \
-                if isinstance(target, (gast.Subscript, gast.Attribute)) else "this target"
+            kind = "an attribute" if isinstance(target, gast.Attribute) else \
+                "a nested subscript or a subscript inside unpacking" \
+                if isinstance(target, gast.Subscript) else "this target"
             return (f"assignment to {kind}",
-                    "build a new array instead (np.where, np.concatenate, or an "
-                    "arithmetic expression); in-place updates are not supported yet")
+                    "assign to a local variable, or update a named array on its own line "
+                    "(y[i] = v)")
     return None
 
 

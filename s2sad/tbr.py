@@ -37,7 +37,7 @@ def prune(primal, adjoint, stacks, records, keep: set):
 
     def useful(s):
         if any(_is_pop_of_value(s, stack, records) for stack in stacks):
-            return s.targets[0].id in keep
+            return _restored(s) in keep
         pushed = [_pushed_name(s, stack) for stack in stacks]
         ident = next((p for p in pushed if p is not None), None)
         return ident is None or ident in keep or ident in records
@@ -65,9 +65,13 @@ def _is_push(s, stack) -> bool:
 
 
 def _pushed_name(s, stack):
-    if _is_push(s, stack) and isinstance(s.value.args[0], gast.Name):
-        return s.value.args[0].id
-    return None
+    """The name whose value a push saves: ``x`` or, for a slot, ``np.copy(y[i])`` -> y."""
+    if not _is_push(s, stack):
+        return None
+    value = s.value.args[0]
+    if isinstance(value, gast.Call) and value.args and isinstance(value.args[0], gast.Subscript):
+        value = value.args[0].value
+    return value.id if isinstance(value, gast.Name) else None
 
 
 def _is_pop_of_value(s, stack, records) -> bool:
@@ -75,7 +79,13 @@ def _is_pop_of_value(s, stack, records) -> bool:
     return (isinstance(s, gast.Assign) and isinstance(value, gast.Call)
             and isinstance(value.func, gast.Attribute) and value.func.attr == "pop"
             and isinstance(value.func.value, gast.Name) and value.func.value.id == stack
-            and isinstance(s.targets[0], gast.Name) and s.targets[0].id not in records)
+            and _restored(s) not in records)
+
+
+def _restored(s) -> str:
+    """The name a pop restores: ``x = _tape.pop()`` or ``y[i] = _tape.pop()``."""
+    target = s.targets[0]
+    return target.id if isinstance(target, gast.Name) else target.value.id
 
 
 def _filter(block, keep) -> list:

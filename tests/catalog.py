@@ -1340,3 +1340,73 @@ def calls_with_keywords(x, y):
 
 
 CATALOG.append(Case(calls_with_keywords, (0.7, 1.3), (0, 1)))
+
+
+# --- in-place updates of local arrays ------------------------------------------------
+
+
+def slot_by_slot_recurrence(x, n):
+    a = np.zeros(n)
+    a[0] = x
+    for i in range(n - 1):
+        a[i + 1] = math.sin(a[i]) * x + 0.1
+    return np.sum(a * a)
+
+
+CATALOG.append(Case(slot_by_slot_recurrence, (0.7, 5), (0,)))
+
+
+def slice_updates_reading_the_array(x):
+    y = np.zeros(5)
+    y[1:3] = x * 2.0
+    y[0] += np.sin(x[0])
+    y[3:] = y[:2] * x
+    return np.sum(y ** 2)
+
+
+CATALOG.append(Case(slice_updates_reading_the_array, (np.array([0.5, -1.0]),), (0,)))
+
+
+def augmented_update_with_repeated_indices(x):
+    """NumPy buffers y[idx] += x: a repeated index counts once (its last write)."""
+    y = np.zeros(3)
+    idx = np.array([0, 0, 2])
+    y[idx] += x
+    return np.sum(y * np.array([1.0, 2.0, 3.0]))
+
+
+CATALOG.append(Case(augmented_update_with_repeated_indices, (np.array([0.5, -1.0, 2.0]),),
+                    (0,)))
+
+
+def update_of_a_copy_of_an_argument(v):
+    w = v.copy()
+    w[1] = w[0] * w[2]
+    w[0] = 3.0
+    return np.sum(w * v)
+
+
+CATALOG.append(Case(update_of_a_copy_of_an_argument, (np.array([0.5, -1.0, 2.0]),), (0,)))
+
+
+def row_updates_in_a_loop(W, x):
+    H = np.zeros((3, 2))
+    h = x
+    for t in range(3):
+        h = np.tanh(W @ h)
+        H[t] = h
+    return np.sum(H * H) + np.sum(H[:, 0])
+
+
+CATALOG.append(Case(row_updates_in_a_loop,
+                    (np.array([[0.5, -0.3], [0.2, 0.8]]), np.array([0.4, -0.6])), (0, 1)))
+
+
+def updated_array_returned(x):
+    y = np.zeros(3)
+    y[0] = x
+    y[2] = x * x
+    return y
+
+
+VECTOR_CATALOG.append(Case(updated_array_returned, (0.7,), (0,)))

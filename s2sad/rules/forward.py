@@ -125,6 +125,7 @@ F.add(np.squeeze, "x, axis=None", "np.reshape(d, np.shape(ans))", result="array"
 F.add(np.expand_dims, "x, axis", "np.reshape(d, np.shape(ans))", result="array")
 F.add(np.asarray, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
 F.add(np.array, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
+F.add(np.copy, "x", "_rt.copy(d)", result="same")
 F.add(np.stack, "x, axis=0", "np.stack(d, axis=axis)", result="array")
 
 # ndarray methods and attributes -------------------------------------------------
@@ -178,4 +179,13 @@ F.add(_rt.outer_vjp_x, "g, x, y", "_rt.outer_vjp_x(d, x, y)", None,
       "_rt.outer_vjp_x(g, x, d)", result="array")
 F.add(_rt.outer_vjp_y, "g, x, y", "_rt.outer_vjp_y(d, x, y)", "_rt.outer_vjp_y(g, d, y)",
       result="array")
+F.add(_rt.unassign, "g, index, v", "_rt.unassign(d, index, v)", result="array")
+F.add(_rt.zero_slot, "g, index", "_rt.zero_slot(d, index)", result="array")
+F.add(_rt.setitem, "t, index, value", "_rt.zero_slot(d, index)",
+      None, "_rt.setitem(_rt.zeros_like(t), index, d)", result="array")
+F.add(_rt.extremum_jvp, "t, x, extreme, axis=None, keepdims=False",
+      "_rt.extremum_jvp(d, x, extreme, axis, keepdims)", result="array")
+F.add(_rt.broadcast_like, "t, ans_", "_rt.broadcast_like(d, ans_)", result="array")
+F.add(_rt.copy, "t", "_rt.copy(d)", result="same")
+F.add(_rt.stack_tangent, "t, ans_", "_rt.stack_tangent(d, ans_)", result="array")
 F.zero(_rt.zeros_like, _rt.sign, _rt.count, _rt.check_scalar)

@@ -128,6 +128,7 @@ R.add(np.squeeze, "x, axis=None", "np.reshape(g, np.shape(x))", result="array")
 R.add(np.expand_dims, "x, axis", "np.reshape(g, np.shape(x))", result="array")
 R.add(np.asarray, "x, dtype=None", "_rt.unstack(g, x)", result="array")
 R.add(np.array, "x, dtype=None", "_rt.unstack(g, x)", result="array")
+R.add(np.copy, "x", "g", result="same")
 R.add(np.stack, "x, axis=0", "_rt.unstack(g, x, axis)", result="array")
 
 # ndarray methods and attributes -------------------------------------------------

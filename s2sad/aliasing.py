@@ -1,0 +1,138 @@
+"""Part of analyze: in-place updates only on arrays that share memory with nothing.
+
+``y[i] = v`` is differentiated in place: the primal writes the slot (saving
+the old value when the adjoint needs it), the adjoint sweep moves the slot's
+adjoint to ``v`` and restores the slot. That is only right when no other name
+sees the same memory: an argument (the caller's array), a copy of a name
+(``z = y``) or a view (``y.T``, ``y[1:]``, ``y.reshape(...)``). Those are
+located errors with the rewrite that makes the array its own.
+"""
+from __future__ import annotations
+
+import gast
+
+from . import nodes
+from .errors import CompileError
+
+_VIEW_ATTRS = {"T", "real", "imag"}
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
+_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray",
+                   "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
+
+
+def check(tree, assigns, updates, loops, prims, parsed) -> None:
+    if not updates:
+        return
+    shares = _sharing(tree, assigns, loops, prims, updates)
+    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    violations = []
+    for s in updates:
+        array = s.targets[0].value.id
+        reach = _reachable(array, shares)
+        argument = sorted((reach | {array}) & params)
+        if argument:
+            what = f"the argument {argument[0]!r}" if argument[0] == array else \
+                f"{array!r}, which shares memory with the argument {argument[0]!r}"
+            violations.append(parsed.violation(
+                s, "in-place-input", f"in-place update of {what}: the derivative would "
+                "change the caller's array", f"make a copy first: {array} = {argument[0]}.copy()"))
+        elif reach:
+            other = sorted(reach)[0]
+            violations.append(parsed.violation(
+                s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
+                f"with {other!r} (a copy of the name or a view)",
+                f"give each its own array: use .copy() where one is made from the other"))
+    if violations:
+        raise CompileError(violations)
+
+
+def _sharing(tree, assigns, loops, prims, updates) -> dict:
+    """name -> names that may share its memory (both directions); a view used up before
+    its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing."""
+    updated = {u.targets[0].value.id for u in updates}
+    pairs = []
+    for s in assigns:
+        source = _view_source(s.value, prims[id(s)])
+        if source and not _used_up(tree, s, s.targets[0].id, updated | {source}):
+            pairs.append((s.targets[0].id, source))
+    for loop in loops:
+        if isinstance(loop.iter, gast.Name):
+            pairs.append((loop.target.id, loop.iter.id))      # rows of an array are views
+    shares: dict = {}
+    for a, b in pairs:
+        shares.setdefault(a, set()).add(b)
+        shares.setdefault(b, set()).add(a)
+    return shares
+
+
+def _view_source(value, prim):
+    if prim.op == "copy":
+        return value.id
+    if prim.op == "index" and is_view_index(value.slice):
+        return value.value.id
+    if prim.op == "rule" and prim.bound:
+        key = prim.rule.key
+        first = prim.bound.get(prim.rule.params[0])
+        name = getattr(key, "__name__", None)
+        viewing = (isinstance(key, tuple) and (key in {("attr", a) for a in _VIEW_ATTRS}
+                                               or key in {("method", m) for m in _VIEW_METHODS})) \
+            or (name in _VIEW_FUNCTIONS and getattr(key, "__module__", "").startswith("numpy"))
+        if viewing and isinstance(first, gast.Name):
+            return first.id
+    return None
+
+
+def is_view_index(index) -> bool:
+    """Basic slicing makes a view; an int or an index array makes a copy (of a scalar)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return any(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant)
+                                             and p.value in (None, Ellipsis)) for p in parts)
+
+
+def _reachable(name, shares) -> set:
+    seen, todo = set(), [name]
+    while todo:
+        for other in shares.get(todo.pop(), ()):
+            if other not in seen and other != name:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
+def _used_up(tree, stmt, view: str, arrays: set) -> bool:
+    """Whether every read of ``view`` follows ``stmt`` in its own block before any update
+    of ``arrays`` (or of the view), and the view is assigned nowhere else."""
+    block = _block_of(tree.body, stmt)
+    if block is None:
+        return False
+    start = block.index(stmt)
+    total = sum(_loads(s, view) for s in tree.body)
+    seen = 0
+    for later in block[start + 1:]:
+        if seen == total:
+            return True
+        if _updates(later) & (arrays | {view}) or view in nodes.names_stored(later):
+            return False
+        seen += _loads(later, view)
+    return seen == total
+
+
+def _block_of(block, stmt):
+    if any(s is stmt for s in block):
+        return block
+    for s in block:
+        for field in ("body", "orelse"):
+            found = _block_of(getattr(s, field, []) or [], stmt)
+            if found is not None:
+                return found
+    return None
+
+
+def _loads(tree, name) -> int:
+    return sum(1 for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == name
+               and isinstance(n.ctx, gast.Load))
+
+
+def _updates(tree) -> set:
+    return {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
+            and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}

@@ -1,0 +1,88 @@
+"""Part of reverse: the two statements whose adjoint is more than a rule.
+
+An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
+moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
+user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep.
+"""
+from __future__ import annotations
+
+import gast
+
+from . import adjoints, aliasing, nodes
+
+
+class UpdatesAndCalls:
+    """Mixed into the reverse transformation (it provides push, pop, bar, accumulate)."""
+
+    def copy_if_view(self, s):
+        """``v = y[:2]`` of an array updated in place reads a copy in the primal sweep:
+        the adjoint sweep restores y slot by slot, and must not reach v through a view."""
+        value = s.value
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                and value.value.id in self.updated and aliasing.is_view_index(value.slice)):
+            return s
+        return gast.copy_location(nodes.assign(s.targets[0].id,
+                                               nodes.call("np.copy", nodes.clone(value))), s)
+
+    def primal_update(self, s) -> list:
+        """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
+        array = s.targets[0].value.id
+        self.saved.append((array, self.top))
+        old = nodes.call("np.copy", nodes.subscript(nodes.name(array),
+                                                    nodes.clone(s.targets[0].slice)))
+        return [nodes.expr_stmt(nodes.call(f"{self.stack_for(array)}.append", old)), s]
+
+    def adjoint_update(self, s, defined) -> list:
+        """The slot's adjoint goes to ``v``; the slot's old value had no effect after, so
+        its adjoint is zeroed; then the slot is restored."""
+        array, index = s.targets[0].value.id, adjoints.index_value(s.targets[0].slice)
+        slot = gast.Subscript(value=nodes.name(array), slice=nodes.clone(s.targets[0].slice),
+                              ctx=gast.Store())
+        restore = [nodes.assign(slot, self.pop(array))]
+        if not self.facts.is_active(array) or array not in defined:
+            return restore
+        b = nodes.name(self.bar(array))
+        out = []
+        if isinstance(s.value, gast.Name) and self.facts.is_active(s.value.id):
+            part = nodes.call("_rt.unassign", b, index, s.value)
+            out.append(self.accumulate(s.value.id, part, defined))
+        out.append(nodes.assign(self.bar(array), nodes.call("_rt.zero_slot", nodes.clone(b),
+                                                            nodes.clone(index))))
+        return out + restore
+
+    def primal_call(self, s, saved) -> list:
+        """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
+        derivative returns its result and a pullback for the adjoint sweep."""
+        target, prim = s.targets[0].id, self.prims[id(s)]
+        back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
+        wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
+        link = self.link("vjp", prim.callee, wrt)
+        call = gast.Call(func=nodes.name(link), args=nodes.clone(s.value.args),
+                         keywords=nodes.clone(s.value.keywords))
+        both = nodes.tuple_([nodes.name(target, store=True), nodes.name(back, store=True)],
+                            store=True)
+        pushes = [self.push(target), self.push(back)] if saved else []
+        return pushes + [gast.copy_location(nodes.assign(both, call), s)]
+
+    def link(self, kind, callee, wrt) -> str:
+        """The name generated code calls a user function's derivative by (a closure cell)."""
+        key = (kind, id(callee), wrt)
+        if key not in self.links:
+            name = self.gen.fresh(f"{callee.__name__}_{kind}")
+            self.links[key] = name
+            self.bindings[name] = (kind, callee, wrt)
+        return self.links[key]
+
+    def adjoint_call(self, s, defined, restore) -> list:
+        target, prim = s.targets[0].id, self.prims[id(s)]
+        back = self.backs[id(s)]
+        active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
+        cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
+        out = [nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
+        defined.discard(target)
+        for k, ident in enumerate(active):
+            out.append(self.accumulate(ident, nodes.subscript(nodes.name(cotangents),
+                                                              nodes.const(k)), defined))
+        back_restore = [] if id(s) in self.unsaved else [nodes.assign(back, self.pop(back))]
+        return out + back_restore + restore
