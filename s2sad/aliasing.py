@@ -4,7 +4,8 @@
 the old value when the adjoint needs it), the adjoint sweep moves the slot's
 adjoint to ``v`` and restores the slot. That is only right when no other name
 sees the same memory: an argument (the caller's array), a copy of a name
-(``z = y``) or a view (``y.T``, ``y[1:]``, ``y.reshape(...)``). Those are
+(``z = y``) or a view (``y.T``, ``y[1:]``, ``y.reshape(...)``). The same holds for a list that is
+appended to. Those are
 located errors with the rewrite that makes the array its own.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ def check(tree, assigns, updates, loops, prims, parsed) -> None:
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     violations = []
     for s in updates:
-        array = s.targets[0].value.id
+        array = _updated(s)
         reach = _reachable(array, shares)
         argument = sorted((reach | {array}) & params)
         if argument:
@@ -46,10 +47,17 @@ def check(tree, assigns, updates, loops, prims, parsed) -> None:
         raise CompileError(violations)
 
 
+def _updated(stmt) -> str:
+    """The array or list a statement changes in place: ``y[i] = v`` or ``y.append(v)``."""
+    if isinstance(stmt, gast.Expr):
+        return stmt.value.func.value.id
+    return stmt.targets[0].value.id
+
+
 def _sharing(tree, assigns, loops, prims, updates) -> dict:
     """name -> names that may share its memory (both directions); a view used up before
     its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing."""
-    updated = {u.targets[0].value.id for u in updates}
+    updated = {_updated(u) for u in updates}
     pairs = []
     for s in assigns:
         source = _view_source(s.value, prims[id(s)])
@@ -134,5 +142,10 @@ def _loads(tree, name) -> int:
 
 
 def _updates(tree) -> set:
-    return {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
-            and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+    out = {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
+           and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+    for n in gast.walk(tree):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr == "append" and isinstance(n.func.value, gast.Name):
+            out.add(n.func.value.id)
+    return out

@@ -59,6 +59,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     assigns = [s for s in nodes.walk_stmts(tree.body)
                if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
     updates = [s for s in nodes.walk_stmts(tree.body) if is_update(s)]
+    appends = [s for s in nodes.walk_stmts(tree.body) if mutation(s)]
     loops = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
     table = FORWARD if mode == "forward" else REVERSE
@@ -67,7 +68,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     flows = _flows(tree, assigns, loops, prims)
     flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
               if isinstance(s.value, gast.Name)]
-    aliasing.check(tree, assigns, updates, loops, prims, parsed)
+    aliasing.check(tree, assigns, updates + appends, loops, prims, parsed)
     varied = _fixpoint(set(wrt), flows, forward=True)
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        flows, forward=False)
@@ -80,6 +81,16 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
 def is_update(stmt) -> bool:
     """``y[index] = v``: an in-place update of a named array."""
     return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+
+
+def shrinks(stmt):
+    """The list name for a statement ``L.pop()`` (its result unused), else None."""
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr == "pop" and isinstance(call.func.value, gast.Name) \
+            and not call.args and not call.keywords:
+        return call.func.value.id
+    return None
 
 
 def mutation(stmt):
@@ -250,17 +261,12 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
 
 def _side_effect_problem(stmt, active, varied, mode):
     """A call made for its effect that takes a differentiated value: only ``print``
-    and, in forward mode, ``list.append`` are understood; anything else could hide a
-    dependence, so it is an error rather than a silent zero."""
+    and ``list.append`` are understood; anything else could hide a dependence, so it
+    is an error rather than a silent zero."""
     if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
         return None
     call = stmt.value
-    found = mutation(stmt)
-    if found:
-        if found[0] in active and mode == "reverse":
-            return ("appending a differentiated value to a list is not supported in "
-                    "reverse mode yet", "build the array with one expression (np.stack of "
-                    "values computed without the list), or accumulate arithmetically")
+    if mutation(stmt) or shrinks(stmt):
         return None
     args = list(call.args) + [k.value for k in call.keywords]
     touched = {a.id for a in args if isinstance(a, gast.Name)} & varied

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gast
 
 from . import adjoints, kinds, nodes
-from .analyze import Analysis, Prim, is_update, mutation
+from .analyze import Analysis, Prim, is_update, mutation, shrinks
 
 
 def forward(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen):
@@ -68,6 +68,9 @@ class _Forward:
         if isinstance(s, gast.Assign):
             return self.assign(s)
         if isinstance(s, gast.Expr):
+            lst = shrinks(s)
+            if lst and self.facts.is_active(lst):       # L.pop(): its tangents shrink too
+                return [s, nodes.expr_stmt(nodes.call(f"{self.dot(lst)}.pop"))]
             return [s] + self.appended(s)
         if isinstance(s, gast.If):
             return self.test_pops(s.test) + [nodes.if_(s.test, self.block(s.body),

@@ -58,13 +58,13 @@ def split(name: str, args: gast.arguments, sw: Sweeps, params: list, seed_name: 
             if len(residuals) > 1 else nodes.name(residuals[0], store=True),
             nodes.subscript(nodes.name(res), nodes.const(0)) if len(residuals) == 1
             else nodes.name(res)))
-    stacks = [stack for stack in (sw.tape, sw.path) if stack in residuals]
-    arrays = sorted(_slot_restored(sw) & set(residuals))
-    if stacks or arrays:
-        backward_body.append(comment("copies: the pullback may run again on the same tape"))
-    for stack in stacks:
-        backward_body.append(nodes.assign(stack, nodes.call("list", nodes.name(stack))))
-    for array in arrays:                # restored slot by slot: the caller's y stays as is
+    popped = {sw.tape, sw.path} | _shrunk(sw)
+    if popped & set(residuals):
+        backward_body[0:0] = [
+            comment("the adjoint sweep pops lists: it works on its own copies, so that the"),
+            comment("pullback can run again and the caller's values stay as they are"),
+            nodes.assign(res, nodes.call("_rt.private", nodes.name(res)))]
+    for array in sorted(_slot_restored(sw) & set(residuals)):   # restored slot by slot
         backward_body.append(nodes.assign(array, nodes.call("np.copy", nodes.name(array))))
     backward_body.append(comment("adjoint sweep"))
     backward_body += sw.adjoint
@@ -96,6 +96,15 @@ def _slot_restored(sw: Sweeps) -> set:
     """Arrays whose slots the adjoint sweep restores in place (``y[i] = _tape.pop()``)."""
     return {s.targets[0].value.id for s in nodes.walk_stmts(sw.adjoint)
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
+
+
+def _shrunk(sw: Sweeps) -> set:
+    """Lists the adjoint sweep pops back to their earlier lengths (``L.pop()``)."""
+    return {s.value.func.value.id for s in nodes.walk_stmts(sw.adjoint)
+            if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "pop"
+            and isinstance(s.value.func.value, gast.Name)
+            and s.value.func.value.id not in (sw.tape, sw.path)}
 
 
 def _pack(results):

@@ -253,6 +253,28 @@ class _Flatten:
     def expr_List(self, e, out):
         return _located(gast.List(elts=[self.atom(p, out) for p in e.elts], ctx=gast.Load()), e)
 
+    def expr_ListComp(self, e, out):
+        """``[f(t) for t in xs if c]`` -> a list built by a loop that appends (the
+        comprehension's names renamed apart from the function's)."""
+        result = self.gen.temp()
+        renames = {}
+        for comp in e.generators:
+            for name in nodes.names_stored(comp.target):
+                renames[name] = self.gen.fresh(name)
+        inner = [gast.Expr(value=nodes.call(f"{result}.append",
+                                            nodes.substitute(e.elt, renames)))]
+        for comp in reversed(e.generators):
+            for test in reversed(comp.ifs):
+                inner = [nodes.if_(nodes.substitute(test, renames), inner)]
+            target = _rename_targets(nodes.clone(comp.target), renames)
+            inner = [nodes.for_(target, nodes.substitute(comp.iter, renames), inner)]
+        self.emit(out, result, gast.List(elts=[], ctx=gast.Load()), e)
+        self.local |= {result, *renames.values()}
+        out.extend(self.block([gast.copy_location(s, e) for s in inner]))
+        return nodes.name(result)
+
+    expr_GeneratorExp = expr_ListComp       # consumed once by sum(), np.stack(), ...
+
     def expr_IfExp(self, e, out):
         """``a if c else b`` -> an if statement assigning one temporary."""
         temp = self.gen.temp()
@@ -272,6 +294,13 @@ class _Flatten:
             test = nodes.name(temp) if isinstance(e.op, gast.And) else nodes.not_(nodes.name(temp))
             out.append(gast.copy_location(nodes.if_(test, branch), e))
         return nodes.name(temp)
+
+
+def _rename_targets(target, renames):
+    for n in gast.walk(target):
+        if isinstance(n, gast.Name) and n.id in renames:
+            n.id = renames[n.id]
+    return target
 
 
 def _located(node, where):

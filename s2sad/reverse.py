@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import gast
 
 from . import adjoints, kinds, nodes, tbr
-from .analyze import Analysis, Prim, is_update
+from .analyze import Analysis, Prim, is_update, mutation
 from .reverse_statements import UpdatesAndCalls
 
 
@@ -200,7 +200,8 @@ class _Reverse(UpdatesAndCalls):
     def stack_for(self, ident: str) -> str:
         if ident in self.backs.values():
             return self.path                              # a pullback: no derivative
-        return self.tape if kinds.is_float(self.facts.kind(nodes.name(ident))) else self.path
+        carries = self.facts.is_active(ident) or kinds.is_float(self.facts.kind(nodes.name(ident)))
+        return self.tape if carries else self.path
 
     def note(self, value):
         """Record control flow (a decision, a loop's record) on the path stack."""
@@ -242,6 +243,8 @@ class _Reverse(UpdatesAndCalls):
             head = nodes.call("reversed", nodes.name(self.records[id(s)]))
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
             return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
+        if mutation(s):
+            return self.adjoint_append(s, defined)
         if isinstance(s, gast.While):
             count = self.records[id(s)]
             head = nodes.call("range", nodes.name(count))

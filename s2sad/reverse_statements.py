@@ -86,3 +86,15 @@ class UpdatesAndCalls:
                                                               nodes.const(k)), defined))
         back_restore = [] if id(s) in self.unsaved else [nodes.assign(back, self.pop(back))]
         return out + back_restore + restore
+
+    def adjoint_append(self, s, defined) -> list:
+        """``L.append(v)``: the last item of L's adjoint list is v's; L shrinks back, so
+        that the adjoint of an earlier ``L[i]`` sees the list as it was."""
+        lst, value = s.value.func.value.id, s.value.args[0]
+        shrink = [nodes.expr_stmt(nodes.call(f"{lst}.pop"))]
+        if not (self.facts.is_active(lst) and lst in defined):
+            return shrink
+        last = nodes.call(f"{self.bar(lst)}.pop")
+        if isinstance(value, gast.Name) and self.facts.is_active(value.id):
+            return [self.accumulate(value.id, last, defined)] + shrink
+        return [nodes.expr_stmt(last)] + shrink

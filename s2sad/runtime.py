@@ -267,6 +267,21 @@ def _axes(axis, ndim):
     return tuple(sorted(a % ndim for a in axes))
 
 
+def private(value, memo=None):
+    """A copy of every list inside ``value`` (tuples and lists walked, shared lists
+    copied once, so that two references to one list stay one list); other objects
+    are kept. The pullback pops lists it was given."""
+    memo = {} if memo is None else memo
+    if isinstance(value, list):
+        if id(value) not in memo:
+            memo[id(value)] = copied = []
+            copied.extend(private(item, memo) for item in value)
+        return memo[id(value)]
+    if isinstance(value, tuple):
+        return tuple(private(item, memo) for item in value)
+    return value
+
+
 def stop_gradient(x):
     """``x`` itself, but differentiation treats it as a constant."""
     return x

@@ -443,7 +443,7 @@ class Scaler:
 def append_then_stack(x):
     values = []
     for i in range(3):
-        values.append(x * i)  # <-- error
+        values.append(x * i)
     return np.sum(np.stack(values))
 
 

@@ -1410,3 +1410,45 @@ def updated_array_returned(x):
 
 
 VECTOR_CATALOG.append(Case(updated_array_returned, (0.7,), (0,)))
+
+
+# --- lists built in loops, comprehensions ----------------------------------------------
+
+
+def list_of_arrays_stacked(x, n):
+    rows = []
+    for i in range(n):
+        rows.append(np.sin(x * i))
+    M = np.stack(rows)
+    return np.sum(M * M)
+
+
+CATALOG.append(Case(list_of_arrays_stacked, (np.array([0.3, 0.8]), 3), (0,)))
+
+
+def generator_and_list_comprehension(w, x, n):
+    s = sum(w[i] * x[i] for i in range(n) if i != 2)
+    return s + sum([a * a for a in x])
+
+
+CATALOG.append(Case(generator_and_list_comprehension,
+                    (np.array([0.5, -1.0, 2.0, 0.3]), np.array([1.5, 0.2, -0.7, 1.1]), 4),
+                    (0, 1)))
+
+
+def list_of_scalars_indexed(x):
+    vals = []
+    for i in range(4):
+        vals.append(x ** i)
+    return vals[1] * vals[3] + sum(vals)
+
+
+CATALOG.append(Case(list_of_scalars_indexed, (0.7,), (0,)))
+
+
+def nested_comprehension_to_array(x):
+    grid = np.array([[xi * xj for xj in x] for xi in x])
+    return np.sum(np.tanh(grid))
+
+
+CATALOG.append(Case(nested_comprehension_to_array, (np.array([0.3, -0.5, 0.9]),), (0,)))

@@ -603,8 +603,10 @@ def test_54_bound_method_with_self_not_differentiated(wrt):
 # --- #18 list.append of a differentiated value, and other calls made for their effect -------------------------
 
 
-def test_18_append_of_active_value_is_an_error_in_reverse_mode_never_a_zero():
-    assert_compile_error(P.append_then_stack, (0.7,), ["append"])
+def test_18_append_in_a_loop_then_stack_is_correct_in_both_modes():
+    # sum of x * i for i in 0..2: derivative 3
+    assert grad_at(P.append_then_stack, (0.7,)) == pytest.approx(3.0, rel=1e-14)
+    assert s2sad.jvp(P.append_then_stack, (0.7,), (1.0,))[1] == pytest.approx(3.0, rel=1e-14)
 
 
 def test_side_effect_call_on_active_value_is_an_error_never_a_zero():
