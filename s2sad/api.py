@@ -34,6 +34,10 @@ def kind_of(value) -> str:
         if not np.issubdtype(value.dtype, np.floating):
             return "intarray" if np.issubdtype(value.dtype, np.integer) else "other"
         return "array" if value.ndim else "scalar"
+    if isinstance(value, (dict, list, tuple)) and value and all(
+            kind_rules.is_float(kind_of(v)) for v in
+            (value.values() if isinstance(value, dict) else value)):
+        return "dict" if isinstance(value, dict) else "tree"   # parameters of a model
     return "other"
 
 
@@ -214,6 +218,8 @@ def _as_tangent(t, primal):
     """A tangent as an array of the primal's shape and float type (a float for a float)."""
     if isinstance(primal, np.ndarray):
         return np.asarray(t, dtype=np.result_type(primal, np.float32))
+    if isinstance(primal, (dict, list, tuple)):
+        return t                                  # a tree of tangents, as given
     return float(t) if np.ndim(t) == 0 else t
 
 

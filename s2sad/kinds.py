@@ -22,8 +22,9 @@ def is_scalar(kind) -> bool:
 
 
 def is_float(kind) -> bool:
-    """A kind that wrt may name."""
-    return kind == "scalar" or (kind or "").startswith("array")
+    """A kind that wrt may name: floats, float arrays, and dicts, lists or tuples of them
+    (a model's parameters, whose derivative comes back in the same structure)."""
+    return kind in ("scalar", "dict", "tree") or (kind or "").startswith("array")
 
 
 def of_argument(name: str, value, base: str) -> str:
@@ -124,8 +125,8 @@ def _of_index(value, k):
     simple = isinstance(index, (gast.Name, gast.Constant))
     if base is None or (simple and k(index) is None):
         return None                        # not known yet
-    if base == "other":
-        return "other"                     # an item of a tuple or list: anything
+    if base in ("other", "dict", "tree"):
+        return "other" if base == "other" else "array"   # an item of a tuple, list, dict
     if ndim(base) == 1 and simple and k(index) == "int":
         return "scalar"
     return "array"

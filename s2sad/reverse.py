@@ -169,7 +169,8 @@ class _Reverse(UpdatesAndCalls):
 
     def index_active_iteration(self, s):
         """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
-        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)):
+        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
+                or self.facts.kind(s.iter) == "dict":            # a dict yields its keys
             return s
         index = self.gen.temp()
         item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
@@ -294,7 +295,7 @@ class _Reverse(UpdatesAndCalls):
 
     def plus(self, ident, a, b):
         """``a + b`` for adjoints of ``ident``; item by item when it is a tuple or list."""
-        if self.facts.kind(nodes.name(ident)) == "other":
+        if self.facts.kind(nodes.name(ident)) in ("other", "dict", "tree"):
             return nodes.call("_rt.add", a, b)
         return nodes.binop(a, gast.Add(), b)
 

@@ -15,11 +15,14 @@ def sign(x):
 
 
 def zeros_like(x):
-    """A zero adjoint shaped like ``x`` (0.0 for Python numbers)."""
+    """A zero adjoint shaped like ``x`` (0.0 for Python numbers; the same structure for
+    a list, tuple or dict of them)."""
     if isinstance(x, (float, int, bool)) or x is None:
         return 0.0
     if isinstance(x, (tuple, list)):
         return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, np.float32))
 
 
@@ -74,6 +77,10 @@ def unsum(g, x):
 
 def unindex(g, x, index):
     """The adjoint of ``x[index]``: ``g`` scattered into zeros, repeats accumulating."""
+    if isinstance(x, dict):
+        out = zeros_like(x)
+        out[index] = g
+        return out
     if isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
         if isinstance(index, slice):
@@ -89,7 +96,7 @@ def unindex(g, x, index):
 
 def add_indexed(b, g, x, index):
     """``b`` plus the adjoint of ``x[index]``."""
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, dict)):
         return add(b, unindex(g, x, index))
     out = np.array(b, dtype=np.result_type(b, g), copy=True)
     np.add.at(out, index, g)
@@ -100,6 +107,8 @@ def add(a, b):
     """``a + b`` for adjoints, item by item for tuples and lists (never concatenation)."""
     if isinstance(a, (tuple, list)):
         return type(a)(add(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) for k in a}
     return a + b
 
 

@@ -37,6 +37,7 @@ class Case:
 
 CATALOG: list[Case] = []
 VECTOR_CATALOG: list[Case] = []
+TREE_CATALOG: list[Case] = []      # a wrt argument is a dict or list of arrays
 
 
 # ---------------------------------------------------------------------------
@@ -1452,3 +1453,43 @@ def nested_comprehension_to_array(x):
 
 
 CATALOG.append(Case(nested_comprehension_to_array, (np.array([0.3, -0.5, 0.9]),), (0,)))
+
+
+# --- parameter trees: wrt a dict or list of arrays --------------------------------------
+
+
+def mlp_with_a_parameter_dict(params, x, y):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    pred = h @ params["W2"]
+    return np.mean((pred - y) ** 2)
+
+
+TREE_CATALOG.append(Case(mlp_with_a_parameter_dict,
+                    ({"W1": np.array([[0.5, -0.3, 0.1], [0.2, 0.8, -0.4]]),
+                      "b1": np.array([0.1, -0.2, 0.05]), "W2": np.array([0.7, -0.5, 0.3])},
+                     np.array([[1.0, -0.5], [0.3, 0.9], [-0.6, 0.2]]),
+                     np.array([0.5, -0.1, 0.4])), (0,)))
+
+
+def layers_from_a_parameter_list(weights, x):
+    h = x
+    for w in weights:
+        h = np.tanh(w @ h)
+    return np.sum(h * h)
+
+
+TREE_CATALOG.append(Case(layers_from_a_parameter_list,
+                    ([np.array([[0.5, -0.3], [0.2, 0.8]]), np.array([[0.1, 0.7], [-0.6, 0.4]])],
+                     np.array([0.3, -0.9])), (0, 1)))
+
+
+def dict_loop_over_keys(params, x):
+    total = 0.0
+    for name in params:
+        total = total + np.sum(params[name] * x)
+    return total
+
+
+TREE_CATALOG.append(Case(dict_loop_over_keys,
+                    ({"a": np.array([0.5, -1.0]), "b": np.array([2.0, 0.3])},
+                     np.array([0.7, 1.3])), (0, 1)))
