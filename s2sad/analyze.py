@@ -157,6 +157,9 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
             and isinstance(call.func.value, gast.Name) and not call.args and not call.keywords:
         return Prim("pop", operands=((0, call.func.value.id),))
     if isinstance(call.func, gast.Name) and path is None:
+        nested = _nested_defs(parsed).get(call.func.id)
+        if nested is not None:
+            return _user_call(_signature_of(nested), call, call.func.id, callee=None)
         return Prim("unknown", why=f"the call to {call.func.id!r}, a function passed in or "
                                    "assigned in the body (s2sad needs to see what it calls)")
     if path is None:                                   # a method on a local value
@@ -179,17 +182,42 @@ def _is_user_function(func) -> bool:
         not (func.__module__ or "").startswith("s2sad")     # s2sad's own need rules
 
 
-def _user_call(func, call, path) -> Prim:
-    """A call to a user function: differentiated through its own generated derivative."""
+def _nested_defs(parsed) -> dict:
+    return {n.name: n for n in gast.walk(parsed.tree)
+            if isinstance(n, gast.FunctionDef) and n is not parsed.tree}
+
+
+def _signature_of(definition: gast.FunctionDef) -> inspect.Signature:
+    """The signature of a nested def, read from its tree (it exists only at run time)."""
+    args = definition.args
+    kind = inspect.Parameter
+    params = [kind(a.id, kind.POSITIONAL_ONLY) for a in args.posonlyargs]
+    params += [kind(a.id, kind.POSITIONAL_OR_KEYWORD) for a in args.args]
+    if args.vararg is not None:
+        params.append(kind(args.vararg.id, kind.VAR_POSITIONAL))
+    params += [kind(a.id, kind.KEYWORD_ONLY) for a in args.kwonlyargs]
+    defaults = len(args.defaults)
+    if defaults:                 # the values don't matter here, only that there are some
+        params = [p.replace(default=None) if i >= len(params) - defaults - len(args.kwonlyargs)
+                  and p.kind == kind.POSITIONAL_OR_KEYWORD else p for i, p in enumerate(params)]
+    return inspect.Signature(params)
+
+
+def _user_call(func, call, path, callee="same") -> Prim:
+    """A call to a user function: differentiated through its own generated derivative.
+    ``func`` is the function, or the signature of a nested def (callee None: the
+    function object exists only when the outer function runs)."""
+    callee = func if callee == "same" else callee
     try:
-        signature = inspect.signature(getattr(func, "__s2sad_primal__", func))
+        signature = func if isinstance(func, inspect.Signature) else \
+            inspect.signature(getattr(func, "__s2sad_primal__", func))
         bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments
     except (TypeError, ValueError):
         return Prim("unknown", why=f"an unsupported call form of {path!r}")
     if any(not isinstance(v, (gast.Name, gast.Constant)) for v in bound.values()):
         return Prim("unknown", why=f"a call of {path!r} with *args or **kwargs")
     operands = tuple((p, v.id) for p, v in bound.items() if isinstance(v, gast.Name))
-    return Prim("call", bound=dict(bound), operands=operands, why=path, callee=func)
+    return Prim("call", bound=dict(bound), operands=operands, why=path, callee=callee)
 
 
 def _rule(key, args, keywords, table, label=None) -> Prim:
@@ -249,6 +277,15 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
                 "in reverse mode", "index the list instead"))
     for stmt in nodes.walk_stmts(tree.body):
+        if isinstance(stmt, gast.FunctionDef):
+            captured = sorted(_free_names(stmt) & varied)
+            if captured:
+                violations.append(parsed.violation(
+                    stmt, "closure-over-active", f"the nested function {stmt.name!r} reads "
+                    f"{', '.join(map(repr, captured))} from the enclosing function, which is "
+                    "differentiated: that dependence would be lost",
+                    f"pass {', '.join(captured)} to {stmt.name} as arguments"))
+            continue
         if _calls_inactive(stmt, parsed, set(nodes.names_stored(tree)), mode):
             continue
         problem = _side_effect_problem(stmt, active, varied, mode)
@@ -297,3 +334,10 @@ def _rule_suggestion(prim: Prim) -> str:
                 "operations that have rules (docs/rules.md lists them)")
     return ("rewrite it with operations that have rules (docs/rules.md lists them), "
             "or compute it only from arguments that are not differentiated")
+
+
+def _free_names(definition: gast.FunctionDef) -> set:
+    """Names a nested def reads that it does not define itself."""
+    own = {n.id for n in gast.walk(definition)
+           if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    return nodes.names_loaded(definition) - own

@@ -49,5 +49,10 @@ class CallJVP(CallVJP):
 
 
 def link(kind: str, callee, wrt: tuple):
-    """The object bound in generated code for ``callee``'s derivative."""
+    """The object bound in generated code for ``callee``'s derivative; for a nested def
+    (``vjp_of``, ``jvp_of``), the class that makes one from the function when it runs."""
+    if kind == "vjp_of":
+        return CallVJP
+    if kind == "jvp_of":
+        return CallJVP
     return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt)

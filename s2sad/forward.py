@@ -108,12 +108,18 @@ class _Forward:
         """``t = g(a, b)`` -> ``t, d_t = g_jvp((d_a,), a, b)``: the callee's own tangent."""
         active = [(slot, i) for slot, i in prim.operands if self.facts.is_active(i)]
         wrt = tuple(slot for slot, _ in active)
-        key = ("jvp", id(prim.callee), wrt)
+        kind = "jvp" if prim.callee is not None else "jvp_of"
+        key = (kind, id(prim.callee), wrt if prim.callee is not None else ())
         if key not in self.links:
-            self.links[key] = self.gen.fresh(f"{prim.callee.__name__}_jvp")
-            self.bindings[self.links[key]] = ("jvp", prim.callee, wrt)
+            self.links[key] = self.gen.fresh(f"{prim.callee.__name__}_jvp"
+                                             if prim.callee is not None else "jvp_of")
+            self.bindings[self.links[key]] = (kind, prim.callee, key[2])
+        func = nodes.name(self.links[key])
+        if prim.callee is None:                  # a nested def: known when the call runs
+            func = nodes.call(self.links[key], nodes.clone(s.value.func),
+                              nodes.tuple_(nodes.const(w) for w in wrt))
         tangents = nodes.tuple_(nodes.name(self.dot(i)) for _, i in active)
-        call = gast.Call(func=nodes.name(self.links[key]),
+        call = gast.Call(func=func,
                          args=[tangents] + nodes.clone(s.value.args),
                          keywords=nodes.clone(s.value.keywords))
         both = nodes.tuple_([nodes.name(target, store=True),

@@ -32,7 +32,7 @@ def _gradient_function(target: _Target, names, args):
     values = target.bind(target.prefix + tuple(args), {})
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = [c.cell_contents for c in grad_fn.__closure__ or ()
-             if isinstance(c.cell_contents, CallVJP)]
+             if isinstance(c.cell_contents, CallVJP) or c.cell_contents is CallVJP]
     if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "

@@ -130,6 +130,9 @@ def substitute(tree, subs: dict):
     """Replace loaded Names whose id is in ``subs`` (values: trees or str names)."""
 
     class _Sub(gast.NodeTransformer):
+        def visit_FunctionDef(self, node):
+            return node                   # a nested def is its own scope
+
         def visit_Name(self, node):
             if node.id in subs and isinstance(node.ctx, gast.Load):
                 value = subs[node.id]
@@ -150,9 +153,11 @@ def names_loaded(tree) -> set[str]:
 
 
 def names_stored(tree) -> set[str]:
-    """The ids of every Name written anywhere in ``tree``."""
-    return {n.id for n in gast.walk(tree)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    """The ids of every Name written anywhere in ``tree``, and of nested defs."""
+    stored = {n.id for n in gast.walk(tree)
+              if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    return stored | {n.name for n in gast.walk(tree)
+                     if isinstance(n, gast.FunctionDef) and n is not tree}
 
 
 def is_atom(node) -> bool:
@@ -160,9 +165,12 @@ def is_atom(node) -> bool:
 
 
 def walk_stmts(block):
-    """Every statement in ``block``, those nested in if/for/while bodies included."""
+    """Every statement in ``block``, those nested in if/for/while bodies included (not
+    the bodies of nested defs: they run when called, differentiated on their own)."""
     for stmt in block:
         yield stmt
+        if isinstance(stmt, gast.FunctionDef):
+            continue
         for field in ("body", "orelse"):
             yield from walk_stmts(getattr(stmt, field, []) or [])
 

@@ -57,19 +57,26 @@ class UpdatesAndCalls:
         target, prim = s.targets[0].id, self.prims[id(s)]
         back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
-        link = self.link("vjp", prim.callee, wrt)
-        call = gast.Call(func=nodes.name(link), args=nodes.clone(s.value.args),
-                         keywords=nodes.clone(s.value.keywords))
+        call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
+                         args=nodes.clone(s.value.args), keywords=nodes.clone(s.value.keywords))
         both = nodes.tuple_([nodes.name(target, store=True), nodes.name(back, store=True)],
                             store=True)
         pushes = [self.push(target), self.push(back)] if saved else []
         return pushes + [gast.copy_location(nodes.assign(both, call), s)]
 
+    def callee_derivative(self, kind, prim, func, wrt):
+        """``g_vjp`` for a module-level callee; ``vjp_of(h, ('y',))`` for a nested def,
+        whose function object exists only when the enclosing function runs."""
+        if prim.callee is not None:
+            return nodes.name(self.link(kind, prim.callee, wrt))
+        maker = self.link(kind + "_of", None, ())
+        return nodes.call(maker, nodes.clone(func), nodes.tuple_(nodes.const(w) for w in wrt))
+
     def link(self, kind, callee, wrt) -> str:
         """The name generated code calls a user function's derivative by (a closure cell)."""
         key = (kind, id(callee), wrt)
         if key not in self.links:
-            name = self.gen.fresh(f"{callee.__name__}_{kind}")
+            name = self.gen.fresh(f"{callee.__name__}_{kind}" if callee else kind)
             self.links[key] = name
             self.bindings[name] = (kind, callee, wrt)
         return self.links[key]

@@ -25,7 +25,6 @@ _REJECTED = {
     gast.Nonlocal: ("a nonlocal declaration", "pass the value in as an argument and "
                                               "return the new value"),
     gast.Lambda: ("a lambda", "define the function with def at module level"),
-    gast.FunctionDef: ("a nested function definition", "define the helper at module level"),
     gast.ClassDef: ("a class definition", "define the class at module level"),
     gast.SetComp: ("a set comprehension", "write a for loop"),
     gast.DictComp: ("a dict comprehension", "write a for loop"),
@@ -85,6 +84,8 @@ def check(parsed: ParsedFunction) -> None:
             if isinstance(node, (gast.For, gast.While)) and node.orelse:
                 problem = ("a loop with an else clause",
                            "set a flag before break and test it after the loop")
+            if isinstance(node, gast.FunctionDef) and node.decorator_list:
+                problem = ("a decorated nested function", "define it without decorators")
             if isinstance(node, gast.AnnAssign) and node.value is None:
                 problem = ("an annotation without a value", "remove the annotation")
             if problem:

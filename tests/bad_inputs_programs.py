@@ -152,9 +152,15 @@ def calls_argument(x, fn):
 
 
 def nested_def(x):
-    def inner(t):  # <-- error
+    def inner(t):
         return t * t
     return inner(x) + x
+
+
+def closure_over_active(x):
+    def scaled(t):  # <-- error
+        return t * x
+    return scaled(2.0)
 
 
 # --- #27 C functions without a derivative rule -------------------------------------------

@@ -1493,3 +1493,21 @@ def dict_loop_over_keys(params, x):
 TREE_CATALOG.append(Case(dict_loop_over_keys,
                     ({"a": np.array([0.5, -1.0]), "b": np.array([2.0, 0.3])},
                      np.array([0.7, 1.3])), (0, 1)))
+
+
+# --- nested defs (closures over values that are not differentiated) ----------------------
+
+
+def nested_helper_with_a_captured_constant(x, y, n):
+    scale = 1.0 / n
+
+    def smooth(t, power=2):
+        return scale * t ** power + math.sin(t)
+
+    total = 0.0
+    for i in range(n):
+        total = total + smooth(x * i + y)
+    return total + smooth(y, power=3)
+
+
+CATALOG.append(Case(nested_helper_with_a_captured_constant, (0.4, 0.9, 3), (0, 1)))

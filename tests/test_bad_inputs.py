@@ -239,8 +239,13 @@ def test_25_lambda_passed_as_an_argument_and_called_is_an_error_with_location():
 # --- #26 nested def -----------------------------------------------------------------------------------
 
 
-def test_26_nested_def_is_a_compile_error():
-    assert_compile_error(P.nested_def, (1.5,), ("def", "nested", "function"))
+def test_26_nested_def_called_inside_is_correct_in_both_modes():
+    assert grad_at(P.nested_def, (1.5,)) == pytest.approx(2 * 1.5 + 1, rel=1e-14)
+    assert s2sad.jvp(P.nested_def, (1.5,), (1.0,))[1] == pytest.approx(4.0, rel=1e-14)
+
+
+def test_26_nested_def_reading_a_differentiated_variable_is_a_located_error():
+    assert_compile_error(P.closure_over_active, (1.5,), ("scaled", "enclosing"))
 
 
 # --- #27 C functions without a derivative rule --------------------------------------------------------
