@@ -164,7 +164,11 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
                                    "assigned in the body (s2sad needs to see what it calls)")
     if path is None:                                   # a method on a local value
         receiver = call.func.value
-        return _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
+        prim = _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
+        if prim.op == "unknown" and isinstance(receiver, gast.Name) \
+                and receiver.id in ("self", "cls"):
+            return _method_call(call)                  # a user class's own method
+        return prim
     func = parsed.resolve_path(path)
     if func is None:
         return Prim("unknown", why=f"{path!r}, which is not defined")
@@ -180,6 +184,18 @@ def _is_user_function(func) -> bool:
     func = getattr(func, "__s2sad_primal__", func)
     return isinstance(func, types.FunctionType) and \
         not (func.__module__ or "").startswith("s2sad")     # s2sad's own need rules
+
+
+def _method_call(call) -> Prim:
+    """``self.f(a, b)``: the bound method is known when the call runs; arguments are
+    matched by position (after self) or keyword."""
+    if any(isinstance(a, gast.Starred) for a in call.args):
+        return Prim("unknown", why=f"a call of self.{call.func.attr} with *args")
+    bound = dict(enumerate(call.args))
+    bound.update({k.arg: k.value for k in call.keywords})
+    operands = tuple((slot, v.id) for slot, v in bound.items() if isinstance(v, gast.Name))
+    return Prim("call", bound=bound, operands=operands, why=f"self.{call.func.attr}",
+                callee=None)
 
 
 def _nested_defs(parsed) -> dict:
@@ -266,12 +282,19 @@ def _fixpoint(seed: set, flows, forward: bool) -> set:
 
 def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
     violations = []
+    made = {s.targets[0].id: prims[id(s)] for s in assigns}
     for s in assigns:
         prim = prims[id(s)]
         if s.targets[0].id in active and prim.op == "unknown":
+            why, suggestion = prim.why, _rule_suggestion(prim)
+            callee = s.value.func.id if isinstance(s.value, gast.Call) \
+                and isinstance(s.value.func, gast.Name) else None
+            if callee in made and "'s2sad." in made[callee].why:
+                why = ("a derivative built with s2sad inside the function being "
+                       "differentiated (nested differentiation) is not supported yet")
+                suggestion = "differentiate the inner function on its own, outside"
             violations.append(parsed.violation(
-                s.value, "no-rule", f"cannot differentiate this value: {prim.why}",
-                _rule_suggestion(prim)))
+                s.value, "no-rule", f"cannot differentiate this value: {why}", suggestion))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "

@@ -23,8 +23,10 @@ class CallVJP:
 
     def __call__(self, *args, **kwargs):
         target = self.target or self._resolve()
+        args = target.prefix + args                    # a bound method's object first
         values = target.bind(args, kwargs)
-        forward, backward = target.generated(self.wrt, values, "vjp").functions
+        forward, backward = target.generated(target.wrt_names(self.wrt)[0], values,
+                                             "vjp").functions
         y, residuals = forward(*args, **kwargs)
         return y, functools.partial(backward, residuals)
 
@@ -43,7 +45,9 @@ class CallJVP(CallVJP):
     def __call__(self, tangents, *args, **kwargs):
         from .api import _tangent_params
         target = self.target or self._resolve()
-        fn = target.generated(self.wrt, target.bind(args, kwargs), "jvp").functions[0]
+        args = target.prefix + args
+        fn = target.generated(target.wrt_names(self.wrt)[0], target.bind(args, kwargs),
+                              "jvp").functions[0]
         dots = dict(zip(_tangent_params(fn, len(self.wrt)), tangents))
         return fn(*args, **kwargs, **dots)
 

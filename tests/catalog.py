@@ -1511,3 +1511,22 @@ def nested_helper_with_a_captured_constant(x, y, n):
 
 
 CATALOG.append(Case(nested_helper_with_a_captured_constant, (0.4, 0.9, 3), (0, 1)))
+
+
+# --- a loss written as a class method that calls the class's other methods ---------------
+
+
+class TwoLayerModel:
+    def __init__(self, scale):
+        self.scale = scale
+
+    def layer(self, w, x):
+        return np.tanh(w * x * self.scale)
+
+    def loss(self, w, x):
+        h = self.layer(w, x)
+        return np.sum(self.layer(w, h) ** 2)
+
+
+CATALOG.append(Case(TwoLayerModel(0.7).loss, (np.array([0.5, -0.3]), np.array([1.0, 2.0])),
+                    (0, 1)))

@@ -32,7 +32,7 @@ def _calls_user_functions(case: Case) -> bool:
     import inspect
     source = inspect.getsource(case.func)
     return any(name in source for name in ("helper_", "recursive_power_of(", "mutual_",
-                                           "smooth("))
+                                           "smooth(", "self.layer("))
 
 
 @pytest.mark.parametrize("case", CATALOG, ids=_ids(CATALOG))
