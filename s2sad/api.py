@@ -148,7 +148,7 @@ def _gradient(f, wrt, variant):
         args = target.prefix + args
         fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
         try:
-            out = fn(*args, **kwargs)
+            out = _call_on_floats(fn, args, kwargs)
         except runtime.NonScalarOutput as exc:
             raise UsageError(str(exc), "non-scalar-output") from None
         if not one_tuple:
@@ -156,6 +156,31 @@ def _gradient(f, wrt, variant):
         return (out,) if variant == "grad" else (out[0], (out[1],))
     run.__s2sad_gradient__ = (target, names, single)
     return run
+
+
+def _call_on_floats(fn, args, kwargs):
+    """Run generated code; where Python floats divide by zero in a derivative formula
+    (sqrt' at 0, log' at 0), run it again on NumPy floats, which give inf or nan as
+    they do on arrays, instead of raising."""
+    try:
+        return fn(*args, **kwargs)
+    except ZeroDivisionError:
+        as_numpy = [np.float64(a) if type(a) is float else a for a in args]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _with_numpy_math(fn)(*as_numpy, **kwargs)
+
+
+def _with_numpy_math(fn):
+    """The same generated code with its ``math`` cell bound to NumPy's float math."""
+    names = fn.__code__.co_freevars
+    if "math" not in names:
+        return fn
+    cells = tuple(types.CellType(runtime.numpy_math) if name == "math" else cell
+                  for name, cell in zip(names, fn.__closure__))
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                              cells)
+    twin.__kwdefaults__ = fn.__kwdefaults__
+    return twin
 
 
 def grad(f, wrt=None):
@@ -205,7 +230,7 @@ def jvp(f, primals, tangents, wrt=None):
     fn = target.generated(names, values, "jvp").functions[0]
     dots = dict(zip(_tangent_params(fn, len(names)), (_as_tangent(t, values[n])
                                                        for t, n in zip(tangents, names))))
-    return fn(*primals, **dots)
+    return _call_on_floats(fn, primals, dots)
 
 
 def _tangent_params(fn, count):

@@ -296,5 +296,23 @@ def stop_gradient(x):
     return x
 
 
+class _NumpyMath:
+    """``math`` with NumPy's float semantics: generated code reruns with it where a
+    Python float derivative divides by zero, so sqrt'(0) is inf as on arrays."""
+
+    _renamed = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2",
+                "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh", "pow": "power"}
+
+    def __getattr__(self, name):
+        import math
+        func = getattr(np, self._renamed.get(name, name), None)
+        if not callable(func) or not callable(getattr(math, name, None)):
+            return getattr(math, name)
+        return lambda *args: func(*(np.float64(a) for a in args))
+
+
+numpy_math = _NumpyMath()
+
+
 class NonScalarOutput(ValueError):
     """Raised by generated gradient code whose function returned a non-scalar."""

@@ -457,3 +457,11 @@ def fill_through_a_method(x):
     buf = np.zeros(3)
     np.copyto(buf, x)  # <-- error
     return np.sum(buf * x)
+
+
+def math_sqrt(x):
+    return math.sqrt(x)
+
+
+def power_half(x):
+    return x ** 0.5 + x * x

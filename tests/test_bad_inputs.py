@@ -616,3 +616,15 @@ def test_18_append_in_a_loop_then_stack_is_correct_in_both_modes():
 
 def test_side_effect_call_on_active_value_is_an_error_never_a_zero():
     assert_compile_error(P.fill_through_a_method, (np.array([0.5, 1.0, 2.0]),), ["side effect"])
+
+
+# --- derivatives that are infinite on Python floats give inf, as on arrays ----------------
+
+
+def test_infinite_derivatives_on_python_floats_are_inf_not_an_exception():
+    assert s2sad.grad(P.math_sqrt)(0.0) == float("inf")
+    assert s2sad.grad(P.power_half)(0.0) == float("inf")
+    assert s2sad.jvp(P.math_sqrt, (0.0,), (1.0,))[1] == float("inf")
+    assert s2sad.grad(P.math_sqrt)(4.0) == pytest.approx(0.25)
+    with pytest.raises(ValueError):          # the primal's own domain error stays
+        s2sad.grad(P.math_sqrt)(-1.0)
