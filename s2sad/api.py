@@ -143,10 +143,17 @@ def _gradient(f, wrt, variant):
     target.check(names)
     one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
 
+    compiled = {}                   # argument signature -> generated function
+
     @functools.wraps(target.primal)
     def run(*args, **kwargs):
         args = target.prefix + args
-        fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+        key = None if kwargs else (CACHE.generation, _signature_key(args))
+        fn = compiled.get(key) if key is not None and key[1] is not None else None
+        if fn is None:
+            fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+            if key is not None and key[1] is not None:
+                compiled[key] = fn
         try:
             out = _call_on_floats(fn, args, kwargs)
         except runtime.NonScalarOutput as exc:
@@ -156,6 +163,21 @@ def _gradient(f, wrt, variant):
         return (out,) if variant == "grad" else (out[0], (out[1],))
     run.__s2sad_gradient__ = (target, names, single)
     return run
+
+
+def _signature_key(args):
+    """What the generated code is specialized on, cheaply: the types, and for arrays the
+    number of dimensions and dtype; None for containers (their kind depends on items)."""
+    key = []
+    for a in args:
+        kind = type(a)
+        if kind is np.ndarray:
+            key.append((a.ndim, a.dtype.char))
+        elif kind in (dict, list, tuple):
+            return None
+        else:
+            key.append(kind)
+    return tuple(key)
 
 
 def _call_on_floats(fn, args, kwargs):

@@ -73,6 +73,12 @@ class Cache:
     def __init__(self):
         self.entries: dict = {}
         self.lock = threading.RLock()     # building f may look up its callees' fronts
+        self.generation = 0               # bumped when rules change: derived caches drop
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.generation += 1
 
     def get(self, key, build):
         try:

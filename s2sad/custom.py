@@ -42,7 +42,7 @@ def _register(table, func, rules, seed: str, kind: str):
         USER_CELLS[cell] = rule
         templates.append(f"{cell}({seed}, ans, {', '.join(params)})")
     table.register(func, params, tuple(templates))
-    CACHE.entries.clear()
+    CACHE.clear()
 
 
 def _parameters(func, rules, kind) -> tuple:
@@ -81,4 +81,4 @@ def forget(func):
     """Remove the rules registered for ``func`` (tests use it to restore the tables)."""
     for table in (REVERSE, FORWARD):
         table.user.pop(func, None)
-    CACHE.entries.clear()
+    CACHE.clear()
