@@ -65,6 +65,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     table = FORWARD if mode == "forward" else REVERSE
     prims = {id(s): classify(s.value, parsed, local, table) for s in assigns}
     output = tree.body[-1].value
+    _gradients_called(assigns, prims, parsed, local)
     flows = _flows(tree, assigns, loops, prims)
     flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
               if isinstance(s.value, gast.Name)]
@@ -196,6 +197,42 @@ def _method_call(call) -> Prim:
     operands = tuple((slot, v.id) for slot, v in bound.items() if isinstance(v, gast.Name))
     return Prim("call", bound=bound, operands=operands, why=f"self.{call.func.attr}",
                 callee=None)
+
+
+@dataclass(frozen=True)
+class GradientOf:
+    """The function ``s2sad.grad(func, wrt=wrt)`` builds, called inside the function being
+    differentiated (nested differentiation): its derivative is a Hessian block."""
+
+    func: object
+    wrt: object
+
+    @property
+    def __name__(self) -> str:
+        return "grad_" + self.func.__name__
+
+
+def _gradients_called(assigns, prims, parsed, local):
+    """``g = s2sad.grad(f, wrt=...)`` then ``g(a, b)``: the call is a call of a known
+    function, differentiated through f's second derivatives."""
+    made = {}
+    for s in assigns:
+        value = s.value
+        path = _dotted(value.func, local) if isinstance(value, gast.Call) else None
+        maker = parsed.resolve_path(path) if path else None
+        if getattr(maker, "__module__", "") == "s2sad.api" and maker.__name__ == "grad" \
+                and len(value.args) == 1 and isinstance(value.args[0], gast.Name):
+            func = parsed.resolve_path(value.args[0].id)
+            wrt = [k.value for k in value.keywords if k.arg == "wrt"]
+            if _is_user_function(func) and all(isinstance(w, gast.Constant) for w in wrt):
+                made[s.targets[0].id] = GradientOf(func, wrt[0].value if wrt else None)
+    for s in assigns:
+        value = s.value
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and value.func.id in made:
+            gradient = made[value.func.id]
+            prim = _user_call(gradient.func, value, value.func.id, callee=gradient)
+            prims[id(s)] = prim
 
 
 def _nested_defs(parsed) -> dict:

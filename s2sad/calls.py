@@ -52,6 +52,45 @@ class CallJVP(CallVJP):
         return fn(*args, **kwargs, **dots)
 
 
+class GradientVJP:
+    """``s2sad.grad(f, wrt=A)`` called inside a differentiated function: the value is
+    the gradient; its pullback is a Hessian block, J^T w = H[B, A] w, computed as the
+    tangent of f's gradient w.r.t. B along w on A (forward over reverse), so the inner
+    and outer derivatives never mix (no perturbation confusion)."""
+
+    def __init__(self, gradient, wrt: tuple):
+        self.func, self.inner, self.outer = gradient.func, gradient.wrt, wrt
+
+    def __call__(self, *args, **kwargs):
+        from .api import _Target, grad, jvp
+        target = _Target(self.func)
+        inner, single = target.wrt_names(self.inner)
+        outer = target.wrt_names(self.outer)[0]
+        y = grad(self.func, wrt=self.inner)(*args, **kwargs)
+
+        def pullback(w):
+            values = target.bind(target.prefix + args, kwargs)
+            grad_outer = target.generated(outer, values, "grad").functions[0]
+            tangents = (w,) if single else tuple(w)
+            hv = jvp(grad_outer, target.prefix + args, tangents, wrt=inner)[1]
+            return (hv,) if len(outer) == 1 else tuple(hv)
+        return y, pullback
+
+
+class GradientJVP(GradientVJP):
+    """The tangent of ``s2sad.grad(f, wrt=A)(...)``: H[A, B] d, one forward sweep
+    through f's generated gradient w.r.t. A."""
+
+    def __call__(self, tangents, *args, **kwargs):
+        from .api import _Target, jvp
+        target = _Target(self.func)
+        inner = target.wrt_names(self.inner)[0]
+        outer = target.wrt_names(self.outer)[0]
+        values = target.bind(target.prefix + args, kwargs)
+        grad_inner = target.generated(inner, values, "grad").functions[0]
+        return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
+
+
 def link(kind: str, callee, wrt: tuple):
     """The object bound in generated code for ``callee``'s derivative; for a nested def
     (``vjp_of``, ``jvp_of``), the class that makes one from the function when it runs."""
@@ -59,4 +98,6 @@ def link(kind: str, callee, wrt: tuple):
         return CallVJP
     if kind == "jvp_of":
         return CallJVP
+    if type(callee).__name__ == "GradientOf":
+        return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
     return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt)

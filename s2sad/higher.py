@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from .api import _Target, _as_tangent, jvp, kind_of, vjp
-from .calls import CallVJP
+from .calls import CallVJP, GradientVJP
 from .errors import UsageError
 
 
@@ -32,7 +32,8 @@ def _gradient_function(target: _Target, names, args):
     values = target.bind(target.prefix + tuple(args), {})
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = [c.cell_contents for c in grad_fn.__closure__ or ()
-             if isinstance(c.cell_contents, CallVJP) or c.cell_contents is CallVJP]
+             if isinstance(c.cell_contents, (CallVJP, GradientVJP))
+             or c.cell_contents is CallVJP]
     if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "

@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+import s2sad
+
 
 @dataclass(frozen=True, eq=False)
 class Case:
@@ -1530,3 +1532,30 @@ class TwoLayerModel:
 
 CATALOG.append(Case(TwoLayerModel(0.7).loss, (np.array([0.5, -0.3]), np.array([1.0, 2.0])),
                     (0, 1)))
+
+
+# --- nested differentiation: a gradient taken inside the function being differentiated ---
+
+
+def product_of_arguments(y, x):
+    return x * y
+
+
+def derivative_of_an_inner_gradient(x):
+    """d/dx of (d/dy x*y at y = x) is 1, not 2: inner and outer derivatives stay apart."""
+    return s2sad.grad(product_of_arguments, wrt=0)(x, x)
+
+
+CATALOG.append(Case(derivative_of_an_inner_gradient, (1.5,), (0,)))
+
+
+def curved_inner(y, x):
+    return x * y * y + np.sin(x * y)
+
+
+def inner_gradient_called_twice(x, z):
+    g = s2sad.grad(curved_inner, wrt=0)
+    return g(x, z) * x + g(z, x)
+
+
+CATALOG.append(Case(inner_gradient_called_twice, (0.7, 1.3), (0, 1)))

@@ -32,7 +32,8 @@ def _calls_user_functions(case: Case) -> bool:
     import inspect
     source = inspect.getsource(case.func)
     return any(name in source for name in ("helper_", "recursive_power_of(", "mutual_",
-                                           "smooth(", "self.layer("))
+                                           "smooth(", "self.layer(",
+                                           "s2sad.grad("))
 
 
 @pytest.mark.parametrize("case", CATALOG, ids=_ids(CATALOG))
