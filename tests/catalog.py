@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 import s2sad
+from tests import programs
 
 
 @dataclass(frozen=True, eq=False)
@@ -1559,3 +1560,24 @@ def inner_gradient_called_twice(x, z):
 
 
 CATALOG.append(Case(inner_gradient_called_twice, (0.7, 1.3), (0, 1)))
+
+
+# --- closures from a factory, helpers imported from another module ----------------------
+
+
+def make_scaled_sine(scale):
+    def scaled_sine(x):
+        return scale * np.sin(x) * x
+    return scaled_sine
+
+
+closure_from_a_factory = make_scaled_sine(1.7)
+CATALOG.append(Case(closure_from_a_factory, (0.8,), (0,)))
+
+
+def calls_a_helper_from_another_module(x, y):
+    from_other = programs.loop_sum(x * y, 4)
+    return from_other + x
+
+
+CATALOG.append(Case(calls_a_helper_from_another_module, (0.7, 1.3), (0, 1)))

@@ -33,7 +33,7 @@ def _calls_user_functions(case: Case) -> bool:
     source = inspect.getsource(case.func)
     return any(name in source for name in ("helper_", "recursive_power_of(", "mutual_",
                                            "smooth(", "self.layer(",
-                                           "s2sad.grad("))
+                                           "s2sad.grad(", "programs."))
 
 
 @pytest.mark.parametrize("case", CATALOG, ids=_ids(CATALOG))
