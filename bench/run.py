@@ -62,8 +62,8 @@ TOLERANCE = 1e-7                   # relative to the hand-written gradient's lar
 @dataclass
 class Settings:
     scale: str = "full"
-    rounds: int = 21               # rounds for tools whose sample is short
-    sample_s: float = 0.02         # one sample lasts at least this long
+    rounds: int = 31               # rounds for tools whose sample is short
+    sample_s: float = 0.03         # one sample lasts at least this long
     tool_budget_s: float = 8.0     # a slow tool gets fewer rounds, about this long in all
     min_rounds: int = 5
 
@@ -284,6 +284,12 @@ def markdown(results, tools, settings, environment) -> str:
     peers = [t for t in grads if t not in ("hand-written",)]
     lines = []
     add = lines.append
+    add("Workloads (float64; every tool's gradient is checked against the hand-written "
+        "one before timing):")
+    add("")
+    for r in results:
+        add(f"- `{r.workload}`: {WORKLOADS[r.workload].description}")
+    add("")
     add("## Gradient time / hand-written gradient time")
     add("")
     add("| workload | " + " | ".join(peers) + " |")
@@ -362,7 +368,7 @@ def markdown(results, tools, settings, environment) -> str:
     return "\n".join(lines) + "\n"
 
 
-def environment(tools) -> str:
+def environment(tools, load=None) -> str:
     parts = [f"Python {platform.python_version()}", f"NumPy {np.__version__}",
              f"s2sad {getattr(s2sad, '__version__', '0.1.0')}"]
     for mod, label in (("autograd", "autograd"), ("jax", "JAX"), ("torch", "PyTorch")):
@@ -379,7 +385,17 @@ def environment(tools) -> str:
     cpu = _cpu_name()
     if cpu:
         parts.append(cpu)
+    if load is not None:
+        parts.append(f"load average {load[0]:.2f} before the run, {_load():.2f} after "
+                     "(other processes on the machine add noise)")
     return "; ".join(parts)
+
+
+def _load():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
 
 
 def _cpu_name() -> str:
@@ -418,7 +434,9 @@ def chart(results, tools, path: Path) -> bool:
     ax.set_xticklabels([r.workload for r in results])
     ax.set_ylabel("gradient time / primal time (log)")
     ax.set_title("Gradient cost relative to the primal (lower is better; float64, one thread)")
-    ax.legend(ncols=3, fontsize=8)
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high * 30)                           # room for the legend
+    ax.legend(ncols=len(shown), fontsize=8, loc="upper center")
     ax.grid(axis="y", which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -445,7 +463,7 @@ def run_benchmark(workloads, tools, settings: Settings, log=print):
     results = []
     for name in workloads:
         workload = WORKLOADS[name]
-        log(f"{name}: {workload.description}" if settings.scale == "full" else f"{name}")
+        log(f"{name}: {workload.description}")
         args = arguments(workload, settings.scale)
         result = Result(name)
         runs = build_tools(workload, args, tools, result, log)
@@ -495,8 +513,9 @@ def main(argv=None):
     tools = set(_parse_list(args.tools, TOOLS, SHORT)) | {"primal", "hand-written"}
     workloads = _parse_list(args.workloads, WORKLOADS)
     t0 = time.perf_counter()
+    load = (_load(),)
     results = run_benchmark(workloads, tools, settings)
-    text = markdown(results, tools, settings, environment(tools))
+    text = markdown(results, tools, settings, environment(tools, load))
     print()
     print(text)
     out_dir = args.out_dir or (None if args.quick else str(Path(__file__).parent))

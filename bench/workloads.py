@@ -299,21 +299,21 @@ def while_loop_args(a=12345.678, **_):
 
 WORKLOADS = {
     w.name: w for w in [
-        Workload("baydin", "ln x1 + x1 x2 - sin x2 on floats",
+        Workload("baydin", "ln x1 + x1 x2 - sin x2 on floats; d/d(x1, x2)",
                  baydin, baydin_hand, baydin_args, (0, 1)),
-        Workload("scalar_loop", "Euler, damped pendulum, 1000 float steps with a branch",
+        Workload("scalar_loop", "explicit Euler, damped pendulum, 1000 float steps with a branch; d/d(k, c)",
                  scalar_loop, scalar_loop_hand, scalar_loop_args, (0, 1),
                  {"tiny": {"n": 20}}),
-        Workload("mlp", "784-256-10 tanh MLP, softmax cross-entropy, batch 128",
+        Workload("mlp", "784-256-10 tanh MLP, softmax cross-entropy, batch 128; d/d(W1, b1, W2, b2)",
                  mlp, mlp_hand, mlp_args, (0, 1, 2, 3),
                  {"tiny": {"batch": 4, "n_in": 6, "n_hidden": 5, "n_out": 3}}),
-        Workload("gmm", "ADBench GMM with Wishart prior, d=10 k=25 n=1000",
+        Workload("gmm", "ADBench GMM objective with Wishart prior, d=10, k=25, n=1000; d/d(alphas, means, icf)",
                  gmm, gmm_hand, gmm_args, (0, 1, 2),
                  {"tiny": {"d": 3, "k": 4, "n": 7}}),
-        Workload("rnn", "tanh RNN, 50 steps, hidden 128, input 64, batch 32",
+        Workload("rnn", "tanh RNN, 50-step Python loop, hidden 128, input 64, batch 32; d/d(Wx, Wh, b)",
                  rnn, rnn_hand, rnn_args, (0, 1, 2),
                  {"tiny": {"steps": 4, "hidden": 5, "n_in": 3, "batch": 2}}),
-        Workload("while_loop", "Newton's iteration for sqrt(a) to 1e-12",
+        Workload("while_loop", "Newton's iteration for sqrt(a) to 1e-12, d/da (hand-written: the tangent carried through the iterations)",
                  while_loop, while_loop_hand, while_loop_args, (0,)),
     ]
 }
