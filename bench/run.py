@@ -10,7 +10,10 @@ against the hand-written one before it is timed; a tool that fails or
 disagrees is left out of that workload's timings, with the reason in the
 table's notes. Timings are interleaved: every round times each tool once (in
 a rotating order), one sample being enough calls to last ``--sample-ms``;
-the table reports per-call medians over the rounds. Peak extra memory is the
+the table reports per-call medians over the rounds. Times are the process's
+CPU time by default (``--clock cpu``): on a shared machine, time-slicing by
+other processes inflates elapsed time but not that; ``--clock wall`` times
+elapsed time instead. Peak extra memory is the
 ``tracemalloc`` peak of one call above the memory in use before it, which sees
 NumPy's buffers (primal, hand-written, s2sad, autograd) but not JAX's or
 PyTorch's own allocators.
@@ -57,6 +60,8 @@ SHORT = {"hand": "hand-written", "jax": "JAX eager", "jit": "jax.jit",
          "torch": "PyTorch eager", "pytorch": "PyTorch eager"}
 NUMPY_TOOLS = ("primal", "hand-written", "s2sad", "autograd")   # tracemalloc sees these
 DIRECT = "s2sad generated code"    # timed, reported only as s2sad's dispatch cost
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
 TOLERANCE = 1e-7                   # relative to the hand-written gradient's largest entry
 
 
@@ -122,10 +127,10 @@ def build_tools(workload, args, tools, result: Result, log):
     runs = {"primal": lambda: f(*args), "hand-written": lambda: hand(*args)}
     if "s2sad" in tools:
         try:
-            t0 = time.perf_counter()
+            t0 = clock()
             g = s2sad.grad(f, wrt=workload.wrt)
             got = g(*args)
-            result.first_call["s2sad"] = time.perf_counter() - t0
+            result.first_call["s2sad"] = clock() - t0
             why = mismatch(got, want)
             if why:
                 result.skipped["s2sad"] = why
@@ -141,10 +146,10 @@ def build_tools(workload, args, tools, result: Result, log):
             continue
         try:
             run, to_numpy = build(workload, args)
-            t0 = time.perf_counter()
+            t0 = clock()
             got = to_numpy(run())
             if name == "jax.jit":
-                result.first_call[name] = time.perf_counter() - t0
+                result.first_call[name] = clock() - t0
             why = mismatch(got, want)
             if why:
                 result.skipped[name] = why
@@ -176,10 +181,10 @@ def _generated_function(workload, args):
 # timing
 
 def _sample(run, number) -> float:
-    t0 = time.perf_counter()
+    t0 = clock()
     for _ in range(number):
         run()
-    return (time.perf_counter() - t0) / number
+    return (clock() - t0) / number
 
 
 def time_tools(runs: dict, settings: Settings, result: Result):
@@ -296,7 +301,7 @@ def _cell(result, tool, value, fmt):
     return fmt(value)
 
 
-def markdown(results, tools, settings, environment) -> str:
+def markdown(results, tools, settings, environment, clock_name="cpu") -> str:
     grads = [t for t in GRADIENTS if t in tools]
     peers = [t for t in grads if t not in ("hand-written",)]
     lines = []
@@ -374,7 +379,11 @@ def markdown(results, tools, settings, environment) -> str:
         add("")
         lines.extend(notes)
         add("")
-    add("Notes: ratios are medians of per-call times; \"peak extra\" is the tracemalloc "
+    add("Notes: times are " + ("the process's CPU time (`time.process_time`, which "
+                               "counts every thread of the process and not the time "
+                               "other processes hold the CPU)" if clock_name == "cpu"
+                               else "elapsed time (`time.perf_counter`)")
+        + "; ratios are medians of per-call times; \"peak extra\" is the tracemalloc "
         "peak of one call above the memory in use before it (it sees NumPy buffers, "
         "not JAX's or PyTorch's allocators, so those are not reported); the s2sad tape "
         "counts the floats and arrays that `s2sad.vjp`'s primal sweep keeps for the "
@@ -530,16 +539,22 @@ def main(argv=None):
                                         "torch (default: all; primal and hand always run)")
     parser.add_argument("--workloads", help="comma-separated (default: all): "
                                             + ", ".join(WORKLOADS))
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu (default): the process's CPU time, which time-slicing "
+                             "by other processes on a shared machine does not inflate; "
+                             "wall: elapsed time")
     parser.add_argument("--out-dir", help="where results.md and results.png go "
                                           "(default: bench/ for a full run)")
     args = parser.parse_args(argv)
+    global clock
+    clock = CLOCKS[args.clock]
     settings = QUICK if args.quick else Settings()
     tools = set(_parse_list(args.tools, TOOLS, SHORT)) | {"primal", "hand-written"}
     workloads = _parse_list(args.workloads, WORKLOADS)
     t0 = time.perf_counter()
     load = (_load(),)
     results = run_benchmark(workloads, tools, settings)
-    text = markdown(results, tools, settings, environment(tools, load))
+    text = markdown(results, tools, settings, environment(tools, load), args.clock)
     print()
     print(text)
     out_dir = args.out_dir or (None if args.quick else str(Path(__file__).parent))
