@@ -471,7 +471,7 @@ def chart(results, tools, path: Path) -> bool:
     ax.set_ylabel("gradient time / primal time (log)")
     ax.set_title("Gradient cost relative to the primal (lower is better; float64, one thread)")
     low, high = ax.get_ylim()
-    ax.set_ylim(low, high * 30)                           # room for the legend
+    ax.set_ylim(low, high * 8)                            # room for the legend
     ax.legend(ncols=len(shown), fontsize=8, loc="upper center")
     ax.grid(axis="y", which="both", alpha=0.3)
     fig.tight_layout()
