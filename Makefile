@@ -3,7 +3,7 @@ VENV := .venv
 STAMP := $(VENV)/.stamp
 VERSIONS := 3.10 3.11 3.12 3.13
 
-.PHONY: venv demo test generated test-all-pythons clean
+.PHONY: venv demo test generated bench test-all-pythons clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,24 @@ test: venv
 
 generated: venv
 	$(VENV)/bin/python -m s2sad.generate
+
+# The benchmark (bench/): installs the peers (the `bench` extra: autograd, JAX,
+# a CPU build of PyTorch, matplotlib) and writes bench/results.md and
+# bench/results.png. A peer that does not install is reported as not installed.
+# `make bench BENCH_ARGS=--quick` for a smoke run.
+BENCH_STAMP := $(VENV)/.bench-stamp
+BENCH_ARGS ?=
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(VENV)/bin/python -m pip install -q -e '.[test,bench]' || { \
+	  echo "== the bench extra did not install whole; installing its parts one by one"; \
+	  for p in matplotlib autograd 'jax jaxlib' 'torch==2.13.0'; do \
+	    $(VENV)/bin/python -m pip install -q $$p || echo "== $$p: not installed"; \
+	  done; }
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 # Runs the tests under each supported Python found (pyenv first, then PATH);
 # a version that is not installed is skipped. Fails if any run fails.
