@@ -59,6 +59,12 @@ class Table:
     mode: str
     rules: dict = field(default_factory=dict)
     inactive: set = field(default_factory=set)
+    sections: dict = field(default_factory=dict)     # key -> the section it was added in
+    current: str = ""
+
+    def section(self, title: str):
+        """Rules added from now on belong to ``title`` (for listings: docs, CLI)."""
+        self.current = title
 
     def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise"):
         params, defaults, star = _signature(signature)
@@ -71,6 +77,7 @@ class Table:
             if template is not None:
                 gast.parse(template, mode="eval")          # a typo fails at import
         self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result)
+        self.sections.setdefault(key, self.current)
 
     def op(self, opname: str, signature: str, *adjoints, **options):
         self.add(("op", opname), signature, *adjoints, **options)
@@ -110,3 +117,22 @@ def _signature(text: str):
         if default:
             defaults[name.strip()] = default.strip()
     return tuple(params), defaults, star
+
+
+def label(key) -> str:
+    """How users write a primitive: ``np.linalg.inv``, ``math.sin``, ``abs``,
+    ``x.sum()``, ``x.T``, ``operator Add``."""
+    if isinstance(key, tuple):
+        kind, name = key
+        return {"op": f"operator {name}", "method": f"x.{name}()", "attr": f"x.{name}"}[kind]
+    module = getattr(key, "__module__", None) or "numpy"
+    name = getattr(key, "__name__", repr(key))
+    if module == "builtins":
+        return name
+    if module == "math":
+        return f"math.{name}"
+    if module.startswith("numpy.linalg"):
+        return f"np.linalg.{name}"
+    if module.startswith("s2sad.runtime"):
+        return f"_rt.{name}"
+    return f"np.{name}"
