@@ -5,7 +5,8 @@ Reads a function's source and writes Python source for its derivatives.
 from .api import differentiate, grad, jvp, source, value_and_grad, vjp
 from .errors import CompileError, S2SadError, UsageError, Violation
 from .higher import hessian, hvp, jacobian
+from .rules import covered
 
 __version__ = "0.1.0"
-__all__ = ["CompileError", "S2SadError", "UsageError", "Violation", "differentiate", "grad", "hessian", "hvp", "jacobian", "jvp",
+__all__ = ["CompileError", "S2SadError", "UsageError", "Violation", "covered", "differentiate", "grad", "hessian", "hvp", "jacobian", "jvp",
            "source", "value_and_grad", "vjp"]

@@ -201,8 +201,10 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
         if s.targets[0].id in active and prim.op == "unknown":
             violations.append(parsed.violation(
                 s.value, "no-rule", f"cannot differentiate this value: {prim.why}",
-                "rewrite it with operations that have rules (docs/rules.md lists them), "
-                "or compute it only from arguments that are not differentiated"))
+                "rewrite it with operations that have rules (`s2sad rules` and "
+                "docs/rules.md list them), register rules for the function with "
+                "s2sad.defvjp and s2sad.defjvp, or compute it only from arguments that "
+                "are not differentiated"))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "

@@ -9,6 +9,8 @@ result) and ``ans`` (the result).
 """
 from __future__ import annotations
 
+import functools
+import warnings
 from dataclasses import dataclass, field
 
 import gast
@@ -136,3 +138,43 @@ def label(key) -> str:
     if module.startswith("s2sad.runtime"):
         return f"_rt.{name}"
     return f"np.{name}"
+
+
+def aliases(key) -> list:
+    """Other names NumPy gives the same function (``np.abs`` for ``np.absolute``)."""
+    if isinstance(key, tuple):
+        return []
+    own = label(key)
+    return [n for n in _numpy_names().get(id(key), []) if n != own]
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_names() -> dict:
+    import numpy
+
+    names: dict = {}
+    for namespace, prefix in ((numpy, "np."), (numpy.linalg, "np.linalg.")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in sorted(dir(namespace)):
+                obj = getattr(namespace, name, None) if not name.startswith("_") else None
+                if callable(obj):
+                    names.setdefault(id(obj), []).append(prefix + name)
+    return names
+
+
+def covered() -> dict:
+    """The primitives with a derivative rule in both modes, by section of the tables
+    (``{"math": ["math.acos", ...], ...}``), aliases in parentheses; the last section
+    lists those with no derivative (piecewise constant, integer valued, shapes)."""
+    from .forward import FORWARD
+    from .reverse import REVERSE
+
+    out: dict = {}
+    for key in REVERSE.rules:
+        if key in FORWARD.rules:
+            other = aliases(key)
+            text = label(key) + (f" ({', '.join(other)})" if other else "")
+            out.setdefault(REVERSE.sections.get(key) or "other", []).append(text)
+    out["no derivative (zero)"] = sorted(label(k) for k in REVERSE.inactive)
+    return out
