@@ -272,3 +272,33 @@ def test_eigh_derivative_is_symmetric():
     a = np.array([[2.0, 0.5, -0.3], [0.5, 1.0, 0.2], [-0.3, 0.2, 3.0]])
     g = s2sad.grad(eigh_pair)(a)
     np.testing.assert_allclose(g, g.T, atol=1e-12)
+
+
+def split_used_twice(x):
+    parts = np.split(x, 2)
+    a = np.concatenate(parts)
+    b = np.stack(parts)
+    return np.sum(a * a) + np.sum(b)
+
+
+def test_a_list_result_used_twice_adds_adjoints_item_by_item():
+    x = np.arange(4.0)
+    np.testing.assert_array_equal(s2sad.grad(split_used_twice)(x), 2 * x + 1)
+
+
+def eigh_in_a_loop(a, n):
+    s = 0.0
+    for i in range(n):
+        w, v = np.linalg.eigh(a)
+        a = a + 0.1 * (v * w[None, :]) @ v.T
+        s = s + np.sum(w * w)
+    return s
+
+
+def test_tuple_results_in_a_loop_have_second_derivatives():
+    a = np.array([[2.0, 0.5, -0.3], [0.5, 1.0, 0.2], [-0.3, 0.2, 3.0]])
+    v = np.array([[1.0, 0.2, 0.0], [0.2, -1.0, 0.5], [0.0, 0.5, 0.3]])
+    grad = s2sad.grad(eigh_in_a_loop)
+    expected = (grad(a + 1e-6 * v, 3) - grad(a - 1e-6 * v, 3)) / 2e-6
+    np.testing.assert_allclose(s2sad.hvp(eigh_in_a_loop)(a, 3, v), expected, rtol=1e-6,
+                               atol=1e-7)

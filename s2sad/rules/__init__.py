@@ -26,7 +26,8 @@ class Rule:
     star: str | None              # a ``*name`` parameter, if any
     adjoints: tuple               # template per leading parameter; None: no derivative
     broadcast: bool = False       # elementwise over broadcast operands
-    result: str = "elementwise"   # elementwise | reduction | scalar | same | array
+    result: str = "elementwise"   # elementwise | reduction | scalar | same | array | other
+    #                               (other: a tuple or list of arrays, e.g. eigh, split)
 
     def bind(self, args, keywords) -> dict | None:
         """Map a call's atoms to parameters, defaults filled in; None when they don't fit."""

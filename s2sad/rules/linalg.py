@@ -53,11 +53,11 @@ def reverse(R):
     R.add(np.linalg.solve, "a, b", SOLVE_A, SOLVE_B, result="array")
     R.add(np.linalg.det, "x", "_rt.expand2(g * ans, x) * _rt.mT(np.linalg.inv(x))", result="array")
     R.add(np.linalg.slogdet, "x", "_rt.expand2(g[1], x) * _rt.mT(np.linalg.inv(x))",
-          result="array")
+          result="other")
     R.add(np.linalg.cholesky, "x", CHOLESKY_R, result="same")
-    R.add(np.linalg.eigh, "x, UPLO='L'", EIGH_R, result="array")
+    R.add(np.linalg.eigh, "x, UPLO='L'", EIGH_R, result="other")
     R.add(np.linalg.eigvalsh, "x, UPLO='L'", "_rt.vdvt(np.linalg.eigh(x)[1], g)", result="array")
-    R.add(np.linalg.qr, "x", QR_R, result="array")
+    R.add(np.linalg.qr, "x", QR_R, result="other")
     R.add(np.linalg.norm, NORM, "_rt.norm_vjp(g, x, ord, axis, keepdims)", result="reduction")
 
 
@@ -81,12 +81,12 @@ def forward(F):
     F.add(np.linalg.solve, "a, b", "-_rt.from_columns(np.linalg.solve(a, d @ "
           "_rt.as_columns(ans, b)), b)", "np.linalg.solve(a, d)", result="array")
     F.add(np.linalg.det, "x", f"ans * {TRACE}", result="array")
-    F.add(np.linalg.slogdet, "x", f"(_rt.zeros_like(ans[0]), {TRACE})", result="array")
+    F.add(np.linalg.slogdet, "x", f"(_rt.zeros_like(ans[0]), {TRACE})", result="other")
     F.add(np.linalg.cholesky, "x", CHOLESKY_F, result="same")
-    F.add(np.linalg.eigh, "x, UPLO='L'", "_rt.eigh_jvp(d, ans)", result="array")
+    F.add(np.linalg.eigh, "x, UPLO='L'", "_rt.eigh_jvp(d, ans)", result="other")
     F.add(np.linalg.eigvalsh, "x, UPLO='L'", "_rt.eigh_jvp(d, np.linalg.eigh(x))[0]",
           result="array")
-    F.add(np.linalg.qr, "x", "_rt.qr_jvp(d, ans)", result="array")
+    F.add(np.linalg.qr, "x", "_rt.qr_jvp(d, ans)", result="other")
     F.add(np.linalg.norm, NORM, "_rt.norm_jvp(d, x, ord, axis, keepdims)", result="reduction")
 
 
