@@ -18,7 +18,8 @@ NORM = "x, ord=None, axis=None, keepdims=False"
 L, LT = "ans", "_rt.mT(ans)"
 CHOLESKY_R = (f"_rt.sym(_rt.mT(np.linalg.solve({LT}, _rt.mT(np.linalg.solve({LT}, "
               f"_rt.phi({LT} @ g))))))")
-CHOLESKY_F = f"{L} @ _rt.phi(_rt.mT(np.linalg.solve({L}, _rt.mT(np.linalg.solve({L}, _rt.sym(d))))))"
+CHOLESKY_F = (f"{L} @ _rt.phi(_rt.mT(np.linalg.solve({L}, _rt.mT(np.linalg.solve({L}, "
+              "_rt.sym(d))))))")
 W, V = "ans[0]", "ans[1]"
 EIGH_R = (f"_rt.sym({V} @ (_rt.diag_embed(g[0]) + _rt.eigh_gap({W}) * (_rt.mT({V}) @ g[1])) "
           f"@ _rt.mT({V}))")

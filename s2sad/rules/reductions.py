@@ -25,8 +25,9 @@ VALID = "np.where(np.isnan(x), 0.0, d)"
 
 VAR_R = f"2.0 * {SPREAD} * _rt.centered(x, axis) / {N}"
 STD_R = f"_rt.unreduce(g / ans, x, axis, keepdims) * _rt.centered(x, axis) / {N}"
-VAR_F = f"2.0 * np.sum(d * _rt.centered(x, axis), axis=axis, keepdims=keepdims) / {N}"
-STD_F = f"np.sum(d * _rt.centered(x, axis), axis=axis, keepdims=keepdims) / ({N} * ans)"
+ALONG = "np.sum(d * _rt.centered(x, axis), axis=axis, keepdims=keepdims)"
+VAR_F = f"_rt.like(2.0 * {ALONG} / {N}, ans)"
+STD_F = f"_rt.like({ALONG} / ({N} * ans), ans)"
 
 
 def reverse(R):

@@ -1,7 +1,8 @@
 """Helpers for elementwise rules: clip masks, casts, sinc's derivatives."""
 import numpy as np
 
-__all__ = ["inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx", "sinc_dx2"]
+__all__ = ["inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx",
+           "sinc_dx2"]
 
 
 def inside(x, low, high):

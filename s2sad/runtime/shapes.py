@@ -4,8 +4,8 @@ import numpy as np
 
 from . import _float_type, as_float, rebuild
 
-__all__ = ["reshape_like", "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile", "unrepeat",
-           "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
+__all__ = ["reshape_like", "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile",
+           "unrepeat", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
            "undiagonal", "untrace", "undiag"]
 
 
