@@ -88,6 +88,7 @@ class Case:
 CASES = [Case(name, row, call, shapes, i)
          for i, (name, row, call, shapes) in enumerate(
              (name, row, call, shapes) for name, row, call in cases() for shapes in row.shape_sets)]
+MULTI = [c for c in CASES if len(c.shapes) > 1]
 DTYPES = [pytest.param(np.float64, id="f64"), pytest.param(np.float32, id="f32")]
 all_cases = pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 
@@ -181,6 +182,18 @@ def test_forward_mode_matches_finite_differences(case, dtype):
     for y_i, got, want in ([parts] if parts else zip(y, ydot, expected)):
         _check_dtype(got, y_i, case.call)
         _close(got, want, dtype, f"{case.call} {case.shapes}", case)
+
+
+@pytest.mark.parametrize("case", MULTI, ids=[c.id for c in MULTI])
+def test_forward_mode_with_one_active_argument(case):
+    """Tangents of one operand stretched to the result's shape (the others fixed)."""
+    args = case.args()
+    tangent = _tangents(args, np.random.default_rng(case.seed))[0]
+    y, ydot = s2sad.jvp(case.func, args, (tangent,), wrt=(0,))
+    fixed = tuple(np.zeros_like(a) if isinstance(a, np.ndarray) else 0.0 for a in args[1:])
+    expected = _fd_jvp(case.func, args, (tangent,) + fixed, case.row.step)
+    for got, want in ([(ydot, expected)] if not case.row.parts else zip(ydot, expected)):
+        _close(got, want, np.float64, f"{case.call} {case.shapes}", case)
 
 
 HESSIAN_CASES = [c for c in CASES if c.row.hessian]

@@ -302,3 +302,14 @@ def test_tuple_results_in_a_loop_have_second_derivatives():
     expected = (grad(a + 1e-6 * v, 3) - grad(a - 1e-6 * v, 3)) / 2e-6
     np.testing.assert_allclose(s2sad.hvp(eigh_in_a_loop)(a, 3, v), expected, rtol=1e-6,
                                atol=1e-7)
+
+
+def test_the_runtime_imports_nothing_else_of_s2sad():
+    """Generated code must run with the runtime alone."""
+    import pathlib
+    for path in pathlib.Path(runtime.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level <= 1 and not (node.module or "").startswith("s2sad"), path
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("s2sad") for a in node.names), path

@@ -1,7 +1,8 @@
 """Forward-mode (tangent) rules: how the tangent ``d`` of each input moves the result.
 
-Same primitives, same order and same parameters as ``reverse.py``; a test holds
-the two tables to that. The result's tangent is the sum of the templates of the
+Same primitives, same order and same parameters as ``reverse.py`` (the area modules
+``reductions``, ``linalg`` and ``shapes`` add to both); a test holds the two tables
+to that. The result's tangent is the sum of the templates of the
 inputs that carry one. ``ans`` is the result.
 """
 import builtins

@@ -1,7 +1,9 @@
 """Reverse-mode (adjoint) rules: how ``g``, the adjoint of a result, flows to each input.
 
 ``g`` is the result's adjoint, ``ans`` the result. Scalar ``math`` rules use
-``math``; NumPy rules use ``np``; shapes are undone by ``_rt`` helpers.
+``math``; NumPy rules use ``np``; shapes are undone by ``_rt`` helpers. The NumPy
+reductions, linear algebra and shape functions beyond the basics are in
+``reductions.py``, ``linalg.py`` and ``shapes.py``, which add to both tables.
 """
 import builtins
 import math
