@@ -391,9 +391,9 @@ def _rule_suggestion(prim: Prim) -> str:
     if prim.why.startswith("no derivative rule"):
         return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, x: ...) and "
                 f"s2sad.defjvp({name}, lambda d, ans, x: ...); or rewrite it with "
-                "operations that have rules (docs/rules.md lists them)")
-    return ("rewrite it with operations that have rules (docs/rules.md lists them), "
-            "or compute it only from arguments that are not differentiated")
+                "operations that have rules (`s2sad rules` and docs/rules.md list them)")
+    return ("rewrite it with operations that have rules (`s2sad rules` and docs/rules.md "
+            "list them), or compute it only from arguments that are not differentiated")
 
 
 def _free_names(definition: gast.FunctionDef) -> set:

@@ -1,4 +1,4 @@
-"""Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``.
+"""Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``, ``s2sad rules``.
 
 Uses only the public API of :mod:`s2sad`. Exit codes: 0 on success, 2 for
 a usage error or an error s2sad reports (compile or usage).
@@ -90,6 +90,17 @@ def _cmd_tangent(args):
     return 0
 
 
+def _cmd_rules(args):
+    """Every primitive with a derivative rule in both modes, one per line, by section."""
+    for section, names in s2sad.covered().items():
+        if args.section and args.section.lower() not in section.lower():
+            continue
+        print(f"# {section} ({len(names)})")
+        for name in names:
+            print(name)
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -112,6 +123,11 @@ def _parser():
                          "respect to: names or positions, comma separated (default: all)")
     tangent.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
     tangent.set_defaults(run=_cmd_tangent)
+
+    rules = commands.add_parser("rules", help="list the functions that have derivative rules")
+    rules.add_argument("section", nargs="?", help="only sections whose title contains this "
+                       "(e.g. linear, math, reductions)")
+    rules.set_defaults(run=_cmd_rules)
     return parser
 
 

@@ -45,29 +45,44 @@ def render(name: str, module) -> str:
 
 
 def rules_table() -> str:
-    """docs/rules.md: every primitive with a reverse rule, as its table says it."""
+    """docs/rules.md: every primitive with its reverse and forward rules, by section,
+    as the tables (s2sad/rules/) say them."""
+    from s2sad.rules import label
+    from s2sad.rules.forward import FORWARD
     from s2sad.rules.reverse import REVERSE
 
+    library = [k for k in REVERSE.rules if label(k).startswith(("np.", "math."))]
     lines = ["# Derivative rules", "",
-             "Written by `make generated` from `s2sad/rules/reverse.py`; do not edit.",
-             "`g` is the adjoint of the result, `ans` the result. Arguments not listed",
-             "(axis, keepdims, ...) carry no derivative.", "",
-             "| primitive | parameters | adjoint per parameter |", "|---|---|---|"]
+             "Written by `make generated` from the tables in `s2sad/rules/`; do not edit.",
+             f"{len(REVERSE.rules)} primitives, {len(library)} of them NumPy and math functions, "
+             "have a rule in both",
+             "modes; `s2sad rules` lists them with their NumPy aliases. In reverse mode `g` is",
+             "the adjoint of the result, in forward mode `d` the tangent of the parameter; `ans`",
+             "is the result. Arguments not listed (axis, keepdims, ...) carry no derivative.",
+             "Conventions at non-differentiable points: docs/conventions.md."]
+    section = None
     for key, rule in REVERSE.rules.items():
-        adjoints = "; ".join(f"{p}: `{t}`" for p, t in zip(rule.params, rule.adjoints) if t)
-        lines.append(f"| `{_label(key)}` | {', '.join(rule.params)} | {adjoints or 'zero'} |")
-    lines += ["", "No derivative (piecewise constant, integer valued, shapes, constructors):", ""]
-    lines.append(", ".join(sorted(f"`{_label(k)}`" for k in REVERSE.inactive)))
+        if REVERSE.sections.get(key) != section:
+            section = REVERSE.sections.get(key)
+            lines += ["", f"## {section}", "",
+                      "| primitive | parameter | adjoint (reverse) | tangent (forward) |",
+                      "|---|---|---|---|"]
+        tangents = FORWARD.rules[key].adjoints
+        first = True
+        for param, adjoint, tangent in zip(rule.params, rule.adjoints, tangents):
+            if adjoint is None:
+                continue
+            name = f"`{label(key)}`" if first else ""
+            lines.append(f"| {name} | {param} | `{_cell(adjoint)}` | `{_cell(tangent)}` |")
+            first = False
+    lines += ["", "## No derivative", "",
+              "Piecewise constant, integer valued, shapes and constructors:", ""]
+    lines.append(", ".join(sorted(f"`{label(k)}`" for k in REVERSE.inactive)))
     return "\n".join(lines) + "\n"
 
 
-def _label(key) -> str:
-    if isinstance(key, tuple):
-        kind, name = key
-        return {"op": f"operator {name}", "method": f"x.{name}()", "attr": f"x.{name}"}[kind]
-    module = getattr(key, "__module__", None) or "numpy"
-    prefix = {"builtins": "", "math": "math."}.get(module, "np.")
-    return prefix + getattr(key, "__name__", repr(key))
+def _cell(template: str) -> str:
+    return template.replace("|", "\\|")
 
 
 def main() -> int:

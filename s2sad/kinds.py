@@ -148,8 +148,8 @@ def _of_rule(prim, k):
     operand_kinds = [k(a) for a in bound.values() if isinstance(a, (gast.Name, gast.Constant))]
     if None in operand_kinds:
         return None                        # not known yet: the fixed point comes back
-    if rule.result == "scalar":
-        return "scalar"
+    if rule.result in ("scalar", "other"):
+        return rule.result
     if rule.result == "same":
         return k(bound[rule.params[0]])
     if rule.result == "reduction":

@@ -85,3 +85,24 @@ def test_tangent_of_baydin():
     assert "def f_jvp(x1, x2, *, d_x1, d_x2):" in result.stdout
     assert "d_v2 = d_x1 * x2 + x1 * d_x2" in result.stdout
     compile(result.stdout, "<tangent>", "exec")
+
+
+def test_rules_lists_covered_functions_by_section():
+    result = run_cli("rules")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "# NumPy linear algebra (" in "\n".join(lines)
+    for name in ("np.linalg.eigh", "np.cumprod", "np.einsum", "math.sin", "x.prod()"):
+        assert name in lines, name
+    assert "np.absolute (np.abs)" in lines            # aliases in parentheses
+    assert "np.linalg.svd" not in result.stdout       # not covered
+    headers = [line for line in lines if line.startswith("# ")]
+    assert headers[-1].startswith("# no derivative")
+
+
+def test_rules_of_one_section():
+    result = run_cli("rules", "reductions")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# NumPy reductions (")
+    assert "np.var" in result.stdout.splitlines()
+    assert "np.sin" not in result.stdout.splitlines()

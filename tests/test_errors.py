@@ -56,7 +56,7 @@ SINGLE_PROBLEM = [
     pytest.param(bad.global_write, (1.5,), ("global",), id="global_write"),
     pytest.param(bad.nonlocal_write, (1.5,), ("nonlocal",), id="nonlocal_write"),
     pytest.param(bad.gamma_call, (2.5,), ("gamma",), id="math.gamma_no_rule"),
-    pytest.param(bad.eigh_call, (SYMMETRIC,), ("eigh",), id="np.linalg.eigh_no_rule"),
+    pytest.param(bad.svd_call, (SYMMETRIC,), ("svd",), id="np.linalg.svd_no_rule"),
 ]
 
 

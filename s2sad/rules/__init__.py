@@ -9,6 +9,8 @@ result) and ``ans`` (the result).
 """
 from __future__ import annotations
 
+import functools
+import warnings
 from dataclasses import dataclass, field
 
 import gast
@@ -24,7 +26,8 @@ class Rule:
     star: str | None              # a ``*name`` parameter, if any
     adjoints: tuple               # template per leading parameter; None: no derivative
     broadcast: bool = False       # elementwise over broadcast operands
-    result: str = "elementwise"   # elementwise | reduction | scalar | same | array
+    result: str = "elementwise"   # elementwise | reduction | scalar | same | array | other
+    #                               (other: a tuple or list of arrays, e.g. eigh, split)
 
     def bind(self, args, keywords) -> dict | None:
         """Map a call's atoms to parameters, defaults filled in; None when they don't fit."""
@@ -60,6 +63,12 @@ class Table:
     rules: dict = field(default_factory=dict)
     inactive: set = field(default_factory=set)
     user: dict = field(default_factory=dict)      # rules registered with defvjp/defjvp
+    sections: dict = field(default_factory=dict)     # key -> the section it was added in
+    current: str = ""
+
+    def section(self, title: str):
+        """Rules added from now on belong to ``title`` (for listings: docs, CLI)."""
+        self.current = title
 
     def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise"):
         params, defaults, star = _signature(signature)
@@ -72,6 +81,7 @@ class Table:
             if template is not None:
                 gast.parse(template, mode="eval")          # a typo fails at import
         self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result)
+        self.sections.setdefault(key, self.current)
 
     def op(self, opname: str, signature: str, *adjoints, **options):
         self.add(("op", opname), signature, *adjoints, **options)
@@ -122,3 +132,60 @@ def _signature(text: str):
 
 # Callables named by user-registered rules, bound where generated code runs.
 USER_CELLS: dict = {}
+def label(key) -> str:
+    """How users write a primitive: ``np.linalg.inv``, ``math.sin``, ``abs``,
+    ``x.sum()``, ``x.T``, ``operator Add``."""
+    if isinstance(key, tuple):
+        kind, name = key
+        return {"op": f"operator {name}", "method": f"x.{name}()", "attr": f"x.{name}"}[kind]
+    module = getattr(key, "__module__", None) or "numpy"
+    name = getattr(key, "__name__", repr(key))
+    if module == "builtins":
+        return name
+    if module == "math":
+        return f"math.{name}"
+    if module.startswith("numpy.linalg"):
+        return f"np.linalg.{name}"
+    if module.startswith("s2sad.runtime"):
+        return f"_rt.{name}"
+    return f"np.{name}"
+
+
+def aliases(key) -> list:
+    """Other names NumPy gives the same function (``np.abs`` for ``np.absolute``)."""
+    if isinstance(key, tuple):
+        return []
+    own = label(key)
+    return [n for n in _numpy_names().get(id(key), []) if n != own]
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_names() -> dict:
+    import numpy
+
+    names: dict = {}
+    for namespace, prefix in ((numpy, "np."), (numpy.linalg, "np.linalg.")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in sorted(dir(namespace)):
+                obj = getattr(namespace, name, None) if not name.startswith("_") else None
+                if callable(obj):
+                    names.setdefault(id(obj), []).append(prefix + name)
+    return names
+
+
+def covered() -> dict:
+    """The primitives with a derivative rule in both modes, by section of the tables
+    (``{"math": ["math.acos", ...], ...}``), aliases in parentheses; the last section
+    lists those with no derivative (piecewise constant, integer valued, shapes)."""
+    from .forward import FORWARD
+    from .reverse import REVERSE
+
+    out: dict = {}
+    for key in REVERSE.rules:
+        if key in FORWARD.rules:
+            other = aliases(key)
+            text = label(key) + (f" ({', '.join(other)})" if other else "")
+            out.setdefault(REVERSE.sections.get(key) or "other", []).append(text)
+    out["no derivative (zero)"] = sorted(label(k) for k in REVERSE.inactive)
+    return out

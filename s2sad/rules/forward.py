@@ -1,7 +1,8 @@
 """Forward-mode (tangent) rules: how the tangent ``d`` of each input moves the result.
 
-Same primitives, same order and same parameters as ``reverse.py``; a test holds
-the two tables to that. The result's tangent is the sum of the templates of the
+Same primitives, same order and same parameters as ``reverse.py`` (the area modules
+``reductions``, ``linalg`` and ``shapes`` add to both); a test holds the two tables
+to that. The result's tangent is the sum of the templates of the
 inputs that carry one. ``ans`` is the result.
 """
 import builtins
@@ -9,12 +10,13 @@ import math
 
 import numpy as np
 
-from . import Table
+from . import Table, linalg, reductions, shapes
 
 FORWARD = Table("forward")
 F = FORWARD
 
 # Python operators ---------------------------------------------------------
+F.section("Python operators")
 F.op("Add", "x, y", "d", "d", broadcast=True)
 F.op("Sub", "x, y", "d", "-d", broadcast=True)
 F.op("Mult", "x, y", "d * y", "x * d", broadcast=True)
@@ -26,6 +28,7 @@ F.op("USub", "x", "-d", result="same")
 F.op("UAdd", "x", "d", result="same")
 
 # builtins -----------------------------------------------------------------
+F.section("builtins")
 F.add(builtins.abs, "x", "_rt.sign(x) * d", result="same")
 F.add(builtins.max, "x, y", "(x > y) * d", "(x <= y) * d", broadcast=True)
 F.add(builtins.min, "x, y", "(x < y) * d", "(x >= y) * d", broadcast=True)
@@ -33,6 +36,7 @@ F.add(builtins.float, "x", "d", result="scalar")
 F.add(builtins.sum, "x, start=0", "sum(d)", "d", result="array")
 
 # math ---------------------------------------------------------------------
+F.section("math")
 F.add(math.sin, "x", "math.cos(x) * d", result="scalar")
 F.add(math.cos, "x", "-math.sin(x) * d", result="scalar")
 F.add(math.tan, "x", "d / math.cos(x) ** 2", result="scalar")
@@ -60,14 +64,27 @@ F.add(math.hypot, "x, y", "x * d / ans", "y * d / ans", result="scalar")
 F.add(math.fabs, "x", "_rt.sign(x) * d", result="scalar")
 F.add(math.erf, "x", "2.0 / math.sqrt(math.pi) * math.exp(-x * x) * d", result="scalar")
 F.add(math.erfc, "x", "-2.0 / math.sqrt(math.pi) * math.exp(-x * x) * d", result="scalar")
+F.add(math.degrees, "x", "(180.0 / math.pi) * d", result="scalar")
+F.add(math.radians, "x", "(math.pi / 180.0) * d", result="scalar")
+F.add(math.copysign, "x, y", "_rt.sign(x) * math.copysign(1.0, y) * d", result="scalar")
+F.add(math.fmod, "x, y", "d", "-math.trunc(x / y) * d", result="scalar")
+F.add(math.remainder, "x, y", "d", "-round(x / y) * d", result="scalar")
+F.add(math.ldexp, "x, i", "math.ldexp(d, i)", result="scalar")
+F.add(math.fsum, "x", "math.fsum(d)", result="scalar")
 
 # NumPy elementwise ----------------------------------------------------------
+F.section("NumPy elementwise")
 F.add(np.add, "x, y", "d", "d", broadcast=True)
 F.add(np.subtract, "x, y", "d", "-d", broadcast=True)
 F.add(np.multiply, "x, y", "d * y", "x * d", broadcast=True)
 F.add(np.divide, "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
 F.add(np.true_divide, "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
 F.add(np.power, "x, y", "y * x ** (y - 1) * d", "_rt.pow_log(x, ans) * d", broadcast=True)
+F.add(np.float_power, "x, y", "y * np.float_power(x, y - 1) * d", "_rt.pow_log(x, ans) * d",
+      broadcast=True)
+F.add(np.fmod, "x, y", "d", "-np.trunc(x / y) * d", broadcast=True)
+F.add(np.remainder, "x, y", "d", "-np.floor_divide(x, y) * d", broadcast=True)
+F.add(np.ldexp, "x, i", "np.ldexp(d, i)", broadcast=True)
 F.add(np.negative, "x", "-d")
 F.add(np.positive, "x", "d")
 F.add(np.square, "x", "2.0 * x * d")
@@ -75,12 +92,14 @@ F.add(np.reciprocal, "x", "-ans * ans * d")
 F.add(np.sqrt, "x", "d / (2.0 * ans)")
 F.add(np.cbrt, "x", "d / (3.0 * ans * ans)")
 F.add(np.exp, "x", "ans * d")
-F.add(np.exp2, "x", "ans * np.log(2.0) * d")
+F.add(np.exp2, "x", "ans * math.log(2.0) * d")
 F.add(np.expm1, "x", "(ans + 1.0) * d")
 F.add(np.log, "x", "d / x")
-F.add(np.log2, "x", "d / (x * np.log(2.0))")
-F.add(np.log10, "x", "d / (x * np.log(10.0))")
+F.add(np.log2, "x", "d / (x * math.log(2.0))")
+F.add(np.log10, "x", "d / (x * math.log(10.0))")
 F.add(np.log1p, "x", "d / (1.0 + x)")
+F.add(np.logaddexp, "x, y", "np.exp(x - ans) * d", "np.exp(y - ans) * d", broadcast=True)
+F.add(np.logaddexp2, "x, y", "np.exp2(x - ans) * d", "np.exp2(y - ans) * d", broadcast=True)
 F.add(np.sin, "x", "np.cos(x) * d")
 F.add(np.cos, "x", "-np.sin(x) * d")
 F.add(np.tan, "x", "d / np.cos(x) ** 2")
@@ -96,16 +115,36 @@ F.add(np.arcsinh, "x", "d / np.sqrt(x * x + 1.0)")
 F.add(np.arccosh, "x", "d / np.sqrt(x * x - 1.0)")
 F.add(np.arctanh, "x", "d / (1.0 - x * x)")
 F.add(np.hypot, "x, y", "x * d / ans", "y * d / ans", broadcast=True)
+F.add(np.sinc, "x", "_rt.sinc_dx(x) * d")
+F.add(np.deg2rad, "x", "(np.pi / 180.0) * d")
+F.add(np.radians, "x", "(np.pi / 180.0) * d")
+F.add(np.rad2deg, "x", "(180.0 / np.pi) * d")
+F.add(np.degrees, "x", "(180.0 / np.pi) * d")
 F.add(np.abs, "x", "np.sign(x) * d")
 F.add(np.fabs, "x", "np.sign(x) * d")
-F.add(np.maximum, "x, y", "(x > y) * d", "(x <= y) * d", broadcast=True)
-F.add(np.minimum, "x, y", "(x < y) * d", "(x >= y) * d", broadcast=True)
-F.add(np.where, "condition, x, y", None, "np.where(condition, d, 0.0)",
-      "np.where(condition, 0.0, d)", broadcast=True)
-F.add(np.clip, "x, a_min, a_max", "((x >= a_min) & (x <= a_max)) * d", "(x < a_min) * d",
-      "(x > a_max) * d", broadcast=True)
+F.add(np.copysign, "x, y", "_rt.copysign_dx(x, y) * d", broadcast=True)
+F.add(np.maximum, "x, y", "_rt.like((x > y) * d, ans)", "_rt.like((x <= y) * d, ans)",
+      broadcast=True)
+F.add(np.minimum, "x, y", "_rt.like((x < y) * d, ans)", "_rt.like((x >= y) * d, ans)",
+      broadcast=True)
+F.add(np.fmax, "x, y", "_rt.like(((x > y) | np.isnan(y)) * d, ans)",
+      "_rt.like(((x <= y) | np.isnan(x)) * d, ans)", broadcast=True)
+F.add(np.fmin, "x, y", "_rt.like(((x < y) | np.isnan(y)) * d, ans)",
+      "_rt.like(((x >= y) | np.isnan(x)) * d, ans)", broadcast=True)
+F.add(np.where, "condition, x, y", None, "_rt.like(np.where(condition, d, 0.0), ans)",
+      "_rt.like(np.where(condition, 0.0, d), ans)", broadcast=True)
+F.add(np.clip, "x, a_min, a_max", "_rt.inside(x, a_min, a_max) * d",
+      "_rt.like(_rt.below(x, a_min) * d, ans)", "_rt.like(_rt.above(x, a_max) * d, ans)",
+      broadcast=True)
+F.add(np.real, "x", "d", result="same")
+F.add(np.conjugate, "x", "d", result="same")
+F.add(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "np.isfinite(x) * d",
+      result="same")
+F.add(np.float64, "x", "_rt.cast(d, np.float64)", result="same")
+F.add(np.float32, "x", "_rt.cast(d, np.float32)", result="same")
 
 # NumPy reductions ---------------------------------------------------------------
+F.section("NumPy reductions")
 F.add(np.sum, "x, axis=None, dtype=None, out=None, keepdims=False",
       "np.sum(d, axis=axis, keepdims=keepdims)", result="reduction")
 F.add(np.mean, "x, axis=None, dtype=None, out=None, keepdims=False",
@@ -113,11 +152,15 @@ F.add(np.mean, "x, axis=None, dtype=None, out=None, keepdims=False",
 for _extremum in (np.max, np.amax, np.min, np.amin):
     F.add(_extremum, "x, axis=None, out=None, keepdims=False",
           "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
+reductions.forward(F)
 
 # NumPy linear algebra and shapes --------------------------------------------------
+F.section("NumPy linear algebra")
 F.add(np.dot, "x, y", "np.dot(d, y)", "np.dot(x, d)", result="array")
 F.add(np.matmul, "x, y", "np.matmul(d, y)", "np.matmul(x, d)", result="array")
 F.add(np.outer, "x, y", "np.outer(d, y)", "np.outer(x, d)", result="array")
+linalg.forward(F)
+F.section("NumPy shapes and indexing")
 F.add(np.transpose, "x, axes=None", "np.transpose(d, axes)", result="array")
 F.add(np.reshape, "x, newshape", "np.reshape(d, np.shape(ans))", result="array")
 F.add(np.ravel, "x", "np.ravel(d)", result="array")
@@ -125,10 +168,11 @@ F.add(np.squeeze, "x, axis=None", "np.reshape(d, np.shape(ans))", result="array"
 F.add(np.expand_dims, "x, axis", "np.reshape(d, np.shape(ans))", result="array")
 F.add(np.asarray, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
 F.add(np.array, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
-F.add(np.copy, "x", "_rt.copy(d)", result="same")
 F.add(np.stack, "x, axis=0", "np.stack(d, axis=axis)", result="array")
+shapes.forward(F)
 
 # ndarray methods and attributes -------------------------------------------------
+F.section("ndarray methods and attributes")
 F.method("sum", "x, axis=None, dtype=None, out=None, keepdims=False",
          "np.sum(d, axis=axis, keepdims=keepdims)", result="reduction")
 F.method("mean", "x, axis=None, dtype=None, out=None, keepdims=False",
@@ -145,6 +189,9 @@ F.method("transpose", "x, *axes", "np.transpose(d, axes or None)", result="array
 F.method("copy", "x", "_rt.copy(d)", result="same")
 F.attr("T", "np.transpose(d)")
 F.attr("real", "d", result="same")
+reductions.forward_methods(F)
+linalg.forward_methods(F)
+shapes.forward_methods(F)
 
 # no derivative: the same as reverse mode -------------------------------------------
 from .reverse import REVERSE as _REVERSE    # noqa: E402  (one list, shared)
@@ -188,4 +235,11 @@ F.add(_rt.extremum_jvp, "t, x, extreme, axis=None, keepdims=False",
 F.add(_rt.broadcast_like, "t, ans_", "_rt.broadcast_like(d, ans_)", result="array")
 F.add(_rt.copy, "t", "_rt.copy(d)", result="same")
 F.add(_rt.stack_tangent, "t, ans_", "_rt.stack_tangent(d, ans_)", result="array")
-F.zero(_rt.zeros_like, _rt.sign, _rt.count, _rt.check_scalar)
+F.add(_rt.like, "g, x", "_rt.like(d, x)", result="array")
+F.add(_rt.uncast, "g, x, dtype", "_rt.uncast(d, x, dtype)", result="array")
+F.add(_rt.sinc_dx, "x", "_rt.sinc_dx2(x) * d", result="array")
+reductions.helpers(F)
+shapes.helpers(F)
+linalg.helpers(F)
+F.zero(_rt.zeros_like, _rt.sign, _rt.count, _rt.check_scalar, _rt.inside, _rt.below,
+       _rt.above, _rt.nancount, _rt.copysign_dx)

@@ -4,6 +4,8 @@ They undo what broadcasting, reductions and indexing did to shapes, so that
 an adjoint always has its primal's shape. Each keeps Python floats as floats
 and works on any array that follows NumPy's protocols.
 """
+import math
+
 import numpy as np
 
 
@@ -20,10 +22,18 @@ def zeros_like(x):
     if isinstance(x, (float, int, bool)) or x is None:
         return 0.0
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+        return rebuild(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, np.float32))
+
+
+def rebuild(x, items):
+    """A tuple or list like ``x`` (a named tuple such as ``EighResult`` included) holding
+    ``items``."""
+    if hasattr(x, "_fields"):
+        return type(x)(*items)
+    return type(x)(items)
 
 
 def unbroadcast(g, x):
@@ -43,10 +53,10 @@ def unbroadcast(g, x):
 
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape."""
-    shape = np.shape(x)
+    shape, dtype = np.shape(x), _float_type(x, g)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _axes(axis, len(shape)))
-    return np.broadcast_to(g, shape).astype(_float_type(x, g))
+    return np.broadcast_to(g, shape).astype(dtype)
 
 
 def count(x, axis=None):
@@ -59,19 +69,19 @@ def count(x, axis=None):
 
 def unreduce_extremum(g, x, ans, axis=None, keepdims=False):
     """The adjoint of max/min: to the extreme elements, ties sharing evenly."""
-    shape = np.shape(x)
+    shape, dtype = np.shape(x), _float_type(x, g)
     if axis is not None and not keepdims:
         axes = _axes(axis, len(shape))
         g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
     mask = np.asarray(x) == ans
     ties = np.sum(mask, axis=axis, keepdims=True)
-    return g * mask / ties
+    return (g * mask / ties).astype(dtype)
 
 
 def unsum(g, x):
     """The adjoint of builtin ``sum(x)``: each item of ``x`` gets ``g``."""
     if isinstance(x, (list, tuple)):
-        return type(x)(g for _ in x)
+        return rebuild(x, [g for _ in x])
     return np.broadcast_to(g, np.shape(x)).astype(_float_type(x, g))
 
 
@@ -88,7 +98,7 @@ def unindex(g, x, index):
                 out[i] = gi
         else:
             out[index] = g
-        return type(x)(out)
+        return rebuild(x, out)
     out = np.zeros_like(x, dtype=_float_type(x, g))
     np.add.at(out, index, g)
     return out
@@ -106,7 +116,7 @@ def add_indexed(b, g, x, index):
 def add(a, b):
     """``a + b`` for adjoints, item by item for tuples and lists (never concatenation)."""
     if isinstance(a, (tuple, list)):
-        return type(a)(add(u, v) for u, v in zip(a, b))
+        return rebuild(a, [add(u, v) for u, v in zip(a, b)])
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) for k in a}
     return a + b
@@ -116,8 +126,8 @@ def unstack(g, x, axis=0):
     """The adjoint of ``np.array(x)`` / ``np.stack(x, axis)``: ``g`` split back into
     ``x``'s items when ``x`` is a list or tuple."""
     if isinstance(x, (tuple, list)):
-        return type(x)(unstack(np.take(g, i, axis=axis), item)
-                       for i, item in enumerate(x))
+        return rebuild(x, [unstack(np.take(g, i, axis=axis), item)
+                           for i, item in enumerate(x)])
     return unbroadcast(g, x) if np.ndim(x) == 0 else g
 
 
@@ -153,7 +163,7 @@ def pow_log(x, ans):
     if isinstance(x, (float, int)):
         if x == 0:
             return 0.0
-        return ans * np.log(x) if x > 0 else float("nan")
+        return ans * math.log(x) if x > 0 else float("nan")
     safe = np.where(x == 0, 1.0, x)
     return np.where(x == 0, 0.0, ans * np.log(safe))
 
@@ -173,7 +183,8 @@ def extremum_jvp(d, x, ans, axis=None, keepdims=False):
         full = np.expand_dims(ans, _axes(axis, len(shape)))
     mask = np.asarray(x) == full
     ties = np.sum(mask, axis=axis, keepdims=keepdims)
-    return np.sum(np.where(mask, d, 0.0), axis=axis, keepdims=keepdims) / ties
+    out = np.sum(np.where(mask, d, 0.0), axis=axis, keepdims=keepdims) / ties
+    return np.asarray(out).astype(np.result_type(ans, d, np.float32))[()]
 
 
 def stack_tangent(d, ans):
@@ -198,6 +209,17 @@ def copy(d):
 
 def dot_vjp_x(g, x, y):
     """Adjoint of ``np.dot(x, y)`` for x (scalars, vectors, matrices)."""
+    return _cast(_dot_vjp_x(g, x, y), x)
+
+
+def _cast(adjoint, x):
+    """An adjoint in x's float type (np.dot and np.inner make Python floats float64)."""
+    if isinstance(x, (float, int)):
+        return adjoint
+    return np.asarray(adjoint).astype(np.result_type(x, np.float32), copy=False)
+
+
+def _dot_vjp_x(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
     if np.ndim(y) == 1:
@@ -207,6 +229,10 @@ def dot_vjp_x(g, x, y):
 
 def dot_vjp_y(g, x, y):
     """Adjoint of ``np.dot(x, y)`` for y."""
+    return _cast(_dot_vjp_y(g, x, y), y)
+
+
+def _dot_vjp_y(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
     if np.ndim(x) == 1:
@@ -264,6 +290,14 @@ def check_scalar(value, fname):
     return value
 
 
+def as_float(g, *like):
+    """``g`` as an array of the float type of ``like`` when it is a Python number (a
+    seed such as 1.0), so that helpers keep float32 derivatives float32."""
+    if isinstance(g, (float, int)):
+        return np.asarray(g, dtype=np.result_type(*like, np.float32))
+    return g
+
+
 def _float_type(x, g):
     """The adjoint's dtype: x's float type, promoted by g unless g is a Python number."""
     if isinstance(g, (float, int)):
@@ -316,3 +350,15 @@ numpy_math = _NumpyMath()
 
 class NonScalarOutput(ValueError):
     """Raised by generated gradient code whose function returned a non-scalar."""
+
+
+# The helpers of the NumPy rules, by area. They belong to this module (generated code
+# calls them as ``_rt.<name>``, and the rule tables know runtime helpers by module).
+from . import elementwise, linalg, products, reductions, shapes  # noqa: E402
+
+for _module in (elementwise, reductions, shapes, linalg, products):
+    for _name in _module.__all__:
+        _helper = getattr(_module, _name)
+        _helper.__module__ = __name__
+        globals()[_name] = _helper
+del _module, _name, _helper

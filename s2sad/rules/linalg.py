@@ -1,0 +1,148 @@
+"""NumPy linear algebra and tensor products, in both modes.
+
+Matrix adjoints are compositions of NumPy functions (which have rules of their own)
+and small linear helpers, so generated adjoint code can be differentiated again.
+``cholesky`` and ``eigh`` take their input as symmetric and give the symmetric
+derivative (as JAX does); ``eigh`` needs distinct eigenvalues, ``qr`` is the reduced
+factorization of a matrix with at least as many rows as columns.
+"""
+import numpy as np
+
+from .. import runtime as _rt
+
+EINSUM = "subscripts, x0, x1=None, x2=None, x3=None"
+OPERANDS = ("x0", "x1", "x2", "x3")
+NORM = "x, ord=None, axis=None, keepdims=False"
+
+# adjoints of the factorizations (see docs/conventions.md)
+L, LT = "ans", "_rt.mT(ans)"
+CHOLESKY_R = (f"_rt.sym(_rt.mT(np.linalg.solve({LT}, _rt.mT(np.linalg.solve({LT}, "
+              f"_rt.phi({LT} @ g))))))")
+CHOLESKY_F = (f"{L} @ _rt.phi(_rt.mT(np.linalg.solve({L}, _rt.mT(np.linalg.solve({L}, "
+              "_rt.sym(d))))))")
+W, V = "ans[0]", "ans[1]"
+EIGH_R = (f"_rt.sym({V} @ (_rt.diag_embed(g[0]) + _rt.eigh_gap({W}) * (_rt.mT({V}) @ g[1])) "
+          f"@ _rt.mT({V}))")
+Q, R_ = "ans[0]", "ans[1]"
+QR_R = (f"_rt.mT(np.linalg.solve({R_}, _rt.mT(g[0] + {Q} @ _rt.copyltu({R_} @ _rt.mT(g[1]) "
+        f"- _rt.mT(g[0]) @ {Q}))))")
+COLUMNS = "np.linalg.solve(_rt.mT(a), _rt.as_columns(g, b))"
+SOLVE_A = f"-_rt.unbroadcast({COLUMNS} @ _rt.mT(_rt.as_columns(ans, b)), a)"
+SOLVE_B = f"_rt.unbroadcast(_rt.from_columns({COLUMNS}, b), b)"
+TRACE = "np.trace(np.linalg.solve(x, d), axis1=-2, axis2=-1)"
+
+
+def reverse(R):
+    R.add(np.vdot, "x, y", "g * np.reshape(y, np.shape(x))", "g * np.reshape(x, np.shape(y))",
+          result="scalar")
+    R.add(np.inner, "x, y", "_rt.inner_vjp_a(g, x, y)", "_rt.inner_vjp_b(g, x, y)",
+          result="array")
+    R.add(np.tensordot, "x, y, axes=2", "_rt.tensordot_vjp_a(g, x, y, axes)",
+          "_rt.tensordot_vjp_b(g, x, y, axes)", result="array")
+    R.add(np.einsum, EINSUM, None, *(f"_rt.einsum_vjp(g, subscripts, {k}, x0, x1, x2, x3)"
+                                     for k in range(len(OPERANDS))), result="array")
+    R.add(np.kron, "x, y", "_rt.kron_vjp_a(g, x, y)", "_rt.kron_vjp_b(g, x, y)", result="array")
+    R.add(np.cross, "x, y", "np.cross(y, g)", "np.cross(g, x)", broadcast=True)
+    R.add(np.trace, "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
+          "_rt.untrace(g, x, offset, axis1, axis2)", result="array")
+    R.add(np.diagonal, "x, offset=0, axis1=0, axis2=1",
+          "_rt.undiagonal(g, x, offset, axis1, axis2)", result="array")
+    R.add(np.diag, "x, k=0", "_rt.undiag(g, x, k)", result="array")
+    R.add(np.tril, "x, k=0", "np.tril(g, k)", result="same")
+    R.add(np.triu, "x, k=0", "np.triu(g, k)", result="same")
+    R.add(np.linalg.inv, "x", "-_rt.mT(ans) @ g @ _rt.mT(ans)", result="same")
+    R.add(np.linalg.solve, "a, b", SOLVE_A, SOLVE_B, result="array")
+    R.add(np.linalg.det, "x", "_rt.expand2(g * ans, x) * _rt.mT(np.linalg.inv(x))", result="array")
+    R.add(np.linalg.slogdet, "x", "_rt.expand2(g[1], x) * _rt.mT(np.linalg.inv(x))",
+          result="other")
+    R.add(np.linalg.cholesky, "x", CHOLESKY_R, result="same")
+    R.add(np.linalg.eigh, "x, UPLO='L'", EIGH_R, result="other")
+    R.add(np.linalg.eigvalsh, "x, UPLO='L'", "_rt.vdvt(np.linalg.eigh(x)[1], g)", result="array")
+    R.add(np.linalg.qr, "x", QR_R, result="other")
+    R.add(np.linalg.norm, NORM, "_rt.norm_vjp(g, x, ord, axis, keepdims)", result="reduction")
+
+
+def forward(F):
+    F.add(np.vdot, "x, y", "np.vdot(d, y)", "np.vdot(x, d)", result="scalar")
+    F.add(np.inner, "x, y", "np.inner(d, y)", "np.inner(x, d)", result="array")
+    F.add(np.tensordot, "x, y, axes=2", "np.tensordot(d, y, axes)", "np.tensordot(x, d, axes)",
+          result="array")
+    F.add(np.einsum, EINSUM, None, *(f"_rt.einsum(subscripts, {', '.join(_swap(k))})"
+                                     for k in range(len(OPERANDS))), result="array")
+    F.add(np.kron, "x, y", "np.kron(d, y)", "np.kron(x, d)", result="array")
+    F.add(np.cross, "x, y", "np.cross(d, y)", "np.cross(x, d)", broadcast=True)
+    F.add(np.trace, "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
+          "np.trace(d, offset, axis1, axis2)", result="array")
+    F.add(np.diagonal, "x, offset=0, axis1=0, axis2=1", "np.diagonal(d, offset, axis1, axis2)",
+          result="array")
+    F.add(np.diag, "x, k=0", "np.diag(d, k)", result="array")
+    F.add(np.tril, "x, k=0", "np.tril(d, k)", result="same")
+    F.add(np.triu, "x, k=0", "np.triu(d, k)", result="same")
+    F.add(np.linalg.inv, "x", "-ans @ d @ ans", result="same")
+    F.add(np.linalg.solve, "a, b", "-_rt.from_columns(np.linalg.solve(a, d @ "
+          "_rt.as_columns(ans, b)), b)", "np.linalg.solve(a, d)", result="array")
+    F.add(np.linalg.det, "x", f"ans * {TRACE}", result="array")
+    F.add(np.linalg.slogdet, "x", f"(_rt.zeros_like(ans[0]), {TRACE})", result="other")
+    F.add(np.linalg.cholesky, "x", CHOLESKY_F, result="same")
+    F.add(np.linalg.eigh, "x, UPLO='L'", "_rt.eigh_jvp(d, ans)", result="other")
+    F.add(np.linalg.eigvalsh, "x, UPLO='L'", "_rt.eigh_jvp(d, np.linalg.eigh(x))[0]",
+          result="array")
+    F.add(np.linalg.qr, "x", "_rt.qr_jvp(d, ans)", result="other")
+    F.add(np.linalg.norm, NORM, "_rt.norm_jvp(d, x, ord, axis, keepdims)", result="reduction")
+
+
+def reverse_methods(R):
+    R.method("trace", "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
+             "_rt.untrace(g, x, offset, axis1, axis2)", result="array")
+    R.method("diagonal", "x, offset=0, axis1=0, axis2=1",
+             "_rt.undiagonal(g, x, offset, axis1, axis2)", result="array")
+
+
+def forward_methods(F):
+    F.method("trace", "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
+             "np.trace(d, offset, axis1, axis2)", result="array")
+    F.method("diagonal", "x, offset=0, axis1=0, axis2=1", "np.diagonal(d, offset, axis1, axis2)",
+             result="array")
+
+
+def _swap(k):
+    """The operand list with operand ``k`` replaced by its tangent."""
+    return ["d" if i == k else name for i, name in enumerate(OPERANDS)]
+
+
+def helpers(F):
+    # adjoints of products: linear in g and in the other operand, x's values unread
+    A = "g, x, y"
+    F.add(_rt.inner_vjp_a, A, "_rt.inner_vjp_a(d, x, y)", None, "_rt.inner_vjp_a(g, x, d)",
+          result="array")
+    F.add(_rt.inner_vjp_b, A, "_rt.inner_vjp_b(d, x, y)", "_rt.inner_vjp_b(g, d, y)",
+          result="array")
+    F.add(_rt.kron_vjp_a, A, "_rt.kron_vjp_a(d, x, y)", None, "_rt.kron_vjp_a(g, x, d)",
+          result="array")
+    F.add(_rt.kron_vjp_b, A, "_rt.kron_vjp_b(d, x, y)", "_rt.kron_vjp_b(g, d, y)",
+          result="array")
+    F.add(_rt.tensordot_vjp_a, A + ", axes=2", "_rt.tensordot_vjp_a(d, x, y, axes)", None,
+          "_rt.tensordot_vjp_a(g, x, d, axes)", result="array")
+    F.add(_rt.tensordot_vjp_b, A + ", axes=2", "_rt.tensordot_vjp_b(d, x, y, axes)",
+          "_rt.tensordot_vjp_b(g, d, y, axes)", result="array")
+    F.add(_rt.einsum_vjp, "g, subscripts, k, " + EINSUM.split(", ", 1)[1],
+          "_rt.einsum_vjp(d, subscripts, k, x0, x1, x2, x3)", None, None,
+          *(f"_rt.einsum_vjp_swap(g, subscripts, k, {j}, d, x0, x1, x2, x3)"
+            for j in range(len(OPERANDS))), result="array")
+    F.add(_rt.untrace, "g, x, offset=0, axis1=0, axis2=1",
+          "_rt.untrace(d, x, offset, axis1, axis2)", result="array")
+    F.add(_rt.undiagonal, "g, x, offset=0, axis1=0, axis2=1",
+          "_rt.undiagonal(d, x, offset, axis1, axis2)", result="array")
+    F.add(_rt.undiag, "g, x, k=0", "_rt.undiag(d, x, k)", result="array")
+    F.add(_rt.mT, "x", "_rt.mT(d)", result="array")
+    F.add(_rt.sym, "x", "_rt.sym(d)", result="array")
+    F.add(_rt.phi, "x", "_rt.phi(d)", result="array")
+    F.add(_rt.copyltu, "x", "_rt.copyltu(d)", result="array")
+    F.add(_rt.diag_embed, "x", "_rt.diag_embed(d)", result="array")
+    F.add(_rt.expand2, "g, x", "_rt.expand2(d, x)", result="array")
+    F.add(_rt.as_columns, "g, b", "_rt.as_columns(d, b)", result="array")
+    F.add(_rt.from_columns, "u, b", "_rt.from_columns(d, b)", result="array")
+    F.add(_rt.eigh_gap, "w", "_rt.eigh_gap_jvp(w, d)", result="array")
+    F.add(_rt.vdvt, "v, g", "_rt.vdvt_dv(v, g, d)", "_rt.vdvt(v, d)", result="array")
+    F.add(_rt.norm_vjp, "g, " + NORM, "_rt.norm_vjp(d, x, ord, axis, keepdims)",
+          "_rt.norm_vjp_dx(g, x, d, ord, axis, keepdims)", result="array")

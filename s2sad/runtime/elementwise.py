@@ -1,0 +1,89 @@
+"""Helpers for elementwise rules: clip masks, casts, sinc's derivatives."""
+import numpy as np
+
+__all__ = ["inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx",
+           "sinc_dx2"]
+
+
+def inside(x, low, high):
+    """Where ``np.clip(x, low, high)`` passes x through (bounds included; None: no bound)."""
+    mask = True
+    if low is not None:
+        mask = mask & (x >= low)
+    if high is not None:
+        mask = mask & (x <= high)
+    return mask
+
+
+def below(x, low):
+    """Where ``np.clip`` takes the lower bound (x strictly below it)."""
+    return x < low
+
+
+def above(x, high):
+    """Where ``np.clip`` takes the upper bound (x strictly above it)."""
+    return x > high
+
+
+def copysign_dx(x, y):
+    """The derivative of ``np.copysign(x, y)`` in x: ``sign(x)`` times the sign bit of y
+    (0 where x == 0, as for abs)."""
+    dtype = np.result_type(x, y, np.float32)
+    return (np.sign(x) * np.copysign(1, y)).astype(dtype)[()]
+
+
+def _float_of(x):
+    """The float type of x's derivative: x's own float type, float64 for ints."""
+    return np.result_type(x, np.float32)
+
+
+def like(g, x):
+    """``g`` in x's float type (a float for a Python number): for functions such as
+    ``np.float_power`` whose result is wider than their operands."""
+    if isinstance(x, (float, int)):
+        return float(g) if np.ndim(g) == 0 else g
+    return np.asarray(g).astype(_float_of(x), copy=False)
+
+
+def _is_float_type(dtype) -> bool:
+    return dtype is float or np.issubdtype(np.dtype(dtype), np.floating)
+
+
+def cast(d, dtype):
+    """The tangent of ``x.astype(dtype)``: ``d`` cast, zero for a non-float dtype."""
+    if not _is_float_type(dtype):
+        return np.zeros(np.shape(d))
+    if isinstance(d, np.ndarray):
+        return d.astype(dtype)
+    return np.dtype(dtype).type(d)
+
+
+def uncast(g, x, dtype):
+    """The adjoint of ``x.astype(dtype)``: ``g`` back in x's float type; zero when the
+    cast went to an integer or bool type (piecewise constant)."""
+    if not _is_float_type(dtype):
+        return 0.0 if isinstance(x, (float, int)) else np.zeros(np.shape(x), _float_of(x))
+    return like(g, x)
+
+
+def sinc_dx(x):
+    """d/dx of ``np.sinc(x) = sin(pi x) / (pi x)``: ``(cos(pi x) - sinc(x)) / x``, by its
+    Taylor series near 0 (where the quotient cancels)."""
+    x = np.asarray(x)
+    small = np.abs(x) < 1e-3
+    safe = np.where(small, 1.0, x)
+    pi2 = np.pi ** 2
+    series = x * (-pi2 / 3.0 + pi2 * pi2 * x * x / 30.0)
+    out = np.where(small, series, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
+    return out.astype(_float_of(x))[()]
+
+
+def sinc_dx2(x):
+    """The second derivative of ``np.sinc``: ``-pi^2 sinc(x) - 2 sinc'(x) / x``."""
+    x = np.asarray(x)
+    small = np.abs(x) < 1e-3
+    safe = np.where(small, 1.0, x)
+    pi2 = np.pi ** 2
+    series = -pi2 / 3.0 + pi2 * pi2 * x * x / 10.0
+    out = np.where(small, series, -pi2 * np.sinc(safe) - 2.0 * sinc_dx(safe) / safe)
+    return out.astype(_float_of(x))[()]

@@ -1,0 +1,172 @@
+"""Helpers for shape and indexing rules: each puts an adjoint back where the elements
+came from (linear in ``g``), summing where one element was used several times."""
+import numpy as np
+
+from . import _float_type, as_float, rebuild
+
+__all__ = ["reshape_like", "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile",
+           "unrepeat", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
+           "undiagonal", "untrace", "undiag"]
+
+
+def _shaped(part, item):
+    """``part`` reshaped like ``item`` (a float for a Python number)."""
+    if isinstance(item, (float, int)):
+        return float(np.reshape(part, ()))
+    return np.reshape(part, np.shape(item))
+
+
+def _cut(g, x, sizes, axis):
+    """``g`` cut along ``axis`` into pieces of ``sizes``, each shaped like its item."""
+    parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    return rebuild(x, [_shaped(p, item) for p, item in zip(parts, x)])
+
+
+def reshape_like(g, x):
+    """``g`` reshaped like ``x`` (a float for a Python number)."""
+    return _shaped(g, x)
+
+
+def unconcatenate(g, x, axis=0):
+    """The adjoint of ``np.concatenate(x, axis)``: ``g`` cut back into x's items
+    (``axis=None``: they were flattened first)."""
+    if axis is None:
+        return _cut(np.ravel(g), x, [np.size(item) for item in x], 0)
+    return _cut(g, x, [np.shape(item)[axis] for item in x], axis)
+
+
+def unvstack(g, x):
+    """The adjoint of ``np.vstack(x)``: 1-d items were rows, numbers 1x1 blocks."""
+    return _cut(g, x, [np.shape(item)[0] if np.ndim(item) > 1 else 1 for item in x], 0)
+
+
+def unhstack(g, x):
+    """The adjoint of ``np.hstack(x)``: along axis 0 for 1-d items, else axis 1."""
+    if np.ndim(x[0]) <= 1:
+        return _cut(g, x, [max(np.size(item), 1) if np.ndim(item) else 1 for item in x], 0)
+    return _cut(g, x, [np.shape(item)[1] for item in x], 1)
+
+
+def uncolumn_stack(g, x):
+    """The adjoint of ``np.column_stack(x)``: 1-d items were columns."""
+    return _cut(g, x, [np.shape(item)[1] if np.ndim(item) > 1 else 1 for item in x], 1)
+
+
+def untile(g, x, reps):
+    """The adjoint of ``np.tile(x, reps)``: the copies of each element summed."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    shape = np.shape(x)
+    ndim = max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    blocks = np.reshape(g, [n for pair in zip(reps, shape) for n in pair])
+    return _shaped(np.sum(blocks, axis=tuple(range(0, 2 * ndim, 2))), x)
+
+
+def unrepeat(g, x, repeats, axis=None):
+    """The adjoint of ``np.repeat(x, repeats, axis)``: each element's copies summed."""
+    if axis is None:
+        flat = unrepeat(g, np.ravel(x), repeats, 0)
+        return _shaped(flat, x)
+    axis = axis % np.ndim(x)
+    n = np.shape(x)[axis]
+    moved = np.moveaxis(g, axis, 0)
+    if np.ndim(repeats) == 0 or np.size(repeats) == 1:
+        r = int(np.ravel(repeats)[0])
+        out = np.sum(np.reshape(moved, (n, r) + moved.shape[1:]), axis=1)
+    else:
+        out = np.zeros((n,) + moved.shape[1:], dtype=_float_type(x, g))
+        np.add.at(out, np.repeat(np.arange(n), repeats), moved)
+    return np.moveaxis(out, 0, axis)
+
+
+def unpad(g, x, pad_width, mode="constant"):
+    """The adjoint of ``np.pad(x, pad_width)`` in mode ``constant``: the middle of ``g``."""
+    if mode != "constant":
+        raise NotImplementedError("s2sad: the reverse-mode derivative of np.pad is "
+                                  f"implemented for mode='constant', not {mode!r}")
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
+    return g[tuple(slice(lo, n - hi) for (lo, hi), n in zip(widths, np.shape(g)))]
+
+
+def untake(g, x, indices, axis=None):
+    """The adjoint of ``np.take(x, indices, axis)``: ``g`` scattered back, repeated
+    indices accumulating."""
+    out = np.zeros(np.shape(x), dtype=_float_type(x, g))
+    if axis is None:
+        np.add.at(out.reshape(-1), indices, g)
+        return out
+    axis = axis % np.ndim(x)
+    k = np.ndim(indices)
+    moved = np.moveaxis(g, tuple(range(axis, axis + k)), tuple(range(k)))
+    np.add.at(np.moveaxis(out, axis, 0), indices, moved)
+    return out
+
+
+def untake_along_axis(g, x, indices, axis):
+    """The adjoint of ``np.take_along_axis(x, indices, axis)``."""
+    out = np.zeros(np.shape(x), dtype=_float_type(x, g))
+    if axis is None:
+        np.add.at(out.reshape(-1), indices, g)
+        return out
+    shape = np.shape(x)
+    axis = axis % len(shape)
+    index = []
+    for dim, n in enumerate(shape):
+        if dim == axis:
+            index.append(indices)
+        else:
+            grid = [1] * len(shape)
+            grid[dim] = n
+            index.append(np.arange(n).reshape(grid))
+    np.add.at(out, tuple(index), np.broadcast_to(g, np.broadcast_shapes(
+        *[np.shape(i) for i in index])))
+    return out
+
+
+def permutation(x, ans, axis=-1):
+    """Where each element of ``ans`` (x rearranged along ``axis``: sorted, partitioned)
+    came from in ``x``; tied values are matched in order."""
+    if axis is None:
+        x, ans, axis = np.ravel(x), np.ravel(ans), 0
+    order = np.argsort(x, axis=axis, kind="stable")
+    rank = np.argsort(np.argsort(ans, axis=axis, kind="stable"), axis=axis, kind="stable")
+    return np.take_along_axis(order, rank, axis=axis)
+
+
+def unpermute(g, x, ans, axis=-1):
+    """The adjoint of ``np.sort`` / ``np.partition``: ``g`` put back through the
+    permutation (which is piecewise constant: no derivative of its own)."""
+    index = permutation(x, ans, axis)
+    out = np.zeros(np.shape(x), dtype=_float_type(x, g))
+    if axis is None:
+        out.reshape(-1)[index] = np.ravel(g)
+    else:
+        np.put_along_axis(out, index, g, axis=axis)
+    return out
+
+
+def undiagonal(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``np.diagonal(x, offset, axis1, axis2)``: ``g`` on that diagonal
+    of zeros (the diagonal is g's last axis)."""
+    out = np.zeros(np.shape(x), dtype=_float_type(x, g))
+    moved = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    i = np.arange(np.shape(g)[-1])
+    moved[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def untrace(g, x, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``np.trace(x, offset, axis1, axis2)``: ``g`` along the diagonal."""
+    n = np.diagonal(np.empty(np.shape(x), dtype=bool), offset, axis1, axis2).shape[-1]
+    g = as_float(g, x)
+    spread = np.broadcast_to(np.expand_dims(g, -1), np.shape(g) + (n,))
+    return undiagonal(spread, x, offset, axis1, axis2)
+
+
+def undiag(g, x, k=0):
+    """The adjoint of ``np.diag(x, k)``: the diagonal of ``g`` for a vector ``x`` (which
+    was laid on a diagonal), ``g`` laid on the diagonal for a matrix (which lost it)."""
+    if np.ndim(x) == 1:
+        return np.diagonal(g, k).copy()
+    return undiagonal(g, x, k)

@@ -1,0 +1,257 @@
+"""The table that drives tests/test_numpy_rules.py: one row per primitive (or per
+call form of one), each with the argument shapes and keyword variants it is
+checked at and the domain its inputs are drawn from.
+
+A row's ``call`` is an expression over the arguments ``a, b, c, e`` (the float
+arguments, all differentiated); each variant is text put before the call's last
+``)`` (keywords, extra arguments). ``shapes`` lists shape sets: a shape for a
+one-argument call, a tuple of shapes otherwise; ``F`` is a Python float.
+``tests/make_numpy_programs.py`` turns the rows into ``tests/numpy_programs.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+F = None                      # a Python float argument
+M = (3, 4)                    # a small matrix
+T = (2, 3, 4)                 # a small 3-d array
+BROADCAST = [(M, M), ((3, 1), (4,)), (F, (3,)), ((4,), F)]
+AXES = ("", "axis=0", "axis=-1", "axis=(0, 2)", "axis=1, keepdims=True", "keepdims=True")
+SOME_AXES = ("", "axis=-1", "axis=(0, 2), keepdims=True")
+ORDS = ("ord=1", "ord=3", "ord=0.5", "ord=-2", "ord=np.inf", "ord=-np.inf")
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str                   # the primitive, as docs/rules.md and `s2sad rules` name it
+    call: str
+    shapes: tuple = (M,)
+    variants: tuple = ("",)
+    domain: str | tuple = "real"  # per argument: see tests/test_numpy_rules.py DOMAINS
+    parts: int = 0               # the result is a tuple or list of this many arrays
+    hessian: bool = True         # False where second derivatives are not implemented
+    float32: bool = True         # False for Python-float (math) calls
+    step: float = 1e-6           # relative finite-difference step
+
+    @property
+    def shape_sets(self):
+        """The shapes as tuples, one shape per argument."""
+        out = []
+        for s in self.shapes:
+            single = s is None or all(isinstance(n, int) for n in s)
+            out.append((s,) if single else tuple(s))
+        return out
+
+
+def _math(label, call, arity=1, domain="real"):
+    return Row(label, call, [(F,) * arity], domain=domain, float32=False)
+
+
+def _unary(name, domain="real", shapes=(M,)):
+    return Row(f"np.{name}", f"np.{name}(a)", shapes, domain=domain)
+
+
+def _binary(name, domain="real", shapes=tuple(BROADCAST)):
+    return Row(f"np.{name}", f"np.{name}(a, b)", shapes, domain=domain)
+
+
+def _reduction(label, call, variants=AXES, domain="real", shapes=(T,)):
+    return Row(label, call, shapes, variants, domain)
+
+
+ROWS = [
+    # builtins and math, on Python floats ---------------------------------------------
+    _math("abs", "abs(a)", domain="away0"),
+    _math("max", "max(a, b)", 2, "spaced"),
+    _math("min", "min(a, b)", 2, "spaced"),
+    _math("float", "float(a) * a"),
+    _math("sum", "sum([a, b, c])", 3),
+    Row("sum", "sum(a)", [(4,)]),
+    *[_math(f"math.{n}", f"math.{n}(a)") for n in (
+        "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "asinh", "exp", "expm1", "erf",
+        "erfc", "degrees", "radians")],
+    *[_math(f"math.{n}", f"math.{n}(a)", domain="unit") for n in ("asin", "acos", "atanh")],
+    *[_math(f"math.{n}", f"math.{n}(a)", domain="positive")
+      for n in ("log", "log2", "log10", "log1p", "sqrt")],
+    _math("math.acosh", "math.acosh(a)", domain="above1"),
+    _math("math.fabs", "math.fabs(a)", domain="away0"),
+    _math("math.atan2", "math.atan2(a, b)", 2),
+    _math("math.hypot", "math.hypot(a, b)", 2),
+    _math("math.pow", "math.pow(a, b)", 2, ("positive", "real")),
+    _math("math.copysign", "math.copysign(a, b)", 2, "away0"),
+    _math("math.fmod", "math.fmod(a, b)", 2, ("real", "away0")),
+    _math("math.remainder", "math.remainder(a, b)", 2, ("real", "away0")),
+    _math("math.ldexp", "math.ldexp(a, 3)"),
+    _math("math.fsum", "math.fsum([a, b, c])", 3),
+
+    # NumPy elementwise ---------------------------------------------------------------
+    *[_binary(n) for n in ("add", "subtract", "multiply", "arctan2", "hypot", "logaddexp",
+                           "logaddexp2", "maximum", "minimum", "fmax", "fmin")],
+    *[_binary(n, ("real", "away0")) for n in ("divide", "fmod", "remainder")],
+    _binary("power", ("positive", "real")),
+    _binary("float_power", ("positive", "real")),
+    _binary("copysign", "away0"),
+    Row("np.ldexp", "np.ldexp(a, np.array([1, -2, 3, 0]))", [M, (4,)]),
+    _unary("exp", shapes=(M, (2, 1, 3), ())),
+    *[_unary(n) for n in ("negative", "positive", "square", "exp2", "expm1", "sin",
+                          "cos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "sinc",
+                          "deg2rad", "radians", "rad2deg", "degrees", "real", "conjugate",
+                          "nan_to_num")],
+    *[_unary(n, "unit") for n in ("tan", "arcsin", "arccos", "arctanh")],
+    *[_unary(n, "positive") for n in ("sqrt", "log", "log2", "log10", "log1p")],
+    *[_unary(n, "away0") for n in ("reciprocal", "cbrt", "abs", "fabs")],
+    _unary("arccosh", "above1"),
+    Row("np.where", "np.where(a > b, a * b, b - a)", BROADCAST[:3], domain="spaced"),
+    Row("np.clip", "np.clip(a, b, c)", [(M, M, M), (M, (4,), F)],
+        domain=("real", "negative", "positive")),
+    Row("np.clip", "np.clip(a, -0.5, 0.5)", [M]),
+    Row("np.clip", "np.clip(a, None, 0.5)", [M]),
+    Row("np.float64", "np.float64(a)", [M, F]),
+    Row("np.float32", "np.float32(a)", [M], step=1e-2, hessian=False),
+
+    # NumPy reductions -----------------------------------------------------------------
+    *[_reduction(f"np.{n}", f"np.{n}(a)") for n in ("sum", "mean", "prod")],
+    *[_reduction(f"np.{n}", f"np.{n}(a)", SOME_AXES) for n in ("nansum", "nanmean")],
+    _reduction("np.prod", "np.prod(a)", AXES[:3], "zeros"),
+    *[_reduction(f"np.{n}", f"np.{n}(a)", domain="spaced") for n in ("max", "min", "ptp")],
+    *[_reduction(f"np.{n}", f"np.{n}(a)", SOME_AXES, domain="spaced")
+      for n in ("amax", "amin", "nanmax", "nanmin")],
+    *[_reduction(f"np.{n}", f"np.{n}(a)", AXES + ("ddof=1", "axis=(1, 2), ddof=2"))
+      for n in ("var", "std")],
+    *[_reduction(f"np.{n}", f"np.{n}(a)", ("", "axis=0", "axis=-1"))
+      for n in ("cumsum", "cumprod")],
+    _reduction("np.cumprod", "np.cumprod(a)", ("", "axis=1"), "zeros"),
+    _reduction("np.diff", "np.diff(a)", ("", "n=2", "axis=0"), shapes=((3, 5),)),
+    _reduction("np.average", "np.average(a)", SOME_AXES),
+    Row("np.average", "np.average(a, axis=1, weights=b)", [(T, (3,))], ("", "keepdims=True"),
+        domain=("real", "positive")),
+    Row("np.average", "np.average(a, weights=b)", [(M, M)], ("", "axis=0"),
+        domain=("real", "positive")),
+    *[_reduction(f"x.{n}()", f"a.{n}()", SOME_AXES) for n in ("sum", "mean", "prod")],
+    *[_reduction(f"x.{n}()", f"a.{n}()", SOME_AXES, domain="spaced") for n in ("max", "min")],
+    *[_reduction(f"x.{n}()", f"a.{n}()", AXES[:3] + ("ddof=1",)) for n in ("var", "std")],
+    *[_reduction(f"x.{n}()", f"a.{n}()", ("", "axis=1")) for n in ("cumsum", "cumprod")],
+
+    # NumPy linear algebra -------------------------------------------------------------
+    Row("np.dot", "np.dot(a, b)", [((4,), (4,)), (M, (4,)), ((3,), M), (M, (4, 2)), (F, M)]),
+    Row("x.dot()", "a.dot(b)", [(M, (4,)), (M, (4, 2))]),
+    Row("np.matmul", "np.matmul(a, b)", [(M, (4, 2)), (T, (4, 2)), ((4,), (2, 4, 3))]),
+    Row("np.outer", "np.outer(a, b)", [((3,), (4,)), (M, (2,))]),
+    Row("np.vdot", "np.vdot(a, b)", [(M, M), (M, (4, 3))]),
+    Row("np.inner", "np.inner(a, b)", [((4,), (4,)), (M, (2, 4)), (T, (4,)), (F, M)]),
+    Row("np.tensordot", "np.tensordot(a, b)", [(T, (3, 4, 2))]),
+    Row("np.tensordot", "np.tensordot(a, b, axes=1)", [(T, (4, 2))]),
+    Row("np.tensordot", "np.tensordot(a, b)", [(T, (4, 2, 3))], ("axes=([1, 2], [2, 0])",)),
+    Row("np.tensordot", "np.tensordot(a, b, 0)", [((2,), M)]),
+    *[Row("np.einsum", f"np.einsum('{s}', {args})", shapes) for s, args, shapes in [
+        ("ij,jk->ik", "a, b", [(M, (4, 2))]),
+        ("ij,ij", "a, b", [(M, M)]),
+        ("ii->i", "a", [(3, 3)]),
+        ("ii", "a", [(3, 3)]),
+        ("ij->j", "a", [M]),
+        ("ji", "a", [M]),
+        ("i,j,k->ijk", "a, b, c", [((2,), (3,), (2,))]),
+        ("...ij,...jk->...ik", "a, b", [(T, (4, 2)), ((1, 3, 4), (2, 4, 2))]),
+        ("bij,bjk,bk,b->bi", "a, b, c, e", [((2, 3, 4), (2, 4, 2), (2, 2), (2,))]),
+        ("ij,ij->i", "a, b", [((1, 4), M)]),
+    ]],
+    Row("np.kron", "np.kron(a, b)", [((2, 3), (3, 2)), ((3,), (2,)), ((2,), (2, 3))]),
+    Row("np.cross", "np.cross(a, b)", [((3,), (3,)), ((2, 3), (3,))]),
+    Row("np.trace", "np.trace(a)", [(3, 3), M], ("", "1", "offset=-1")),
+    Row("np.trace", "np.trace(a)", [T], ("axis1=1, axis2=2", "0, 2, 0")),
+    Row("x.trace()", "a.trace()", [M], ("", "1")),
+    Row("np.diagonal", "np.diagonal(a)", [(3, 3), M], ("", "1", "offset=-2")),
+    Row("np.diagonal", "np.diagonal(a)", [T], ("axis1=1, axis2=2", "1, 0, 2")),
+    Row("x.diagonal()", "a.diagonal()", [M], ("", "offset=1")),
+    Row("np.diag", "np.diag(a)", [(3,), M], ("", "1", "k=-1")),
+    *[Row(f"np.{n}", f"np.{n}(a)", [M, T], ("", "1", "k=-1")) for n in ("tril", "triu")],
+    Row("np.linalg.inv", "np.linalg.inv(a)", [(3, 3), (2, 3, 3)], domain="matrix"),
+    Row("np.linalg.solve", "np.linalg.solve(a, b)", [((3, 3), (3,)), ((3, 3), (3, 2)),
+                                                     ((2, 3, 3), (2, 3, 2))],
+        domain=("matrix", "real")),
+    Row("np.linalg.det", "np.linalg.det(a)", [(3, 3), (2, 3, 3)], domain="matrix"),
+    Row("np.linalg.slogdet", "np.linalg.slogdet(a)", [(3, 3), (2, 3, 3)], domain="matrix",
+        parts=2),
+    Row("np.linalg.cholesky", "np.linalg.cholesky(a + np.swapaxes(a, -1, -2))",
+        [(3, 3), (2, 3, 3)], domain="spd"),
+    Row("np.linalg.eigh", "np.linalg.eigh(a + np.swapaxes(a, -1, -2))", [(3, 3), (2, 3, 3)],
+        domain="symmetric", parts=2),
+    Row("np.linalg.eigvalsh", "np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2))",
+        [(3, 3), (2, 3, 3)], domain="symmetric"),
+    Row("np.linalg.qr", "np.linalg.qr(a)", [(4, 3), (3, 3), (2, 4, 3)], domain="matrix",
+        parts=2),
+    Row("np.linalg.norm", "np.linalg.norm(a)", [(4,)], ("",) + ORDS + ("ord=2", "ord=1.5"),
+        domain="spaced"),
+    Row("np.linalg.norm", "np.linalg.norm(a)", [M, T], ("", "axis=1", "axis=0, keepdims=True",
+                                                     "ord=3, axis=-1"), domain="spaced"),
+    Row("np.linalg.norm", "np.linalg.norm(a)", [M],
+        ("ord='fro'", "ord=1", "ord=-1", "ord=np.inf", "ord=-np.inf"), domain="spaced"),
+    Row("np.linalg.norm", "np.linalg.norm(a)", [M], ("ord='nuc'", "ord=2", "ord=-2"),
+        domain="spaced", hessian=False),
+    Row("np.linalg.norm", "np.linalg.norm(a, axis=(1, 2))", [T], ("", "ord=1, keepdims=True"),
+        domain="spaced"),
+
+    # NumPy shapes and indexing ----------------------------------------------------------
+    Row("np.transpose", "np.transpose(a)", [M, T]),
+    Row("np.transpose", "np.transpose(a, (1, 0, 2))", [T]),
+    Row("np.reshape", "np.reshape(a, (4, 3))", [M]),
+    Row("np.ravel", "np.ravel(a)", [M]),
+    Row("np.squeeze", "np.squeeze(a)", [(3, 1, 4)], ("", "axis=1")),
+    Row("np.expand_dims", "np.expand_dims(a, 1)", [M]),
+    Row("np.asarray", "np.asarray([a, b])", [(F, F), ((3,), (3,))]),
+    Row("np.array", "np.array([a, b, 2.0])", [(F, F)]),
+    Row("np.stack", "np.stack([a, b])", [(M, M)], ("", "axis=1")),
+    Row("np.swapaxes", "np.swapaxes(a, 0, 2)", [T]),
+    Row("np.moveaxis", "np.moveaxis(a, 0, -1)", [T]),
+    Row("np.broadcast_to", "np.broadcast_to(a, (2, 3, 4))", [(3, 1), (4,), F]),
+    Row("np.atleast_1d", "np.atleast_1d(a)", [F, (3,)]),
+    Row("np.atleast_2d", "np.atleast_2d(a)", [(3,), M]),
+    Row("np.copy", "np.copy(a)", [M]),
+    Row("np.concatenate", "np.concatenate([a, b])", [((2, 3), (1, 3))], ("", "axis=None")),
+    Row("np.concatenate", "np.concatenate((a, b, c), axis=1)", [((2, 3), (2, 1), (2, 2))]),
+    Row("np.vstack", "np.vstack([a, b])", [((3,), (3,)), ((2, 3), (1, 3)), ((2, 3), (3,))]),
+    Row("np.hstack", "np.hstack([a, b])", [((2,), (3,)), ((2, 3), (2, 1))]),
+    Row("np.column_stack", "np.column_stack([a, b])", [((3,), (3, 2)), ((3,), (3,))]),
+    Row("np.split", "np.split(a, 2)", [(4, 3)], parts=2),
+    Row("np.split", "np.split(a, [1, 3], axis=1)", [(2, 5)], parts=3),
+    Row("np.array_split", "np.array_split(a, 3)", [(7,)], parts=3),
+    Row("np.tile", "np.tile(a, 2)", [(3,), M]),
+    Row("np.tile", "np.tile(a, (2, 1, 2))", [M]),
+    Row("np.repeat", "np.repeat(a, 2)", [M], ("", "axis=1")),
+    Row("np.repeat", "np.repeat(a, [1, 0, 2], axis=0)", [M]),
+    Row("np.flip", "np.flip(a)", [M], ("", "axis=0", "axis=(0, 1)")),
+    Row("np.fliplr", "np.fliplr(a)", [M]),
+    Row("np.flipud", "np.flipud(a)", [M]),
+    Row("np.roll", "np.roll(a, 2)", [M], ("", "axis=1")),
+    Row("np.roll", "np.roll(a, (1, -2), axis=(0, 1))", [M]),
+    Row("np.pad", "np.pad(a, 1)", [M, (4,)]),
+    Row("np.pad", "np.pad(a, ((1, 0), (0, 2)))", [M]),
+    Row("np.pad", "np.pad(a, 2, constant_values=b)", [((3,), F)]),
+    Row("np.take", "np.take(a, [0, 2, 2])", [M], ("", "axis=1")),
+    Row("np.take", "np.take(a, [[0, 1], [2, 2]], axis=0)", [M]),
+    Row("np.take_along_axis", "np.take_along_axis(a, np.array([[0, 2], [1, 1], [3, 0]]), 1)",
+        [M]),
+    Row("np.take_along_axis", "np.take_along_axis(a, np.array([[0, 2, 1, 1]]), 0)", [M]),
+    Row("np.sort", "np.sort(a)", [M], ("", "axis=0", "axis=None"), domain="spaced"),
+    Row("np.partition", "np.partition(a, 1)", [M], ("", "axis=0"), domain="spaced"),
+    Row("x[mask]", "a[a > 0.0]", [M], domain="spaced"),
+    Row("x.reshape()", "a.reshape(2, 6)", [M]),
+    Row("x.ravel()", "a.ravel()", [M]),
+    Row("x.flatten()", "a.flatten()", [M]),
+    Row("x.squeeze()", "a.squeeze()", [(3, 1, 4)]),
+    Row("x.transpose()", "a.transpose()", [M, T]),
+    Row("x.transpose()", "a.transpose(1, 0, 2)", [T]),
+    Row("x.copy()", "a.copy()", [M]),
+    Row("x.T", "a.T", [M]),
+    Row("x.real", "a.real", [M]),
+    Row("x.swapaxes()", "a.swapaxes(0, 1)", [M]),
+    Row("x.take()", "a.take([1, 1, 0])", [M], ("", "axis=1")),
+    Row("x.repeat()", "a.repeat(2)", [M], ("", "axis=0")),
+    Row("x.clip()", "a.clip(-0.5, 0.5)", [M]),
+    Row("x.clip()", "a.clip(b, c)", [(M, (4,), F)], domain=("real", "negative", "positive")),
+    Row("x.clip()", "a.clip(max=b)", [(M, M)]),
+    Row("x.conj()", "a.conj()", [M]),
+    Row("x.conjugate()", "a.conjugate()", [M]),
+    Row("x.astype()", "a.astype(np.float64)", [M]),
+    Row("x.astype()", "a.astype(np.float32)", [M], step=1e-2, hessian=False),
+]
