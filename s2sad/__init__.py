@@ -2,11 +2,12 @@
 
 Reads a function's source and writes Python source for its derivatives.
 """
-from . import numerical
+from . import dual, numerical
 from .api import differentiate, grad, jvp, source, value_and_grad, vjp
 from .errors import CompileError, S2SadError, UsageError, Violation
 from .higher import hessian, hvp, jacobian
 
 __version__ = "0.1.0"
-__all__ = ["CompileError", "S2SadError", "UsageError", "Violation", "differentiate", "grad",
-           "hessian", "hvp", "jacobian", "jvp", "numerical", "source", "value_and_grad", "vjp"]
+__all__ = ["CompileError", "S2SadError", "UsageError", "Violation",
+           "differentiate", "dual", "grad", "hessian", "hvp", "jacobian", "jvp",
+           "numerical", "source", "value_and_grad", "vjp"]
