@@ -33,6 +33,8 @@ of closures can confuse perturbations.
 """
 from __future__ import annotations
 
+import builtins
+import functools
 import math as _math
 import types
 
@@ -98,9 +100,11 @@ math = _MathOnDuals({
 
 def lift(f):
     """``f`` with the ``math`` module (and functions imported from it) in its globals
-    replaced by :data:`math`, so that ``math.sin(x)`` accepts a dual. A function
-    that is not a plain Python function, or does not use ``math``, is returned as is.
-    Only ``f``'s own globals change: helpers it calls are not lifted."""
+    replaced by :data:`math`, so that ``math.sin(x)`` accepts a dual; and the
+    builtins ``max`` and ``min`` by versions that, on duals, break a tie as s2sad
+    does (towards the last argument; Python's pick the first). A function that is
+    not a plain Python function, or uses none of these, is returned as is. Only
+    ``f``'s own globals change: helpers it calls are not lifted."""
     f = getattr(f, "__s2sad_primal__", f)
     if not isinstance(f, types.FunctionType):
         return f
@@ -111,12 +115,28 @@ def lift(f):
             swaps[name] = math
         elif isinstance(own, str) and own in vars(math) and getattr(_math, own) is value:
             swaps[name] = getattr(math, own)        # from math import sin
+    for name, version in (("max", _max), ("min", _min)):
+        if name in f.__code__.co_names and name not in f.__globals__:
+            swaps[name] = version
     if not swaps:
         return f
     lifted = types.FunctionType(f.__code__, {**f.__globals__, **swaps}, f.__name__,
                                 f.__defaults__, f.__closure__)
     lifted.__kwdefaults__ = f.__kwdefaults__
     return lifted
+
+
+def _extremum(builtin, pick):
+    def extremum(*args, **kwargs):
+        if len(args) < 2 or kwargs or not any(isinstance(a, Dual) for a in args):
+            return builtin(*args, **kwargs)
+        return functools.reduce(pick, args)          # max(a, b, c) == max(max(a, b), c)
+    extremum.__name__ = builtin.__name__
+    extremum.__doc__ = f"builtin {builtin.__name__}; on duals a tie goes to the later argument."
+    return extremum
+
+
+_max, _min = _extremum(builtins.max, maximum), _extremum(builtins.min, minimum)
 
 
 def primal_of(out):

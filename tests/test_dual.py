@@ -185,3 +185,16 @@ def test_dual_numbers_cover_most_of_the_catalog():
     rng = np.random.default_rng(17)
     covered = [c.name for c in ALL if _dual_jvp(c, _tangents(c, rng)) is not None]
     assert len(covered) >= 0.8 * len(ALL), sorted(set(c.name for c in ALL) - set(covered))
+
+
+def tie(x, y):
+    return -max(x, y) + 2.0 * min(x, y, 5.0)
+
+
+def test_builtin_max_and_min_break_ties_as_s2sad_does():
+    # at x == y the derivative is a convention: s2sad gives it to the later argument
+    for args in ((0.0, 0.0), (1.5, 1.5), (0.3, -0.2)):
+        expected = s2sad.jvp(tie, args, (1.0, 0.0))[1], s2sad.jvp(tie, args, (0.0, 1.0))[1]
+        got = (dual.jvp(tie, args, (1.0, None))[1], dual.jvp(tie, args, (None, 1.0))[1])
+        assert got == expected, args
+    assert dual.lift(tie)(2.0, 1.0) == tie(2.0, 1.0)
