@@ -3,7 +3,7 @@ VENV := .venv
 STAMP := $(VENV)/.stamp
 VERSIONS := 3.10 3.11 3.12 3.13
 
-.PHONY: venv demo test generated bench test-all-pythons clean
+.PHONY: venv demo test generated bench test-all-pythons clean fuzz
 
 venv: $(STAMP)
 
@@ -66,3 +66,11 @@ test-all-pythons:
 clean:
 	rm -rf $(VENV) .venv-3.* build dist *.egg-info .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
+
+# Generated-program fuzzing: thousands of random programs through every mode
+# (make test runs a few hundred). FUZZ_SEED=<int> draws a different set.
+FUZZ_EXAMPLES ?= 5000
+fuzz: venv
+	S2SAD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(if $(FUZZ_SEED),S2SAD_FUZZ_SEED=$(FUZZ_SEED)) \
+	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py \
+	  --hypothesis-show-statistics

@@ -2,14 +2,17 @@
 
 Reads a function's source and writes Python source for its derivatives.
 """
+from . import dual, numerical
 from .api import differentiate, grad, jvp, source, value_and_grad, vjp
-from .errors import CompileError, S2SadError, UsageError, Violation
+from .check import check_grad
+from .errors import CompileError, GradientCheckError, S2SadError, UsageError, Violation
 from .custom import defjvp, defvjp
 from .higher import hessian, hvp, jacobian
 from .rules import covered
 from .runtime import stop_gradient
 
 __version__ = "0.1.0"
-__all__ = ["CompileError", "S2SadError", "UsageError", "Violation", "covered", "defjvp",
-           "defvjp", "differentiate", "grad", "hessian", "hvp", "jacobian", "jvp", "stop_gradient",
-           "source", "value_and_grad", "vjp"]
+__all__ = ["CompileError", "GradientCheckError", "S2SadError", "UsageError", "Violation",
+           "check_grad", "covered", "defjvp", "defvjp", "differentiate", "dual", "grad",
+           "hessian", "hvp", "jacobian", "jvp", "numerical", "source", "stop_gradient",
+           "value_and_grad", "vjp"]

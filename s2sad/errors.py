@@ -61,3 +61,14 @@ class UsageError(S2SadError):
     """A call to the API that cannot be honoured (bad ``wrt``, non-scalar output, ...)."""
 
     code = "usage-error"
+
+
+class GradientCheckError(S2SadError):
+    """``check_grad`` found forward mode, reverse mode and the numerical reference
+    apart; ``report`` holds the comparison (its ``str`` is a table)."""
+
+    code = "gradient-mismatch"
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(str(report))
