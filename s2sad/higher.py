@@ -54,7 +54,8 @@ def hvp(f, wrt=None):
         *args, v = args
         grad_fn = _gradient_function(target, names, args)
         tangents = (v,) if single else tuple(v)
-        return jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
+        hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
+        return (hv,) if not single and len(names) == 1 else hv     # as grad does
     return hessian_vector_product
 
 
