@@ -37,8 +37,19 @@ def is_comment(stmt) -> bool:
 
 def unparse(node) -> str:
     """One gast node (expression or simple statement) as text."""
-    tree = gast.gast_to_ast(node)
+    tree = _NegativeConstants().visit(gast.gast_to_ast(node))
     return ast.unparse(ast.fix_missing_locations(tree))
+
+
+class _NegativeConstants(ast.NodeTransformer):
+    """``Constant(-2.0)`` as ``-(2.0)``: ast.unparse would write ``-2.0 ** 2`` for
+    ``(-2.0) ** 2``; a unary minus node gets its parentheses."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+        return node
 
 
 def source(func: gast.FunctionDef) -> str:

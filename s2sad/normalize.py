@@ -126,6 +126,10 @@ class _Flatten:
             s.target = nodes.name(index, store=True)
         else:
             s.iter = self.rhs(it, out) if _is_call_to(it, "range") else self.atom(it, out)
+            if isinstance(s.iter, gast.Name) and s.iter.id in nodes.names_stored(s):
+                snapshot = self.gen.temp()       # the body rebinds it: iterate the original
+                self.emit(out, snapshot, s.iter, s)
+                s.iter = nodes.name(snapshot)
         if not isinstance(s.target, gast.Name):
             item = self.gen.temp()
             s.body = [nodes.assign(s.target, nodes.name(item))] + s.body

@@ -12,7 +12,7 @@ import numpy as np
 def sign(x):
     """The sign of a float or array, with sign(0) == 0 (so abs'(0) == 0)."""
     if isinstance(x, float):
-        return float((x > 0) - (x < 0))
+        return float(x > 0) - float(x < 0)
     return np.sign(x)
 
 
