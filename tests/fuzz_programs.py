@@ -156,13 +156,16 @@ class Return:
         return [f"{indent}return {', '.join(v.render(traced) for v in self.values)}"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Program:
     """A function ``f`` of ``params``; ``x`` and ``y`` (and ``a``, an array of three)
     are floats to differentiate, ``n`` an int."""
 
     params: tuple
     body: tuple
+
+    def __repr__(self):             # how hypothesis shows a failing program
+        return "Program:\n" + self.source()
 
     def source(self, traced=False, name="f"):
         head = f"def {name}({', '.join(self.params)}):"
@@ -195,10 +198,16 @@ BINARY = [
     ("math.atan2({}, 2.0 + math.cos({}))", ""), ("(1.5 + math.sin({})) ** math.cos({})", ""),
     ("np.arctan2({}, 3.0 + np.sin({}))", ""),
 ]
-# scalars from the array argument ``a`` (three elements)
-REDUCTIONS = ["np.sum(a)", "a[0]", "a[2]", "np.dot(a, a)", "np.mean(np.sin(a))",
-              "np.sum(np.tanh(a) * a)", "np.sum(np.exp(-a * a))", "a.sum()",
-              "np.sum(a * {})", "np.dot(a, np.cos(a * {}))", "np.sum(np.log(1.0 + (a * {}) ** 2))"]
+# scalars from arrays of three: {v} and {w} stand for arrays in scope (the argument
+# ``a`` and array locals), {i} for an int (a range loop's variable, or ``n``)
+REDUCTIONS = ["np.sum({v})", "{v}[0]", "{v}[2]", "np.dot({v}, {w})", "np.mean(np.sin({v}))",
+              "np.sum(np.tanh({v}) * {w})", "np.sum(np.exp(-{v} * {v}))", "{v}.sum()",
+              "np.sum({v} * {})", "np.dot({v}, np.cos({w} * {}))",
+              "np.sum(np.log(1.0 + ({v} * {}) ** 2))", "{v}[{i} % 3]", "{v}[{i} % 3] * {}"]
+# arrays of three from arrays and scalars ({} is a scalar expression)
+ARRAYS = ["{v} * {}", "np.sin({v}) + {}", "np.tanh({v} * {})", "{v} / (1.0 + {w} ** 2)",
+          "np.exp(-{v} ** 2) * {}", "{v} + {w} * {}", "np.sqrt(1.0 + {v} ** 2)",
+          "{v}[::-1] * {}"]
 CONSTANTS = ["0.5", "2.0", "-1.5", "0.25", "3.0", "-0.75", "1.0"]
 THRESHOLDS = ["0.0", "0.5", "-0.5", "1.0", "-1.0", "2.0"]
 COMPARISONS = ["<", ">", "<=", ">="]
@@ -210,7 +219,9 @@ class _Builder:
     def __init__(self, draw, params, outputs, nodes=30, statements=8):
         self.draw, self.params, self.outputs = draw, params, outputs
         self.scalars = [p for p in params if p in ("x", "y")]
+        self.arrays = ["a"] if "a" in params else []
         self.ints = ["n"] if "n" in params else []
+        self.int_loop_vars = set()          # loop variables of range loops
         self.count = 0
         self.nodes, self.statements = nodes, statements      # what is left to spend
 
@@ -224,13 +235,20 @@ class _Builder:
     # expressions ----------------------------------------------------------
     def leaf(self, loop_vars):
         names = self.scalars + loop_vars + self.ints
-        kind = self.draw(st.integers(0, 3 if "a" in self.params else 2))
+        kind = self.draw(st.integers(0, 3 if self.arrays else 2))
         if kind == 0 or (kind == 1 and not names):
             return Leaf(self.choose(CONSTANTS))
         if kind in (1, 2):
             return Leaf(self.choose(names))
-        template = self.choose(REDUCTIONS)
+        ints = self.ints + [v for v in loop_vars if v in self.int_loop_vars]
+        template = self.fill(self.choose([t for t in REDUCTIONS if ints or "{i}" not in t]), ints)
         return Call(template, (self.leaf(loop_vars),) if "{}" in template else ())
+
+    def fill(self, template, ints=()):
+        """``template`` with its {v}, {w} (arrays) and {i} (an int) chosen."""
+        for slot in ("{v}", "{w}"):
+            template = template.replace(slot, self.choose(self.arrays))
+        return template.replace("{i}", self.choose(ints)) if "{i}" in template else template
 
     def expr(self, depth, loop_vars=()):
         """Leaves (40%), functions of one (30%) or two (20%) values, conditional
@@ -270,7 +288,9 @@ class _Builder:
 
 
     def assignment(self, loop_vars, top):
-        kind = self.draw(st.integers(0, 3))
+        kind = self.draw(st.integers(0, 4 if self.arrays else 3))
+        if kind == 4:
+            return self.array_assignment(loop_vars, top)
         if kind == 0 and top:                        # a new local
             value, name = self.expr(2, loop_vars), self.fresh("u")
             self.scalars.append(name)
@@ -283,6 +303,16 @@ class _Builder:
         target = self.choose(self.scalars)
         op = self.choose(["=", "+=", "-=", "*="]) if kind == 2 else "="
         return Assign((target,), (self.expr(2, loop_vars),), op)
+
+    def array_assignment(self, loop_vars, top):
+        """An array local from arrays and scalars (a new one, at the top level)."""
+        template = self.fill(self.choose(ARRAYS))
+        value = Call(template, tuple(self.expr(1, loop_vars) for _ in range(template.count("{}"))))
+        if top and self.draw(st.booleans()):
+            name = self.fresh("w")
+            self.arrays.append(name)
+            return Assign((name,), (value,))
+        return Assign((self.choose(self.arrays),), (value,))
 
     def block(self, depth, loop_vars, in_loop, top=False, size=2):
         body = [self.statement(depth, loop_vars, in_loop, top)
@@ -312,8 +342,10 @@ class _Builder:
     def for_loop(self, depth, loop_vars):
         var = self.fresh("i")
         options = ["range(3)", "range(1, 4)", "(0.5, -1.25, 2.0)"] + \
-            (["range(n)"] if self.ints else []) + (["a"] if "a" in self.params else [])
+            (["range(n)"] if self.ints else []) + self.arrays
         iterable = self.choose(options)
+        if iterable.startswith("range"):
+            self.int_loop_vars.add(var)
         return For(var, iterable, self.block(depth - 1, loop_vars + [var], True))
 
 
@@ -347,6 +379,7 @@ def features(program: Program):
                                     for op in (" += ", " -= ", " *= ")),
         "abs/max/min": any(name in traced for name in ("_abs(", "_max(", "_min(")),
         "array argument": "a" in program.params, "tuple output": _returns_tuple(program),
+        "array local": any(line.startswith("w") and " = " in line for line in lines),
     }
     return sorted(name for name, present in found.items() if present)
 

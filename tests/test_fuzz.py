@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, assume, event, given, note, seed, set
 from hypothesis import strategies as st
 
 import s2sad
+from tests import fuzz_checks
 from tests.fuzz_checks import KnownBug, Rejected, check, load
 from tests.fuzz_programs import arguments, features, programs
 
@@ -56,6 +57,42 @@ def test_generated_programs(case):
     event(f"finite differences checked {result['fd']} of {result['elements'] + 1}")
     for name in features(program):
         event(f"uses {name}")
+
+
+# ---------------------------------------------------------------------------
+# The harness itself: it must catch a wrong derivative and see a kink
+# ---------------------------------------------------------------------------
+
+KINK = """def f(x, y):
+    if x > 0.5:
+        return x * y
+    return x + y
+"""
+KINK_TRACED = KINK.replace("def f(", "def f_traced(").replace("x > 0.5", "_br(x > 0.5)")
+
+
+def test_the_harness_rejects_a_wrong_gradient():
+    module = load(KINK, KINK_TRACED)
+    args, w, v = (0.9, 2.0), (1.0,), (1.0, 0.0)
+    right = (np.asarray(2.0), np.asarray(0.9))
+    assert fuzz_checks._fd_test(module.f_traced, module.PATH, args, (0, 1), w, v, right,
+                                np.array([2.0]), ("x", "y")) == 3
+    wrong = (np.asarray(2.0), np.asarray(0.9 + 1e-4))
+    with pytest.raises(AssertionError, match="reverse mode against finite differences"):
+        fuzz_checks._fd_test(module.f_traced, module.PATH, args, (0, 1), w, v, wrong,
+                             np.array([2.0]), ("x", "y"))
+    with pytest.raises(AssertionError, match="forward mode"):
+        fuzz_checks._fd_test(module.f_traced, module.PATH, args, (0, 1), w, v, right,
+                             np.array([2.1]), ("x", "y"))
+
+
+def test_the_harness_skips_differences_across_a_branch():
+    module = load(KINK, KINK_TRACED)
+    at_the_kink = (0.5 + 1e-5, 2.0)
+    checked = fuzz_checks._fd_test(module.f_traced, module.PATH, at_the_kink, (0, 1), (1.0,),
+                                   (1.0, 0.0), (np.asarray(2.0), np.asarray(0.5 + 1e-5)),
+                                   np.array([2.0]), ("x", "y"))
+    assert checked == 1                 # only y: the steps in x cross x == 0.5
 
 
 # ---------------------------------------------------------------------------
@@ -117,6 +154,53 @@ def test_hypot_at_the_origin_is_nan_not_an_exception():
     f = _module(HYPOT).f
     assert np.isnan(s2sad.grad(f)(0.0))
     assert np.isnan(s2sad.jvp(f, (0.0,), (1.0,))[1])
+
+
+OVERWRITTEN_IN_A_BRANCH = """def f(x, y):
+    if y > 1.0:
+        y = x * 3.0
+        x = 1.0
+    x = x + y
+    return x
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="optimizer bug: grad's adjoint assigns b_x only inside "
+                   "the branch (the unoptimized b_x = 1.0 before it is dropped), so when the "
+                   "branch is not taken grad raises UnboundLocalError; vjp and jvp are right")
+def test_adjoint_of_a_name_overwritten_in_a_branch_not_taken():
+    f = _module(OVERWRITTEN_IN_A_BRANCH).f
+    assert s2sad.grad(f, wrt=(0, 1))(0.5, 2.0) == (3.0, 0.0)       # branch taken: fine
+    assert s2sad.grad(f, wrt=(0, 1))(0.5, 0.3) == (1.0, 1.0)       # not taken
+
+
+@pytest.mark.xfail(strict=True, reason="as found: a while loop whose body overwrites x")
+def test_adjoint_of_a_name_overwritten_in_a_loop_that_never_runs_as_found():
+    _regression("def f(x, y, n):\n    k1 = 0\n    while k1 < 2 and (0.25 > -1.0 and y > y):\n"
+                "        k1 += 1\n        for i2 in range(1, 4):\n"
+                "            y = np.log(2.0 + np.cos(x))\n            x = ((1.0) ** 2) ** 2\n"
+                "    x += y\n    u3 = -1.5\n    return x\n", ("x", "y", "n"), (-1.83, -1.22, 3))
+
+
+REBOUND_ITERABLE = """def f(a):
+    s = 0.0
+    for e in a:
+        a = a * 2.0
+        s = s + e
+    return s
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="normalize bug: for e in a becomes for i in "
+                   "range(len(a)): e = a[i], which reads a as rebound by the body; Python "
+                   "iterates the original array (6.0 here, the generated code gives 17.0)")
+def test_for_loop_over_an_array_the_body_rebinds():
+    f = _module(REBOUND_ITERABLE).f
+    a = np.array([1.0, 2.0, 3.0])
+    assert f(a) == 6.0
+    assert s2sad.vjp(f, a)[0] == 6.0
+    np.testing.assert_array_equal(s2sad.grad(f)(a), [1.0, 1.0, 1.0])
+    assert s2sad.jvp(f, (a,), (np.ones(3),)) == (6.0, 3.0)
 
 
 def _module(source):
