@@ -120,11 +120,7 @@ def _loop_over_rebound_array(error, plain, generated):
 #: that matches one is counted as that bug instead of failing the run. Remove an
 #: entry once its test passes (its strict xfail then fails, as a reminder).
 KNOWN_BUGS = [
-    ("test_negative_constant_base_of_a_power", _negative_constant_base),
-    ("test_abs_of_a_numpy_float", _abs_of_numpy_float),
-    ("test_hypot_at_the_origin_is_nan_not_an_exception", _hypot_at_origin),
     ("test_adjoint_of_a_name_overwritten_in_a_branch_not_taken", _adjoint_unbound),
-    ("test_for_loop_over_an_array_the_body_rebinds", _loop_over_rebound_array),
 ]
 
 

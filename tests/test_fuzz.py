@@ -112,9 +112,6 @@ def f(x):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="compiler bug: a negative constant as the base of ** "
-                   "is emitted without parentheses: (-2.0) ** 2 becomes -2.0 ** 2 == -4.0, so "
-                   "grad, jvp and vjp return wrong values and wrong derivatives")
 def test_negative_constant_base_of_a_power():
     f = _module(NEGATIVE_BASE).f
     assert f(1.5) == 6.0
@@ -122,7 +119,6 @@ def test_negative_constant_base_of_a_power():
     assert s2sad.grad(f)(1.5) == 4.0
 
 
-@pytest.mark.xfail(strict=True, reason="compiler bug: (-2.0) ** 2 emitted as -2.0 ** 2")
 def test_negative_constant_base_of_a_power_as_the_fuzzer_found_it():
     _regression("def f(x, y):\n    u1 = 0.5\n    return 0.5, (-1.5) ** 2\n", ("x", "y"),
                 (0.0, 0.0))
@@ -135,8 +131,6 @@ def f(x):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="runtime bug: _rt.sign(np.float64) subtracts two numpy "
-                   "bools and raises TypeError, so abs of a NumPy float fails in every mode")
 def test_abs_of_a_numpy_float():
     f = _module(ABS_OF_NUMPY_FLOAT).f
     assert s2sad.grad(f)(0.5) == pytest.approx(np.cos(0.5), rel=1e-15)
@@ -191,9 +185,6 @@ REBOUND_ITERABLE = """def f(a):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="normalize bug: for e in a becomes for i in "
-                   "range(len(a)): e = a[i], which reads a as rebound by the body; Python "
-                   "iterates the original array (6.0 here, the generated code gives 17.0)")
 def test_for_loop_over_an_array_the_body_rebinds():
     f = _module(REBOUND_ITERABLE).f
     a = np.array([1.0, 2.0, 3.0])
