@@ -123,7 +123,23 @@ def template(text: str, **subs):
     'b_y * np.cos(u)'
     """
     tree = copy.deepcopy(_parsed(text))
-    return substitute(tree, subs)
+    return _trim_operands(substitute(tree, subs))
+
+
+# runtime helpers taking ``*operands`` that skip None: rules pass every optional
+# operand, and the ones a call leaves out are dropped from the generated call
+VARIADIC_HELPERS = frozenset({"einsum", "einsum_vjp", "einsum_vjp_swap"})
+
+
+def _trim_operands(tree):
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                and isinstance(node.func.value, gast.Name) and node.func.value.id == "_rt" \
+                and node.func.attr in VARIADIC_HELPERS:
+            while node.args and isinstance(node.args[-1], gast.Constant) \
+                    and node.args[-1].value is None:
+                node.args.pop()
+    return tree
 
 
 def substitute(tree, subs: dict):

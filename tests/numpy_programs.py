@@ -1888,6 +1888,14 @@ def einsum_10_loss(a, b):
     return np.sum(np.sin(np.einsum('ij,ij->i', a, b)))
 
 
+def einsum_11(a, b, c, e):
+    return np.einsum('ij,jk,kl,l,ij->k', a, b, c, e, a)
+
+
+def einsum_11_loss(a, b, c, e):
+    return np.sum(np.sin(np.einsum('ij,jk,kl,l,ij->k', a, b, c, e, a)))
+
+
 def kron_1(a, b):
     return np.kron(a, b)
 

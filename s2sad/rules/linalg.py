@@ -4,14 +4,16 @@ Matrix adjoints are compositions of NumPy functions (which have rules of their o
 and small linear helpers, so generated adjoint code can be differentiated again.
 ``cholesky`` and ``eigh`` take their input as symmetric and give the symmetric
 derivative (as JAX does); ``eigh`` needs distinct eigenvalues, ``qr`` is the reduced
-factorization of a matrix with at least as many rows as columns.
+factorization (of a tall, square or wide matrix) with its leading square block of
+full rank.
 """
 import numpy as np
 
 from .. import runtime as _rt
 
-EINSUM = "subscripts, x0, x1=None, x2=None, x3=None"
-OPERANDS = ("x0", "x1", "x2", "x3")
+OPERANDS = tuple(f"x{i}" for i in range(8))      # einsum of up to 8 operands
+EINSUM = "subscripts, " + ", ".join([OPERANDS[0]] + [f"{x}=None" for x in OPERANDS[1:]])
+XS = ", ".join(OPERANDS)
 NORM = "x, ord=None, axis=None, keepdims=False"
 
 # adjoints of the factorizations (see docs/conventions.md)
@@ -23,9 +25,13 @@ CHOLESKY_F = (f"{L} @ _rt.phi(_rt.mT(np.linalg.solve({L}, _rt.mT(np.linalg.solve
 W, V = "ans[0]", "ans[1]"
 EIGH_R = (f"_rt.sym({V} @ (_rt.diag_embed(g[0]) + _rt.eigh_gap({W}) * (_rt.mT({V}) @ g[1])) "
           f"@ _rt.mT({V}))")
-Q, R_ = "ans[0]", "ans[1]"
-QR_R = (f"_rt.mT(np.linalg.solve({R_}, _rt.mT(g[0] + {Q} @ _rt.copyltu({R_} @ _rt.mT(g[1]) "
-        f"- _rt.mT(g[0]) @ {Q}))))")
+# qr of x = [X | Y] (X square when x is wide, Y empty when tall): U = R[:, :k] factors
+# X, V = R[:, k:] = Q^T Y; Y's adjoint is Q V_bar and Y V_bar^T joins Q's
+Q, K = "ans[0]", "np.shape(ans[0])[-1]"
+U, G_U, G_V = f"ans[1][..., :{K}]", f"g[1][..., :{K}]", f"g[1][..., {K}:]"
+G_Q = f"(g[0] + x[..., {K}:] @ _rt.mT({G_V}))"
+QR_R = (f"np.concatenate([_rt.mT(np.linalg.solve({U}, _rt.mT({G_Q} + {Q} @ "
+        f"_rt.copyltu({U} @ _rt.mT({G_U}) - _rt.mT({G_Q}) @ {Q})))), {Q} @ {G_V}], axis=-1)")
 COLUMNS = "np.linalg.solve(_rt.mT(a), _rt.as_columns(g, b))"
 SOLVE_A = f"-_rt.unbroadcast({COLUMNS} @ _rt.mT(_rt.as_columns(ans, b)), a)"
 SOLVE_B = f"_rt.unbroadcast(_rt.from_columns({COLUMNS}, b), b)"
@@ -39,7 +45,7 @@ def reverse(R):
           result="array")
     R.add(np.tensordot, "x, y, axes=2", "_rt.tensordot_vjp_a(g, x, y, axes)",
           "_rt.tensordot_vjp_b(g, x, y, axes)", result="array")
-    R.add(np.einsum, EINSUM, None, *(f"_rt.einsum_vjp(g, subscripts, {k}, x0, x1, x2, x3)"
+    R.add(np.einsum, EINSUM, None, *(f"_rt.einsum_vjp(g, subscripts, {k}, {XS})"
                                      for k in range(len(OPERANDS))), result="array")
     R.add(np.kron, "x, y", "_rt.kron_vjp_a(g, x, y)", "_rt.kron_vjp_b(g, x, y)", result="array")
     R.add(np.cross, "x, y", "np.cross(y, g)", "np.cross(g, x)", broadcast=True)
@@ -126,8 +132,8 @@ def helpers(F):
     F.add(_rt.tensordot_vjp_b, A + ", axes=2", "_rt.tensordot_vjp_b(d, x, y, axes)",
           "_rt.tensordot_vjp_b(g, d, y, axes)", result="array")
     F.add(_rt.einsum_vjp, "g, subscripts, k, " + EINSUM.split(", ", 1)[1],
-          "_rt.einsum_vjp(d, subscripts, k, x0, x1, x2, x3)", None, None,
-          *(f"_rt.einsum_vjp_swap(g, subscripts, k, {j}, d, x0, x1, x2, x3)"
+          f"_rt.einsum_vjp(d, subscripts, k, {XS})", None, None,
+          *(f"_rt.einsum_vjp_swap(g, subscripts, k, {j}, d, {XS})"
             for j in range(len(OPERANDS))), result="array")
     F.add(_rt.untrace, "g, x, offset=0, axis1=0, axis2=1",
           "_rt.untrace(d, x, offset, axis1, axis2)", result="array")

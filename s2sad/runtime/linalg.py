@@ -96,13 +96,18 @@ def vdvt_dv(v, g, d):
 
 
 def qr_jvp(d, ans):
-    """The tangent of the reduced ``np.linalg.qr`` (m >= n), as in JAX."""
+    """The tangent of the reduced ``np.linalg.qr``, as in JAX for m >= n; a wide x =
+    [X | Y] factors X = Q U and gives V = Q^T Y, so dV = dQ^T Y + Q^T dY."""
     q, r = ans
-    dx_rinv = mT(np.linalg.solve(mT(r), mT(d)))
+    k = q.shape[-1]
+    u, y = r[..., :k], q @ r[..., k:]
+    dx_rinv = mT(np.linalg.solve(mT(u), mT(d[..., :k])))
     qt = mT(q) @ dx_rinv
     low = np.tril(qt, -1)
     skew = low - mT(low)
-    return rebuild(ans, [q @ (skew - qt) + dx_rinv, (qt - skew) @ r])
+    dq = q @ (skew - qt) + dx_rinv
+    dv = mT(dq) @ y + mT(q) @ d[..., k:]
+    return rebuild(ans, [dq, np.concatenate([(qt - skew) @ u, dv], axis=-1)])
 
 
 # norms ------------------------------------------------------------------------------
