@@ -158,6 +158,8 @@ def _gradient(f, wrt, variant):
             out = _call_on_floats(fn, args, kwargs)
         except runtime.NonScalarOutput as exc:
             raise UsageError(str(exc), "non-scalar-output") from None
+        except runtime.Unsupported as exc:
+            raise UsageError(str(exc), "unsupported-argument") from None
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
@@ -186,6 +188,8 @@ def _call_on_floats(fn, args, kwargs):
     they do on arrays, instead of raising."""
     try:
         return fn(*args, **kwargs)
+    except runtime.Unsupported as exc:
+        raise UsageError(str(exc), "unsupported-argument") from None
     except ZeroDivisionError:
         as_numpy = [np.float64(a) if type(a) is float else a for a in args]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -231,7 +235,10 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     y, residuals = forward(*primals, **kwprimals)
 
     def pullback(ybar):
-        return backward(residuals, ybar)
+        try:
+            return backward(residuals, ybar)
+        except runtime.Unsupported as exc:
+            raise UsageError(str(exc), "unsupported-argument") from None
     return y, pullback
 
 

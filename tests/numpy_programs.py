@@ -2678,11 +2678,43 @@ def pad_2_loss(a):
     return np.sum(np.sin(np.pad(a, ((1, 0), (0, 2)))))
 
 
-def pad_3(a, b):
+def pad_3(a):
+    return np.pad(a, ((2, 1), (0, 3)), mode='edge')
+
+
+def pad_3_loss(a):
+    return np.sum(np.sin(np.pad(a, ((2, 1), (0, 3)), mode='edge')))
+
+
+def pad_4(a):
+    return np.pad(a, ((2, 1), (0, 3)), mode='reflect')
+
+
+def pad_4_loss(a):
+    return np.sum(np.sin(np.pad(a, ((2, 1), (0, 3)), mode='reflect')))
+
+
+def pad_5(a):
+    return np.pad(a, ((2, 1), (0, 3)), mode='symmetric')
+
+
+def pad_5_loss(a):
+    return np.sum(np.sin(np.pad(a, ((2, 1), (0, 3)), mode='symmetric')))
+
+
+def pad_6(a):
+    return np.pad(a, ((2, 1), (0, 3)), mode='wrap')
+
+
+def pad_6_loss(a):
+    return np.sum(np.sin(np.pad(a, ((2, 1), (0, 3)), mode='wrap')))
+
+
+def pad_7(a, b):
     return np.pad(a, 2, constant_values=b)
 
 
-def pad_3_loss(a, b):
+def pad_7_loss(a, b):
     return np.sum(np.sin(np.pad(a, 2, constant_values=b)))
 
 

@@ -227,6 +227,8 @@ ROWS = [
     Row("np.roll", "np.roll(a, (1, -2), axis=(0, 1))", [M]),
     Row("np.pad", "np.pad(a, 1)", [M, (4,)]),
     Row("np.pad", "np.pad(a, ((1, 0), (0, 2)))", [M]),
+    Row("np.pad", "np.pad(a, ((2, 1), (0, 3)))", [M], ("mode='edge'", "mode='reflect'",
+                                                       "mode='symmetric'", "mode='wrap'")),
     Row("np.pad", "np.pad(a, 2, constant_values=b)", [((3,), F)]),
     Row("np.take", "np.take(a, [0, 2, 2])", [M], ("", "axis=1")),
     Row("np.take", "np.take(a, [[0, 1], [2, 2]], axis=0)", [M]),

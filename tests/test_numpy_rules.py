@@ -213,3 +213,19 @@ def test_hessian_vector_product_matches_finite_differences_of_the_gradient(case)
         scale = max(1.0, float(np.max(np.abs(want))))
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol * scale,
                                    err_msg=f"{case.call} {case.shapes}, argument {i}")
+
+
+def _pad_maximum(x):
+    return np.sum(np.pad(x, 1, mode="maximum") ** 2)
+
+
+@pytest.mark.parametrize("run", [
+    lambda x: s2sad.grad(_pad_maximum)(x),
+    lambda x: s2sad.jvp(_pad_maximum, (x,), (np.ones_like(x),)),
+    lambda x: s2sad.vjp(_pad_maximum, x)[1](1.0),
+], ids=["grad", "jvp", "vjp"])
+def test_a_pad_mode_without_a_rule_is_a_usage_error_in_both_modes(run):
+    """np.pad's maximum mode does not copy one element: no silent derivative of it."""
+    with pytest.raises(s2sad.UsageError, match="mode='maximum'") as info:
+        run(np.array([0.5, 2.0, -1.0]))
+    assert info.value.code == "unsupported-argument"

@@ -67,7 +67,7 @@ def forward(F):
     F.add(np.fliplr, "x", "np.fliplr(d)", result="same")
     F.add(np.flipud, "x", "np.flipud(d)", result="same")
     F.add(np.roll, "x, shift, axis=None", "np.roll(d, shift, axis)", result="same")
-    F.add(np.pad, PAD, "np.pad(d, pad_width, mode)", None, None,
+    F.add(np.pad, PAD, "_rt.pad_tangent(d, pad_width, mode)", None, None,
           "np.pad(_rt.zeros_like(x), pad_width, mode, constant_values=d)", result="array")
     F.add(np.take, "x, indices, axis=None", "np.take(d, indices, axis)", result="array")
     F.add(np.take_along_axis, "x, indices, axis", "np.take_along_axis(d, indices, axis)",

@@ -352,6 +352,11 @@ class NonScalarOutput(ValueError):
     """Raised by generated gradient code whose function returned a non-scalar."""
 
 
+class Unsupported(ValueError):
+    """Raised by a helper given an argument value its rule does not cover (the API
+    turns it into a UsageError with code ``unsupported-argument``)."""
+
+
 # The helpers of the NumPy rules, by area. They belong to this module (generated code
 # calls them as ``_rt.<name>``, and the rule tables know runtime helpers by module).
 from . import elementwise, linalg, products, reductions, shapes  # noqa: E402

@@ -2,10 +2,10 @@
 came from (linear in ``g``), summing where one element was used several times."""
 import numpy as np
 
-from . import _float_type, as_float, rebuild
+from . import Unsupported, _float_type, as_float, rebuild
 
 __all__ = ["reshape_like", "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile",
-           "unrepeat", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
+           "unrepeat", "pad_tangent", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
            "undiagonal", "untrace", "undiag"]
 
 
@@ -80,13 +80,35 @@ def unrepeat(g, x, repeats, axis=None):
     return np.moveaxis(out, 0, axis)
 
 
+# np.pad modes whose padding copies elements of x: the adjoint gathers g back to them
+COPYING_PADS = ("constant", "edge", "reflect", "symmetric", "wrap")
+
+
+def pad_tangent(d, pad_width, mode="constant"):
+    """The tangent of ``np.pad(x, pad_width, mode)`` along ``d`` for the copying modes
+    (a ``constant_values`` tangent is added by its own rule)."""
+    _check_pad_mode(mode)
+    return np.pad(d, pad_width, mode)
+
+
 def unpad(g, x, pad_width, mode="constant"):
-    """The adjoint of ``np.pad(x, pad_width)`` in mode ``constant``: the middle of ``g``."""
-    if mode != "constant":
-        raise NotImplementedError("s2sad: the reverse-mode derivative of np.pad is "
-                                  f"implemented for mode='constant', not {mode!r}")
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
-    return g[tuple(slice(lo, n - hi) for (lo, hi), n in zip(widths, np.shape(g)))]
+    """The adjoint of ``np.pad(x, pad_width, mode)``: the middle of ``g`` for
+    ``constant``; for the other copying modes each element of g goes back to the
+    element it copies (found by padding the elements' indices)."""
+    _check_pad_mode(mode)
+    if mode == "constant":
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(x), 2))
+        return g[tuple(slice(lo, n - hi) for (lo, hi), n in zip(widths, np.shape(g)))]
+    g = as_float(g, x)
+    source = np.pad(np.arange(np.size(x)).reshape(np.shape(x)), pad_width, mode)
+    out = np.bincount(source.ravel(), np.ravel(g), minlength=np.size(x))
+    return out.reshape(np.shape(x)).astype(_float_type(x, g), copy=False)
+
+
+def _check_pad_mode(mode):
+    if mode not in COPYING_PADS:
+        raise Unsupported(f"np.pad(..., mode={mode!r}) has no derivative rule; "
+                          f"s2sad differentiates the modes {', '.join(COPYING_PADS)}")
 
 
 def untake(g, x, indices, axis=None):
