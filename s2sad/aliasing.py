@@ -21,15 +21,21 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "a
                    "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
 
 
-def check(tree, assigns, updates, loops, prims, parsed) -> None:
+def check(tree, assigns, updates, loops, prims, parsed, kinds) -> None:
+    augmented = _augmented(assigns, parsed, kinds)
+    updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
         return
-    shares = _sharing(tree, assigns, loops, prims, updates)
+    shares = _sharing(tree, assigns, loops, prims, updates, augmented)
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     violations = []
     for s in updates:
-        array = _updated(s)
+        array = _updated(s, augmented)
         reach = _reachable(array, shares)
+        if id(s) in augmented:
+            if reach:
+                violations.append(_augmented_violation(s, array, sorted(reach)[0], parsed))
+            continue
         argument = sorted((reach | {array}) & params)
         if argument:
             what = f"the argument {argument[0]!r}" if argument[0] == array else \
@@ -47,21 +53,57 @@ def check(tree, assigns, updates, loops, prims, parsed) -> None:
         raise CompileError(violations)
 
 
-def _updated(stmt) -> str:
-    """The array or list a statement changes in place: ``y[i] = v`` or ``y.append(v)``."""
+def _augmented(assigns, parsed, kinds) -> dict:
+    """id(statement) -> array for ``w += v`` on a value that is not a number, which
+    changes w's memory in place; normalize wrote it ``w_1 = w + v`` at the same spot."""
+    spots = {(n.lineno, n.col_offset): n.target.id for n in gast.walk(parsed.tree)
+             if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+    out = {}
+    for s in assigns:
+        target = spots.get((getattr(s, "lineno", None), getattr(s, "col_offset", None)))
+        value = s.value
+        if target and isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) \
+                and value.left.id.rstrip("0123456789").rstrip("_") == target \
+                and kinds.get(value.left.id) not in ("scalar", "int"):
+            out[id(s)] = value.left.id
+    return out
+
+
+_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+
+
+def _augmented_violation(stmt, array, other, parsed):
+    op = _SYMBOLS.get(type(stmt.value.op), "op")
+    return parsed.violation(
+        stmt, "in-place-alias", f"'{array} {op}= ...' changes {array!r} in place, and "
+        f"{array!r} shares memory with {other!r} (a copy of the name or a view), which "
+        "the derivative would not see change",
+        f"write {array} = {array} {op} ... (a new array), or give {array!r} its own memory "
+        "with .copy()")
+
+
+def _updated(stmt, augmented=None) -> str:
+    """The array or list a statement changes in place: ``y[i] = v``, ``y.append(v)``, or
+    an augmented assignment to an array."""
+    if augmented and id(stmt) in augmented:
+        return augmented[id(stmt)]
     if isinstance(stmt, gast.Expr):
         return stmt.value.func.value.id
     return stmt.targets[0].value.id
 
 
-def _sharing(tree, assigns, loops, prims, updates) -> dict:
+def _sharing(tree, assigns, loops, prims, updates, augmented) -> dict:
     """name -> names that may share its memory (both directions); a view used up before
-    its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing."""
-    updated = {_updated(u) for u in updates}
+    its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing.
+    ``row = y[i]`` counts as a view where row itself is updated (y may be 2-d)."""
+    updated = {_updated(u, augmented) for u in updates}
     pairs = []
     for s in assigns:
         source = _view_source(s.value, prims[id(s)])
-        if source and not _used_up(tree, s, s.targets[0].id, updated | {source}):
+        if source is None and prims[id(s)].op == "index" and s.targets[0].id in updated:
+            source = s.value.value.id
+        if source and not _used_up(tree, s, s.targets[0].id, updated | {source}, augmented):
             pairs.append((s.targets[0].id, source))
     for loop in loops:
         if isinstance(loop.iter, gast.Name):
@@ -107,7 +149,7 @@ def _reachable(name, shares) -> set:
     return seen
 
 
-def _used_up(tree, stmt, view: str, arrays: set) -> bool:
+def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
     """Whether every read of ``view`` follows ``stmt`` in its own block before any update
     of ``arrays`` (or of the view), and the view is assigned nowhere else."""
     block = _block_of(tree.body, stmt)
@@ -119,7 +161,7 @@ def _used_up(tree, stmt, view: str, arrays: set) -> bool:
     for later in block[start + 1:]:
         if seen == total:
             return True
-        if _updates(later) & (arrays | {view}) or view in nodes.names_stored(later):
+        if _updates(later, augmented) & (arrays | {view}) or view in nodes.names_stored(later):
             return False
         seen += _loads(later, view)
     return seen == total
@@ -141,9 +183,10 @@ def _loads(tree, name) -> int:
                and isinstance(n.ctx, gast.Load))
 
 
-def _updates(tree) -> set:
+def _updates(tree, augmented) -> set:
     out = {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
            and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+    out |= {augmented[id(n)] for n in gast.walk(tree) if id(n) in augmented}
     for n in gast.walk(tree):
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
                 and n.func.attr == "append" and isinstance(n.func.value, gast.Name):

@@ -69,12 +69,12 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     flows = _flows(tree, assigns, loops, prims)
     flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
               if isinstance(s.value, gast.Name)]
-    aliasing.check(tree, assigns, updates + appends, loops, prims, parsed)
     varied = _fixpoint(set(wrt), flows, forward=True)
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        flows, forward=False)
     active = frozenset(varied & useful)
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
+    aliasing.check(tree, assigns, updates + appends, loops, prims, parsed, kinds)
     _check(tree, assigns, prims, active, varied, parsed, mode)
     return Analysis(prims, active, kinds, output)
 

@@ -88,3 +88,24 @@ def two_problems(x):
     except ValueError:
         z = 0.0
     return z
+
+
+def augmented_view(x):
+    z = np.zeros(3)
+    w = z[:2]
+    w += x  # <-- error
+    return np.sum(z * z)
+
+
+def augmented_copy_of_name(x):
+    z = x * 2.0
+    w = z
+    w *= x  # <-- error
+    return np.sum(z * x)
+
+
+def row_of_matrix_updated(x):
+    z = np.zeros((3, 2))
+    row = z[1]
+    row[0] = x[0]  # <-- error
+    return np.sum(z * z)

@@ -57,6 +57,12 @@ SINGLE_PROBLEM = [
     pytest.param(bad.nonlocal_write, (1.5,), ("nonlocal",), id="nonlocal_write"),
     pytest.param(bad.gamma_call, (2.5,), ("gamma",), id="math.gamma_no_rule"),
     pytest.param(bad.svd_call, (SYMMETRIC,), ("svd",), id="np.linalg.svd_no_rule"),
+    pytest.param(bad.augmented_view, (np.array([1.0, 2.0]),), ("shares memory",),
+                 id="augmented_assignment_to_a_view"),
+    pytest.param(bad.augmented_copy_of_name, (np.array([1.0, 2.0]),), ("shares memory",),
+                 id="augmented_assignment_to_a_second_name"),
+    pytest.param(bad.row_of_matrix_updated, (np.array([1.0, 2.0]),), ("shares memory",),
+                 id="update_of_a_row_of_a_matrix"),
 ]
 
 
@@ -105,6 +111,21 @@ def test_two_problems_give_two_violations():
     for v in err.violations:
         assert os.path.basename(v.filename) == "bad_functions.py"
         assert f"bad_functions.py:{v.lineno}:" in str(err)
+
+
+def augmented_own_arrays(x):
+    acc = np.zeros(2)
+    for k in range(3):
+        acc += x * k
+        acc *= x
+    x2 = x.copy()
+    x2 -= 1.0
+    return np.sum(acc * x2)
+
+
+def test_augmented_assignment_to_arrays_of_their_own_is_differentiated():
+    x = np.array([0.7, -1.3])
+    assert_close_to_fd(s2sad.grad(augmented_own_arrays)(x), fd_grad(augmented_own_arrays, (x,), 0))
 
 
 # --- functions without source -----------------------------------------------------
