@@ -21,18 +21,21 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "a
                    "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
 
 
-def check(tree, assigns, updates, loops, prims, parsed, kinds) -> None:
-    augmented = _augmented(assigns, parsed, kinds)
+def check(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> None:
+    augmented = _augmented(assigns, parsed, _numbers(assigns, prims, kinds, arg_kinds))
     updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
         return
-    shares = _sharing(tree, assigns, loops, prims, updates, augmented)
+    pairs = _sharing(tree, assigns, loops, prims, updates, augmented)
+    shares, places = _graph(pairs), _places(tree.body)
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     violations = []
     for s in updates:
         array = _updated(s, augmented)
         reach = _reachable(array, shares)
         if id(s) in augmented:
+            # names are not values: only sharing made before w += v (or in its loop) counts
+            reach = _reachable(array, _graph([p for p in pairs if _before(p[2], s, places)]))
             if reach:
                 violations.append(_augmented_violation(s, array, sorted(reach)[0], parsed))
             continue
@@ -53,7 +56,20 @@ def check(tree, assigns, updates, loops, prims, parsed, kinds) -> None:
         raise CompileError(violations)
 
 
-def _augmented(assigns, parsed, kinds) -> dict:
+def _numbers(assigns, prims, kinds, arg_kinds) -> set:
+    """Names that may hold a Python number: of a number kind, or copies (either way) of
+    an argument or name that is one (kinds join over a name's assignments)."""
+    numbers = {n for n, k in {**kinds, **arg_kinds}.items() if k in ("scalar", "int")}
+    copies = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
+    grown = True
+    while grown:
+        before = len(numbers)
+        numbers |= {a for a, b in copies if b in numbers} | {b for a, b in copies if a in numbers}
+        grown = len(numbers) > before
+    return numbers
+
+
+def _augmented(assigns, parsed, numbers) -> dict:
     """id(statement) -> array for ``w += v`` on a value that is not a number, which
     changes w's memory in place; normalize wrote it ``w_1 = w + v`` at the same spot."""
     spots = {(n.lineno, n.col_offset): n.target.id for n in gast.walk(parsed.tree)
@@ -64,7 +80,7 @@ def _augmented(assigns, parsed, kinds) -> dict:
         value = s.value
         if target and isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) \
                 and value.left.id.rstrip("0123456789").rstrip("_") == target \
-                and kinds.get(value.left.id) not in ("scalar", "int"):
+                and value.left.id not in numbers:
             out[id(s)] = value.left.id
     return out
 
@@ -94,7 +110,7 @@ def _updated(stmt, augmented=None) -> str:
 
 
 def _sharing(tree, assigns, loops, prims, updates, augmented) -> dict:
-    """name -> names that may share its memory (both directions); a view used up before
+    """(name, name it may share memory with, the statement that makes it); a view used up before
     its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing.
     ``row = y[i]`` counts as a view where row itself is updated (y may be 2-d)."""
     updated = {_updated(u, augmented) for u in updates}
@@ -104,15 +120,39 @@ def _sharing(tree, assigns, loops, prims, updates, augmented) -> dict:
         if source is None and prims[id(s)].op == "index" and s.targets[0].id in updated:
             source = s.value.value.id
         if source and not _used_up(tree, s, s.targets[0].id, updated | {source}, augmented):
-            pairs.append((s.targets[0].id, source))
+            pairs.append((s.targets[0].id, source, s))
     for loop in loops:
         if isinstance(loop.iter, gast.Name):
-            pairs.append((loop.target.id, loop.iter.id))      # rows of an array are views
+            pairs.append((loop.target.id, loop.iter.id, loop))   # rows of an array are views
+    return pairs
+
+
+def _graph(pairs) -> dict:
     shares: dict = {}
-    for a, b in pairs:
+    for a, b, _ in pairs:
         shares.setdefault(a, set()).add(b)
         shares.setdefault(b, set()).add(a)
     return shares
+
+
+def _places(block, loops=(), out=None) -> dict:
+    """id(statement) -> (its position in source order, the loops around it)."""
+    out = {} if out is None else out
+    for stmt in block:
+        out[id(stmt)] = (len(out), loops)
+        if isinstance(stmt, gast.FunctionDef):
+            continue
+        inner = loops + (id(stmt),) if isinstance(stmt, (gast.For, gast.While)) else loops
+        for field in ("body", "orelse"):
+            _places(getattr(stmt, field, []) or [], inner, out)
+    return out
+
+
+def _before(maker, stmt, places) -> bool:
+    """Whether sharing made by ``maker`` may hold when ``stmt`` runs: it comes first in
+    the source, or one loop holds both."""
+    (i, around_maker), (j, around_stmt) = places[id(maker)], places[id(stmt)]
+    return i < j or bool(set(around_maker) & set(around_stmt))
 
 
 def _view_source(value, prim):

@@ -74,7 +74,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
                        flows, forward=False)
     active = frozenset(varied & useful)
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
-    aliasing.check(tree, assigns, updates + appends, loops, prims, parsed, kinds)
+    aliasing.check(tree, assigns, updates + appends, loops, prims, parsed, kinds, arg_kinds)
     _check(tree, assigns, prims, active, varied, parsed, mode)
     return Analysis(prims, active, kinds, output)
 

@@ -123,6 +123,39 @@ def augmented_own_arrays(x):
     return np.sum(acc * x2)
 
 
+def augmented_then_rebound(x, y):
+    y += x                       # y's memory is its own here; the copy below comes later
+    if x[0] < 0.0:
+        z = y * 2.0
+        y = z
+    return np.sum(y * x)
+
+
+def test_sharing_made_after_an_augmented_assignment_is_not_an_alias():
+    """Found by the fuzzer: a later ``y = z`` made ``y += x`` look like an aliased write."""
+    x, y = np.array([0.5, 1.5]), np.array([2.0, -1.0])
+    gradient = s2sad.grad(augmented_then_rebound, wrt=(0, 1))(x, y.copy())
+    for i in range(2):
+        expected = fd_grad(lambda a, b: augmented_then_rebound(a.copy(), b.copy()), (x, y), i)
+        assert_close_to_fd(gradient[i], expected)
+
+
+def swapped_then_augmented(x, y, a):
+    x, y = y, x
+    if y > 10.0:
+        x = np.dot(a, np.cos(a * 0.5))
+    x += 0.5
+    return x * y
+
+
+def test_augmented_assignment_to_a_float_copied_from_another_is_differentiated():
+    """Found by the fuzzer: x's kind joins a float and an array; it holds a float here."""
+    args = (0.3, 1.7, (0.1, 0.2))
+    gradient = s2sad.grad(swapped_then_augmented, wrt=(0, 1))(*args)
+    for i in range(2):
+        assert_close_to_fd(gradient[i], fd_grad(swapped_then_augmented, args, i))
+
+
 def test_augmented_assignment_to_arrays_of_their_own_is_differentiated():
     x = np.array([0.7, -1.3])
     assert_close_to_fd(s2sad.grad(augmented_own_arrays)(x), fd_grad(augmented_own_arrays, (x,), 0))
