@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import numerical
-from .api import grad
+from .api import grad, vjp
 from .errors import GradientCheckError, UsageError
 from .higher import jacobian
 
@@ -103,7 +103,10 @@ _PAIRS = ("forward", "reverse", "modes")
 def check_grad(f, *args, wrt=None, method="central", rtol=None, atol=None):
     """Compare forward mode, reverse mode and a numerical reference at ``args``.
 
-    ``f`` must return a scalar. ``wrt``: positions or names of the arguments to
+    A function returning an array is checked through the scalar ``<w, f(...)>`` for
+    a fixed random ``w`` shaped like the output (JAX's check_grads does the same):
+    forward mode gives ``w . (J v)`` for every direction v, reverse mode
+    ``J^T w``, and the numerical scheme differentiates the projection. ``wrt``: positions or names of the arguments to
     check (``None``: the decorator's ``wrt``, else every float or float-array
     argument). ``method``: ``"central"`` (default), ``"richardson"``,
     ``"complex"`` (complex step: exact, but only for code that accepts complex
@@ -117,13 +120,12 @@ def check_grad(f, *args, wrt=None, method="central", rtol=None, atol=None):
     atol = default_atol if atol is None else atol
     slots = _resolve_wrt(f, args, wrt)
     positions = tuple(position for _, position in slots)
-    forward = jacobian(f, wrt=positions, mode="forward")(*args)
-    reverse = grad(f, wrt=positions)(*args)
+    forward, reverse, scalar_f = _derivatives(f, args, positions)
     arguments = []
     for k, (label, position) in enumerate(slots):
         check = ArgumentCheck(label, position, np.shape(args[position]),
                               _as_array(forward[k]), _as_array(reverse[k]),
-                              _as_array(reference(f, *args, wrt=position)))
+                              _as_array(reference(scalar_f, *args, wrt=position)))
         _compare(check, rtol, atol)
         arguments.append(check)
     report = GradientCheck(getattr(f, "__name__", repr(f)), short, description, rtol, atol,
@@ -131,6 +133,26 @@ def check_grad(f, *args, wrt=None, method="central", rtol=None, atol=None):
     if not report.ok:
         raise GradientCheckError(report)
     return report
+
+
+def _derivatives(f, args, positions):
+    """Forward and reverse derivatives, one per position, and the scalar function they
+    are derivatives of: f itself, or ``<w, f>`` for an array output."""
+    jacobians = jacobian(f, wrt=positions, mode="forward")(*args)
+    value = f(*args)
+    if np.ndim(value) == 0 and not isinstance(value, (tuple, list, dict)):
+        return jacobians, grad(f, wrt=positions)(*args), f
+    if isinstance(value, (tuple, list, dict)):
+        raise UsageError("check_grad: f returns a tuple or other container; check a "
+                         "function returning one array", "non-scalar-output")
+    w = np.random.default_rng(0).standard_normal(np.shape(value))
+    forward = tuple(np.tensordot(w, j, axes=w.ndim) for j in jacobians)
+    reverse = vjp(f, *args, wrt=positions)[1](w)
+
+    def projected(*a):
+        return np.sum(w * np.asarray(f(*a)))         # complex for the complex step
+    projected.__name__ = getattr(f, "__name__", "f")
+    return forward, reverse, projected
 
 
 def _method(method):

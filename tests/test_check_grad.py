@@ -131,3 +131,32 @@ def test_usage_errors():
     with pytest.raises(s2sad.UsageError) as err:
         s2sad.check_grad(analytic, 0.4, 1.1, wrt="z")
     assert err.value.code == "bad-wrt"
+
+
+def vector_field(x, a):
+    return np.sin(x) * a + x[::-1] ** 2
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "complex"])
+def test_an_array_output_is_checked_through_a_random_projection(method):
+    report = s2sad.check_grad(vector_field, np.array([0.3, 1.2, -0.4]), 2.0, method=method)
+    assert report.ok and [a.name for a in report.arguments] == ["x", "a"]
+    x = np.array([0.3, 1.2, -0.4])
+    jacobian_x = np.diag(np.cos(x) * 2.0) + np.fliplr(np.diag(2 * x[::-1]))
+    w = np.random.default_rng(0).standard_normal(3)          # check_grad's projection
+    np.testing.assert_allclose(report.arguments[0].reverse, jacobian_x.T @ w, rtol=1e-12)
+
+
+def test_an_array_output_with_a_wrong_reference_raises():
+    def wrong(f, x, a, wrt):
+        return np.zeros_like(x) if wrt == 0 else 0.0
+    with pytest.raises(s2sad.GradientCheckError):
+        s2sad.check_grad(vector_field, np.array([0.3, 1.2, -0.4]), 2.0, method=wrong)
+
+
+def test_a_tuple_output_is_a_usage_error():
+    def pair(x):
+        return x, x * 2.0
+    with pytest.raises(s2sad.UsageError) as err:
+        s2sad.check_grad(pair, 0.5)
+    assert err.value.code == "non-scalar-output"
