@@ -175,10 +175,24 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         return Prim("unknown", why=f"{path!r}, which is not defined")
     if table.is_inactive(func):
         return Prim("zero")
+    made = getattr(func, "__s2sad_derivative__", None)
+    if made:
+        return _made_call(func, made, call, path)
     prim = _rule(func, call.args, call.keywords, table, label=path)
     if prim.op == "unknown" and _is_user_function(func):
         return _user_call(func, call, path)
     return prim
+
+
+def _made_call(func, made, call, path) -> Prim:
+    """A call of a derivative s2sad made: ``s2sad.grad(f)`` of one argument is
+    differentiated through f's second derivatives; the others are not."""
+    target, names, single = getattr(func, "__s2sad_gradient__", (None, (), False))
+    if single:
+        return _user_call(target.primal, call, path,
+                          callee=GradientOf(target.primal, names[0]))
+    return Prim("unknown", why=f"{path!r}, a {made} function s2sad made (only a "
+                               "gradient with one wrt argument is differentiated again)")
 
 
 def _is_user_function(func) -> bool:

@@ -18,6 +18,7 @@ from . import kinds as kind_rules
 from . import calls, pipeline, runtime
 from .compile import CACHE
 from .errors import UsageError
+from .parse import refuse_derivative
 
 VERSION = "0.1.0"
 
@@ -48,6 +49,7 @@ class _Target:
         # a bound method: its object is passed first and never differentiated
         self.prefix = (func.__self__,) if isinstance(func, types.MethodType) else ()
         func = func.__func__ if self.prefix else func
+        refuse_derivative(func)
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
         self.front = CACHE.get(("front", _code_of(self.primal), VERSION),
@@ -163,7 +165,9 @@ def _gradient(f, wrt, variant):
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
-    run.__s2sad_gradient__ = (target, names, single)
+    run.__s2sad_derivative__ = variant
+    if variant == "grad":
+        run.__s2sad_gradient__ = (target, names, single)
     return run
 
 

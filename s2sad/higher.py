@@ -56,6 +56,7 @@ def hvp(f, wrt=None):
         tangents = (v,) if single else tuple(v)
         hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
         return (hv,) if not single and len(names) == 1 else hv     # as grad does
+    hessian_vector_product.__s2sad_derivative__ = 'hvp'
     return hessian_vector_product
 
 
@@ -83,6 +84,7 @@ def hessian(f, wrt=None):
                                        values[names[j]]) for j in range(len(names)))
                        for i in range(len(names)))
         return blocks[0][0] if single else blocks
+    hess.__s2sad_derivative__ = 'hessian'
     return hess
 
 
@@ -105,6 +107,7 @@ def jacobian(f, wrt=None, mode="auto"):
         blocks = (_forward_jacobian if how == "forward" else _reverse_jacobian)(
             f, args, names, values, out)
         return blocks[0] if single else blocks
+    jac.__s2sad_derivative__ = 'jacobian'
     return jac
 
 
@@ -160,4 +163,5 @@ def grad_of_gradient(inner, outer_wrt):
         if np.ndim(values[outer]) == 0:
             return parts[0]
         return np.reshape(np.array(parts), np.shape(values[outer]))
+    second.__s2sad_derivative__ = 'grad of a gradient'
     return second

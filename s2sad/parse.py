@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .errors import CompileError, S2SadError, Violation
+from .errors import CompileError, S2SadError, UsageError, Violation
 
 _MISSING = object()
 
@@ -70,9 +70,24 @@ class ParsedFunction:
         return Violation(code, message, self.filename, lineno, col, shown, suggestion, caret)
 
 
+def refuse_derivative(func):
+    """A function s2sad made (grad, jacobian, ...) carries its primal's source through
+    functools.wraps; differentiating that source would be a silent wrong derivative."""
+    made = getattr(func, "__s2sad_derivative__", None)
+    if made:
+        raise UsageError(
+            f"this function is the {made} of {getattr(func, '__name__', func)!r} that "
+            "s2sad made; "
+            "s2sad differentiates the source of plain functions, so it cannot "
+            "differentiate it again. For second derivatives use s2sad.hessian(f), "
+            "s2sad.hvp(f), or s2sad.grad(s2sad.grad(f)) for a function of one float",
+            "derivative-of-derivative")
+
+
 def _unwrap(func):
     if isinstance(func, (staticmethod, classmethod)):
         func = func.__func__
+    refuse_derivative(func)
     func = getattr(func, "__s2sad_primal__", func)
     if isinstance(func, types.MethodType):
         func = func.__func__

@@ -140,3 +140,55 @@ def test_jacobian_in_every_mode_matches_fd(case: Case, mode):
     i = case.wrt_all[0]
     jac = s2sad.jacobian(case.func, wrt=i, mode=mode)(*_copy(case.args))
     np.testing.assert_allclose(jac, _fd_jacobian(case, i), rtol=1e-5, atol=1e-7)
+
+
+# --- derivatives s2sad made, given back to it --------------------------------------
+
+def cube(x):
+    return x ** 3
+
+
+cube_gradient = s2sad.grad(cube)
+cube_jacobian = s2sad.jacobian(cube)
+
+
+def uses_a_module_level_gradient(x):
+    return cube_gradient(x) * x                  # 3 x^3: derivative 9 x^2
+
+
+def uses_a_module_level_jacobian(x):
+    return cube_jacobian(x) * x
+
+
+def test_a_module_level_gradient_called_inside_is_differentiated_through_it():
+    x = 1.3
+    assert s2sad.grad(uses_a_module_level_gradient)(x) == pytest.approx(9 * x * x, rel=1e-12)
+    _, t = s2sad.jvp(uses_a_module_level_gradient, (x,), (1.0,))
+    assert t == pytest.approx(9 * x * x, rel=1e-12)
+
+
+def test_another_derivative_called_inside_is_a_located_error_not_its_primal():
+    with pytest.raises(s2sad.CompileError) as info:
+        s2sad.grad(uses_a_module_level_jacobian)(1.3)
+    assert "cube_jacobian" in str(info.value)
+
+
+@pytest.mark.parametrize("use", [
+    lambda: s2sad.jvp(cube_gradient, (1.3,), (1.0,)),
+    lambda: s2sad.vjp(cube_gradient, 1.3)[1](1.0),
+    lambda: s2sad.value_and_grad(cube_gradient)(1.3),
+    lambda: s2sad.jacobian(cube_gradient)(1.3),
+    lambda: s2sad.hessian(cube_gradient)(1.3),
+    lambda: s2sad.grad(cube_jacobian)(1.3),
+    lambda: s2sad.grad(s2sad.value_and_grad(cube))(1.3),
+    lambda: s2sad.grad(s2sad.grad(cube_gradient))(1.3),
+    lambda: s2sad.source(cube_gradient),
+    lambda: s2sad.check_grad(cube_gradient, 1.3),
+], ids=["jvp", "vjp", "value_and_grad", "jacobian", "hessian", "grad_of_jacobian",
+        "grad_of_value_and_grad", "third_derivative", "source", "check_grad"])
+def test_a_derivative_given_back_is_refused_not_read_as_its_primal(use):
+    """functools.wraps gives these the primal's source: reading it would be the
+    derivative of the primal, silently wrong."""
+    with pytest.raises(s2sad.UsageError) as info:
+        use()
+    assert info.value.code == "derivative-of-derivative"
