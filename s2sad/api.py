@@ -188,16 +188,49 @@ def _signature_key(args):
 
 def _call_on_floats(fn, args, kwargs):
     """Run generated code; where Python floats divide by zero in a derivative formula
-    (sqrt' at 0, log' at 0), run it again on NumPy floats, which give inf or nan as
-    they do on arrays, instead of raising."""
+    (sqrt' at 0, log' at 0) or ``math`` meets a domain error (log at 0), run it again
+    on NumPy floats, which give inf or nan as they do on arrays, instead of raising."""
+    return _run_on_floats(fn, args, kwargs)[0]
+
+
+def _run_on_floats(fn, args, kwargs):
+    """``(result, whether it ran on NumPy floats)``, as for ``_call_on_floats``."""
     try:
-        return fn(*args, **kwargs)
+        return fn(*args, **kwargs), False
     except runtime.Unsupported as exc:
         raise UsageError(str(exc), "unsupported-argument") from None
-    except ZeroDivisionError:
-        as_numpy = [np.float64(a) if type(a) is float else a for a in args]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _with_numpy_math(fn)(*as_numpy, **kwargs)
+    except (ZeroDivisionError, ValueError) as exc:
+        if isinstance(exc, ValueError) and str(exc) != "math domain error":
+            raise
+        error = exc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        try:
+            out = _with_numpy_math(fn)(*_numpy_floats(args), **kwargs)
+        except runtime.Unsupported as exc:
+            raise UsageError(str(exc), "unsupported-argument") from None
+    if isinstance(error, ValueError) and _has_nan(out):
+        raise error          # outside the domain (sqrt of -1), not at its edge (log of 0)
+    return out, True
+
+
+def _has_nan(value) -> bool:
+    if isinstance(value, (tuple, list)):
+        return any(_has_nan(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nan(v) for v in value.values())
+    try:
+        return bool(np.any(np.isnan(value)))
+    except TypeError:
+        return False
+
+
+def _numpy_floats(values):
+    """Python floats as NumPy floats, inside tuples and lists too (a tape of residuals)."""
+    if type(values) is float:
+        return np.float64(values)
+    if type(values) in (tuple, list):
+        return type(values)(_numpy_floats(v) for v in values)
+    return values
 
 
 def _with_numpy_math(fn):
@@ -236,13 +269,13 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     if wrt is None:
         _check_all_float(target, names, values)
     forward, backward = target.generated(names, values, "vjp").functions
-    y, residuals = forward(*primals, **kwprimals)
+    (y, residuals), on_numpy = _run_on_floats(forward, primals, kwprimals)
 
     def pullback(ybar):
-        try:
-            return backward(residuals, ybar)
-        except runtime.Unsupported as exc:
-            raise UsageError(str(exc), "unsupported-argument") from None
+        if not on_numpy:
+            return _call_on_floats(backward, (residuals, ybar), {})
+        with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
+            return _call_on_floats(backward, (residuals, ybar), {})
     return y, pullback
 
 

@@ -465,3 +465,7 @@ def math_sqrt(x):
 
 def power_half(x):
     return x ** 0.5 + x * x
+
+
+def math_log(x):
+    return math.log(x) * 2.0

@@ -628,3 +628,16 @@ def test_infinite_derivatives_on_python_floats_are_inf_not_an_exception():
     assert s2sad.grad(P.math_sqrt)(4.0) == pytest.approx(0.25)
     with pytest.raises(ValueError):          # the primal's own domain error stays
         s2sad.grad(P.math_sqrt)(-1.0)
+    assert s2sad.vjp(P.math_sqrt, 0.0)[1](1.0) == (float("inf"),)
+
+
+def test_math_log_at_zero_gives_the_values_numpy_gives_not_a_domain_error():
+    """At the edge of the domain: log 0 = -inf, log' 0 = inf, as np.log does."""
+    inf = float("inf")
+    assert s2sad.grad(P.math_log)(0.0) == inf
+    assert s2sad.value_and_grad(P.math_log)(0.0) == (-inf, inf)
+    assert s2sad.jvp(P.math_log, (0.0,), (1.0,)) == (-inf, inf)
+    y, pullback = s2sad.vjp(P.math_log, 0.0)
+    assert y == -inf and pullback(1.0) == (inf,)
+    with pytest.raises(ValueError):                  # outside it, the primal's error
+        s2sad.jvp(P.math_log, (-1.0,), (1.0,))
