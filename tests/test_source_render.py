@@ -1,7 +1,10 @@
 """Generated source as a reader sees it: line comments naming the user's source, and
 the highlighted renderings (Jupyter HTML, ANSI for a terminal)."""
 import importlib.util
+import io
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,6 +13,7 @@ import s2sad
 from s2sad.compile import CACHE
 
 from .fd import fd_grads
+from .test_cli import BAYDIN, run_cli
 
 USER = '''\
 import numpy as np
@@ -141,3 +145,182 @@ def test_split_motion_keeps_both_lines_of_its_note(user):
     text = s2sad.source(user.f, motion="split", wrt=("x", "w"))
     assert "# the adjoint sweep pops lists: it works on its own copies" in text
     assert "# pullback can run again" in text
+
+
+# highlighting ------------------------------------------------------------------------
+
+def test_source_is_a_str_that_renders_in_jupyter(user):
+    text = s2sad.source(user.f, optimize=False)
+    assert isinstance(text, str)
+    rendered = text._repr_html_()
+    assert rendered.startswith("<pre style=") and rendered.endswith("</pre>")
+    assert "<style" not in rendered and "class=" not in rendered     # inline styles only
+    unescaped = re.sub(r"<[^>]+>", "", rendered)
+    import html
+    assert html.unescape(unescaped) == text                          # nothing lost
+    assert re.search(r'<span style="[^"]*">def</span>', rendered)
+    assert re.search(r'<span style="[^"]*"># line 5: y = np.sin\(x\) \* w</span>', rendered)
+    assert re.search(r'<span style="[^"]*">np</span>', rendered)
+
+
+def test_tokens_cover_the_text_and_name_their_kinds():
+    from s2sad.highlight import tokens
+    text = 'def f_grad(x, s="a # b"):\n    # note\n    return np.sin(x) * 2.5, _rt.add(x)\n'
+    pieces = tokens(text)
+    assert "".join(piece for _, piece in pieces) == text
+    kinds = {piece: kind for kind, piece in pieces if kind}
+    assert kinds == {"def": "keyword", "f_grad": "function", '"a # b"': "string",
+                     "# note": "comment", "return": "keyword", "np": "runtime",
+                     "2.5": "number", "_rt": "runtime"}
+
+
+def test_tokens_of_broken_text_stay_plain():
+    from s2sad.highlight import tokens
+    text = 'x = "unterminated\n  y = (\n'
+    assert "".join(piece for _, piece in tokens(text)) == text
+
+
+def test_ansi_colours_and_strips_back_to_the_text(user):
+    text = s2sad.source(user.f)
+    coloured = text.ansi()
+    assert "\x1b[" in coloured
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == text
+
+
+# the command line: colours and -o ------------------------------------------------------
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("no_color,coloured", [(None, True), ("1", False)])
+def test_cli_colours_a_terminal_only(monkeypatch, no_color, coloured):
+    from s2sad import cli
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    screen = _Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    assert cli.main(["adjoint", f"{BAYDIN}:f", "--no-optimize"]) == 0
+    assert ("\x1b[" in screen.getvalue()) is coloured
+    assert "def f_grad" in re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())
+
+
+def test_cli_pipe_is_plain():
+    result = run_cli("adjoint", f"{BAYDIN}:f")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b[" not in result.stdout
+
+
+CALLER = '''\
+import numpy as np
+
+SCALE = 3.0
+
+
+def helper(a, b):
+    return np.sin(a) * b + SCALE * a
+
+
+def f(x, w):
+    y = helper(x, w) * x
+    z = helper(y, 2.0)
+    return z * w + np.exp(x)
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def make():
+    c = 2.0
+
+    def scaled(x):
+        return np.sin(x) * c
+    return scaled
+
+
+closure = make()
+'''
+
+
+def _run_module(directory, code):
+    """Import the written module in a fresh interpreter (no s2sad compiler involved
+    beyond its runtime) and return what ``code`` prints."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=directory, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture()
+def caller_file(tmp_path):
+    path = tmp_path / "caller_mod.py"
+    path.write_text(CALLER)
+    return path
+
+
+def _fd_of_caller(tmp_path, func, args, wrt):
+    spec = importlib.util.spec_from_file_location("caller_mod_fd", tmp_path / "caller_mod.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return fd_grads(getattr(module, func), args, wrt)
+
+
+def test_output_module_with_callees_matches_finite_differences(tmp_path, caller_file):
+    out = tmp_path / "f_grad_mod.py"
+    result = run_cli("adjoint", f"{caller_file}:f", "--wrt", "x,w", "-o", out)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert "from caller_mod import SCALE" in text
+    assert "def helper_vjp" in text and "def _helper_forward" in text
+    got = _run_module(tmp_path, "import f_grad_mod; print(*f_grad_mod.f_grad(0.7, 1.3))\n"
+                      "from s2sad.compile import CACHE; print(len(CACHE.entries))")
+    *values, compiled = got.split()
+    assert compiled == "0"                      # nothing was transformed at run time
+    np.testing.assert_allclose([float(v) for v in values],
+                               _fd_of_caller(tmp_path, "f", (0.7, 1.3), (0, 1)), rtol=1e-6)
+
+
+def test_output_tangent_module_matches_finite_differences(tmp_path, caller_file):
+    out = tmp_path / "f_jvp_mod.py"
+    result = run_cli("tangent", f"{caller_file}:f", "-o", out)
+    assert result.returncode == 0, result.stderr
+    got = _run_module(tmp_path, "import f_jvp_mod\n"
+                      "print(f_jvp_mod.f_jvp(0.7, 1.3, d_x=1.0, d_w=0.0)[1],"
+                      " f_jvp_mod.f_jvp(0.7, 1.3, d_x=0.0, d_w=1.0)[1])")
+    np.testing.assert_allclose([float(v) for v in got.split()],
+                               _fd_of_caller(tmp_path, "f", (0.7, 1.3), (0, 1)), rtol=1e-6)
+
+
+def test_output_module_of_a_recursive_function(tmp_path, caller_file):
+    """Only the default kinds (floats) are known to the CLI: the int n is a float here,
+    and the recursion still ends (n == 0.0)."""
+    out = tmp_path / "power_grad_mod.py"
+    result = run_cli("adjoint", f"{caller_file}:power", "-o", out)
+    assert result.returncode == 0, result.stderr
+    got = _run_module(tmp_path, "import power_grad_mod; print(power_grad_mod.power_grad(1.5, 3))")
+    assert float(got) == pytest.approx(3 * 1.5 ** 2, rel=1e-12)
+
+
+def test_output_module_of_a_closure_is_refused(tmp_path, caller_file):
+    out = tmp_path / "closure_mod.py"
+    result = run_cli("adjoint", f"{caller_file}:closure", "-o", out)
+    assert result.returncode == 2
+    assert "closure cell" in result.stderr and "'c'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_standalone_from_python(user):
+    text = s2sad.source(user.f, wrt=("x", "w"), standalone=True)
+    assert text.startswith('"""Gradient of render_user.f with respect to x, w')
+    assert "import numpy as np" in text
+    namespace = {}
+    exec(compile(text, "<module>", "exec"), namespace)
+    np.testing.assert_allclose(namespace["f_grad"](0.7, 1.3),
+                               fd_grads(user.f, (0.7, 1.3), (0, 1)), rtol=1e-6)
