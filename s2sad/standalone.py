@@ -58,10 +58,11 @@ def module_source(front, wrt, kinds, variant, optimized, module=None, kind_of=No
     ``__module__``); ``kind_of(value)`` gives the kind of a default argument."""
     builder = _Builder(front.parsed.func.__globals__, module, kind_of)
     main = builder.build(front, wrt, kinds, variant, optimized)
+    main.text = _guard(main.text, main.names[0], kinds)
     builder.units.insert(0, main)
     func = front.parsed.func
     where = f"{builder.module_of(front.parsed)}.{func.__qualname__}"
-    shown = ", ".join(f"{p}: {_KIND_NAMES.get(k.split('@')[0], k)}" for p, k in kinds.items())
+    shown = ", ".join(f"{p}: {_kind_name(k)}" for p, k in kinds.items())
     doc = (f'"""{_VARIANT_NAMES[variant]} of {where} with respect to {", ".join(wrt)}, '
            f"written by s2sad.\n\nGenerated for arguments of these kinds (other kinds "
            f"need their own module):\n{shown}.\nIt runs with NumPy and s2sad.runtime; the "
@@ -216,11 +217,28 @@ class _Builder:
                           f"{unit.module!r}")
 
 
+def _kind_name(kind) -> str:
+    ndim = kind_rules.ndim(kind)
+    return f"{ndim}-d float array" if ndim is not None else _KIND_NAMES.get(kind, kind)
+
+
 def _as_parameter(param, kind) -> str:
     """A caller's kind for a value, as the callee's parameter sees it (an array's shape
     class is the parameter's own, as when the call runs)."""
     ndim = kind_rules.ndim(kind)
     return f"array@{param}/{ndim}" if ndim is not None else kind
+
+
+def _guard(text, name, kinds) -> str:
+    """The entry function first checks that its float arguments have the dimensions it
+    was generated for (``_rt.check_ndims``)."""
+    expected = [(p, kind_rules.ndim(k) if k != "scalar" else 0) for p, k in kinds.items()
+                if k == "scalar" or kind_rules.ndim(k) is not None]
+    if not expected:
+        return text
+    checks = ", ".join(f"({p!r}, {p}, {ndim})" for p, ndim in expected)
+    head, _, rest = text.partition("\n")
+    return f"{head}\n    _rt.check_ndims({name!r}, {checks})\n{rest}"
 
 
 def _glue(kind, name, unit, callee_name, wrt) -> str:

@@ -34,6 +34,10 @@ def long_line(x):
 def branchy(x):
     y = x * 2.0 if x > 0 else -x
     return y * x
+
+
+def summed(x, w):
+    return np.sum(np.sin(x) * w) + w * w
 '''
 
 _COMMENT = re.compile(r"^\s*# line (\d+): (.*)$")
@@ -324,3 +328,21 @@ def test_standalone_from_python(user):
     exec(compile(text, "<module>", "exec"), namespace)
     np.testing.assert_allclose(namespace["f_grad"](0.7, 1.3),
                                fd_grads(user.f, (0.7, 1.3), (0, 1)), rtol=1e-6)
+
+
+def test_output_module_refuses_other_shapes(user):
+    """A module made for floats, given an array, raises instead of running code that
+    may skip a broadcast sum; made for arrays, it agrees with finite differences."""
+    from s2sad.runtime import ShapeMismatch
+    namespace = {}
+    exec(s2sad.source(user.summed, wrt=("x", "w"), standalone=True), namespace)
+    with pytest.raises(ShapeMismatch, match="generated for x with 0 dimensions"):
+        namespace["summed_grad"](np.ones(3), 1.3)
+    x = np.array([0.2, -0.4, 0.9])
+    text = s2sad.source(user.summed, wrt=("x", "w"), standalone=True, args=(x, 1.3))
+    assert "x: 1-d float array, w: float" in text
+    exec(text, namespace)
+    got = namespace["summed_grad"](x, 1.3)
+    want = fd_grads(user.summed, (x, 1.3), (0, 1))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
