@@ -7,7 +7,8 @@ terminal.
 
 >>> [(kind, text) for kind, text in tokens("def f(x):  # hi\n    return np.sin(x)\n")
 ...  if kind]
-[('keyword', 'def'), ('function', 'f'), ('comment', '# hi'), ('keyword', 'return'), ('runtime', 'np')]
+[('keyword', 'def'), ('function', 'f'), ('comment', '# hi'), ('keyword', 'return'),
+ ('runtime', 'np')]
 """
 from __future__ import annotations
 

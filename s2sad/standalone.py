@@ -13,6 +13,7 @@ the program runs: asking to carry them is a ``cannot-carry`` error.
 from __future__ import annotations
 
 import builtins
+import inspect
 import re
 import symtable
 from dataclasses import dataclass
@@ -160,7 +161,6 @@ class _Builder:
         self.units += [unit, _Unit(glue, fr.parsed, module)]
 
     def default_kind(self, callee, param) -> str:
-        import inspect
         value = inspect.signature(callee).parameters[param].default
         if value is inspect.Parameter.empty or self.kind_of is None:
             return "other"
