@@ -60,7 +60,15 @@ def describe(line: int, file_lines) -> str:
         and '"' not in text else text
     if len(text) > _WIDTH:
         text = text[:_WIDTH - 3].rstrip() + "..."
+    elif _continues(text):
+        text += " ..."                  # a statement over several lines: its first
     return f"line {line}: {text}" if text else f"line {line}"
+
+
+def _continues(text: str) -> bool:
+    """Whether a line opens more brackets than it closes, or ends with a backslash."""
+    depth = sum(text.count(c) for c in "([{") - sum(text.count(c) for c in ")]}")
+    return depth > 0 or text.endswith("\\")
 
 
 def annotate(func: gast.FunctionDef, file_lines) -> gast.FunctionDef:

@@ -38,6 +38,12 @@ def branchy(x):
 
 def summed(x, w):
     return np.sum(np.sin(x) * w) + w * w
+
+
+def multiline(x):
+    y = (np.sin(x) *
+         np.cos(x))
+    return y + x
 '''
 
 _COMMENT = re.compile(r"^\s*# line (\d+): (.*)$")
@@ -123,6 +129,28 @@ def test_long_line_is_cut_with_an_ellipsis(user):
     assert number == 13
     assert quoted.endswith("...") and len(quoted) <= 70
     assert USER.splitlines()[12].strip().startswith(quoted[:-3])
+
+
+def test_statement_over_several_lines_is_named_by_its_first(user):
+    text = s2sad.source(user.multiline, optimize=False)
+    primal, adjoint = _sections(text)
+    assert _line_comments(primal) == [(26, "y = (np.sin(x) * ..."), (28, "return y + x")]
+    assert [n for n, _ in _line_comments(adjoint)] == [28, 26]
+
+
+def test_emit_drops_empty_sections_keeps_notes():
+    """Section headers over nothing go; a header over a line comment stays; a
+    multi-line note is written whole; a line comment over nothing goes."""
+    from s2sad import emit, nodes
+    body = [emit.comment("primal sweep"), emit.comment("adjoint sweep"),
+            emit.line_comment("line 3: y = x * x"), nodes.assign("y", nodes.name("x")),
+            emit.comment("first\nsecond"), nodes.assign("z", nodes.name("y")),
+            emit.line_comment("line 4: orphan"), nodes.ret(nodes.name("z")),
+            emit.comment("nothing follows"), emit.line_comment("line 5: nor here")]
+    text = emit.source(nodes.function("f", ["x"], body))
+    assert text == ("def f(x):\n    # adjoint sweep\n    # line 3: y = x * x\n    y = x\n"
+                    "    # first\n    # second\n    z = y\n    # line 4: orphan\n"
+                    "    return z\n")
 
 
 def test_conditional_expression_shares_its_line(user):
