@@ -7,6 +7,7 @@ built and as optimized (what grad runs), then the forward-mode tangent."""
 # f: gradient, as built
 def f_grad(x1, x2):
     # primal sweep
+    # line 13: return np.log(x1) + x1 * x2 - np.sin(x2)
     v1 = np.log(x1)
     v2 = x1 * x2
     v3 = v1 + v2
@@ -14,6 +15,7 @@ def f_grad(x1, x2):
     v5 = v3 - v4
     # adjoint sweep
     b_v5 = 1.0
+    # line 13: return np.log(x1) + x1 * x2 - np.sin(x2)
     b_v3 = b_v5
     b_v4 = -b_v5
     b_x2 = b_v4 * np.cos(x2)
@@ -33,6 +35,7 @@ def f_grad(x1, x2):
 
 # f: tangent (forward mode), optimized
 def f_jvp(x1, x2, *, d_x1, d_x2):
+    # line 13: return np.log(x1) + x1 * x2 - np.sin(x2)
     v1 = np.log(x1)
     d_v1 = d_x1 / x1
     v2 = x1 * x2

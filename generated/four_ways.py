@@ -10,10 +10,13 @@ def logistic_grad(x, n=N):
     _tape = []
     v1 = None
     v2 = None
+    # line 32: l = x
     l = x
+    # line 33: for _ in range(n):
     _i1 = []
     for _ in range(n):
         _i1.append(_)
+        # line 34: l = 4.0 * l * (1.0 - l)
         _tape.append(v1)
         v1 = 4.0 * l
         _tape.append(v2)
@@ -21,13 +24,16 @@ def logistic_grad(x, n=N):
         l = v1 * v2
     # adjoint sweep
     b_l = 1.0
+    # line 33: for _ in range(n):
     for _ in reversed(_i1):
+        # line 34: l = 4.0 * l * (1.0 - l)
         b_v1 = b_l * v2
         b_v2 = b_l * v1
         b_l = -b_v2
         v2 = _tape.pop()
         b_l = b_l + b_v1 * 4.0
         v1 = _tape.pop()
+    # line 32: l = x
     b_x = b_l
     return b_x
 
@@ -38,10 +44,13 @@ def logistic_grad(x, n=N):
     _tape = []
     v1 = None
     v2 = None
+    # line 32: l = x
     l = x
+    # line 33: for _ in range(n):
     _i1 = []
     for _ in range(n):
         _i1.append(_)
+        # line 34: l = 4.0 * l * (1.0 - l)
         _tape.append(v1)
         v1 = 4.0 * l
         _tape.append(v2)
@@ -49,7 +58,9 @@ def logistic_grad(x, n=N):
         l = v1 * v2
     # adjoint sweep
     b_l = 1.0
+    # line 33: for _ in range(n):
     for _ in reversed(_i1):
+        # line 34: l = 4.0 * l * (1.0 - l)
         b_v1 = b_l * v2
         b_v2 = b_l * v1
         b_l = -b_v2
@@ -61,9 +72,12 @@ def logistic_grad(x, n=N):
 
 # logistic: tangent (forward mode), optimized
 def logistic_jvp(x, n=N, *, d_x):
+    # line 32: l = x
     l = x
     d_l = d_x
+    # line 33: for _ in range(n):
     for _ in range(n):
+        # line 34: l = 4.0 * l * (1.0 - l)
         v1 = 4.0 * l
         d_v1 = 4.0 * d_l
         v2 = 1.0 - l

@@ -9,24 +9,32 @@ def g_grad(x, n):
     # primal sweep
     _tape = []
     _path = []
+    # line 13: for i in range(n):
     _i1 = []
     for i in range(n):
         _i1.append(i)
+        # line 14: if x > 0:
         if x > 0:
+            # line 15: x = x * x
             _tape.append(x)
             x = x * x
             _path.append(True)
         else:
+            # line 17: x = -x
             _tape.append(x)
             x = -x
             _path.append(False)
     # adjoint sweep
     b_x = 1.0
+    # line 13: for i in range(n):
     for i in reversed(_i1):
+        # line 14: if x > 0:
         if _path.pop():
+            # line 15: x = x * x
             x = _tape.pop()
             b_x = b_x * x + b_x * x
         else:
+            # line 17: x = -x
             x = _tape.pop()
             b_x = -b_x
     return b_x
@@ -37,24 +45,32 @@ def g_grad(x, n):
     # primal sweep
     _tape = []
     _path = []
+    # line 13: for i in range(n):
     _i1 = []
     for i in range(n):
         _i1.append(i)
+        # line 14: if x > 0:
         if x > 0:
+            # line 15: x = x * x
             _tape.append(x)
             x = x * x
             _path.append(True)
         else:
+            # line 17: x = -x
             _tape.append(x)
             x = -x
             _path.append(False)
     # adjoint sweep
     b_x = 1.0
+    # line 13: for i in range(n):
     for i in reversed(_i1):
+        # line 14: if x > 0:
         if _path.pop():
+            # line 15: x = x * x
             x = _tape.pop()
             b_x = b_x * x + b_x * x
         else:
+            # line 17: x = -x
             x = _tape.pop()
             b_x = -b_x
     return b_x
@@ -62,11 +78,15 @@ def g_grad(x, n):
 
 # g: tangent (forward mode), optimized
 def g_jvp(x, n, *, d_x, d_n):
+    # line 13: for i in range(n):
     for i in range(n):
+        # line 14: if x > 0:
         if x > 0:
+            # line 15: x = x * x
             d_x = d_x * x + x * d_x
             x = x * x
         else:
+            # line 17: x = -x
             d_x = -d_x
             x = -x
     return (x, d_x)
@@ -76,24 +96,30 @@ def g_jvp(x, n, *, d_x, d_n):
 def newton_sqrt_grad(a):
     # primal sweep
     _tape = []
+    # line 23: x = a
     x = a
+    # line 24: while abs(x * x - a) > 1e-12 * a:
     _n1 = 0
     while abs(x * x - a) > 1e-12 * a:
         _n1 += 1
+        # line 25: x = 0.5 * (x + a / x)
         v1 = a / x
         v2 = x + v1
         _tape.append(x)
         x = 0.5 * v2
     # adjoint sweep
     b_x = 1.0
+    # line 24: while abs(x * x - a) > 1e-12 * a:
     b_a = 0.0
     for _ in range(_n1):
+        # line 25: x = 0.5 * (x + a / x)
         b_v2 = b_x * 0.5
         x = _tape.pop()
         b_x = b_v2
         b_v1 = b_v2
         b_a = b_a + b_v1 / x
         b_x = b_x + -b_v1 * a / (x * x)
+    # line 23: x = a
     b_a = b_a + b_x
     return b_a
 
@@ -102,18 +128,23 @@ def newton_sqrt_grad(a):
 def newton_sqrt_grad(a):
     # primal sweep
     _tape = []
+    # line 23: x = a
     x = a
+    # line 24: while abs(x * x - a) > 1e-12 * a:
     _n1 = 0
     while abs(x * x - a) > 1e-12 * a:
         _n1 += 1
+        # line 25: x = 0.5 * (x + a / x)
         v1 = a / x
         v2 = x + v1
         _tape.append(x)
         x = 0.5 * v2
     # adjoint sweep
     b_x = 1.0
+    # line 24: while abs(x * x - a) > 1e-12 * a:
     b_a = 0.0
     for _ in range(_n1):
+        # line 25: x = 0.5 * (x + a / x)
         b_v2 = b_x * 0.5
         x = _tape.pop()
         b_x = b_v2
@@ -124,9 +155,12 @@ def newton_sqrt_grad(a):
 
 # newton_sqrt: tangent (forward mode), optimized
 def newton_sqrt_jvp(a, *, d_a):
+    # line 23: x = a
     x = a
     d_x = d_a
+    # line 24: while abs(x * x - a) > 1e-12 * a:
     while abs(x * x - a) > 1e-12 * a:
+        # line 25: x = 0.5 * (x + a / x)
         v1 = a / x
         d_v1 = d_a / x - a * d_x / (x * x)
         v2 = x + v1

@@ -7,39 +7,49 @@ built and as optimized (what grad runs), then the forward-mode tangent."""
 # loss: gradient, as built
 def loss_grad(W1, b1, W2, b2, x, labels):
     # primal sweep
+    # line 11: h = np.tanh(x @ W1 + b1)
     v1 = x @ W1
     v2 = v1 + b1
     h = np.tanh(v2)
+    # line 12: logits = h @ W2 + b2
     v3 = h @ W2
     logits = v3 + b2
+    # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
     v4 = np.max(logits, axis=1, keepdims=True)
     shifted = logits - v4
+    # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
     v5 = np.exp(shifted)
     v6 = np.sum(v5, axis=1, keepdims=True)
     v7 = np.log(v6)
     logp = shifted - v7
+    # line 15: return -np.mean(np.sum(logp * labels, axis=1))
     v8 = logp * labels
     v9 = np.sum(v8, axis=1)
     v10 = np.mean(v9)
     v11 = -v10
     # adjoint sweep
     b_v11 = 1.0
+    # line 15: return -np.mean(np.sum(logp * labels, axis=1))
     b_v10 = -b_v11
     b_v9 = _rt.unreduce(b_v10, v9, None, False) / _rt.count(v9, None)
     b_v8 = _rt.unreduce(b_v9, v8, 1, False)
     b_logp = b_v8 * labels
+    # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
     b_shifted = _rt.unbroadcast(b_logp, shifted)
     b_v7 = _rt.unbroadcast(-b_logp, v7)
     b_v6 = b_v7 / v6
     b_v5 = _rt.unreduce(b_v6, v5, 1, True)
     b_shifted = b_shifted + b_v5 * v5
+    # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
     b_logits = _rt.unbroadcast(b_shifted, logits)
     b_v4 = _rt.unbroadcast(-b_shifted, v4)
     b_logits = b_logits + _rt.unreduce_extremum(b_v4, logits, v4, 1, True)
+    # line 12: logits = h @ W2 + b2
     b_v3 = b_logits
     b_b2 = _rt.unbroadcast(b_logits, b2)
     b_h = _rt.matmul_vjp_x(b_v3, h, W2)
     b_W2 = _rt.matmul_vjp_y(b_v3, h, W2)
+    # line 11: h = np.tanh(x @ W1 + b1)
     b_v2 = b_h * (1.0 - h * h)
     b_v1 = b_v2
     b_b1 = _rt.unbroadcast(b_v2, b1)
@@ -50,45 +60,58 @@ def loss_grad(W1, b1, W2, b2, x, labels):
 # loss: gradient, optimized
 def loss_grad(W1, b1, W2, b2, x, labels):
     # primal sweep
+    # line 11: h = np.tanh(x @ W1 + b1)
     v1 = x @ W1
     v2 = v1 + b1
     h = np.tanh(v2)
+    # line 12: logits = h @ W2 + b2
     v3 = h @ W2
     logits = v3 + b2
+    # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
     v4 = np.max(logits, axis=1, keepdims=True)
     shifted = logits - v4
+    # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
     v5 = np.exp(shifted)
     v6 = np.sum(v5, axis=1, keepdims=True)
     v7 = np.log(v6)
     logp = shifted - v7
+    # line 15: return -np.mean(np.sum(logp * labels, axis=1))
     v8 = logp * labels
     v9 = np.sum(v8, axis=1)
     # adjoint sweep
+    # line 15: return -np.mean(np.sum(logp * labels, axis=1))
     b_v9 = _rt.unreduce(-1.0, v9, None, False) / _rt.count(v9, None)
     b_logp = _rt.unreduce(b_v9, v8, 1, False) * labels
+    # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
     b_v5 = _rt.unreduce(_rt.unbroadcast(-b_logp, v7) / v6, v5, 1, True)
     b_shifted = _rt.unbroadcast(b_logp, shifted) + b_v5 * v5
+    # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
     b_logits = _rt.unbroadcast(b_shifted, logits) + _rt.unreduce_extremum(_rt.unbroadcast(-b_shifted, v4), logits, v4, 1, True)
+    # line 11: h = np.tanh(x @ W1 + b1)
     b_v2 = _rt.matmul_vjp_x(b_logits, h, W2) * (1.0 - h * h)
     return (_rt.matmul_vjp_y(b_v2, x, W1), _rt.unbroadcast(b_v2, b1), _rt.matmul_vjp_y(b_logits, h, W2), _rt.unbroadcast(b_logits, b2))
 
 
 # loss: tangent (forward mode), optimized
 def loss_jvp(W1, b1, W2, b2, x, labels, *, d_W1, d_b1, d_W2, d_b2):
+    # line 11: h = np.tanh(x @ W1 + b1)
     v1 = x @ W1
     d_v1 = x @ d_W1
     v2 = v1 + b1
     d_v2 = d_v1 + d_b1
     h = np.tanh(v2)
     d_h = (1.0 - h * h) * d_v2
+    # line 12: logits = h @ W2 + b2
     v3 = h @ W2
     d_v3 = d_h @ W2 + h @ d_W2
     logits = v3 + b2
     d_logits = d_v3 + d_b2
+    # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
     v4 = np.max(logits, axis=1, keepdims=True)
     d_v4 = _rt.extremum_jvp(d_logits, logits, v4, 1, True)
     shifted = logits - v4
     d_shifted = d_logits - d_v4
+    # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
     v5 = np.exp(shifted)
     d_v5 = v5 * d_shifted
     v6 = np.sum(v5, axis=1, keepdims=True)
@@ -97,6 +120,7 @@ def loss_jvp(W1, b1, W2, b2, x, labels, *, d_W1, d_b1, d_W2, d_b2):
     d_v7 = d_v6 / v6
     logp = shifted - v7
     d_logp = d_shifted - d_v7
+    # line 15: return -np.mean(np.sum(logp * labels, axis=1))
     v8 = logp * labels
     d_v8 = d_logp * labels
     v9 = np.sum(v8, axis=1)

@@ -16,6 +16,8 @@ import numpy as np
 
 from . import kinds as kind_rules
 from . import calls, pipeline, runtime
+from . import standalone as standalone_module
+from .highlight import Source
 from .compile import CACHE
 from .errors import UsageError
 from .parse import refuse_derivative
@@ -322,10 +324,17 @@ def _check_all_float(target, names, values):
                              "differentiate", "bad-wrt")
 
 
-def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None):
+def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None,
+           standalone=False, module=None):
     """The generated source text, exactly the code that runs for arguments of the
     kinds of ``args`` (default: a float for each argument without a default).
-    ``mode``: ``reverse`` (``motion`` joint or split) or ``forward``."""
+    ``mode``: ``reverse`` (``motion`` joint or split) or ``forward``. The text is a
+    ``str`` that Jupyter shows highlighted (``.ansi()`` colours it for a terminal).
+
+    ``standalone=True``: an importable module instead, which carries what the code
+    needs (the runtime imports, the derivatives of the user functions it calls, the
+    user's module globals it reads, imported from ``module``, by default
+    ``f.__module__``); a closure's cells cannot be carried (``cannot-carry`` error)."""
     if mode not in ("reverse", "forward"):
         raise UsageError(f"mode={mode!r}: use 'reverse' or 'forward'", "bad-mode")
     target = _Target(f)
@@ -339,7 +348,13 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
     else:
         values = target.bind(tuple(args), {})
     variant = "jvp" if mode == "forward" else "vjp" if motion == "split" else "grad"
-    return target.generated(names, values, variant, optimize).source
+    if standalone:
+        kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p]))
+                 for p in target.params}
+        text = standalone_module.module_source(target.front, names, kinds, variant, optimize,
+                                               module, kind_of)
+        return Source(text)
+    return Source(target.generated(names, values, variant, optimize).source)
 
 
 def differentiate(func=None, *, wrt=None):

@@ -71,21 +71,32 @@ def _load_function(target):
 
 def _cmd_adjoint(args):
     func = _load_function(args.target)
-    text = s2sad.source(
-        func,
-        mode="reverse",
-        wrt=_parse_wrt(args.wrt),
-        motion="split" if args.split else "joint",
-        optimize=not args.no_optimize,
-    )
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 0
+    return _write_source(args, func, mode="reverse", motion="split" if args.split else "joint")
 
 
 def _cmd_tangent(args):
     func = _load_function(args.target)
-    text = s2sad.source(func, mode="forward", wrt=_parse_wrt(args.wrt),
-                        optimize=not args.no_optimize)
+    return _write_source(args, func, mode="forward")
+
+
+def _write_source(args, func, **options):
+    """Print the source (coloured on a terminal unless NO_COLOR is set), or with
+    ``-o FILE.py`` write it as a module that imports the user's file by its name."""
+    options.update(wrt=_parse_wrt(args.wrt), optimize=not args.no_optimize)
+    if args.output:
+        module = os.path.splitext(os.path.basename(args.target.rpartition(":")[0]))[0]
+        text = s2sad.source(func, standalone=True, module=module, **options)
+        try:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(text)
+        except OSError as err:
+            raise _UsageError(f"cannot write {args.output}: {err.strerror}") from None
+        print(f"wrote {args.output} (it imports {module}: keep {module}.py importable)",
+              file=sys.stderr)
+        return 0
+    text = s2sad.source(func, **options)
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and hasattr(text, "ansi"):
+        text = text.ansi()
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
 
@@ -115,6 +126,8 @@ def _parser():
     adjoint.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
     adjoint.add_argument("--split", action="store_true",
                          help="split motion: a primal function returning a tape and an adjoint")
+    adjoint.add_argument("-o", "--output", metavar="FILE.py", help="write an importable "
+                         "module (with the derivatives of the functions it calls) instead")
     adjoint.set_defaults(run=_cmd_adjoint)
 
     tangent = commands.add_parser("tangent", help="print the forward-mode (tangent) source")
@@ -122,6 +135,8 @@ def _parser():
     tangent.add_argument("--wrt", metavar="A,B", help="arguments to differentiate with "
                          "respect to: names or positions, comma separated (default: all)")
     tangent.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
+    tangent.add_argument("-o", "--output", metavar="FILE.py", help="write an importable "
+                         "module (with the derivatives of the functions it calls) instead")
     tangent.set_defaults(run=_cmd_tangent)
 
     rules = commands.add_parser("rules", help="list the functions that have derivative rules")

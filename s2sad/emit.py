@@ -22,17 +22,29 @@ import gast
 _COMMENT = "__s2sad_comment__"
 
 
-def comment(text: str) -> gast.Expr:
-    """A statement that emits as ``# text``."""
+def comment(text: str, kind: str = "header") -> gast.Expr:
+    """A statement that emits as ``# text`` (one ``#`` line per line of text). A
+    ``header`` (a section's title) is dropped when its section is empty: followed by
+    nothing or by another header; a ``line`` comment (the user's source line, see
+    sourcemap) sits above the statements it names."""
     return gast.Expr(value=gast.Call(func=gast.Name(id=_COMMENT, ctx=gast.Load(),
                                                     annotation=None, type_comment=None),
-                                     args=[gast.Constant(value=text, kind=None)],
+                                     args=[gast.Constant(value=text, kind=None),
+                                           gast.Constant(value=kind, kind=None)],
                                      keywords=[]))
+
+
+def line_comment(text: str) -> gast.Expr:
+    return comment(text, "line")
 
 
 def is_comment(stmt) -> bool:
     return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
             and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id == _COMMENT)
+
+
+def _is_header(stmt) -> bool:
+    return is_comment(stmt) and stmt.value.args[1].value == "header"
 
 
 def unparse(node) -> str:
@@ -70,16 +82,28 @@ def _block(stmts, indent: str) -> list:
     lines = []
     for index, stmt in enumerate(stmts):
         following = stmts[index + 1] if index + 1 < len(stmts) else None
-        if is_comment(stmt) and (following is None or is_comment(following)):
-            continue            # a section header over nothing
+        if _is_header(stmt):
+            if _section_is_empty(stmts[index + 1:]):
+                continue        # a section header over nothing
+        elif is_comment(stmt) and (following is None or is_comment(following)):
+            continue            # a line comment over nothing
         lines.extend(_stmt(stmt, indent))
     return lines or [indent + "pass"]
+
+
+def _section_is_empty(rest) -> bool:
+    for stmt in rest:
+        if _is_header(stmt):
+            return True
+        if not is_comment(stmt):
+            return False
+    return True
 
 
 def _stmt(stmt, indent: str) -> list:
     inner = indent + "    "
     if is_comment(stmt):
-        return [f"{indent}# {stmt.value.args[0].value}"]
+        return [f"{indent}# {text}".rstrip() for text in stmt.value.args[0].value.split("\n")]
     if isinstance(stmt, gast.If):
         lines = [f"{indent}if {unparse(stmt.test)}:"] + _block(stmt.body, inner)
         orelse = [s for s in stmt.orelse]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gast
 
-from . import adjoints, kinds, nodes
+from . import adjoints, kinds, nodes, sourcemap
 from .analyze import Analysis, Prim, is_update, mutation, shrinks
 
 
@@ -59,7 +59,7 @@ class _Forward:
     def block(self, stmts) -> list:
         out = []
         for s in stmts:
-            out += self.stmt(s)
+            out += sourcemap.stamp(self.stmt(s), sourcemap.line_of(s))
         return out
 
     def stmt(self, s) -> list:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes
+from . import nodes, sourcemap
 from .names import NameGen
 
 _JUMPS = (gast.Break, gast.Continue, gast.Return, gast.Raise)
@@ -114,8 +114,9 @@ def _return_to_break(block, value: str, flag: str) -> list:
     out = []
     for stmt in block:
         if isinstance(stmt, gast.Return):
-            out += [nodes.assign(value, stmt.value), nodes.assign(flag, nodes.const(True)),
-                    nodes.break_()]
+            out += sourcemap.stamp([nodes.assign(value, stmt.value),
+                                    nodes.assign(flag, nodes.const(True)), nodes.break_()],
+                                   sourcemap.line_of(stmt))
             return out
         if isinstance(stmt, gast.If):
             stmt.body = _return_to_break(stmt.body, value, flag)
@@ -128,7 +129,8 @@ def _returns_to_assignments(block, out_name: str) -> list:
     result = []
     for stmt in block:
         if isinstance(stmt, gast.Return):
-            result.append(gast.copy_location(nodes.assign(out_name, stmt.value), stmt))
+            result += sourcemap.stamp([gast.copy_location(nodes.assign(out_name, stmt.value),
+                                                          stmt)], sourcemap.line_of(stmt))
             continue
         if isinstance(stmt, gast.If):
             stmt.body = _returns_to_assignments(stmt.body, out_name)

@@ -61,8 +61,8 @@ def split(name: str, args: gast.arguments, sw: Sweeps, params: list, seed_name: 
     popped = {sw.tape, sw.path} | _shrunk(sw)
     if popped & set(residuals):
         backward_body[0:0] = [
-            comment("the adjoint sweep pops lists: it works on its own copies, so that the"),
-            comment("pullback can run again and the caller's values stay as they are"),
+            comment("the adjoint sweep pops lists: it works on its own copies, so that the\n"
+                    "pullback can run again and the caller's values stay as they are"),
             nodes.assign(res, nodes.call("_rt.private", nodes.name(res)))]
     for array in sorted(_slot_restored(sw) & set(residuals)):   # restored slot by slot
         backward_body.append(nodes.assign(array, nodes.call("np.copy", nodes.name(array))))

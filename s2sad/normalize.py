@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gast
 
-from . import jumps, nodes, ssa, syntax
+from . import jumps, nodes, sourcemap, ssa, syntax
 from .names import NameGen
 from .parse import ParsedFunction
 
@@ -31,16 +31,18 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     tree = nodes.clone(parsed.tree)
     gen = NameGen.for_tree(tree)
     local = nodes.names_stored(tree)
-    tree.body = _Flatten(gen, local).block(tree.body)
+    tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)
     tree.body = jumps.lower(tree.body, gen)
     tree.body = ssa.rename(tree, gen)
     return tree, gen
 
 
 class _Flatten:
-    def __init__(self, gen: NameGen, local: set):
+    def __init__(self, gen: NameGen, local: set, line_offset: int = 0):
         self.gen = gen
         self.local = local
+        self.line_offset = line_offset
+        self.line = None          # the user's line of the statement being flattened
 
     # statements ---------------------------------------------------------
 
@@ -51,11 +53,21 @@ class _Flatten:
         return out
 
     def stmt(self, s) -> list:
+        """``s`` flattened; what it becomes carries its line in the user's file (a
+        statement the flattening wrote, such as a loop's item, that of the enclosing one)."""
+        enclosing = self.line
+        if getattr(s, "lineno", None) is not None:
+            self.line = s.lineno + self.line_offset
         out: list = []
         method = getattr(self, "stmt_" + type(s).__name__, None)
         if method is None:
-            return [s]          # pass, break, continue, raise, assert: kept as written
-        method(s, out)
+            out = [s]           # pass, break, continue, raise, assert: kept as written
+        else:
+            method(s, out)
+        # temporaries, the branches of a conditional expression: all from this line
+        sourcemap.stamp_all([made for made in out if made is not s], self.line)
+        sourcemap.stamp([s], self.line)
+        self.line = enclosing
         return out
 
     def stmt_Assign(self, s, out):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import motion
+from . import motion, sourcemap
 from .analyze import analyze
 from .compile import compile_function
 from .forward import forward
@@ -60,6 +60,7 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
                      for d in defs)
+    defs = tuple(_annotate(d, fr.parsed) for d in defs)
     cells = {name: link(*spec) for name, spec in sweeps.bindings.items()}
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
@@ -76,9 +77,18 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> G
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset())
+    func = _annotate(func, fr.parsed)
     cells = {name: link(*spec) for name, spec in bindings.items()}
     fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
     return Generated((fn,), text)
+
+
+def _annotate(func, parsed):
+    """Line comments naming the user's source; none for code s2sad generated itself
+    (a second derivative differentiates a generated function)."""
+    if parsed.filename.startswith("<s2sad"):
+        return func
+    return sourcemap.annotate(func, parsed.file_lines)
 
 
 def _clone(tree):

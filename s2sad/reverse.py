@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import adjoints, kinds, nodes, tbr
+from . import adjoints, kinds, nodes, sourcemap, tbr
 from .analyze import Analysis, Prim, is_update, mutation
 from .reverse_statements import UpdatesAndCalls
 
@@ -79,7 +79,7 @@ class _Reverse(UpdatesAndCalls):
         primal = []
         for index, stmt in enumerate(body):
             self.top = index
-            primal += self.primal_stmt(stmt, depth=0)
+            primal += sourcemap.stamp(self.primal_stmt(stmt, depth=0), sourcemap.line_of(stmt))
         defined: set = set()
         output = ret.value
         seed = None
@@ -100,7 +100,7 @@ class _Reverse(UpdatesAndCalls):
     def primal_block(self, block, depth) -> list:
         out = []
         for stmt in block:
-            out += self.primal_stmt(stmt, depth)
+            out += sourcemap.stamp(self.primal_stmt(stmt, depth), sourcemap.line_of(stmt))
         return out
 
     def primal_stmt(self, s, depth) -> list:
@@ -226,7 +226,8 @@ class _Reverse(UpdatesAndCalls):
     def adjoint_block(self, block, defined: set, depth) -> list:
         out = []
         for stmt in reversed(block):
-            out += self.adjoint_stmt(stmt, defined, depth)
+            out += sourcemap.stamp(self.adjoint_stmt(stmt, defined, depth),
+                                   sourcemap.line_of(stmt))
         return out
 
     def adjoint_stmt(self, s, defined, depth) -> list:

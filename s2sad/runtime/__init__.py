@@ -290,6 +290,24 @@ def check_scalar(value, fname):
     return value
 
 
+class ShapeMismatch(TypeError):
+    """A module written by ``s2sad adjoint/tangent -o`` got arguments of other shapes
+    than it was generated for."""
+
+
+def check_ndims(fname, *expected):
+    """``(name, value, ndim)`` for each float argument: a module written with ``-o`` is
+    specialized on the arguments' dimensions (a float's derivative code, given an array,
+    could skip the sums that undo broadcasting): others are an error, never a silent
+    wrong derivative."""
+    for name, value, ndim in expected:
+        if np.ndim(value) != ndim:
+            raise ShapeMismatch(
+                f"{fname} was generated for {name} with {ndim} dimensions, got "
+                f"{np.ndim(value)} (shape {np.shape(value)}); write it again for such "
+                "arguments: s2sad.source(f, standalone=True, args=(...))")
+
+
 def as_float(g, *like):
     """``g`` as an array of the float type of ``like`` when it is a Python number (a
     seed such as 1.0), so that helpers keep float32 derivatives float32."""
