@@ -15,7 +15,7 @@ import types
 import numpy as np
 
 from . import kinds as kind_rules
-from . import calls, pipeline, runtime
+from . import calls, diskcache, pipeline, runtime
 from .compile import CACHE
 from .errors import UsageError
 
@@ -50,7 +50,9 @@ class _Target:
         func = func.__func__ if self.prefix else func
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
-        self.front = CACHE.get(("front", _code_of(self.primal), VERSION),
+        # keyed by the function object, not its code: closures made by one factory
+        # share code but not cells, and a reloaded module's functions have equal code
+        self.front = CACHE.get(("front", self.primal, VERSION),
                                lambda: pipeline.front(self.primal))
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
@@ -99,12 +101,16 @@ class _Target:
         for w in wrt:
             if not kind_rules.is_float(kinds[w]):
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
-        key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        key = (self.primal, variant, wrt, tuple(kinds.values()), optimized, VERSION)
         if variant == "jvp":
-            return CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized,
-                                                           calls.link))
-        return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
-                                                       optimized, calls.link))
+            def build():
+                return pipeline.tangent(self.front, wrt, kinds, optimized, calls.link)
+        else:
+            def build():
+                return pipeline.adjoint(self.front, wrt, kinds, variant, optimized, calls.link)
+        options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized}
+        return CACHE.get(key, lambda: diskcache.generated(self.front, options, calls.link,
+                                                          build))
 
     def check(self, wrt, mode="reverse"):
         """Build once with float arguments so unsupported code is reported now."""
@@ -117,7 +123,9 @@ class _Target:
         kinds = {p: kind_of(v) for p, v in sample.items()}
         kinds.update({p: "scalar" for p in wrt})
         from .analyze import analyze
-        analyze(pipeline._clone(self.front.tree), self.front.parsed, wrt, kinds, mode)
+        diskcache.checked(self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
+                          lambda: analyze(pipeline._clone(self.front.tree), self.front.parsed,
+                                          wrt, kinds, mode))
 
 
 def _bad_wrt_kind(fname, name, value, kind):
@@ -129,10 +137,6 @@ def _bad_wrt_kind(fname, name, value, kind):
     raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
                      f"{type(value).__name__}; wrt arguments must be floats or float arrays",
                      "bad-wrt-type")
-
-
-def _code_of(func):
-    return getattr(func, "__code__", func)
 
 
 def _gradient(f, wrt, variant):
