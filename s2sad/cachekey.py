@@ -36,13 +36,17 @@ class NotCacheable(Exception):
 def digest(front, options: dict) -> str | None:
     """The entry's key: a hex digest, or None when the function cannot be cached on disk."""
     parsed = front.parsed
+    try:        # NotCacheable, or a property that raises when read: memory only
+        names = {path: describe(obj) for path, obj in resolutions(parsed).items()}
+    except Exception:
+        return None
     try:
         material = {
             "compiler": compiler_digest(),
             "python": sys.version, "numpy": np.__version__,
             "function": [parsed.func.__module__, parsed.func.__qualname__, parsed.filename,
                          parsed.line_offset, parsed.source, code_digest(parsed.func.__code__)],
-            "names": {path: describe(obj) for path, obj in resolutions(parsed).items()},
+            "names": names,
             "rules": user_rules(),
             "options": options,
         }
@@ -96,7 +100,7 @@ def _plain(obj):
         if module == "s2sad" or module.startswith("s2sad."):
             return ["s2sad", module, obj.__qualname__]
         return ["function", module, obj.__qualname__, code_digest(obj.__code__),
-                repr(obj.__defaults__), sorted(obj.__kwdefaults__ or ())]
+                [_plain(d) for d in obj.__defaults__ or ()], sorted(obj.__kwdefaults__ or ())]
     if isinstance(obj, type):
         return ["class", obj.__module__, obj.__qualname__]
     if isinstance(obj, _SCALARS):
