@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+from dataclasses import replace
 
 import numpy as np
 
 from . import kinds as kind_rules
 from . import calls, diskcache, pipeline, runtime
-from .compile import CACHE
+from .compile import CACHE, rebind
 from .errors import UsageError
 
 VERSION = "0.1.0"
@@ -44,15 +45,18 @@ def kind_of(value) -> str:
 class _Target:
     """A user function, its parsed front end, and its parameters."""
 
-    def __init__(self, func):
+    def __init__(self, func, shared=False):
         # a bound method: its object is passed first and never differentiated
         self.prefix = (func.__self__,) if isinstance(func, types.MethodType) else ()
         func = func.__func__ if self.prefix else func
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
-        # keyed by the function object, not its code: closures made by one factory
-        # share code but not cells, and a reloaded module's functions have equal code
-        self.front = CACHE.get(("front", self.primal, VERSION),
+        # Cached by the function object, not its code: a reloaded module's functions
+        # have equal code but other callees. A nested def, made anew on each call of
+        # the function around it, shares the derivative of its first instance, bound
+        # to its own cells (``shared``).
+        self.identity = _shared_identity(self.primal) if shared else self.primal
+        self.front = CACHE.get(("front", self.identity, VERSION),
                                lambda: pipeline.front(self.primal))
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
@@ -101,7 +105,7 @@ class _Target:
         for w in wrt:
             if not kind_rules.is_float(kinds[w]):
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
-        key = (self.primal, variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        key = (self.identity, variant, wrt, tuple(kinds.values()), optimized, VERSION)
         if variant == "jvp":
             def build():
                 return pipeline.tangent(self.front, wrt, kinds, optimized, calls.link)
@@ -109,8 +113,12 @@ class _Target:
             def build():
                 return pipeline.adjoint(self.front, wrt, kinds, variant, optimized, calls.link)
         options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized}
-        return CACHE.get(key, lambda: diskcache.generated(self.front, options, calls.link,
-                                                          build))
+        result = CACHE.get(key, lambda: diskcache.generated(self.front, options, calls.link,
+                                                            build))
+        if self.front.parsed.func is self.primal:
+            return result
+        return replace(result, functions=tuple(rebind(fn, self.front.parsed, self.primal)
+                                               for fn in result.functions))
 
     def check(self, wrt, mode="reverse"):
         """Build once with float arguments so unsupported code is reported now."""
@@ -126,6 +134,27 @@ class _Target:
         diskcache.checked(self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
                           lambda: analyze(pipeline._clone(self.front.tree), self.front.parsed,
                                           wrt, kinds, mode))
+
+
+def _shared_identity(func):
+    """What instances of one nested def share a derivative by: their code, globals, and
+    what their cells hold where it decides what a call resolves to (a function)."""
+    cells = []
+    for cell in func.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            cells.append(None)
+            continue
+        if not (callable(value) or isinstance(value, types.ModuleType)):
+            cells.append(type(value))
+            continue
+        try:
+            hash(value)
+            cells.append(value)
+        except TypeError:
+            cells.append(id(value))
+    return ("nested", func.__code__, id(func.__globals__), tuple(cells))
 
 
 def _bad_wrt_kind(fname, name, value, kind):

@@ -30,9 +30,11 @@ class CallVJP:
         y, residuals = forward(*args, **kwargs)
         return y, functools.partial(backward, residuals)
 
+    shared = False      # a nested def: one derivative for all its instances
+
     def _resolve(self):
         from .api import _Target
-        self.target = _Target(self.callee)
+        self.target = _Target(self.callee, shared=self.shared)
         return self.target
 
 
@@ -50,6 +52,16 @@ class CallJVP(CallVJP):
                               "jvp").functions[0]
         dots = dict(zip(_tangent_params(fn, len(self.wrt)), tangents))
         return fn(*args, **kwargs, **dots)
+
+
+class NestedVJP(CallVJP):
+    """``vjp_of(h, wrt)``: the derivative of a nested def, made when the call runs."""
+
+    shared = True
+
+
+class NestedJVP(CallJVP):
+    shared = True
 
 
 class GradientVJP:
@@ -95,9 +107,9 @@ def link(kind: str, callee, wrt: tuple):
     """The object bound in generated code for ``callee``'s derivative; for a nested def
     (``vjp_of``, ``jvp_of``), the class that makes one from the function when it runs."""
     if kind == "vjp_of":
-        return CallVJP
+        return NestedVJP
     if kind == "jvp_of":
-        return CallJVP
+        return NestedJVP
     if type(callee).__name__ == "GradientOf":
         return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
     return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt)

@@ -71,6 +71,22 @@ def compile_unit(unit: Unit, parsed: ParsedFunction, links=None):
     return fn
 
 
+def rebind(fn, parsed: ParsedFunction, func):
+    """``fn``, compiled for ``parsed.func``, bound instead to ``func``'s own closure cells
+    and defaults (``func`` has the same code: another instance of a nested def)."""
+    own = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    closure = tuple(own[name] if parsed.closure.get(name) is cell else cell
+                    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    user = parsed.func
+    defaults = func.__defaults__ if fn.__defaults__ is user.__defaults__ else fn.__defaults__
+    twin = types.FunctionType(fn.__code__, func.__globals__, fn.__name__, defaults,
+                              closure or None)
+    twin.__kwdefaults__ = func.__kwdefaults__ if fn.__kwdefaults__ is user.__kwdefaults__ \
+        else fn.__kwdefaults__
+    twin.__qualname__, twin.__module__ = fn.__qualname__, fn.__module__
+    return twin
+
+
 def _scope_code(outer: types.CodeType) -> types.CodeType:
     return next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == _SCOPE)
 
