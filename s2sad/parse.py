@@ -4,6 +4,10 @@
 (decorators dropped), the file and line offsets that errors report, the
 parameters, and ``resolve_path("math.sin")``, which says what a name in the
 body points to now (closure cell, then module globals, then builtins).
+
+The text read from the file must be the text the function was compiled from:
+it is compiled again and compared with ``f.__code__`` (line numbers aside), and
+a file edited after import is refused (``stale-source``) rather than read.
 """
 from __future__ import annotations
 
