@@ -170,7 +170,7 @@ def _restore(entry, parsed, link):
         if "gradient_wrt" in item:
             callee = GradientOf(callee, item["gradient_wrt"])
         bindings.append((item["cell"], (item["kind"], callee, tuple(item["wrt"]))))
-    cells = {cell: link(*spec) for cell, spec in bindings}
+    cells = {cell: link(*spec, parsed) for cell, spec in bindings}
     units, start = [], 0
     for u in meta["units"]:
         units.append(Unit(u["name"], u["tag"], text[start:start + u["length"]],

@@ -62,7 +62,7 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
                      for d in defs)
-    cells = {name: link(*spec) for name, spec in sweeps.bindings.items()}
+    cells = {name: link(*spec, fr.parsed) for name, spec in sweeps.bindings.items()}
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(u.text for _, u in built),
                      tuple(u for _, u in built), tuple(sweeps.bindings.items()))
@@ -79,7 +79,7 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> G
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset())
-    cells = {name: link(*spec) for name, spec in bindings.items()}
+    cells = {name: link(*spec, fr.parsed) for name, spec in bindings.items()}
     fn, unit = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
     return Generated((fn,), unit.text, (unit,), tuple(bindings.items()))
 

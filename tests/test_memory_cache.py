@@ -1,7 +1,9 @@
 """The in-memory cache tells apart functions with equal code: closures of one factory,
-instances of a nested def, the same file imported twice, a reloaded module."""
+instances of a nested def, the same file imported twice, a reloaded module; and a
+derivative that calls a helper follows the helper when its name is rebound."""
 import importlib
 import importlib.util
+import linecache
 import math
 import os
 import sys
@@ -119,3 +121,33 @@ def test_a_reloaded_module_with_an_edited_callee(tmp_path):
         assert s2sad.grad(m.f)(x) == pytest.approx(fd_grad(m.f, (x,), 0), rel=1e-6)
     finally:
         sys.path.remove(str(tmp_path))
+
+
+def test_a_rebound_callee_is_differentiated_not_the_old_one(module):
+    x = 0.5
+    grad, value_grad = s2sad.grad(module.f), s2sad.value_and_grad(module.f)
+    assert grad(x) == pytest.approx(math.cos(x) * x + math.sin(x))
+    module.helper = _load_text("def helper(x):\n    return x ** 3\n")
+    assert grad(x) == pytest.approx(4 * x ** 3)                 # d/dx x**3 * x
+    assert value_grad(x)[1] == pytest.approx(4 * x ** 3)
+    assert s2sad.jvp(module.f, (x,), (1.0,))[1] == pytest.approx(4 * x ** 3)
+
+
+def test_a_callee_rebound_to_another_signature_is_built_again(module):
+    x = 0.5
+    grad = s2sad.grad(module.f)
+    grad(x)
+    module.helper = _load_text("def helper(y, scale=2.0):\n    return scale * y * y\n")
+    with pytest.raises(s2sad.UsageError) as info:
+        grad(x)
+    assert info.value.code == "rebound-callee" and "'helper'" in str(info.value)
+    assert grad(x) == pytest.approx(6 * x * x)                  # d/dx 2 x**2 * x
+
+
+def _load_text(text):
+    """``helper`` from a notebook-like cell."""
+    namespace = {}
+    name = f"<memory-cache-{uuid.uuid4().hex}>"
+    linecache.cache[name] = (len(text), None, text.splitlines(True), name)
+    exec(compile(text, name, "exec"), namespace)
+    return namespace["helper"]
