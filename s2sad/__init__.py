@@ -7,12 +7,15 @@ from .api import differentiate, grad, jvp, source, value_and_grad, vjp
 from .check import check_grad
 from .errors import CompileError, GradientCheckError, S2SadError, UsageError, Violation
 from .custom import defjvp, defvjp
+from .diskcache import CacheWarning, set_cache_dir
+from .diskcache import clear as clear_cache
+from .diskcache import info as cache_info
 from .higher import hessian, hvp, jacobian
 from .rules import covered
 from .runtime import stop_gradient
 
 __version__ = "0.1.0"
-__all__ = ["CompileError", "GradientCheckError", "S2SadError", "UsageError", "Violation",
-           "check_grad", "covered", "defjvp", "defvjp", "differentiate", "dual", "grad",
-           "hessian", "hvp", "jacobian", "jvp", "numerical", "source", "stop_gradient",
-           "value_and_grad", "vjp"]
+__all__ = ["CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "UsageError",
+           "Violation", "cache_info", "check_grad", "clear_cache", "covered", "defjvp",
+           "defvjp", "differentiate", "dual", "grad", "hessian", "hvp", "jacobian", "jvp",
+           "numerical", "set_cache_dir", "source", "stop_gradient", "value_and_grad", "vjp"]

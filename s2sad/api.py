@@ -11,14 +11,15 @@ from __future__ import annotations
 import functools
 import inspect
 import types
+from dataclasses import replace
 
 import numpy as np
 
 from . import kinds as kind_rules
-from . import calls, pipeline, runtime
+from . import calls, diskcache, pipeline, runtime
 from . import standalone as standalone_module
 from .highlight import Source
-from .compile import CACHE
+from .compile import CACHE, rebind
 from .errors import UsageError
 from .parse import refuse_derivative
 
@@ -47,14 +48,19 @@ def kind_of(value) -> str:
 class _Target:
     """A user function, its parsed front end, and its parameters."""
 
-    def __init__(self, func):
+    def __init__(self, func, shared=False):
         # a bound method: its object is passed first and never differentiated
         self.prefix = (func.__self__,) if isinstance(func, types.MethodType) else ()
         func = func.__func__ if self.prefix else func
         refuse_derivative(func)
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
-        self.front = CACHE.get(("front", _code_of(self.primal), VERSION),
+        # Cached by the function object, not its code: a reloaded module's functions
+        # have equal code but other callees. A nested def, made anew on each call of
+        # the function around it, shares the derivative of its first instance, bound
+        # to its own cells (``shared``).
+        self.identity = _shared_identity(self.primal) if shared else self.primal
+        self.front = CACHE.get(("front", self.identity, VERSION),
                                lambda: pipeline.front(self.primal))
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
@@ -103,12 +109,20 @@ class _Target:
         for w in wrt:
             if not kind_rules.is_float(kinds[w]):
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
-        key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        key = (self.identity, variant, wrt, tuple(kinds.values()), optimized, VERSION)
         if variant == "jvp":
-            return CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized,
-                                                           calls.link))
-        return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
-                                                       optimized, calls.link))
+            def build():
+                return pipeline.tangent(self.front, wrt, kinds, optimized, calls.link)
+        else:
+            def build():
+                return pipeline.adjoint(self.front, wrt, kinds, variant, optimized, calls.link)
+        options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized}
+        result = CACHE.get(key, lambda: diskcache.generated(self.front, options, calls.link,
+                                                            build))
+        if self.front.parsed.func is self.primal:
+            return result
+        return replace(result, functions=tuple(rebind(fn, self.front.parsed, self.primal)
+                                               for fn in result.functions))
 
     def check(self, wrt, mode="reverse"):
         """Build once with float arguments so unsupported code is reported now."""
@@ -121,7 +135,30 @@ class _Target:
         kinds = {p: kind_of(v) for p, v in sample.items()}
         kinds.update({p: "scalar" for p in wrt})
         from .analyze import analyze
-        analyze(pipeline._clone(self.front.tree), self.front.parsed, wrt, kinds, mode)
+        diskcache.checked(self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
+                          lambda: analyze(pipeline._clone(self.front.tree), self.front.parsed,
+                                          wrt, kinds, mode))
+
+
+def _shared_identity(func):
+    """What instances of one nested def share a derivative by: their code, globals, and
+    what their cells hold where it decides what a call resolves to (a function)."""
+    cells = []
+    for cell in func.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            cells.append(None)
+            continue
+        if not (callable(value) or isinstance(value, types.ModuleType)):
+            cells.append(type(value))
+            continue
+        try:
+            hash(value)
+            cells.append(value)
+        except TypeError:
+            cells.append(id(value))
+    return ("nested", func.__code__, id(func.__globals__), tuple(cells))
 
 
 def _bad_wrt_kind(fname, name, value, kind):
@@ -133,10 +170,6 @@ def _bad_wrt_kind(fname, name, value, kind):
     raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
                      f"{type(value).__name__}; wrt arguments must be floats or float arrays",
                      "bad-wrt-type")
-
-
-def _code_of(func):
-    return getattr(func, "__code__", func)
 
 
 def _gradient(f, wrt, variant):

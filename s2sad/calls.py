@@ -9,20 +9,28 @@ first called, so recursion is bounded by the run, never by the transformation.
 from __future__ import annotations
 
 import functools
+import inspect
+import types
+
+from .cachekey import resolutions
+from .compile import CACHE
+from .errors import UsageError
 
 
 class CallVJP:
-    """A user function's split reverse derivative: ``(y, pullback)``."""
+    """A user function's split reverse derivative: ``(y, pullback)``. ``where`` is
+    ``(parsed caller, dotted path)``: how the caller reaches the callee, checked on each
+    call since the caller's primal reads it live (a rebound global)."""
 
-    def __init__(self, callee, wrt: tuple):
-        self.callee, self.wrt = callee, wrt
+    def __init__(self, callee, wrt: tuple, where=None):
+        self.callee, self.wrt, self.where = callee, wrt, where
         self.target = None
 
     def __repr__(self):
         return f"<s2sad vjp of {self.callee.__qualname__} w.r.t. {', '.join(self.wrt)}>"
 
     def __call__(self, *args, **kwargs):
-        target = self.target or self._resolve()
+        target = self._current()
         args = target.prefix + args                    # a bound method's object first
         values = target.bind(args, kwargs)
         forward, backward = target.generated(target.wrt_names(self.wrt)[0], values,
@@ -30,10 +38,39 @@ class CallVJP:
         y, residuals = forward(*args, **kwargs)
         return y, functools.partial(backward, residuals)
 
+    shared = False      # a nested def: one derivative for all its instances
+
     def _resolve(self):
         from .api import _Target
-        self.target = _Target(self.callee)
+        self.target = _Target(self.callee, shared=self.shared)
         return self.target
+
+    def _current(self):
+        if self.where is not None:
+            now = self.where[0].resolve_path(self.where[1])
+            if now is not self.callee:
+                self._rebound(now)
+        return self.target or self._resolve()
+
+    def _rebound(self, now):
+        """The caller's derivative was built for a callee of this signature: another
+        function with the same one is differentiated in its place; else the derivative
+        must be built again."""
+        if _signature(now) is None or _signature(now) != _signature(self.callee):
+            CACHE.clear()
+            raise UsageError(
+                f"{self.where[1]!r} was rebound to {now!r} after the derivative of the "
+                f"function that calls it was built for {self.callee!r}, whose signature "
+                "differs; call s2sad.grad (or vjp, jvp) again to build it anew",
+                "rebound-callee")
+        self.callee, self.target = now, None
+
+
+def _signature(func):
+    func = getattr(func, "__s2sad_primal__", func)
+    if not isinstance(func, types.FunctionType):
+        return None
+    return inspect.signature(func)
 
 
 class CallJVP(CallVJP):
@@ -44,12 +81,22 @@ class CallJVP(CallVJP):
 
     def __call__(self, tangents, *args, **kwargs):
         from .api import _tangent_params
-        target = self.target or self._resolve()
+        target = self._current()
         args = target.prefix + args
         fn = target.generated(target.wrt_names(self.wrt)[0], target.bind(args, kwargs),
                               "jvp").functions[0]
         dots = dict(zip(_tangent_params(fn, len(self.wrt)), tangents))
         return fn(*args, **kwargs, **dots)
+
+
+class NestedVJP(CallVJP):
+    """``vjp_of(h, wrt)``: the derivative of a nested def, made when the call runs."""
+
+    shared = True
+
+
+class NestedJVP(CallJVP):
+    shared = True
 
 
 class GradientVJP:
@@ -91,13 +138,17 @@ class GradientJVP(GradientVJP):
         return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
 
 
-def link(kind: str, callee, wrt: tuple):
+def link(kind: str, callee, wrt: tuple, parsed=None):
     """The object bound in generated code for ``callee``'s derivative; for a nested def
-    (``vjp_of``, ``jvp_of``), the class that makes one from the function when it runs."""
+    (``vjp_of``, ``jvp_of``), the class that makes one from the function when it runs.
+    ``parsed``: the caller, whose name for the callee is checked when it runs."""
     if kind == "vjp_of":
-        return CallVJP
+        return NestedVJP
     if kind == "jvp_of":
-        return CallJVP
+        return NestedJVP
     if type(callee).__name__ == "GradientOf":
         return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
-    return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt)
+    paths = resolutions(parsed) if parsed is not None else {}
+    path = next((p for p, obj in paths.items() if obj is callee), None)
+    return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt,
+                                                  (parsed, path) if path else None)

@@ -1,4 +1,5 @@
-"""Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``, ``s2sad rules``.
+"""Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``, ``s2sad rules``,
+``s2sad cache info|clear``.
 
 Uses only the public API of :mod:`s2sad`. Exit codes: 0 on success, 2 for
 a usage error or an error s2sad reports (compile or usage).
@@ -112,6 +113,35 @@ def _cmd_rules(args):
     return 0
 
 
+# ---- s2sad cache info | clear: the disk cache of generated source ----
+
+def _cmd_cache_info(args):
+    info = s2sad.cache_info()
+    print(f"directory: {info['directory'] or '(none)'}")
+    print(f"enabled:   {'yes' if info['enabled'] else 'no: ' + info['reason']}")
+    print(f"entries:   {info['entries']}")
+    print(f"size:      {info['bytes']} bytes")
+    return 0
+
+
+def _cmd_cache_clear(args):
+    info = s2sad.cache_info()
+    if not info["enabled"]:
+        raise _UsageError(f"no disk cache to clear: {info['reason']}")
+    removed = s2sad.clear_cache()
+    print(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {info['directory']}")
+    return 0
+
+
+def _add_cache_commands(commands):
+    cache = commands.add_parser("cache", help="the disk cache of generated source "
+                                "(S2SAD_CACHE_DIR): show it or empty it")
+    actions = cache.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("info", help="directory, number of entries, size, enabled or not") \
+        .set_defaults(run=_cmd_cache_info)
+    actions.add_parser("clear", help="remove every entry").set_defaults(run=_cmd_cache_clear)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -143,6 +173,7 @@ def _parser():
     rules.add_argument("section", nargs="?", help="only sections whose title contains this "
                        "(e.g. linear, math, reductions)")
     rules.set_defaults(run=_cmd_rules)
+    _add_cache_commands(commands)
     return parser
 
 

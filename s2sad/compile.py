@@ -13,6 +13,7 @@ import linecache
 import math
 import threading
 import types
+from dataclasses import dataclass
 
 import gast
 import numpy as np
@@ -25,34 +26,65 @@ RUNTIME_NAMES = {"np": np, "math": math, "_rt": runtime}
 _SCOPE = "__s2sad_scope__"
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One generated definition as text, with what compiling it again needs."""
+
+    name: str                 # the generated function's name
+    tag: str                  # shown in its linecache filename
+    text: str                 # its source, exactly what runs
+    takes_user_args: bool     # it has the user function's parameters (and defaults)
+
+
 def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: str,
                      links=None):
-    """``(function, source text)`` for one generated definition; ``links`` binds the
-    names by which it calls the derivatives of the user functions it calls."""
-    text = emit.source(func_def)
+    """``(function, unit)`` for one generated definition; ``links`` binds the names by
+    which it calls the derivatives of the user functions it calls."""
+    unit = Unit(func_def.name, tag, emit.source(func_def), _takes_user_args(func_def, parsed))
+    return compile_unit(unit, parsed, links), unit
+
+
+def compile_unit(unit: Unit, parsed: ParsedFunction, links=None):
+    """The function for ``unit``'s text, running in the user function's globals with its
+    closure cells, the runtime names, user rules' callables and ``links``."""
     links = links or {}
     bound = dict(RUNTIME_NAMES, **USER_CELLS, **links)
     cells = list(bound) + [n for n in parsed.closure if n not in bound]
     scope = f"def {_SCOPE}({', '.join(cells)}):\n" + \
-        "".join("    " + line + "\n" for line in text.splitlines()) + \
-        f"    return {func_def.name}\n"
-    filename = f"<s2sad {parsed.func.__module__}.{func_def.name} {tag}>"
+        "".join("    " + line + "\n" for line in unit.text.splitlines()) + \
+        f"    return {unit.name}\n"
+    filename = f"<s2sad {parsed.func.__module__}.{unit.name} {unit.tag}>"
     lines = scope.splitlines(True)
     linecache.cache[filename] = (len(scope), None, lines, filename)
     outer = compile(scope, filename, "exec")
     code = next(c for c in _scope_code(outer).co_consts
-                if isinstance(c, types.CodeType) and c.co_name == func_def.name)
+                if isinstance(c, types.CodeType) and c.co_name == unit.name)
     closure = tuple(types.CellType(bound[name]) if name in bound else parsed.closure[name]
                     for name in code.co_freevars)
     user = parsed.func
-    takes_user_args = _takes_user_args(func_def, parsed)
-    defaults = user.__defaults__ if takes_user_args else None
-    fn = types.FunctionType(code, user.__globals__, func_def.name, defaults, closure)
-    if takes_user_args:
+    defaults = user.__defaults__ if unit.takes_user_args else None
+    fn = types.FunctionType(code, user.__globals__, unit.name, defaults, closure)
+    if unit.takes_user_args:
         fn.__kwdefaults__ = user.__kwdefaults__
-    fn.__qualname__ = func_def.name
+    fn.__qualname__ = unit.name
     fn.__module__ = user.__module__
-    return fn, text
+    return fn
+
+
+def rebind(fn, parsed: ParsedFunction, func):
+    """``fn``, compiled for ``parsed.func``, bound instead to ``func``'s own closure cells
+    and defaults (``func`` has the same code: another instance of a nested def)."""
+    own = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    closure = tuple(own[name] if parsed.closure.get(name) is cell else cell
+                    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    user = parsed.func
+    defaults = func.__defaults__ if fn.__defaults__ is user.__defaults__ else fn.__defaults__
+    twin = types.FunctionType(fn.__code__, func.__globals__, fn.__name__, defaults,
+                              closure or None)
+    twin.__kwdefaults__ = func.__kwdefaults__ if fn.__kwdefaults__ is user.__kwdefaults__ \
+        else fn.__kwdefaults__
+    twin.__qualname__, twin.__module__ = fn.__qualname__, fn.__module__
+    return twin
 
 
 def _scope_code(outer: types.CodeType) -> types.CodeType:

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from .api import _Target, _as_tangent, jvp, kind_of, vjp
-from .calls import CallVJP, GradientVJP
+from .calls import CallVJP, GradientVJP, NestedVJP
 from .errors import UsageError
 
 
@@ -33,7 +33,7 @@ def _gradient_function(target: _Target, names, args):
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = [c.cell_contents for c in grad_fn.__closure__ or ()
              if isinstance(c.cell_contents, (CallVJP, GradientVJP))
-             or c.cell_contents is CallVJP]
+             or c.cell_contents is NestedVJP]
     if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "

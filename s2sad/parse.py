@@ -4,12 +4,19 @@
 (decorators dropped), the file and line offsets that errors report, the
 parameters, and ``resolve_path("math.sin")``, which says what a name in the
 body points to now (closure cell, then module globals, then builtins).
+
+The text read from the file must be the text the function was compiled from:
+it is compiled again and compared with ``f.__code__`` (line numbers aside), and
+a file edited after import is refused (``stale-source``) rather than read.
 """
 from __future__ import annotations
 
+import __future__
 import builtins
+import functools
 import inspect
 import linecache
+import symtable
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -34,6 +41,7 @@ class ParsedFunction:
     params: tuple             # positional parameter names, in order
     kwonly: tuple             # keyword-only parameter names
     closure: dict = field(default_factory=dict)   # free variable -> cell
+    source: str = ""          # the definition's text, as read from the file
 
     @property
     def name(self) -> str:
@@ -115,7 +123,119 @@ def _source_of(func):
             f"({exc}); s2sad reads the function's source, so it must be defined in a "
             "file, not with exec or at an interactive prompt: save it in a .py module "
             "and import it", code="no-source") from None
-    return "".join(lines), first
+    text = "".join(lines)
+    _check_fresh(func, text)
+    return text, first
+
+
+def _check_fresh(func, text: str):
+    """Refuse source text that is not what ``func`` was compiled from: its file was
+    edited after the module was imported, and the new text would give the derivative
+    of a function that is not the one that runs."""
+    if _same_code(_compiled_from(func, text), inspect.unwrap(func).__code__):
+        return
+    if _rewritten_by_pytest(func, text):
+        return
+    code = func.__code__
+    raise S2SadError(
+        f"{code.co_filename}:{code.co_firstlineno}: the source of {func.__qualname__!r} "
+        "changed on disk after its module was imported, so the text s2sad would read is "
+        "not the function that runs; re-import the module (importlib.reload, or restart "
+        "the interpreter or kernel) and differentiate the reloaded function",
+        code="stale-source")
+
+
+def _compiled_from(func, text: str):
+    """The code object that ``text`` (the def, decorators included) compiles to, inside
+    scopes that give it the same free variables and private-name mangling; None when it
+    no longer compiles."""
+    func = inspect.unwrap(func)
+    code = func.__code__
+    body = textwrap.dedent(text)
+    cls = _enclosing_class(func.__qualname__)
+    if cls is not None:             # methods: ``self.__x`` mangles, ``super()`` cells
+        body = f"class {cls}:\n" + textwrap.indent(body, "    ")
+    free = [n for n in code.co_freevars if n != "__class__"]
+    if free or "<locals>" in func.__qualname__:     # a nested def: its name is local too
+        body = "def __s2sad_outer__():\n" + "".join(f"    {n} = None\n" for n in free) + \
+            textwrap.indent(body, "    ") + "    return None\n"
+    body = "".join(f"import _ as {n}\n" for n in _module_imports(code.co_filename)) + body
+    flags = code.co_flags & _FUTURE_FLAGS
+    try:
+        module = compile(body, code.co_filename, "exec", flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    return _find_code(module, code.co_name)
+
+
+def _module_imports(filename: str) -> tuple:
+    """Names the module binds with ``import``: Python 3.11+ compiles ``np.f(x)`` on such
+    a name differently (no method call), so the text must be compiled beside them."""
+    text = "".join(linecache.getlines(filename))
+    return _imported_names(text, filename) if text else ()
+
+
+@functools.lru_cache(maxsize=64)
+def _imported_names(text: str, filename: str) -> tuple:
+    try:
+        table = symtable.symtable(text, filename, "exec")
+    except (SyntaxError, ValueError):
+        return ()
+    return tuple(sorted(s.get_name() for s in table.get_symbols() if s.is_imported()))
+
+
+def _enclosing_class(qualname: str):
+    """The innermost class of ``A.B.<locals>.f``-style qualified names, or None."""
+    parts = qualname.split(".")
+    for i in range(len(parts) - 2, -1, -1):       # a part not followed by <locals>
+        if "<locals>" not in (parts[i], parts[i + 1]):
+            return parts[i]
+    return None
+
+
+def _find_code(code, name: str):
+    """The first code object called ``name`` nested in ``code``, breadth first."""
+    level = [code]
+    while level:
+        nested = [c for parent in level for c in parent.co_consts
+                  if isinstance(c, types.CodeType)]
+        for c in nested:
+            if c.co_name == name:
+                return c
+        level = nested
+    return None
+
+
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+_CODE_FIELDS = ("co_code", "co_names", "co_varnames", "co_freevars", "co_cellvars",
+                "co_argcount", "co_posonlyargcount", "co_kwonlyargcount", "co_name")
+
+
+def _same_code(a, b) -> bool:
+    """Equal code objects, line numbers and positions aside."""
+    if a is None or b is None:
+        return False
+    if any(getattr(a, f) != getattr(b, f) for f in _CODE_FIELDS):
+        return False
+    if len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) or isinstance(y, types.CodeType):
+            if not _same_code(x if isinstance(x, types.CodeType) else None,
+                              y if isinstance(y, types.CodeType) else None):
+                return False
+        elif type(x) is not type(y) or repr(x) != repr(y):
+            return False
+    return True
+
+
+def _rewritten_by_pytest(func, text: str) -> bool:
+    """pytest rewrites ``assert`` in test modules: their bytecode is not the text's."""
+    module = inspect.getmodule(func)
+    loader = type(getattr(module, "__loader__", None))
+    return loader.__module__.startswith("_pytest") and "assert" in text
 
 
 def parse(func) -> ParsedFunction:
@@ -136,7 +256,7 @@ def parse(func) -> ParsedFunction:
     params = tuple(a.id for a in args.posonlyargs + args.args)
     kwonly = tuple(a.id for a in args.kwonlyargs)
     parsed = ParsedFunction(func, tree, filename, line_offset, indent, file_lines,
-                            params, kwonly, closure)
+                            params, kwonly, closure, text)
     if isinstance(tree, gast.AsyncFunctionDef):
         raise CompileError([parsed.violation(
             tree, "unsupported-syntax", f"async function {func.__name__!r} (a coroutine) "

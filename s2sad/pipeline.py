@@ -27,6 +27,8 @@ class Front:
 class Generated:
     functions: tuple      # compiled callables
     source: str           # their source text, exactly what runs
+    units: tuple = ()     # compile.Unit per function: what compiling them again needs
+    bindings: tuple = ()  # (cell name, (kind, callee, wrt)): the callees' derivatives
 
 
 def front(func) -> Front:
@@ -61,9 +63,10 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
                      for d in defs)
     defs = tuple(_annotate(d, fr.parsed) for d in defs)
-    cells = {name: link(*spec) for name, spec in sweeps.bindings.items()}
+    cells = {name: link(*spec, fr.parsed) for name, spec in sweeps.bindings.items()}
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
-    return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
+    return Generated(tuple(fn for fn, _ in built), "\n\n".join(u.text for _, u in built),
+                     tuple(u for _, u in built), tuple(sweeps.bindings.items()))
 
 
 def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> Generated:
@@ -78,9 +81,9 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> G
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset())
     func = _annotate(func, fr.parsed)
-    cells = {name: link(*spec) for name, spec in bindings.items()}
-    fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
-    return Generated((fn,), text)
+    cells = {name: link(*spec, fr.parsed) for name, spec in bindings.items()}
+    fn, unit = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
+    return Generated((fn,), unit.text, (unit,), tuple(bindings.items()))
 
 
 def _annotate(func, parsed):

@@ -43,6 +43,10 @@ class _Link:
     wrt: tuple
 
 
+def _link(kind, callee, wrt, caller=None):
+    return _Link(kind, callee, wrt)
+
+
 @dataclass
 class _Unit:
     text: str             # one or more function definitions
@@ -82,9 +86,9 @@ class _Builder:
     def build(self, fr, wrt, kinds, variant, optimized, private=False) -> _Unit:
         """Generate one derivative; its callees' derivatives are added to ``units``."""
         if variant == "jvp":
-            made = pipeline.tangent(fr, wrt, kinds, optimized, _Link)
+            made = pipeline.tangent(fr, wrt, kinds, optimized, _link)
         else:
-            made = pipeline.adjoint(fr, wrt, kinds, variant, optimized, _Link)
+            made = pipeline.adjoint(fr, wrt, kinds, variant, optimized, _link)
         text, names, links = made.source, [], {}
         for fn in made.functions:
             for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
