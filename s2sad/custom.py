@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
+
 from .compile import CACHE
 from .errors import UsageError
 from .rules import USER_CELLS
@@ -47,7 +49,10 @@ def _register(table, func, rules, seed: str, kind: str):
 
 def _parameters(func, rules, kind) -> tuple:
     """The primitive's parameter names: its own signature, else the rule's after
-    (g|d, ans) — a C function often has no signature to read."""
+    (g|d, ans) — a C function often has no signature to read. A ufunc's are its
+    ``nin`` inputs (its signature also lists ``out``)."""
+    if isinstance(func, np.ufunc):
+        return tuple(f"x{i}" for i in range(func.nin)) if func.nin > 1 else ("x",)
     try:
         params = [p.name for p in inspect.signature(func).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

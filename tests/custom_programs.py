@@ -30,3 +30,11 @@ def uses_stop_gradient(x, y):
 
 def uses_erfcx(x):
     return math.erfc(x) * math.exp(x * x) * x
+
+
+def sin_sum(x):
+    return np.sum(np.sin(x) * 2.0)
+
+
+def arctan2_sum(x, y):
+    return np.sum(np.arctan2(x, y))

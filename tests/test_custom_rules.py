@@ -80,3 +80,19 @@ def test_bad_registrations_are_usage_errors():
         s2sad.defvjp(3.0, lambda g, ans, x: g)
     with pytest.raises(s2sad.UsageError):
         s2sad.defvjp(math.lgamma)
+
+
+def test_a_numpy_ufunc_takes_a_user_rule_over_the_built_in_one():
+    """A ufunc's signature also lists ``out``: its parameters are its nin inputs."""
+    x, y = np.array([0.1, 0.7]), np.array([1.3, -0.4])
+    s2sad.defvjp(np.sin, lambda g, ans, x: g * 3.0)        # deliberately not cos
+    s2sad.defjvp(np.sin, lambda d, ans, x: d * 3.0)
+    s2sad.defvjp(np.arctan2, None, lambda g, ans, x0, x1: g * 0.0)
+    try:
+        np.testing.assert_allclose(s2sad.grad(P.sin_sum)(x), [6.0, 6.0])
+        assert s2sad.jvp(P.sin_sum, (x,), (np.ones(2),))[1] == pytest.approx(12.0)
+        assert s2sad.grad(P.arctan2_sum, wrt=1)(x, y) == pytest.approx(np.zeros(2))
+    finally:
+        forget(np.sin)
+        forget(np.arctan2)
+    np.testing.assert_allclose(s2sad.grad(P.sin_sum)(x), 2.0 * np.cos(x))
