@@ -247,6 +247,7 @@ def parse(func) -> ParsedFunction:
     module = gast.parse(dedented)
     tree = module.body[0]
     tree.decorator_list = []
+    _mangle_private_attributes(tree, func.__qualname__)
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \
         ("\n",) * (first - 1) + tuple(text.splitlines(True))
@@ -262,3 +263,16 @@ def parse(func) -> ParsedFunction:
             tree, "unsupported-syntax", f"async function {func.__name__!r} (a coroutine) "
             "is not supported", "write it as a plain def")])
     return parsed
+
+
+def _mangle_private_attributes(tree, qualname: str) -> None:
+    """``self.__w`` in a method of class C means ``self._C__w`` (Python mangles the name
+    when it compiles the class); generated code is compiled outside the class."""
+    parts = qualname.split(".")
+    owner = parts[-2].lstrip("_") if len(parts) > 1 and parts[-2] != "<locals>" else ""
+    if not owner:
+        return
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Attribute) and node.attr.startswith("__") \
+                and not node.attr.endswith("__"):
+            node.attr = f"_{owner}{node.attr}"

@@ -27,3 +27,13 @@ def loop_sum(x, n):
     for i in range(n):
         s = s + math.sin(x * i)
     return s
+
+
+class PrivateWeights:
+    """A method reading a private attribute (``self.__w`` is stored as ``_PrivateWeights__w``)."""
+
+    def __init__(self, w):
+        self.__w = w
+
+    def loss(self, x):
+        return math.tanh(self.__w * x) ** 2 + self.__w * x

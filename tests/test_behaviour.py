@@ -77,3 +77,11 @@ def test_decorated_function_keeps_name_doc_and_signature():
     assert list(inspect.signature(documented).parameters) == ["x", "y"]
     assert documented(3.0) == 6.0
     assert documented.grad(3.0) == 2.0
+
+
+def test_a_method_reading_a_private_attribute_is_differentiated():
+    model = programs.PrivateWeights(0.7)
+    x, h = 0.4, 1e-6
+    expected = (model.loss(x + h) - model.loss(x - h)) / (2 * h)
+    assert s2sad.grad(model.loss)(x) == pytest.approx(expected, rel=1e-7)
+    assert s2sad.jvp(model.loss, (x,), (1.0,))[1] == pytest.approx(expected, rel=1e-7)
