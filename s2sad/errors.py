@@ -4,7 +4,8 @@ Every error a user can meet is a :class:`S2SadError` with a stable ``code``.
 Errors found in the user's source are :class:`CompileError`: they carry one
 :class:`Violation` per problem, each naming the file, line and column, the
 source line, the construct and a suggested rewrite, so that a function with
-several problems reports all of them at once.
+several problems reports all of them at once. A message ends by pointing at the
+section of docs/errors.md for its code: what it means, an example, and the fix.
 """
 from __future__ import annotations
 

@@ -59,6 +59,12 @@ def test_every_raise_names_its_code_as_a_literal():
                                     f"that it can be documented: {SOURCE.not_literal}")
 
 
+def test_base_class_defaults_are_never_raised():
+    bases = {SOURCE.defaults[name] for name in ("S2SadError", "UsageError", "CompileError")}
+    raised = {code: SOURCE.raised[code] for code in bases & set(SOURCE.raised)}
+    assert not raised, f"give these raises a specific code (and a section): {raised}"
+
+
 def test_only_class_defaults_and_a_few_others_are_not_run():
     not_run = {code for code, s in SECTIONS.items() if s.not_run}
     defaults = set(SOURCE.defaults.values()) - set(SOURCE.raised)
