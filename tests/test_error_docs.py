@@ -1,15 +1,27 @@
 """docs/errors.md is the page an error message points at: one section per code that s2sad
 can raise (read from its source), each with an example that raises exactly that code
-with the message shown, and the example fixed, which runs. The examples are run here."""
+with the message shown, and the example fixed, which runs. The examples are run here.
+
+A section reads::
+
+    ### some-code
+    One sentence of what it means. Class: `UsageError`.
+    <!-- raises: some-code -->     then a ```python block and a ```text block (the
+                                   message, `...` for text left out)
+    Fix: ...
+    <!-- fixed -->                 then a ```python block
+
+or, for an example that needs setup a test cannot give, ``<!-- not run: why -->``.
+"""
 from __future__ import annotations
 
+import ast
 import importlib.util
 import re
 import sys
 
 import pytest
 
-import s2sad
 from s2sad.errors import CompileError, S2SadError, UsageError, Violation
 from tests import error_codes
 
@@ -24,6 +36,7 @@ def run_example(source: str, tmp_path, name: str):
     """Run ``source`` as a module from a file: s2sad reads functions' source from files."""
     path = tmp_path / "example.py"
     path.write_text(source, encoding="utf-8")
+    # not s2sad_...: s2sad treats functions of its own modules as primitives
     module_name = f"errors_doc_example_{name.replace('-', '_')}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
@@ -139,7 +152,7 @@ def f(parsed, node, code):
     raise StaleSource("message")
     raise S2SadError("message", code)
 '''
-    trees = list(error_codes._modules()) + [("a.py", error_codes.ast.parse(source))]
+    trees = list(error_codes._modules()) + [("a.py", ast.parse(source))]
     found = error_codes.collect_from(trees)
     in_a = {code for code, places in found.raised.items()
             if any(p.startswith("a.py:") for p in places)}
