@@ -192,7 +192,11 @@ def _gradient(f, wrt, variant):
             if key is not None and key[1] is not None:
                 compiled[key] = fn
         try:
-            out = _call_on_floats(fn, args, kwargs)
+            try:
+                out = _call_on_floats(fn, args, kwargs)
+            except calls.Rebound:       # a callee was rebound: the cache was cleared
+                fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+                out = _call_on_floats(fn, args, kwargs)
         except runtime.NonScalarOutput as exc:
             raise UsageError(str(exc), "non-scalar-output") from None
         except runtime.Unsupported as exc:
@@ -304,7 +308,11 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     if wrt is None:
         _check_all_float(target, names, values)
     forward, backward = target.generated(names, values, "vjp").functions
-    (y, residuals), on_numpy = _run_on_floats(forward, primals, kwprimals)
+    try:
+        (y, residuals), on_numpy = _run_on_floats(forward, primals, kwprimals)
+    except calls.Rebound:                   # a callee was rebound: the cache was cleared
+        forward, backward = target.generated(names, values, "vjp").functions
+        (y, residuals), on_numpy = _run_on_floats(forward, primals, kwprimals)
 
     def pullback(ybar):
         if not on_numpy:
@@ -331,7 +339,11 @@ def jvp(f, primals, tangents, wrt=None):
     fn = target.generated(names, values, "jvp").functions[0]
     dots = dict(zip(_tangent_params(fn, len(names)), (_as_tangent(t, values[n])
                                                        for t, n in zip(tangents, names))))
-    return _call_on_floats(fn, primals, dots)
+    try:
+        return _call_on_floats(fn, primals, dots)
+    except calls.Rebound:                   # a callee was rebound: the cache was cleared
+        fn = target.generated(names, values, "jvp").functions[0]
+        return _call_on_floats(fn, primals, dots)
 
 
 def _tangent_params(fn, count):

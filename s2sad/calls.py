@@ -58,7 +58,7 @@ class CallVJP:
         must be built again."""
         if _signature(now) is None or _signature(now) != _signature(self.callee):
             CACHE.clear()
-            raise UsageError(
+            raise Rebound(
                 f"{self.where[1]!r} was rebound to {now!r} after the derivative of the "
                 f"function that calls it was built for {self.callee!r}, whose signature "
                 "differs; call s2sad.grad (or vjp, jvp) again to build it anew",
@@ -136,6 +136,11 @@ class GradientJVP(GradientVJP):
         values = target.bind(target.prefix + args, kwargs)
         grad_inner = target.generated(inner, values, "grad").functions[0]
         return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
+
+
+class Rebound(UsageError):
+    """A callee's name points elsewhere now; the API builds the derivative again once
+    (a derivative kept and called by other means sees this error)."""
 
 
 def link(kind: str, callee, wrt: tuple, parsed=None):

@@ -4,11 +4,14 @@ Every error a user can meet is a :class:`S2SadError` with a stable ``code``.
 Errors found in the user's source are :class:`CompileError`: they carry one
 :class:`Violation` per problem, each naming the file, line and column, the
 source line, the construct and a suggested rewrite, so that a function with
-several problems reports all of them at once.
+several problems reports all of them at once. A message ends by pointing at the
+section of docs/errors.md for its code: what it means, an example, and the fix.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+DOCS = "docs/errors.md"       # one section per code, anchored by the code
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,19 @@ class S2SadError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def codes(self) -> tuple:
+        """Every code this error reports (one, or one per kind of problem found)."""
+        return (self.code,)
+
+    def __str__(self) -> str:
+        # the message ends by pointing at the page that explains each code and its fix
+        message = super().__str__()
+        where = ", ".join(f"{DOCS}#{code}" for code in self.codes)
+        if "\n" in message:
+            return f"{message}\nsee {where}"
+        return f"{message} (see {where})"
+
 
 class CompileError(S2SadError):
     """The function's source uses something s2sad cannot differentiate."""
@@ -55,6 +71,10 @@ class CompileError(S2SadError):
         head = f"cannot differentiate: {count} problem{'s' if count > 1 else ''}"
         body = "\n".join(str(v) for v in self.violations)
         super().__init__(f"{head}\n{body}", self.violations[0].code)
+
+    @property
+    def codes(self) -> tuple:
+        return tuple(dict.fromkeys(v.code for v in self.violations))
 
 
 class UsageError(S2SadError):
