@@ -36,9 +36,11 @@ def front(func) -> Front:
 
 
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
-            link=None) -> Generated:
+            link=None, instrument=None) -> Generated:
     """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion). ``link(kind,
-    callee, wrt)`` makes what generated code calls for a user function's derivative."""
+    callee, wrt)`` makes what generated code calls for a user function's derivative;
+    ``instrument(def) -> (def, cells)`` edits each definition before it is compiled
+    (s2sad.trace inserts its recording calls there)."""
     names = _copy_names(fr.names)
     tree = _clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
@@ -61,11 +63,13 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
                      for d in defs)
     cells = {name: link(*spec) for name, spec in sweeps.bindings.items()}
+    defs, cells = _instrumented(defs, cells, instrument)
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(text for _, text in built))
 
 
-def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> Generated:
+def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
+            instrument=None) -> Generated:
     """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
     names = _copy_names(fr.names)
     tree = _clone(fr.tree)
@@ -77,8 +81,18 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> G
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset())
     cells = {name: link(*spec) for name, spec in bindings.items()}
+    (func,), cells = _instrumented((func,), cells, instrument)
     fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
     return Generated((fn,), text)
+
+
+def _instrumented(defs, cells, instrument):
+    if instrument is None:
+        return defs, cells
+    edited = [instrument(d) for d in defs]
+    for _, extra in edited:
+        cells = dict(cells, **extra)
+    return tuple(d for d, _ in edited), cells
 
 
 def _clone(tree):

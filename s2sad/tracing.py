@@ -1,0 +1,245 @@
+"""``s2sad.trace``: the evaluation trace of one call, with tangents and adjoints.
+
+Nothing here interprets the function: the path the call takes is recorded by
+running the compiler's own normalized code (:mod:`s2sad.trace_path`), and its
+tangents and adjoints come from the compiler's own forward-mode and
+reverse-mode code for that path (unoptimized, so every ``v_i`` has its
+``d_v_i`` and ``b_v_i``), run with a recording call after each assignment.
+Values the three runs share must agree exactly, or the trace is refused.
+"""
+from __future__ import annotations
+
+import copy
+
+import gast
+import numpy as np
+
+from . import calls, emit, nodes, pipeline
+from . import kinds as kind_rules
+from .api import _as_tangent, _bad_wrt_kind, _Target, _tangent_params, kind_of
+from .compile import compile_function
+from .errors import UsageError
+from .trace_path import Path, instrument
+from .trace_table import AdjointStep, Row, Trace, survey_name
+
+
+class _Recorder:
+    """Inserts ``<cell>.note(k, name)`` after each assignment of a generated
+    straight-line function, and keeps what the notes report, in order."""
+
+    def __init__(self, cell):
+        self.cell = cell
+        self.sites: list = []                # k -> (name, statement)
+        self.notes: list = []                # (name, value, statement), as they ran
+        self.statements: dict = {}           # assigned name -> its (last) statement
+
+    def instrument(self, func):
+        body = []
+        for s in func.body:
+            body.append(s)
+            if isinstance(s, gast.Assign):
+                for target in _names(s.targets[0]):
+                    self.statements[target] = s
+                    self.sites.append((target, s))
+                    body.append(nodes.expr_stmt(nodes.call(
+                        f"{self.cell}.note", nodes.const(len(self.sites) - 1),
+                        nodes.name(target))))
+        func.body = body
+        return func, {self.cell: self}
+
+    def note(self, site, value):
+        name, statement = self.sites[site]
+        self.notes.append((name, _copy(value), statement))
+
+    def last(self) -> dict:
+        return {name: value for name, value, _ in self.notes}
+
+
+def trace(f, *args, wrt=None, seed=None) -> Trace:
+    """The evaluation trace of ``f(*args)`` as data: one row per input, per executed
+    assignment (loops unrolled, only the branch taken) and for the output, each
+    with its value, its tangent and its adjoint. ``wrt``: the arguments derivatives
+    are taken with respect to (default: the decorator's ``wrt``, else every float
+    argument); ``seed``: the tangent direction, one entry per ``wrt`` argument
+    (default: 1 for the first, 0 for the others: the derivative w.r.t. the first)."""
+    target = _Target(f)
+    args = target.prefix + tuple(args)
+    values = target.bind(args, {})
+    wrt_names = _wrt(target, wrt, values)
+    kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p])) for p in target.params}
+    for w in wrt_names:
+        if kinds[w] not in ("scalar", "array"):
+            _bad_wrt_kind(target.front.parsed.name, w, values[w], kinds[w])
+    seeds = _seeds(wrt_names, values, seed)
+    path, result = _run_path(target.front, args)
+    program = path.program()
+    names = copy.deepcopy(path.gen)
+    _check_names(path, names, target.params)
+    front = pipeline.Front(target.front.parsed, program, names)
+    forward = _Recorder(names.fresh("_record"))
+    tangent = pipeline.tangent(front, wrt_names, kinds, False, calls.link, forward.instrument)
+    dots = dict(zip(_tangent_params(tangent.functions[0], len(wrt_names)), seeds))
+    y, d_y = tangent.functions[0](*args, **dots)
+    backward = None
+    if kind_of(y) == "scalar":
+        backward = _Recorder(names.fresh("_record"))
+        adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, calls.link,
+                                   backward.instrument)
+        adjoint.functions[0](*args)
+    _agree(path, (forward,) + ((backward,) if backward else ()), result, y)
+    return _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y)
+
+
+def _wrt(target, wrt, values) -> tuple:
+    if wrt is None and target.default_wrt is None:
+        floats = tuple(p for p in target.positional if kind_rules.is_float(kind_of(values[p])))
+        if not floats:
+            raise UsageError(f"trace({target.front.parsed.name}): no float argument to "
+                             "differentiate; pass wrt=", "bad-wrt")
+        return floats
+    return target.wrt_names(wrt)[0]
+
+
+def _seeds(wrt_names, values, seed) -> tuple:
+    if seed is None:
+        seed = (1.0,) + (0.0,) * (len(wrt_names) - 1)
+        seed = tuple(np.ones_like(values[w], dtype=float) * s if isinstance(values[w], np.ndarray)
+                     else s for w, s in zip(wrt_names, seed))
+    seed = tuple(seed) if isinstance(seed, (tuple, list)) else (seed,)
+    if len(seed) != len(wrt_names):
+        raise UsageError(f"trace: {len(seed)} seeds for {len(wrt_names)} wrt arguments "
+                         f"({', '.join(wrt_names)})", "bad-tangents")
+    return tuple(_as_tangent(s, values[w]) for s, w in zip(seed, wrt_names))
+
+
+def _run_path(front, args):
+    """Run the instrumented normalized function: ``(path, its result)``."""
+    gen = copy.deepcopy(front.names)
+    path = Path(front.tree, gen, front.parsed)
+    cell = gen.fresh("_path")
+    func = instrument(front.tree, path, cell)
+    fn, _ = compile_function(func, front.parsed, "trace", {cell: path})
+    return path, fn(*args)
+
+
+def _check_names(path, names, params):
+    """``d_<x>`` and ``b_<x>`` must be the tangent's and the adjoint's names of each x,
+    which holds unless the function itself uses such a name."""
+    for instance in list(path.values) + list(params):
+        for prefix in ("d_", "b_"):
+            if prefix + instance in names.taken:
+                raise UsageError(f"s2sad.trace cannot label the derivatives of {instance!r}: "
+                                 f"the function also uses the name {prefix + instance!r}; "
+                                 "rename it", "trace-unsupported")
+
+
+def _agree(path, recorders, result, y):
+    """The path run and the derivative runs must have computed the very same values."""
+    for recorder in recorders:
+        seen = recorder.last()
+        for instance, value in path.values.items():
+            if instance in seen and not _same(seen[instance], value):
+                raise UsageError(f"s2sad.trace: {instance!r} took another value when the "
+                                 "function ran again (randomness, or state it changes?); "
+                                 "cannot trace it", "trace-unsupported")
+    if not _same(result, y):
+        raise UsageError("s2sad.trace: the function returned another value when it ran "
+                         "again; cannot trace it", "trace-unsupported")
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(np.array_equal(a, b, equal_nan=True))
+    except (TypeError, ValueError):
+        try:
+            return bool(a == b)
+        except Exception:            # noqa: BLE001 - uncomparable values: take them as equal
+            return True
+
+
+def _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y) -> Trace:
+    params = list(target.params)
+    labels = {p: f"v_{i - len(params) + 1}" for i, p in enumerate(params)}
+    labels.update({step.instance: f"v_{k}" for k, step in enumerate(path.steps, 1)})
+    tangents = forward.last()
+    adjoints = backward.last() if backward else {}
+    adjoint_code = [(n, s) for n, _, s in backward.notes] if backward else []
+    rename = _Renamer(labels)
+    rows = []
+    tangents.update({"d_" + w: s for w, s in zip(wrt_names, seeds)})
+    for p in params:
+        rows.append(Row(labels[p], p, p, values[p], tangents.get("d_" + p),
+                        adjoints.get("b_" + p), "seed" if p in wrt_names else "", "",
+                        (), None))
+    for step in path.steps:
+        rows.append(_row(step, labels, rename, path, tangents, adjoints, forward, adjoint_code))
+    output = path.output()
+    rows.append(Row("y", "", rename.text(output), y, d_y, 1.0 if backward else None, "",
+                    "seed" if backward else "", _operands(output, labels), None))
+    steps = ()
+    if backward:
+        steps = tuple(AdjointStep(survey_name(name, labels), rename.text(stmt), value)
+                      for name, value, stmt in backward.notes
+                      if name.startswith("b_") and name[2:] in labels)
+    seed_text = ", ".join(f"{w}: {_short(s)}" for w, s in zip(wrt_names, seeds))
+    return Trace(target.front.parsed.name, tuple(rows), steps, seed_text,
+                 backward is not None)
+
+
+def _row(step, labels, rename, path, tangents, adjoints, forward, adjoint_code) -> Row:
+    instance = step.instance
+    d_name, b_name = "d_" + instance, "b_" + instance
+    tangent_rule = ""
+    if d_name in forward.statements:
+        tangent_rule = rename.text(forward.statements[d_name])
+    adjoint_rule = "; ".join(rename.text(s) for target, s in adjoint_code
+                             if b_name in _loaded(s.value) and target != b_name)
+    return Row(labels[instance], step.name, rename.text(step.statement.value),
+               path.values[instance], tangents.get(d_name), adjoints.get(b_name),
+               tangent_rule, adjoint_rule, _operands(step.statement.value, labels), step.line)
+
+
+class _Renamer:
+    """Statement text with instance names as the survey writes them (``v_1``, ``v̇_1``,
+    ``v̄_1``)."""
+
+    def __init__(self, labels):
+        self.labels = labels
+
+    def text(self, node) -> str:
+        node = copy.deepcopy(node)
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name):
+                n.id = survey_name(n.id, self.labels)
+        return emit.unparse(node)
+
+
+def _operands(expr, labels) -> tuple:
+    seen = []
+    for ident in _loaded(expr):
+        if ident in labels and labels[ident] not in seen:
+            seen.append(labels[ident])
+    return tuple(seen)
+
+
+def _loaded(expr) -> list:
+    return [n.id for n in gast.walk(expr) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load)]
+
+
+def _names(target) -> list:
+    if isinstance(target, gast.Name):
+        return [target.id]
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [n for t in target.elts for n in _names(t)]
+    return []
+
+
+def _copy(value):
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _short(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"ones{value.shape}" if np.all(value == 1) else f"array{value.shape}"
+    return f"{float(value):g}"
