@@ -10,9 +10,11 @@ from .custom import defjvp, defvjp
 from .higher import hessian, hvp, jacobian
 from .rules import covered
 from .runtime import stop_gradient
+from .trace_table import Trace
+from .tracing import graph, trace
 
 __version__ = "0.1.0"
 __all__ = ["CompileError", "GradientCheckError", "S2SadError", "UsageError", "Violation",
-           "check_grad", "covered", "defjvp", "defvjp", "differentiate", "dual", "grad",
-           "hessian", "hvp", "jacobian", "jvp", "numerical", "source", "stop_gradient",
-           "value_and_grad", "vjp"]
+           "Trace", "check_grad", "covered", "defjvp", "defvjp", "differentiate", "dual",
+           "grad", "graph", "hessian", "hvp", "jacobian", "jvp", "numerical", "source",
+           "stop_gradient", "trace", "value_and_grad", "vjp"]

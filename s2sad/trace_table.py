@@ -58,12 +58,12 @@ class Trace:
         trace with adjoints, then the adjoint sweep) or ``both``."""
         fmt = _Formatter(digits)
         forward, reverse = mode in ("forward", "both"), mode in ("reverse", "both")
-        head = ["variable", "operation", "value"]
+        head = ["variable", "code", "operation", "value"]
         head += ["tangent rule", "tangent"] if forward else []
         head += ["adjoint"] if reverse else []
         body = []
         for row in self.rows:
-            cells = [row.variable, row.operation, fmt(row.value)]
+            cells = [row.variable, row.name, row.operation, fmt(row.value)]
             cells += [row.tangent_rule, fmt(row.tangent)] if forward else []
             cells += [fmt(row.adjoint)] if reverse else []
             body.append(cells)
@@ -73,7 +73,7 @@ class Trace:
         out = [title, _aligned([head] + body)]
         if reverse and self.has_adjoints:
             sweep = [[s.rule, fmt(s.value)] for s in self.adjoint_steps]
-            out += ["", "adjoint sweep (reverse order)", _aligned([["adjoint rule", "value"]] + sweep)]
+            out += ["", "adjoint sweep, statements in the order they ran", _aligned([["adjoint rule", "value"]] + sweep)]
         elif reverse:
             out += ["", "no adjoints: the output is not a scalar"]
         return "\n".join(out)
@@ -83,8 +83,8 @@ class Trace:
 
     def _repr_html_(self) -> str:
         fmt = _Formatter(3)
-        head = ("variable", "operation", "value", "tangent rule", "tangent", "adjoint")
-        cells = [(r.variable, r.operation, fmt(r.value), r.tangent_rule, fmt(r.tangent),
+        head = ("variable", "code", "operation", "value", "tangent rule", "tangent", "adjoint")
+        cells = [(r.variable, r.name, r.operation, fmt(r.value), r.tangent_rule, fmt(r.tangent),
                   fmt(r.adjoint)) for r in self.rows]
         rows = "".join("<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in row)
                        + "</tr>" for row in cells)
@@ -141,6 +141,10 @@ class _Formatter:
             items = ", ".join(self.number(v) for v in value.ravel()[:4])
             more = ", …" if value.size > 4 else ""
             return f"{value.dtype}{list(value.shape)} [{items}{more}]"
+        if isinstance(value, (tuple, list)) and len(value) <= 4:
+            items = ", ".join(self(v) for v in value)
+            return f"({items},)" if isinstance(value, tuple) and len(value) == 1 else \
+                f"({items})" if isinstance(value, tuple) else f"[{items}]"
         if isinstance(value, (bool, np.bool_, int, np.integer)):
             return str(value)
         if isinstance(value, (float, np.floating, np.ndarray)):

@@ -68,8 +68,11 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     wrt_names = _wrt(target, wrt, values)
     kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p])) for p in target.params}
     for w in wrt_names:
-        if kinds[w] not in ("scalar", "array"):
+        if not kind_rules.is_float(kinds[w]):
             _bad_wrt_kind(target.front.parsed.name, w, values[w], kinds[w])
+        if kinds[w] in ("dict", "tree"):
+            raise UsageError(f"trace: {w!r} is a {kinds[w]} of parameters; trace takes "
+                             "derivatives with respect to floats and float arrays", "bad-wrt")
     seeds = _seeds(wrt_names, values, seed)
     path, result = _run_path(target.front, args)
     program = path.program()
@@ -176,14 +179,19 @@ def _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y)
     output = path.output()
     rows.append(Row("y", "", rename.text(output), y, d_y, 1.0 if backward else None, "",
                     "seed" if backward else "", _operands(output, labels), None))
-    steps = ()
-    if backward:
-        steps = tuple(AdjointStep(survey_name(name, labels), rename.text(stmt), value)
-                      for name, value, stmt in backward.notes
-                      if name.startswith("b_") and name[2:] in labels)
+    steps = _sweep(backward.notes, labels, rename) if backward else ()
     seed_text = ", ".join(f"{w}: {_short(s)}" for w, s in zip(wrt_names, seeds))
     return Trace(target.front.parsed.name, tuple(rows), steps, seed_text,
                  backward is not None)
+
+
+def _sweep(notes, labels, rename) -> tuple:
+    """The adjoint sweep's statements as they ran: from the seed of the output's
+    adjoint (the primal sweep before it is the trace itself)."""
+    start = next((k for k, (name, _, _) in enumerate(notes)
+                  if name.startswith("b_") and name[2:] in labels), len(notes))
+    return tuple(AdjointStep(survey_name(name, labels), rename.text(stmt), value)
+                 for name, value, stmt in notes[start:])
 
 
 def _row(step, labels, rename, path, tangents, adjoints, forward, adjoint_code) -> Row:
@@ -243,3 +251,36 @@ def _short(value) -> str:
     if isinstance(value, np.ndarray):
         return f"ones{value.shape}" if np.all(value == 1) else f"array{value.shape}"
     return f"{float(value):g}"
+
+
+def graph(f, *args, wrt=None, seed=None) -> str:
+    """The computational graph of ``f`` in Graphviz DOT. With arguments: the graph of
+    that call's trace, values and adjoints on the nodes. Without: the structure of a
+    function without loops or branches (whose graph does not depend on its arguments)."""
+    if args:
+        return trace(f, *args, wrt=wrt, seed=seed).to_dot()
+    target = _Target(f)
+    front = target.front
+    path = Path(front.tree, copy.deepcopy(front.names), front.parsed)
+    if any(isinstance(s, (gast.If, gast.For, gast.While)) for s in front.tree.body):
+        raise UsageError(f"graph({front.parsed.name}): its loops or branches make its "
+                         "graph depend on the arguments; pass them (s2sad graph --at)",
+                         "trace-needs-arguments")
+    instrument(front.tree, path, "_")           # numbers the statements; rejects the rest
+    for key, stmt in enumerate(path.statements):
+        if isinstance(stmt, gast.Assign):
+            path.assign(key, None)
+        else:
+            path.expr(key)
+    params = list(target.params)
+    labels = {p: f"v_{i - len(params) + 1}" for i, p in enumerate(params)}
+    labels.update({step.instance: f"v_{k}" for k, step in enumerate(path.steps, 1)})
+    rename = _Renamer(labels)
+    rows = [Row(labels[p], p, p, None, None, None, "", "", (), None) for p in params]
+    rows += [Row(labels[s.instance], s.name, rename.text(s.statement.value), None, None, None,
+                 "", "", _operands(s.statement.value, labels), s.line) for s in path.steps]
+    output = path.output()
+    rows.append(Row("y", "", rename.text(output), None, None, None, "", "",
+                    _operands(output, labels), None))
+    return Trace(front.parsed.name, tuple(rows), (), "", False).to_dot()
+
