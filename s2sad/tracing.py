@@ -73,6 +73,8 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
         if kinds[w] in ("dict", "tree"):
             raise UsageError(f"trace: {w!r} is a {kinds[w]} of parameters; trace takes "
                              "derivatives with respect to floats and float arrays", "bad-wrt")
+    target.check(wrt_names, "forward")       # what the compiler refuses, located, first
+    target.check(wrt_names)
     seeds = _seeds(wrt_names, values, seed)
     path, result = _run_path(target.front, args)
     program = path.program()
