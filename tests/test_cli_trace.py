@@ -141,3 +141,11 @@ def test_help(command):
     result = run_cli(command, "--help")
     assert result.returncode == 0
     assert "--at" in result.stdout and "FILE.py:FUNC" in result.stdout
+
+
+def test_readme_shows_what_trace_prints():
+    readme = (ROOT / "README.md").read_text()
+    command = "$ s2sad trace examples/baydin.py:f --at 2,5\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    result = run_cli("trace", "examples/baydin.py:f", "--at", "2,5")
+    assert result.stdout == shown

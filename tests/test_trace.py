@@ -249,3 +249,15 @@ def test_graph_of_a_loop_needs_arguments():
     assert err.value.code == "trace-needs-arguments"
     unrolled = edges(s2sad.graph(tp.power_loop, 1.1, 2))
     assert {("v_-1", "v_2"), ("v_2", "v_4"), ("v_4", "y")} <= unrolled
+
+
+def test_trace_path_docstring_example():
+    """trace_path's docstring shows the straight-line program of g(1.5, 2): exactly."""
+    import textwrap
+
+    from s2sad import emit, trace_path, tracing
+    from s2sad.api import _Target
+
+    shown = textwrap.dedent(trace_path.__doc__.split("::\n\n", 1)[1]).strip()
+    path, _ = tracing._run_path(_Target(tp.g).front, (1.5, 2))
+    assert emit.source(path.program()).strip() == shown

@@ -74,3 +74,9 @@ def random_noise(x):
 def returns_array(x):
     return np.sin(x) * 2.0
 
+
+
+def g(x, n):
+    for i in range(n):
+        x = x * x
+    return x
