@@ -16,7 +16,8 @@ import numpy as np
 
 from . import calls, emit, nodes, pipeline
 from . import kinds as kind_rules
-from .api import _as_tangent, _bad_wrt_kind, _Target, _tangent_params, kind_of
+from .api import (_as_tangent, _bad_wrt_kind, _call_on_floats, _Target, _tangent_params,
+                  kind_of)
 from .compile import compile_function
 from .errors import UsageError
 from .trace_path import Path, instrument
@@ -57,11 +58,15 @@ class _Recorder:
 
 def trace(f, *args, wrt=None, seed=None) -> Trace:
     """The evaluation trace of ``f(*args)`` as data: one row per input, per executed
-    assignment (loops unrolled, only the branch taken) and for the output, each
-    with its value, its tangent and its adjoint. ``wrt``: the arguments derivatives
+    assignment (loops unrolled, only the branch taken; a call to another user
+    function is one row) and for the output, each with its value, its tangent and
+    its adjoint. ``wrt``: the arguments derivatives
     are taken with respect to (default: the decorator's ``wrt``, else every float
     argument); ``seed``: the tangent direction, one entry per ``wrt`` argument
-    (default: 1 for the first, 0 for the others: the derivative w.r.t. the first)."""
+    (default: 1 for the first, 0 for the others: the derivative w.r.t. the first).
+
+    The function runs three times (its path, then the tangent and the adjoint code
+    along that path); a run that computes other values is refused, not shown."""
     target = _Target(f)
     args = target.prefix + tuple(args)
     values = target.bind(args, {})
@@ -84,13 +89,13 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     forward = _Recorder(names.fresh("_record"))
     tangent = pipeline.tangent(front, wrt_names, kinds, False, calls.link, forward.instrument)
     dots = dict(zip(_tangent_params(tangent.functions[0], len(wrt_names)), seeds))
-    y, d_y = tangent.functions[0](*args, **dots)
+    y, d_y = _call_on_floats(tangent.functions[0], args, dots)
     backward = None
     if kind_of(y) == "scalar":
         backward = _Recorder(names.fresh("_record"))
         adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, calls.link,
                                    backward.instrument)
-        adjoint.functions[0](*args)
+        _call_on_floats(adjoint.functions[0], args, {})
     _agree(path, (forward,) + ((backward,) if backward else ()), result, y)
     return _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y)
 
@@ -164,8 +169,7 @@ def _same(a, b) -> bool:
 
 def _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y) -> Trace:
     params = list(target.params)
-    labels = {p: f"v_{i - len(params) + 1}" for i, p in enumerate(params)}
-    labels.update({step.instance: f"v_{k}" for k, step in enumerate(path.steps, 1)})
+    labels = _labels(params, path)
     tangents = forward.last()
     adjoints = backward.last() if backward else {}
     adjoint_code = [(n, s) for n, _, s in backward.notes] if backward else []
@@ -185,6 +189,14 @@ def _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y)
     seed_text = ", ".join(f"{w}: {_short(s)}" for w, s in zip(wrt_names, seeds))
     return Trace(target.front.parsed.name, tuple(rows), steps, seed_text,
                  backward is not None)
+
+
+def _labels(params, path) -> dict:
+    """Instance name -> trace variable: inputs ``v_{1-n} ... v_0``, then ``v_1, v_2, ...``
+    in the order the assignments ran."""
+    labels = {p: f"v_{i - len(params) + 1}" for i, p in enumerate(params)}
+    labels.update({step.instance: f"v_{k}" for k, step in enumerate(path.steps, 1)})
+    return labels
 
 
 def _sweep(notes, labels, rename) -> tuple:
@@ -275,8 +287,7 @@ def graph(f, *args, wrt=None, seed=None) -> str:
         else:
             path.expr(key)
     params = list(target.params)
-    labels = {p: f"v_{i - len(params) + 1}" for i, p in enumerate(params)}
-    labels.update({step.instance: f"v_{k}" for k, step in enumerate(path.steps, 1)})
+    labels = _labels(params, path)
     rename = _Renamer(labels)
     rows = [Row(labels[p], p, p, None, None, None, "", "", (), None) for p in params]
     rows += [Row(labels[s.instance], s.name, rename.text(s.statement.value), None, None, None,
