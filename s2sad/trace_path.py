@@ -29,6 +29,9 @@ from . import nodes
 from .errors import UsageError
 
 _CONSTANTS = (int, bool, str, type(None), np.integer, np.bool_)
+#: A longer trace is refused: no one reads the table, and the derivative code for a
+#: straight-line program grows with it (analysis time grows faster than linearly).
+MAX_STEPS = 500
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,10 @@ class Path:
     # ---------------------------------------------------------------------------------
 
     def _bind(self, stmt, name, value, static):
+        if len(self.steps) >= MAX_STEPS:
+            raise UsageError(f"s2sad.trace: the call runs more than {MAX_STEPS} assignments; "
+                             "trace it on a smaller input (fewer loop iterations)",
+                             "trace-too-long")
         instance = name if name not in self.current else self.gen.fresh(name)
         self.current[name] = instance
         stmt.targets[0] = nodes.name(instance, store=True)

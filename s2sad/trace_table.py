@@ -86,11 +86,14 @@ class Trace:
         head = ("variable", "code", "operation", "value", "tangent rule", "tangent", "adjoint")
         cells = [(r.variable, r.name, r.operation, fmt(r.value), r.tangent_rule, fmt(r.tangent),
                   fmt(r.adjoint)) for r in self.rows]
-        rows = "".join("<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in row)
-                       + "</tr>" for row in cells)
-        return (f"<table><caption>evaluation trace of {html.escape(self.function)}; "
-                f"tangents in the direction {html.escape(self.seed)}</caption><tr>"
-                + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{rows}</table>")
+        caption = (f"evaluation trace of {self.function}; tangents in the direction "
+                   f"{self.seed}")
+        out = _html_table(caption, head, cells)
+        if self.adjoint_steps:
+            out += _html_table("adjoint sweep, statements in the order they ran",
+                               ("adjoint rule", "value"),
+                               [(s.rule, fmt(s.value)) for s in self.adjoint_steps])
+        return out
 
     def to_dot(self, digits: int = 3) -> str:
         """The computational graph in Graphviz DOT: a node per trace variable (inputs
@@ -171,6 +174,13 @@ def _aligned(rows) -> str:
     lines = ["  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip()
              for r in rows]
     return "\n".join(lines)
+
+
+def _html_table(caption, head, rows) -> str:
+    body = "".join("<tr>" + "".join(f"<td><code>{html.escape(c)}</code></td>" for c in row)
+                   + "</tr>" for row in rows)
+    return (f"<table><caption>{html.escape(caption)}</caption><tr>"
+            + "".join(f"<th>{h}</th>" for h in head) + f"</tr>{body}</table>")
 
 
 def _escape(text: str) -> str:

@@ -172,7 +172,7 @@ def _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y)
     labels = _labels(params, path)
     tangents = forward.last()
     adjoints = backward.last() if backward else {}
-    adjoint_code = [(n, s) for n, _, s in backward.notes] if backward else []
+    adjoint_code = _readers(backward.notes) if backward else {}
     rename = _Renamer(labels)
     rows = []
     tangents.update({"d_" + w: s for w, s in zip(wrt_names, seeds)})
@@ -208,14 +208,24 @@ def _sweep(notes, labels, rename) -> tuple:
                  for name, value, stmt in notes[start:])
 
 
+def _readers(notes) -> dict:
+    """Adjoint name -> the statements of the sweep that pass it on (read it, and
+    assign something else)."""
+    readers: dict = {}
+    for target, _, stmt in notes:
+        for ident in set(_loaded(stmt.value)) - {target}:
+            if stmt not in readers.setdefault(ident, []):
+                readers[ident].append(stmt)
+    return readers
+
+
 def _row(step, labels, rename, path, tangents, adjoints, forward, adjoint_code) -> Row:
     instance = step.instance
     d_name, b_name = "d_" + instance, "b_" + instance
     tangent_rule = ""
     if d_name in forward.statements:
         tangent_rule = rename.text(forward.statements[d_name])
-    adjoint_rule = "; ".join(rename.text(s) for target, s in adjoint_code
-                             if b_name in _loaded(s.value) and target != b_name)
+    adjoint_rule = "; ".join(rename.text(s) for s in adjoint_code.get(b_name, ()))
     return Row(labels[instance], step.name, rename.text(step.statement.value),
                path.values[instance], tangents.get(d_name), adjoints.get(b_name),
                tangent_rule, adjoint_rule, _operands(step.statement.value, labels), step.line)

@@ -88,8 +88,10 @@ def test_rows_are_frozen_plain_data():
 def test_html():
     html = s2sad.trace(tp.baydin, 2.0, 5.0)._repr_html_()
     assert html.startswith("<table>") and html.endswith("</table>")
-    assert html.count("<tr>") == 1 + 8
-    assert "<code>np.log(v_-1)</code>" in html
+    trace_table, sweep = html.split("</table>")[:2]
+    assert trace_table.count("<tr>") == 1 + 8 and sweep.count("<tr>") == 1 + 9
+    assert "<code>np.log(v_-1)</code>" in trace_table
+    assert "<td><code>v̄_0 = v̄_0 + v̄_2 * v_-1</code></td><td><code>1.716</code>" in sweep
 
 
 CASES = [
@@ -261,3 +263,9 @@ def test_trace_path_docstring_example():
     shown = textwrap.dedent(trace_path.__doc__.split("::\n\n", 1)[1]).strip()
     path, _ = tracing._run_path(_Target(tp.g).front, (1.5, 2))
     assert emit.source(path.program()).strip() == shown
+
+
+def test_a_long_trace_is_refused():
+    with pytest.raises(s2sad.UsageError) as err:
+        s2sad.trace(tp.power_loop, 1.0, 1000)
+    assert err.value.code == "trace-too-long"
