@@ -117,7 +117,7 @@ class Path:
         self.current[name] = instance
         stmt.targets[0] = nodes.name(instance, store=True)
         self.body.append(stmt)
-        self.values[instance] = _snapshot(value)
+        self.values[instance] = snapshot(value)
         line = getattr(static, "lineno", None)
         line = None if line is None else line + self.parsed.line_offset
         self.steps.append(Step(instance, name, stmt, line))
@@ -187,7 +187,7 @@ def _report(cell, method, key, *values):
     return nodes.expr_stmt(nodes.call(f"{cell}.{method}", nodes.const(key), *values))
 
 
-def _snapshot(value):
+def snapshot(value):
     """The value as it was: arrays and lists are copied (later statements may mutate)."""
     if isinstance(value, np.ndarray):
         return value.copy()

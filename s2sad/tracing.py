@@ -20,7 +20,7 @@ from .api import (_as_tangent, _bad_wrt_kind, _call_on_floats, _Target, _tangent
                   kind_of)
 from .compile import compile_function
 from .errors import UsageError
-from .trace_path import Path, instrument
+from .trace_path import Path, instrument, snapshot
 from .trace_table import AdjointStep, Row, Trace, survey_name
 
 
@@ -50,7 +50,7 @@ class _Recorder:
 
     def note(self, site, value):
         name, statement = self.sites[site]
-        self.notes.append((name, _copy(value), statement))
+        self.notes.append((name, snapshot(value), statement))
 
     def last(self) -> dict:
         return {name: value for name, value, _ in self.notes}
@@ -90,14 +90,16 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     tangent = pipeline.tangent(front, wrt_names, kinds, False, calls.link, forward.instrument)
     dots = dict(zip(_tangent_params(tangent.functions[0], len(wrt_names)), seeds))
     y, d_y = _call_on_floats(tangent.functions[0], args, dots)
-    backward = None
+    backward, gradient = None, {}
     if kind_of(y) == "scalar":
         backward = _Recorder(names.fresh("_record"))
         adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, calls.link,
                                    backward.instrument)
-        _call_on_floats(adjoint.functions[0], args, {})
+        out = _call_on_floats(adjoint.functions[0], args, {})
+        gradient = dict(zip(wrt_names, (out,) if len(wrt_names) == 1 else out))
     _agree(path, (forward,) + ((backward,) if backward else ()), result, y)
-    return _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y)
+    return _assemble(target, path, values, wrt_names, seeds, (forward, backward, gradient),
+                     y, d_y)
 
 
 def _wrt(target, wrt, values) -> tuple:
@@ -128,6 +130,7 @@ def _run_path(front, args):
     path = Path(front.tree, gen, front.parsed)
     cell = gen.fresh("_path")
     func = instrument(front.tree, path, cell)
+    func.name = gen.fresh(func.name + "_traced")    # a recursive call must reach f itself
     fn, _ = compile_function(func, front.parsed, "trace", {cell: path})
     return path, fn(*args)
 
@@ -158,20 +161,24 @@ def _agree(path, recorders, result, y):
 
 
 def _same(a, b) -> bool:
-    try:
+    """Equal numbers, arrays, and lists or tuples of them; other objects (functions,
+    generators) cannot be compared, and what they compute is compared where it is a
+    number."""
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    numeric = (int, float, complex, np.ndarray, np.generic)
+    if isinstance(a, numeric) and isinstance(b, numeric):
         return bool(np.array_equal(a, b, equal_nan=True))
-    except (TypeError, ValueError):
-        try:
-            return bool(a == b)
-        except Exception:            # noqa: BLE001 - uncomparable values: take them as equal
-            return True
+    return True
 
 
-def _assemble(target, path, values, wrt_names, seeds, forward, backward, y, d_y) -> Trace:
+def _assemble(target, path, values, wrt_names, seeds, runs, y, d_y) -> Trace:
+    forward, backward, gradient = runs
     params = list(target.params)
     labels = _labels(params, path)
     tangents = forward.last()
     adjoints = backward.last() if backward else {}
+    adjoints.update({"b_" + w: g for w, g in gradient.items()})   # zeros included
     adjoint_code = _readers(backward.notes) if backward else {}
     rename = _Renamer(labels)
     rows = []
@@ -265,10 +272,6 @@ def _names(target) -> list:
     if isinstance(target, (gast.Tuple, gast.List)):
         return [n for t in target.elts for n in _names(t)]
     return []
-
-
-def _copy(value):
-    return value.copy() if isinstance(value, np.ndarray) else value
 
 
 def _short(value) -> str:

@@ -104,6 +104,10 @@ CASES = [
     (tp.newton_sqrt, (2.0,)),
     (tp.over_items, (np.array([0.3, -0.4, 1.2]), np.array([1.0, 2.0, -0.5]))),
     (tp.layer, (np.array([[0.1, -0.3], [0.4, 0.2]]), np.array([0.5, -1.5]))),
+    (tp.unused_argument, (0.3, 0.4)),
+    (tp.recursive_power, (1.3, 3)),
+    (tp.appends, (0.7,)),
+    (tp.comprehensions, (np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.2, -0.7]))),
 ]
 
 
@@ -152,6 +156,11 @@ def test_adjoints_and_tangents_meet_at_the_inputs(f, args):
     total = sum(float(np.sum(np.asarray(trace.rows[i].adjoint) * trace.rows[i].tangent))
                 for i in _floats(args))
     assert total == pytest.approx(float(trace.rows[-1].tangent), rel=1e-10, abs=1e-12)
+
+
+def test_an_input_that_does_not_matter_has_adjoint_zero():
+    trace = s2sad.trace(tp.unused_argument, 0.3, 0.4)
+    assert trace.rows[1].adjoint == 0.0
 
 
 def test_a_loop_repeats_its_rows():

@@ -80,3 +80,25 @@ def g(x, n):
     for i in range(n):
         x = x * x
     return x
+
+
+def unused_argument(x, y):
+    return x * 2.0
+
+
+def recursive_power(x, n):
+    if n == 0:
+        return 1.0
+    return x * recursive_power(x, n - 1)
+
+
+def appends(x):
+    vals = []
+    for i in range(4):
+        vals.append(x ** i)
+    return vals[1] * vals[3] + sum(vals)
+
+
+def comprehensions(w, x):
+    s = sum(w[i] * x[i] for i in range(3) if i != 1)
+    return s + sum([a * a for a in x])
