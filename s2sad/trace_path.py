@@ -88,8 +88,9 @@ class Path:
         elif source is not None and isinstance(iterable, (list, tuple, np.ndarray, range)):
             expr = nodes.subscript(source, nodes.const(count))
         else:
-            raise _unsupported(self.parsed, loop, f"a for loop over a {type(iterable).__name__} that "
-                               f"yields {type(value).__name__} values",
+            raise _unsupported(self.parsed, loop, f"a for loop over a "
+                               f"{type(iterable).__name__} that yields "
+                               f"{type(value).__name__} values",
                                "loop over a list, tuple or array held in a variable")
         self._bind(nodes.assign(loop.target.id, expr), loop.target.id, value, loop)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import UsageError
+
 DOT_ABOVE, BAR = "\u0307", "\u0304"       # v̇ (tangent) and v̄ (adjoint)
 
 
@@ -56,6 +58,9 @@ class Trace:
     def table(self, mode: str = "both", digits: int = 3) -> str:
         """Plain text: ``forward`` (primal and tangent trace), ``reverse`` (primal
         trace with adjoints, then the adjoint sweep) or ``both``."""
+        if mode not in ("forward", "reverse", "both"):
+            raise UsageError(f"table(mode={mode!r}): use 'forward', 'reverse' or 'both'",
+                             "bad-mode")
         fmt = _Formatter(digits)
         forward, reverse = mode in ("forward", "both"), mode in ("reverse", "both")
         head = ["variable", "code", "operation", "value"]
@@ -73,7 +78,8 @@ class Trace:
         out = [title, _aligned([head] + body)]
         if reverse and self.has_adjoints:
             sweep = [[s.rule, fmt(s.value)] for s in self.adjoint_steps]
-            out += ["", "adjoint sweep, statements in the order they ran", _aligned([["adjoint rule", "value"]] + sweep)]
+            out += ["", "adjoint sweep, statements in the order they ran",
+                    _aligned([["adjoint rule", "value"]] + sweep)]
         elif reverse:
             out += ["", "no adjoints: the output is not a scalar"]
         return "\n".join(out)

@@ -278,3 +278,9 @@ def test_a_long_trace_is_refused():
     with pytest.raises(s2sad.UsageError) as err:
         s2sad.trace(tp.power_loop, 1.0, 1000)
     assert err.value.code == "trace-too-long"
+
+
+def test_table_mode_is_checked():
+    with pytest.raises(s2sad.UsageError) as err:
+        s2sad.trace(tp.baydin, 2.0, 5.0).table("sideways")
+    assert err.value.code == "bad-mode"
