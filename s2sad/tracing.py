@@ -70,7 +70,7 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     target = _Target(f)
     args = target.prefix + tuple(args)
     values = target.bind(args, {})
-    wrt_names = _wrt(target, wrt, values)
+    wrt_names = _wrt(target, wrt, values, len(args) - len(target.prefix))
     kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p])) for p in target.params}
     for w in wrt_names:
         if not kind_rules.is_float(kinds[w]):
@@ -102,9 +102,11 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
                      y, d_y)
 
 
-def _wrt(target, wrt, values) -> tuple:
+def _wrt(target, wrt, values, passed) -> tuple:
+    """``wrt`` as names; by default the decorator's, else every float argument passed."""
     if wrt is None and target.default_wrt is None:
-        floats = tuple(p for p in target.positional if kind_rules.is_float(kind_of(values[p])))
+        floats = tuple(p for p in target.positional[:passed]
+                       if kind_rules.is_float(kind_of(values[p])))
         if not floats:
             raise UsageError(f"trace({target.front.parsed.name}): no float argument to "
                              "differentiate; pass wrt=", "bad-wrt")

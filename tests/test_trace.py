@@ -284,3 +284,12 @@ def test_table_mode_is_checked():
     with pytest.raises(s2sad.UsageError) as err:
         s2sad.trace(tp.baydin, 2.0, 5.0).table("sideways")
     assert err.value.code == "bad-mode"
+
+
+def test_defaults_are_inputs_but_not_differentiated():
+    trace = s2sad.trace(tp.with_defaults, 0.5)
+    rows = {r.name: r for r in trace.rows[:3]}
+    assert [r.variable for r in trace.rows[:3]] == ["v_-2", "v_-1", "v_0"]
+    assert rows["scale"].value == 2.0 and rows["scale"].adjoint is None
+    assert rows["x"].adjoint == pytest.approx(2.0 * np.cos(1.0))
+    assert trace.rows[-1].tangent == pytest.approx(2.0 * np.cos(1.0))

@@ -102,3 +102,7 @@ def appends(x):
 def comprehensions(w, x):
     s = sum(w[i] * x[i] for i in range(3) if i != 1)
     return s + sum([a * a for a in x])
+
+
+def with_defaults(x, scale=2.0, *, shift=1.0):
+    return np.sin(x * scale) + shift
