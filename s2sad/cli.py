@@ -288,7 +288,12 @@ def main(argv=None) -> int:
     except SystemExit as exit_:  # --help (0) or a usage error (2)
         return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 2
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
     except (_UsageError, s2sad.S2SadError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:             # `s2sad trace ... | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

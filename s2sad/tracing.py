@@ -278,7 +278,8 @@ def _names(target) -> list:
 
 def _short(value) -> str:
     if isinstance(value, np.ndarray):
-        return f"ones{value.shape}" if np.all(value == 1) else f"array{value.shape}"
+        return (f"ones{value.shape}" if np.all(value == 1) else
+                f"zeros{value.shape}" if not np.any(value) else f"array{value.shape}")
     return f"{float(value):g}"
 
 

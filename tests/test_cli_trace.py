@@ -149,3 +149,16 @@ def test_readme_shows_what_trace_prints():
     shown = readme.split(command, 1)[1].split("```", 1)[0]
     result = run_cli("trace", "examples/baydin.py:f", "--at", "2,5")
     assert result.stdout == shown
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    """``s2sad trace ... | head -1``: no traceback when the pipe closes."""
+    import subprocess
+    import sys
+    reader = subprocess.Popen([sys.executable, "-m", "s2sad", "trace", f"{BAYDIN}:f",
+                               "--at", "2,5"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    reader.stdout.close()                       # before anything is written
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 0, stderr
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
