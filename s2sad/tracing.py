@@ -10,6 +10,7 @@ Values the three runs share must agree exactly, or the trace is refused.
 from __future__ import annotations
 
 import copy
+import re
 
 import gast
 import numpy as np
@@ -240,6 +241,9 @@ def _row(step, labels, rename, path, tangents, adjoints, forward, adjoint_code) 
                tangent_rule, adjoint_rule, _operands(step.statement.value, labels), step.line)
 
 
+_TEMPORARY = re.compile(r"v\d+")
+
+
 class _Renamer:
     """Statement text with instance names as the survey writes them (``v_1``, ``v̇_1``,
     ``v̄_1``)."""
@@ -252,6 +256,8 @@ class _Renamer:
         for n in gast.walk(node):
             if isinstance(n, gast.Name):
                 n.id = survey_name(n.id, self.labels)
+                if _TEMPORARY.fullmatch(n.id):    # the adjoint's own temporaries: not v_k
+                    n.id = "t" + n.id[1:]
         return emit.unparse(node)
 
 
