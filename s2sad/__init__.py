@@ -13,9 +13,12 @@ from .diskcache import info as cache_info
 from .higher import hessian, hvp, jacobian
 from .rules import covered
 from .runtime import stop_gradient
+from .trace_table import Trace
+from .tracing import graph, trace
 
 __version__ = "0.1.0"
-__all__ = ["CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "UsageError",
-           "Violation", "cache_info", "check_grad", "clear_cache", "covered", "defjvp",
-           "defvjp", "differentiate", "dual", "grad", "hessian", "hvp", "jacobian", "jvp",
-           "numerical", "set_cache_dir", "source", "stop_gradient", "value_and_grad", "vjp"]
+__all__ = ["CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "Trace",
+           "UsageError", "Violation", "cache_info", "check_grad", "clear_cache", "covered",
+           "defjvp", "defvjp", "differentiate", "dual", "grad", "graph", "hessian", "hvp",
+           "jacobian", "jvp", "numerical", "set_cache_dir", "source", "stop_gradient", "trace",
+           "value_and_grad", "vjp"]

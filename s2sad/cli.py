@@ -1,17 +1,23 @@
 """Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``, ``s2sad rules``,
-``s2sad cache info|clear``.
+``s2sad trace|graph|check FILE.py:FUNC --at 2,5``, ``s2sad cache info|clear``.
 
-Uses only the public API of :mod:`s2sad`. Exit codes: 0 on success, 2 for
-a usage error or an error s2sad reports (compile or usage).
+Uses only the public API of :mod:`s2sad`. Exit codes: 0 on success, 1 when
+``check`` finds the derivatives apart, 2 for a usage error or an error s2sad
+reports (compile or usage).
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
+
+import numpy as np
 
 import s2sad
 
@@ -142,6 +148,148 @@ def _add_cache_commands(commands):
     actions.add_parser("clear", help="remove every entry").set_defaults(run=_cmd_cache_clear)
 
 
+# trace, graph, check: the derivative shown at given arguments ------------------------
+
+AT_HELP = ("the arguments, as one Python literal: '2, 5' or '[1.0, 2.0], 3'; lists become "
+           "float arrays, and an int becomes a float where it is differentiated (--wrt, "
+           "else the decorator's wrt, else the first argument): write 5.0 for the others")
+
+
+def _parse_at(text, func, wrt):
+    """``--at "2, 5"`` -> ``(2.0, 5.0)`` for the function's arguments."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise _UsageError(f"--at: expected Python literals such as '2, 5', got {text!r}") \
+            from None
+    items = value if isinstance(value, tuple) else (value,)
+    floats = _differentiated_positions(func, wrt)
+    return tuple(_argument(item, k in floats) for k, item in enumerate(items))
+
+
+def _argument(item, differentiated):
+    if isinstance(item, list):
+        try:
+            return np.asarray(item, dtype=float)
+        except (TypeError, ValueError):
+            raise _UsageError(f"--at: {item!r} is not a list of numbers") from None
+    if differentiated and isinstance(item, int) and not isinstance(item, bool):
+        return float(item)
+    return item
+
+
+def _differentiated_positions(func, wrt) -> set:
+    import inspect
+    if wrt is None:
+        wrt = getattr(func, "__s2sad_wrt__", None)
+    if wrt is None:
+        return {0}
+    names = list(inspect.signature(func).parameters)
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    return {names.index(w) if w in names else w for w in items}
+
+
+def _cmd_trace(args):
+    func = _load_function(args.target)
+    wrt = _parse_wrt(args.wrt)
+    trace = _run_user(func, s2sad.trace, _parse_at(args.at, func, wrt), wrt)
+    print(trace.table(args.mode))
+    return 0
+
+
+def _cmd_graph(args):
+    func = _load_function(args.target)
+    wrt = _parse_wrt(args.wrt)
+    at = _parse_at(args.at, func, wrt) if args.at is not None else ()
+    dot = _run_user(func, s2sad.graph, at, wrt)
+    if args.format == "dot":
+        data = dot.encode()
+    else:
+        program = shutil.which("dot")
+        if program is None:
+            raise _UsageError(f"--format {args.format} needs Graphviz's 'dot' program, which "
+                              "is not installed; use --format dot and render it elsewhere")
+        done = subprocess.run([program, f"-T{args.format}"], input=dot.encode(),
+                              capture_output=True, check=False)
+        if done.returncode:
+            raise _UsageError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+        data = done.stdout
+    if args.output:
+        with open(args.output, "wb") as out:
+            out.write(data)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def _cmd_check(args):
+    func = _load_function(args.target)
+    wrt = _parse_wrt(args.wrt)
+    try:
+        report = _run_user(func, s2sad.check_grad, _parse_at(args.at, func, wrt), wrt)
+    except s2sad.GradientCheckError as err:
+        print(err.report)
+        print("FAIL: the derivatives disagree")
+        return 1
+    print(report)
+    print("PASS")
+    return 0
+
+
+def _run_user(func, api, at, wrt):
+    """``api(func, *at, wrt=wrt)``; an exception the user's code raises is reported as
+    such (s2sad's own errors pass through)."""
+    try:
+        return api(func, *at, wrt=wrt)
+    except s2sad.S2SadError:
+        raise
+    except Exception as err:                      # noqa: BLE001 - the user's code failed
+        name = getattr(func, "__name__", "the function")
+        raise _UsageError(f"{name}{at!r} raised {type(err).__name__}: {err}") from None
+
+
+def _add_inspection_commands(commands):
+    """``trace``, ``graph`` and ``check``."""
+    wrt_help = ("arguments to differentiate with respect to: names or positions, comma "
+                "separated (default: the decorator's wrt, else every float argument)")
+    trace = commands.add_parser(
+        "trace", help="the evaluation trace: values, tangents and adjoints, as tables",
+        description="Print the evaluation trace of one call (Baydin et al. 2018, Tables "
+        "2-3): a row per input, per executed assignment (loops unrolled) and for the output, "
+        "with its value, tangent and adjoint, then the adjoint sweep as it ran.")
+    trace.add_argument("target", metavar="FILE.py:FUNC", help="the function")
+    trace.add_argument("--at", required=True, help=AT_HELP)
+    trace.add_argument("--wrt", metavar="A,B", help=wrt_help + "; tangents are taken in "
+                       "the direction of the first")
+    trace.add_argument("--mode", choices=("forward", "reverse", "both"), default="both",
+                       help="forward: primal and tangent trace; reverse: primal trace, "
+                       "adjoints and the adjoint sweep; both (default)")
+    trace.set_defaults(run=_cmd_trace)
+
+    graph = commands.add_parser(
+        "graph", help="the computational graph, as Graphviz DOT (or svg/png)",
+        description="Print the computational graph: inputs, operations and the output; "
+        "with --at, that call's graph (loops unrolled) with values and adjoints.")
+    graph.add_argument("target", metavar="FILE.py:FUNC", help="the function")
+    graph.add_argument("--at", help=AT_HELP + " (needed when the function has loops or "
+                       "branches)")
+    graph.add_argument("--wrt", metavar="A,B", help=wrt_help)
+    graph.add_argument("--format", choices=("dot", "svg", "png"), default="dot",
+                       help="dot (default), or svg/png through Graphviz's dot program")
+    graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    graph.set_defaults(run=_cmd_graph)
+
+    check = commands.add_parser(
+        "check", help="compare forward mode, reverse mode and finite differences",
+        description="Compare forward mode, reverse mode and central finite differences "
+        "at the arguments; exit 1 when they disagree.")
+    check.add_argument("target", metavar="FILE.py:FUNC", help="the function (scalar output)")
+    check.add_argument("--at", required=True, help=AT_HELP)
+    check.add_argument("--wrt", metavar="A,B", help=wrt_help)
+    check.set_defaults(run=_cmd_check)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -174,6 +322,7 @@ def _parser():
                        "(e.g. linear, math, reductions)")
     rules.set_defaults(run=_cmd_rules)
     _add_cache_commands(commands)
+    _add_inspection_commands(commands)
     return parser
 
 
@@ -184,7 +333,12 @@ def main(argv=None) -> int:
     except SystemExit as exit_:  # --help (0) or a usage error (2)
         return 0 if exit_.code is None else exit_.code if isinstance(exit_.code, int) else 2
     try:
-        return args.run(args)
+        code = args.run(args)
+        sys.stdout.flush()
+        return code
     except (_UsageError, s2sad.S2SadError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:             # `s2sad trace ... | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

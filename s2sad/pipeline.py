@@ -38,9 +38,11 @@ def front(func) -> Front:
 
 
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
-            link=None) -> Generated:
+            link=None, instrument=None) -> Generated:
     """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion). ``link(kind,
-    callee, wrt)`` makes what generated code calls for a user function's derivative."""
+    callee, wrt)`` makes what generated code calls for a user function's derivative;
+    ``instrument(def) -> (def, cells)`` edits each definition before it is compiled
+    (s2sad.trace inserts its recording calls there)."""
     names = _copy_names(fr.names)
     tree = _clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
@@ -62,14 +64,16 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
                      for d in defs)
-    defs = tuple(_annotate(d, fr.parsed) for d in defs)
     cells = {name: link(*spec, fr.parsed) for name, spec in sweeps.bindings.items()}
+    defs, cells = _instrumented(defs, cells, instrument)
+    defs = tuple(_annotate(d, fr.parsed) for d in defs)
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(u.text for _, u in built),
                      tuple(u for _, u in built), tuple(sweeps.bindings.items()))
 
 
-def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> Generated:
+def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
+            instrument=None) -> Generated:
     """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
     names = _copy_names(fr.names)
     tree = _clone(fr.tree)
@@ -80,8 +84,9 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> G
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset())
-    func = _annotate(func, fr.parsed)
     cells = {name: link(*spec, fr.parsed) for name, spec in bindings.items()}
+    (func,), cells = _instrumented((func,), cells, instrument)
+    func = _annotate(func, fr.parsed)
     fn, unit = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
     return Generated((fn,), unit.text, (unit,), tuple(bindings.items()))
 
@@ -92,6 +97,15 @@ def _annotate(func, parsed):
     if parsed.filename.startswith("<s2sad"):
         return func
     return sourcemap.annotate(func, parsed.file_lines)
+
+
+def _instrumented(defs, cells, instrument):
+    if instrument is None:
+        return defs, cells
+    edited = [instrument(d) for d in defs]
+    for _, extra in edited:
+        cells = dict(cells, **extra)
+    return tuple(d for d, _ in edited), cells
 
 
 def _clone(tree):
