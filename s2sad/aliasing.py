@@ -13,7 +13,6 @@ from __future__ import annotations
 import gast
 
 from . import nodes
-from .errors import CompileError
 
 _VIEW_ATTRS = {"T", "real", "imag"}
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
@@ -21,21 +20,21 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "a
                    "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
 
 
-def check(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> None:
+def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
+    """The violations of in-place updates (analyze reports them with its own)."""
     augmented = _augmented(assigns, parsed, _numbers(assigns, prims, kinds, arg_kinds))
     updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
-        return
+        return []
     pairs = _sharing(tree, assigns, loops, prims, updates, augmented)
-    shares, places = _graph(pairs), _places(tree.body)
+    places = _places(tree.body)
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     violations = []
     for s in updates:
         array = _updated(s, augmented)
-        reach = _reachable(array, shares)
+        # names are not values: only sharing made before the update (or in its loop) counts
+        reach = _reachable(array, _graph([p for p in pairs if _before(p[2], s, places)]))
         if id(s) in augmented:
-            # names are not values: only sharing made before w += v (or in its loop) counts
-            reach = _reachable(array, _graph([p for p in pairs if _before(p[2], s, places)]))
             if reach:
                 violations.append(_augmented_violation(s, array, sorted(reach)[0], parsed))
             continue
@@ -52,8 +51,7 @@ def check(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> Non
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
                 f"with {other!r} (a copy of the name or a view)",
                 f"give each its own array: use .copy() where one is made from the other"))
-    if violations:
-        raise CompileError(violations)
+    return violations
 
 
 def _numbers(assigns, prims, kinds, arg_kinds) -> set:

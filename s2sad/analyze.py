@@ -74,8 +74,9 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
                        flows, forward=False)
     active = frozenset(varied & useful)
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
-    aliasing.check(tree, assigns, updates + appends, loops, prims, parsed, kinds, arg_kinds)
-    _check(tree, assigns, prims, active, varied, parsed, mode)
+    aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
+                                arg_kinds)
+    _check(tree, assigns, prims, active, varied, parsed, mode, aliased)
     return Analysis(prims, active, kinds, output)
 
 
@@ -198,7 +199,7 @@ def _made_call(func, made, call, path) -> Prim:
 def _is_user_function(func) -> bool:
     func = getattr(func, "__s2sad_primal__", func)
     return isinstance(func, types.FunctionType) and \
-        not (func.__module__ or "").startswith("s2sad")     # s2sad's own need rules
+        (func.__module__ or "").partition(".")[0] != "s2sad"    # s2sad's own need rules
 
 
 def _method_call(call) -> Prim:
@@ -331,8 +332,8 @@ def _fixpoint(seed: set, flows, forward: bool) -> set:
     return marked
 
 
-def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
-    violations = []
+def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier):
+    violations = list(earlier)
     made = {s.targets[0].id: prims[id(s)] for s in assigns}
     for s in assigns:
         prim = prims[id(s)]
@@ -367,7 +368,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
         if problem:
             violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
     if violations:
-        raise CompileError(violations)
+        raise CompileError(sorted(violations, key=lambda v: (v.lineno, v.col)))
 
 
 

@@ -109,3 +109,8 @@ def row_of_matrix_updated(x):
     row = z[1]
     row[0] = x[0]  # <-- error
     return np.sum(z * z)
+
+
+def two_analyses(w, x):
+    w[0] = 0.0  # <-- error
+    return math.gamma(x) * w[1]  # <-- error

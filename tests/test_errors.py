@@ -324,3 +324,22 @@ def test_raise_in_taken_branch_is_reraised(func, args, exc):
         s2sad.value_and_grad(func, wrt=0)(*args)
     with pytest.raises(exc):
         s2sad.vjp(func, *args, wrt=0)
+
+
+def test_problems_found_by_different_analyses_are_reported_together():
+    with pytest.raises(s2sad.CompileError) as info:
+        build_and_call(bad.two_analyses, (np.ones(2), 1.5), wrt=(0, 1))
+    assert info.value.codes == ("in-place-input", "no-rule")          # in line order
+    assert [v.lineno for v in info.value.violations] == marked_lines(bad.two_analyses, ERROR)
+
+
+def over_a_generator(x):
+    s = 0.0
+    for t in (x * k for k in range(3)):
+        s = s + t
+    return s
+
+
+def test_a_loop_over_a_generator_expression_is_differentiated():
+    assert s2sad.grad(over_a_generator)(1.5) == pytest.approx(3.0)
+    assert s2sad.jvp(over_a_generator, (1.5,), (1.0,)) == pytest.approx((4.5, 3.0))

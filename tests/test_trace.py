@@ -212,8 +212,17 @@ def test_randomness_is_refused():
 
 
 def test_what_the_compiler_refuses_is_refused():
-    with pytest.raises(s2sad.S2SadError):
-        s2sad.trace(tp.over_a_generator, 1.0)
+    with pytest.raises(s2sad.CompileError) as err:
+        s2sad.trace(tp.with_try, 1.0)
+    assert err.value.code == "unsupported-syntax"
+
+
+def test_a_loop_over_a_generator_is_traced():
+    """It was refused as an aliased list (the list's appends came before the loop)."""
+    trace = s2sad.trace(tp.over_a_generator, 1.5)
+    assert trace.rows[-1].value == pytest.approx(4.5)
+    assert trace.rows[-1].tangent == pytest.approx(3.0)
+    assert trace.rows[0].adjoint == pytest.approx(3.0)
 
 
 def test_int_wrt_is_refused():

@@ -67,6 +67,14 @@ def over_a_generator(x):
     return s
 
 
+def with_try(x):
+    try:
+        y = x * x
+    except ValueError:
+        y = 0.0
+    return y
+
+
 def random_noise(x):
     return x + np.random.rand()
 
