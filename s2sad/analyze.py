@@ -338,7 +338,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
     for s in assigns:
         prim = prims[id(s)]
         if s.targets[0].id in active and prim.op == "unknown":
-            why, suggestion = prim.why, _rule_suggestion(prim)
+            why, suggestion = prim.why, _rule_suggestion(prim, s.value)
             callee = s.value.func.id if isinstance(s.value, gast.Call) \
                 and isinstance(s.value.func, gast.Name) else None
             if callee in made and "'s2sad." in made[callee].why:
@@ -402,11 +402,13 @@ def _calls_inactive(stmt, parsed, local, mode) -> bool:
     return path is not None and table.is_inactive(parsed.resolve_path(path))
 
 
-def _rule_suggestion(prim: Prim) -> str:
+def _rule_suggestion(prim: Prim, value) -> str:
     name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
+    count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 1
+    xs = "x" if count == 1 else ", ".join(f"x{i}" for i in range(count))
     if prim.why.startswith("no derivative rule"):
-        return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, x: ...) and "
-                f"s2sad.defjvp({name}, lambda d, ans, x: ...); or rewrite it with "
+        return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, {xs}: ...) and "
+                f"s2sad.defjvp({name}, lambda d, ans, {xs}: ...); or rewrite it with "
                 "operations that have rules (`s2sad rules` and docs/rules.md list them)")
     return ("rewrite it with operations that have rules (`s2sad rules` and docs/rules.md "
             "list them), or compute it only from arguments that are not differentiated")
