@@ -48,6 +48,13 @@ def _rule_adjoint(prim: Prim, param: str, g, ans, facts: Analysis):
     template = rule.adjoints[rule.params.index(param)]
     subs = dict(prim.bound)
     subs.update(g=g, ans=ans)
+    if rule.key in (("op", "Add"), ("op", "Mult")) \
+            and facts.kind(prim.bound[param]) in ("other", "tree"):
+        # list + list concatenates, list * n repeats: the adjoint is the list's part of
+        # g, or the sum of its n copies in g
+        side = nodes.const(rule.params.index(param) if rule.key == ("op", "Add") else -1)
+        return nodes.call("_rt.list_part", nodes.clone(g), nodes.clone(prim.bound[param]),
+                          side)
     expr = nodes.template(template, **subs)
     if rule.broadcast and not _keeps_shape(prim, param, facts):
         expr = nodes.call("_rt.unbroadcast", expr, nodes.clone(prim.bound[param]))

@@ -1581,3 +1581,29 @@ def calls_a_helper_from_another_module(x, y):
 
 
 CATALOG.append(Case(calls_a_helper_from_another_module, (0.7, 1.3), (0, 1)))
+
+
+def lists_concatenated(x, y):
+    a = [x, 2.0 * y]
+    b = [x * y]
+    c = a + b
+    return c[0] + c[1] * c[2]
+
+
+CATALOG.append(Case(lists_concatenated, (0.7, 1.3), (0, 1)))
+
+
+def tuples_concatenated_and_repeated(x):
+    t = (x, x * x) + (3.0 * x,)
+    r = [x * x] * 3
+    return t[1] * t[2] + r[0] * r[2]
+
+
+CATALOG.append(Case(tuples_concatenated_and_repeated, (0.8,), (0,)))
+
+
+def split_pieces_concatenated(x):
+    return np.sum(np.concatenate(np.split(x, 2) + np.split(x * x, 2)) * np.arange(8.0))
+
+
+CATALOG.append(Case(split_pieces_concatenated, (np.array([0.5, -1.0, 2.0, 1.5]),), (0,)))

@@ -51,6 +51,18 @@ def unbroadcast(g, x):
     return g
 
 
+def list_part(g, x, side):
+    """The adjoint of the list or tuple ``x`` in ``left + right`` (side 0 or 1: its part
+    of ``g``) or in ``x * n`` (side -1: the sum of its copies in ``g``); a NumPy value
+    falls back to ``unbroadcast``."""
+    if not isinstance(x, (list, tuple)):
+        return unbroadcast(g, x)
+    n = len(x)
+    if side == -1:
+        return type(x)(sum(g[i::n]) for i in range(n))
+    return type(x)(g[:n] if side == 0 else g[len(g) - n:])
+
+
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape."""
     shape, dtype = np.shape(x), _float_type(x, g)
