@@ -50,15 +50,23 @@ def _rule_adjoint(prim: Prim, param: str, g, ans, facts: Analysis):
     subs.update(g=g, ans=ans)
     if rule.key in (("op", "Add"), ("op", "Mult")) \
             and facts.kind(prim.bound[param]) in ("other", "tree"):
-        # list + list concatenates, list * n repeats: the adjoint is the list's part of
-        # g, or the sum of its n copies in g
-        side = nodes.const(rule.params.index(param) if rule.key == ("op", "Add") else -1)
-        return nodes.call("_rt.list_part", nodes.clone(g), nodes.clone(prim.bound[param]),
-                          side)
+        return _sequence_adjoint(prim, param, g)
     expr = nodes.template(template, **subs)
     if rule.broadcast and not _keeps_shape(prim, param, facts):
         expr = nodes.call("_rt.unbroadcast", expr, nodes.clone(prim.bound[param]))
     return expr
+
+
+def _sequence_adjoint(prim: Prim, param: str, g):
+    """An operand that may be a list or tuple: ``a + b`` concatenates (each side's
+    adjoint is its part of g) and ``a * n`` repeats (the sum of its copies); the
+    helpers fall back to the elementwise adjoints for numbers and arrays."""
+    x = nodes.clone(prim.bound[param])
+    if prim.rule.key == ("op", "Add"):
+        return nodes.call("_rt.list_part", nodes.clone(g), x,
+                          nodes.const(prim.rule.params.index(param)))
+    other = next(atom for p, atom in prim.bound.items() if p != param)
+    return nodes.call("_rt.times_part", nodes.clone(g), x, nodes.clone(other))
 
 
 def _keeps_shape(prim: Prim, param: str, facts: Analysis) -> bool:

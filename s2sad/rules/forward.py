@@ -203,6 +203,8 @@ from .. import runtime as _rt               # noqa: E402
 
 F.add(_rt.unbroadcast, "g, x", "_rt.unbroadcast(d, x)", result="array")
 F.add(_rt.list_part, "g, x, side", "_rt.list_part(d, x, side)", result="other")
+F.add(_rt.times_part, "g, x, other", "_rt.times_part(d, x, other)", None,
+      "_rt.times_part(g, x, d)", result="other")
 F.add(_rt.unreduce, "g, x, axis=None, keepdims=False", "_rt.unreduce(d, x, axis, keepdims)",
       result="array")
 F.add(_rt.unreduce_extremum, "g, x, extreme, axis=None, keepdims=False",

@@ -52,15 +52,19 @@ def unbroadcast(g, x):
 
 
 def list_part(g, x, side):
-    """The adjoint of the list or tuple ``x`` in ``left + right`` (side 0 or 1: its part
-    of ``g``) or in ``x * n`` (side -1: the sum of its copies in ``g``); a NumPy value
-    falls back to ``unbroadcast``."""
+    """The adjoint of ``x`` in ``left + right`` (side 0 or 1): for lists or tuples, its
+    part of the concatenation's ``g``; for numbers and arrays, ``unbroadcast``."""
     if not isinstance(x, (list, tuple)):
         return unbroadcast(g, x)
-    n = len(x)
-    if side == -1:
-        return type(x)(sum(g[i::n]) for i in range(n))
-    return type(x)(g[:n] if side == 0 else g[len(g) - n:])
+    return type(x)(g[:len(x)] if side == 0 else g[len(g) - len(x):])
+
+
+def times_part(g, x, other):
+    """The adjoint of ``x`` in ``x * other``: for a list or tuple repeated ``other``
+    times, the sum of its copies in ``g``; for numbers and arrays, ``g * other``."""
+    if not isinstance(x, (list, tuple)):
+        return unbroadcast(g * other, x)
+    return type(x)(sum(g[i::len(x)]) for i in range(len(x)))
 
 
 def unreduce(g, x, axis=None, keepdims=False):
