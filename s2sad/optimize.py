@@ -124,7 +124,23 @@ def _propagate_local(block, counts, whole, params) -> list:
 
 def _inline(body, adjoints) -> list:
     """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
-    ``e`` there (primal temporaries stay: they are the evaluation trace)."""
+    ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
+    branch that may not be taken does not end ``b_x``'s life, so ``b_x = 1.0`` stays:
+
+    >>> print(_demo('''
+    ... def f(x, c):
+    ...     b_x = 1.0
+    ...     b_y = b_x
+    ...     if c:
+    ...         b_x = b_y * 3.0
+    ...     return b_x, b_y'''), end="")
+    def f(x, c):
+        b_x = 1.0
+        b_y = b_x
+        if c:
+            b_x = b_y * 3.0
+        return (b_x, b_y)
+    """
     for i, s in enumerate(body):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and s.targets[0].id in adjoints and _pure(s.value)
@@ -147,12 +163,14 @@ def _inline(body, adjoints) -> list:
 
 
 def _used_after(rest, target, stmt) -> bool:
+    """Whether ``rest`` may read the value ``target`` holds after ``stmt``. Only a write
+    on every path ends the search: a branch not taken or a loop run zero times keeps it."""
     if target in nodes.names_stored(stmt):
         return False
     for s in rest:
         if _count_loads(s, target):
             return True
-        if target in nodes.names_stored(s):
+        if target in nodes.definitely_assigned([s]):
             return False
     return False
 
