@@ -336,6 +336,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
                 "in reverse mode", "index the list instead"))
+    local = set(nodes.names_stored(tree))
     for stmt in nodes.walk_stmts(tree.body):
         if isinstance(stmt, gast.FunctionDef):
             captured = sorted(_free_names(stmt) & varied)
@@ -346,7 +347,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode):
                     "differentiated: that dependence would be lost",
                     f"pass {', '.join(captured)} to {stmt.name} as arguments"))
             continue
-        if _calls_inactive(stmt, parsed, set(nodes.names_stored(tree)), mode):
+        if _calls_inactive(stmt, parsed, local, mode):
             continue
         problem = _side_effect_problem(stmt, active, varied, mode)
         if problem:

@@ -71,18 +71,19 @@ def _assignment_counts(body) -> dict:
 def _propagate(body, params) -> list:
     """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``."""
     counts = _assignment_counts(body)
-    for index, s in enumerate(body):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and nodes.is_atom(s.value)):
-            continue
-        target = s.targets[0].id
-        source = s.value
-        stable = isinstance(source, gast.Constant) or \
-            counts.get(source.id, 0) == (0 if source.id in params else 1)
-        if counts.get(target) == 1 and target not in params and stable:
-            rest = [nodes.substitute(r, {target: source}) for r in body[index + 1:]]
-            return _propagate(body[:index] + rest, params)
-    return body
+    subs, out = {}, []
+    for s in body:
+        s = nodes.substitute(s, subs) if subs else s
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and nodes.is_atom(s.value):
+            target, source = s.targets[0].id, s.value
+            stable = isinstance(source, gast.Constant) or \
+                counts.get(source.id, 0) == (0 if source.id in params else 1)
+            if counts.get(target) == 1 and target not in params and stable:
+                subs[target] = source
+                continue
+        out.append(s)
+    return out
 
 
 def _propagate_local(block, counts, whole, params) -> list:
@@ -141,25 +142,38 @@ def _inline(body, adjoints) -> list:
             b_x = b_y * 3.0
         return (b_x, b_y)
     """
-    for i, s in enumerate(body):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and s.targets[0].id in adjoints and _pure(s.value)
-                and len(_text(s.value)) <= _INLINE_CHARS):
+    body, i = list(body), 0
+    while i < len(body):
+        s = body[i]
+        j = _inline_site(body, i, adjoints)
+        if j is None:
+            i += 1
             continue
-        target, reads = s.targets[0].id, nodes.names_loaded(s.value)
-        for j in range(i + 1, len(body)):
-            later = body[j]
-            uses = _count_loads(later, target)
-            if uses == 0:
-                if nodes.names_written(later) & (reads | {target}) or _is_compound(later) \
-                        or _updates_in_place(later):      # a view may see the update
-                    break
-                continue
-            if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later):
-                break
-            body[j] = nodes.substitute(later, {target: s.value})
-            return _inline(body[:i] + body[i + 1:], adjoints)
+        body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})
+        del body[i]
     return body
+
+
+def _inline_site(body, i, adjoints):
+    """The index of the one statement where ``body[i]`` can be substituted, or None."""
+    s = body[i]
+    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and s.targets[0].id in adjoints and _pure(s.value)):
+        return None
+    target, reads = s.targets[0].id, nodes.names_loaded(s.value)
+    for j in range(i + 1, len(body)):
+        later = body[j]
+        uses = _count_loads(later, target)
+        if uses == 0:
+            if nodes.names_written(later) & (reads | {target}) or _is_compound(later) \
+                    or _updates_in_place(later):      # a view may see the update
+                return None
+            continue
+        if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later) \
+                or len(_text(s.value)) > _INLINE_CHARS:
+            return None
+        return j
+    return None
 
 
 def _used_after(rest, target, stmt) -> bool:
@@ -301,7 +315,7 @@ def _is_const(e, value=None) -> bool:
 
 
 def _pure(e) -> bool:
-    for n in gast.walk(e):
+    for n in nodes.walk(e):
         if isinstance(n, gast.Call):
             func, parts = n.func, []
             while isinstance(func, gast.Attribute):
@@ -319,13 +333,13 @@ def _pure(e) -> bool:
 
 
 def _count_loads(s, target) -> int:
-    return sum(1 for n in gast.walk(s) if isinstance(n, gast.Name) and n.id == target
+    return sum(1 for n in nodes.walk(s) if isinstance(n, gast.Name) and n.id == target
                and isinstance(n.ctx, gast.Load))
 
 
 def _updates_in_place(s) -> bool:
     return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(s))
+               for n in nodes.walk(s))
 
 
 def _is_compound(s) -> bool:
