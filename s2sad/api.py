@@ -146,25 +146,43 @@ def _gradient(f, wrt, variant):
     one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
 
     compiled = {}                   # argument signature -> generated function
+    by_type = {}                    # argument types, none an array or container -> same
+    prefix = target.prefix
 
     @functools.wraps(target.primal)
     def run(*args, **kwargs):
-        args = target.prefix + args
-        key = None if kwargs else (CACHE.generation, _signature_key(args))
-        fn = compiled.get(key) if key is not None and key[1] is not None else None
+        args = prefix + args if prefix else args
+        # the common case costs a tuple of types and a dict look-up
+        fn = None if kwargs else by_type.get((CACHE.generation, *map(type, args)))
         if fn is None:
-            fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
-            if key is not None and key[1] is not None:
-                compiled[key] = fn
+            fn = _dispatch(args, kwargs)
         try:
-            out = _call_on_floats(fn, args, kwargs)
+            try:
+                out = fn(*args, **kwargs)
+            except ZeroDivisionError:
+                out = _on_numpy_floats(fn, args, kwargs)
         except runtime.NonScalarOutput as exc:
             raise UsageError(str(exc), "non-scalar-output") from None
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
     run.__s2sad_gradient__ = (target, names, single)
+
+    def _dispatch(args, kwargs):
+        signature = None if kwargs else _signature_key(args)
+        key = (CACHE.generation, signature)
+        fn = compiled.get(key) if signature is not None else None
+        if fn is None:
+            fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+            if signature is not None:
+                compiled[key] = fn
+        if signature is not None and all(k in _PLAIN_TYPES for k in signature):
+            by_type[(CACHE.generation, *map(type, args))] = fn
+        return fn
     return run
+
+
+_PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
 
 
 def _signature_key(args):
@@ -189,9 +207,13 @@ def _call_on_floats(fn, args, kwargs):
     try:
         return fn(*args, **kwargs)
     except ZeroDivisionError:
-        as_numpy = [np.float64(a) if type(a) is float else a for a in args]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _with_numpy_math(fn)(*as_numpy, **kwargs)
+        return _on_numpy_floats(fn, args, kwargs)
+
+
+def _on_numpy_floats(fn, args, kwargs):
+    as_numpy = [np.float64(a) if type(a) is float else a for a in args]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _with_numpy_math(fn)(*as_numpy, **kwargs)
 
 
 def _with_numpy_math(fn):
