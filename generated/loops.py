@@ -53,7 +53,7 @@ def g_grad(x, n):
     for i in reversed(_i1):
         if _path.pop():
             x = _tape.pop()
-            b_x = b_x * x + b_x * x
+            b_x = 2.0 * (b_x * x)
         else:
             x = _tape.pop()
             b_x = -b_x

@@ -66,9 +66,9 @@ def loss_grad(W1, b1, W2, b2, x, labels):
     # adjoint sweep
     b_v9 = _rt.unreduce(-1.0, v9, None, False) / _rt.count(v9, None)
     b_logp = _rt.unreduce(b_v9, v8, 1, False) * labels
-    b_v5 = _rt.unreduce(_rt.unbroadcast(-b_logp, v7) / v6, v5, 1, True)
+    b_v5 = _rt.unreduce(-(_rt.unbroadcast(b_logp, v7) / v6), v5, 1, True)
     b_shifted = _rt.unbroadcast(b_logp, shifted) + b_v5 * v5
-    b_logits = _rt.unbroadcast(b_shifted, logits) + _rt.unreduce_extremum(_rt.unbroadcast(-b_shifted, v4), logits, v4, 1, True)
+    b_logits = _rt.unbroadcast(b_shifted, logits) + _rt.unreduce_extremum(-_rt.unbroadcast(b_shifted, v4), logits, v4, 1, True)
     b_v2 = _rt.matmul_vjp_x(b_logits, h, W2) * (1.0 - h * h)
     return (_rt.matmul_vjp_y(b_v2, x, W1), _rt.unbroadcast(b_v2, b1), _rt.matmul_vjp_y(b_logits, h, W2), _rt.unbroadcast(b_logits, b2))
 

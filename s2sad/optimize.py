@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes
+from . import cse, nodes
 
 _PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
                "slice", "sum", "int", "round"}
@@ -37,9 +37,11 @@ _PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatte
                  "transpose", "squeeze", "astype"}
 
 
-def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset()):
+def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), reuse=False):
     """``floats``: names known to hold floating-point values (for ``1.0 * x`` -> ``x``);
-    ``adjoints``: the adjoint variables, which may be substituted where they are used."""
+    ``adjoints``: the adjoint variables, which may be substituted where they are used;
+    ``reuse``: values may be shared (nothing is updated in place): eliminate common
+    subexpressions."""
     params = nodes.names_stored(func.args)
     for _ in range(20):
         before = _dump(func)
@@ -47,6 +49,8 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset()):
         func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
         func.body = _Simplify(floats).visit_block(func.body)
         func.body = _inline(func.body, adjoints)
+        if reuse:
+            func.body = cse.eliminate(func.body, _pure)
         func.body = _dce(func.body)
         if _dump(func) == before:
             break
@@ -232,7 +236,16 @@ def _negate(test):
 
 
 class _Simplify(gast.NodeTransformer):
-    """Algebraic identities that hold for floats and float arrays."""
+    """Algebraic identities that hold for floats and float arrays; a sum of two equal
+    pure terms is computed once, and a negation moves out of a broadcast's reduction:
+
+    >>> print(_demo('''
+    ... def f(x1, b_y):
+    ...     b_v = _rt.unbroadcast(b_y * x1, x1) + _rt.unbroadcast(b_y * x1, x1)
+    ...     return _rt.unbroadcast(-b_v, x2)'''), end="")
+    def f(x1, b_y):
+        return -_rt.unbroadcast(2.0 * _rt.unbroadcast(b_y * x1, x1), x2)
+    """
 
     def __init__(self, floats):
         self.floats = floats
@@ -254,12 +267,17 @@ class _Simplify(gast.NodeTransformer):
         return False
 
     def visit_Call(self, node):
-        """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid."""
+        """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid;
+        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller."""
         self.generic_visit(node)
-        if _text(node.func) in _REDUCTIONS:
+        func = _text(node.func) if isinstance(node.func, gast.Attribute) else ""
+        if func in _REDUCTIONS:
             node.keywords = [k for k in node.keywords
                              if not (isinstance(k.value, gast.Constant)
                                      and (k.arg, k.value.value) in _DEFAULTS)]
+        if func == "_rt.unbroadcast" and _is_negation(node.args[0]):
+            node.args[0] = node.args[0].operand
+            return gast.UnaryOp(op=gast.USub(), operand=node)
         return node
 
     def visit_UnaryOp(self, node):
@@ -289,6 +307,9 @@ class _Simplify(gast.NodeTransformer):
         if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
             return left
         if isinstance(op, gast.Add):
+            if cse.key(left) is not None and cse.key(left) == cse.key(right) \
+                    and self.is_float(left) and _pure(left) and not nodes.is_atom(left):
+                return nodes.binop(nodes.const(2.0), gast.Mult(), left)   # e + e: once
             if _is_const(left, 0.0) and self.is_float(right):
                 return right
             if _is_const(right, 0.0) and self.is_float(left):
@@ -300,6 +321,10 @@ class _Simplify(gast.NodeTransformer):
         if isinstance(op, gast.Pow) and _is_const(right, 1):
             return left
         return node
+
+
+def _is_negation(e) -> bool:
+    return isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub)
 
 
 def _text(node) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from . import motion
 from .analyze import analyze
 from .compile import compile_function
+from .cse import mutation_free
 from .forward import forward
 from .errors import UsageError
 from .normalize import normalize
@@ -43,6 +44,7 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     tree = _clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
     sweeps = reverse(tree, facts, wrt, names)
+    sweeps.results[:] = motion.owned(sweeps.results, [kinds[w] for w in wrt])
     base = fr.parsed.name
     if variant == "vjp":
         defs = motion.split(base, tree.args, sweeps, list(kinds), names.fresh("b_" + base),
@@ -58,7 +60,8 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
                              names.fresh("value")),)
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
-        defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
+        reuse = mutation_free(fr.tree.body)
+        defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints, reuse)
                      for d in defs)
     cells = {name: link(*spec) for name, spec in sweeps.bindings.items()}
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
@@ -75,7 +78,8 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None) -> G
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
-        func = optimize(_clone(func), floats | tangents, frozenset())
+        func = optimize(_clone(func), floats | tangents, frozenset(),
+                        mutation_free(fr.tree.body))
     cells = {name: link(*spec) for name, spec in bindings.items()}
     fn, text = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
     return Generated((fn,), text)

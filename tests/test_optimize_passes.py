@@ -1,0 +1,60 @@
+"""The optimization passes on whole functions: what they change in the generated
+source, and that the derivative stays right (finite differences, closed forms)."""
+import numpy as np
+
+import s2sad
+from tests.fd import assert_close_to_fd, fd_grad
+
+
+def sin_times_cos(x):
+    return np.sin(x) * np.cos(x)
+
+
+def twice_then_update(x):
+    a = x * 2.0
+    b = x * 2.0            # the same expression as a, but a is then updated in place
+    a[0] = 5.0
+    return np.sum(a * b)
+
+
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+def total(x):
+    return np.sum(x)
+
+
+def test_the_adjoint_reuses_a_value_the_primal_computed():
+    text = s2sad.source(sin_times_cos)
+    assert text.count("np.cos(x)") == 1 and text.count("np.sin(x)") == 1, text
+    for x in (0.3, -1.2):
+        assert np.isclose(s2sad.grad(sin_times_cos)(x), np.cos(2.0 * x))
+    hessian = s2sad.hessian(sin_times_cos)(0.3)
+    assert np.isclose(hessian, -2.0 * np.sin(0.6))
+
+
+def test_no_reuse_in_a_function_that_updates_in_place():
+    x = np.array([0.5, -1.0, 2.0])
+    got = s2sad.grad(twice_then_update)(x)
+    assert_close_to_fd(got, fd_grad(twice_then_update, (x,), 0))
+    np.testing.assert_allclose(got, [10.0, 8.0 * x[1], 8.0 * x[2]])
+    assert np.isclose(twice_then_update(x), s2sad.value_and_grad(twice_then_update)(x)[0])
+
+
+def test_a_sum_of_equal_terms_is_computed_once():
+    x = np.array([0.5, -1.0, 2.0])
+    assert "2.0 * " in s2sad.source(sum_of_squares, args=(x,))
+    np.testing.assert_allclose(s2sad.grad(sum_of_squares)(x), 2.0 * x)
+    np.testing.assert_allclose(s2sad.hessian(sum_of_squares)(x), 2.0 * np.eye(3))
+
+
+def test_a_gradient_spread_from_a_sum_is_the_caller_s_own_array():
+    x = np.array([0.5, -1.0, 2.0])
+    g = s2sad.grad(total)(x)
+    np.testing.assert_array_equal(g, np.ones(3))
+    g *= 3.0                                       # a read-only broadcast view would raise
+    np.testing.assert_array_equal(s2sad.grad(total)(x), np.ones(3))
+    (cotangent,) = s2sad.vjp(total, x)[1](2.0)
+    cotangent[0] = 0.0
+    np.testing.assert_array_equal(s2sad.vjp(total, x)[1](2.0)[0], [2.0, 2.0, 2.0])
