@@ -17,6 +17,7 @@ import numpy as np
 from . import kinds as kind_rules
 from . import calls, pipeline, runtime
 from .compile import CACHE
+from .entry import fast_entry
 from .errors import UsageError
 
 VERSION = "0.1.0"
@@ -157,12 +158,9 @@ def _gradient(f, wrt, variant):
         if fn is None:
             fn = _dispatch(args, kwargs)
         try:
-            try:
-                out = fn(*args, **kwargs)
-            except ZeroDivisionError:
-                out = _on_numpy_floats(fn, args, kwargs)
-        except runtime.NonScalarOutput as exc:
-            raise UsageError(str(exc), "non-scalar-output") from None
+            out = fn(*args, **kwargs)
+        except _HANDLED as exc:
+            out = _recover(fn, exc, args, kwargs)
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
@@ -179,7 +177,23 @@ def _gradient(f, wrt, variant):
         if signature is not None and all(k in _PLAIN_TYPES for k in signature):
             by_type[(CACHE.generation, *map(type, args))] = fn
         return fn
-    return run
+    if prefix or one_tuple:
+        return run
+    return fast_entry(run, target.signature, target.primal.__defaults__, by_type, CACHE,
+                      _HANDLED, _recover)
+
+
+_HANDLED = (ZeroDivisionError, runtime.NonScalarOutput)
+
+
+def _recover(fn, exc, args, kwargs=None):
+    """What a gradient call does when generated code raises one of ``_HANDLED``."""
+    if isinstance(exc, runtime.NonScalarOutput):
+        raise UsageError(str(exc), "non-scalar-output") from None
+    try:
+        return _on_numpy_floats(fn, args, kwargs or {})
+    except runtime.NonScalarOutput as again:
+        raise UsageError(str(again), "non-scalar-output") from None
 
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}

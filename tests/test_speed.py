@@ -1,5 +1,9 @@
 """Work that must happen once, not on every call (counted, not timed)."""
+import inspect
+import math
+
 import numpy as np
+import pytest
 
 import s2sad
 from s2sad import analyze as analyze_module
@@ -35,3 +39,28 @@ def test_repeated_vjp_jvp_and_grad_analyze_once(monkeypatch):
     s2sad.jvp(poly, (0.5, 2.0), (1.0, 0.0))
     s2sad.grad(poly)(0.5, 2.0)
     assert len(calls) == once          # checked and generated once, then cached
+
+
+def root(x, scale=2.0):
+    return scale * math.sqrt(x)
+
+
+def pair(x):
+    return x, x
+
+
+def test_gradient_on_floats_takes_the_function_s_own_parameters():
+    g = s2sad.grad(root)
+    assert list(inspect.signature(g).parameters) == ["x", "scale"]
+    assert g.__code__.co_varnames[:2] == ("x", "scale")      # no *args wrapper
+    for _ in range(2):                                      # first call, then the fast path
+        assert g(4.0) == 0.5 and g(4.0, 4.0) == 1.0 and g(scale=1.0, x=4.0) == 0.25
+        assert g(0.0) == math.inf                           # 1 / (2 sqrt(0)): recovered
+        assert g(np.float64(4.0)) == 0.5 and g(4.0, 2) == 0.5
+
+
+def test_non_scalar_output_is_a_usage_error_on_every_call():
+    g = s2sad.grad(pair)
+    for _ in range(2):
+        with pytest.raises(s2sad.UsageError, match="scalar"):
+            g(1.0)
