@@ -51,10 +51,8 @@ def logistic_grad(x, n=N):
     b_l = 1.0
     for _ in reversed(_i1):
         b_v1 = b_l * v2
-        b_v2 = b_l * v1
-        b_l = -b_v2
         v2 = _tape.pop()
-        b_l = b_l + b_v1 * 4.0
+        b_l = b_v1 * 4.0 - b_l * v1
         v1 = _tape.pop()
     return b_l
 

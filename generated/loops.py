@@ -116,9 +116,8 @@ def newton_sqrt_grad(a):
     for _ in range(_n1):
         b_v2 = b_x * 0.5
         x = _tape.pop()
-        b_x = b_v2
         b_a = b_a + b_v2 / x
-        b_x = b_x - b_v2 * a / (x * x)
+        b_x = b_v2 - b_v2 * a / (x * x)
     return b_a + b_x
 
 

@@ -57,8 +57,11 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), r
     return func
 
 
-def _dump(func) -> str:
-    return gast.dump(func)
+def _dump(func) -> tuple:
+    """A fingerprint of the tree, to tell when the passes have stopped changing it."""
+    return tuple((type(n), getattr(n, "id", None), getattr(n, "attr", None),
+                  repr(n.value) if isinstance(n, gast.Constant) else None)
+                 for n in nodes.walk(func))
 
 
 def _assignment_counts(body) -> dict:
@@ -127,7 +130,7 @@ def _propagate_local(block, counts, whole, params) -> list:
     return block
 
 
-def _inline(body, adjoints) -> list:
+def _inline(body, adjoints, whole=None) -> list:
     """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
     ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
     branch that may not be taken does not end ``b_x``'s life, so ``b_x = 1.0`` stays:
@@ -147,19 +150,54 @@ def _inline(body, adjoints) -> list:
         return (b_x, b_y)
     """
     body, i = list(body), 0
+    whole = whole or body
+    for s in body:
+        for field in ("body", "orelse"):
+            if _is_compound(s) and getattr(s, field):
+                setattr(s, field, _inline(getattr(s, field), adjoints, whole))
+    uses = _Uses()
     while i < len(body):
         s = body[i]
-        j = _inline_site(body, i, adjoints)
+        j = _inline_site(body, i, adjoints, whole if whole is not body else None, uses)
         if j is None:
             i += 1
             continue
+        uses.forget(body[j])
         body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})
         del body[i]
     return body
 
 
-def _inline_site(body, i, adjoints):
-    """The index of the one statement where ``body[i]`` can be substituted, or None."""
+class _Uses:
+    """Per simple statement, computed once: ``(loads: name -> count, names written,
+    whether it updates in place)``; a compound statement's, every time."""
+
+    def __init__(self):
+        self.memo = {}
+
+    def __call__(self, s):
+        hit = self.memo.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]
+        loads = {}
+        for n in nodes.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+        stored = nodes.names_stored(s) if isinstance(s, gast.Assign) else set()
+        facts = (loads, nodes.names_written(s), _updates_in_place(s), stored)
+        if not _is_compound(s):
+            self.memo[id(s)] = (s, facts)
+        return facts
+
+    def forget(self, s):
+        self.memo.pop(id(s), None)
+
+
+def _inline_site(body, i, adjoints, whole, uses):
+    """The index of the one statement where ``body[i]`` can be substituted, or None.
+    In a loop or branch body (``whole``: the function's body) the value may be read
+    after the block or in the next iteration, so there the reader must assign the name
+    again, or be the only place the function reads a name it assigns only here."""
     s = body[i]
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
             and s.targets[0].id in adjoints and _pure(s.value)):
@@ -167,28 +205,38 @@ def _inline_site(body, i, adjoints):
     target, reads = s.targets[0].id, nodes.names_loaded(s.value)
     for j in range(i + 1, len(body)):
         later = body[j]
-        uses = _count_loads(later, target)
-        if uses == 0:
-            if nodes.names_written(later) & (reads | {target}) or _is_compound(later) \
-                    or _updates_in_place(later):      # a view may see the update
+        loads, written, in_place, _ = uses(later)
+        count = loads.get(target, 0)
+        if count == 0:
+            if written & (reads | {target}) or _is_compound(later) \
+                    or in_place:                      # a view may see the update
                 return None
             continue
-        if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later) \
-                or len(_text(s.value)) > _INLINE_CHARS:
+        if count > 1 or _is_compound(later) or len(_text(s.value)) > _INLINE_CHARS:
+            return None
+        if _used_after(body[j + 1:], target, later, uses) if whole is None \
+                else not _dies_at(later, target, whole):
             return None
         return j
     return None
 
 
-def _used_after(rest, target, stmt) -> bool:
+def _dies_at(stmt, target, whole) -> bool:
+    return target in nodes.names_stored(stmt) or (
+        _assignment_counts(whole).get(target) == 1
+        and sum(_count_loads(w, target) for w in whole) == 1)
+
+
+def _used_after(rest, target, stmt, uses) -> bool:
     """Whether ``rest`` may read the value ``target`` holds after ``stmt``. Only a write
     on every path ends the search: a branch not taken or a loop run zero times keeps it."""
     if target in nodes.names_stored(stmt):
         return False
     for s in rest:
-        if _count_loads(s, target):
+        loads, _, _, stored = uses(s)
+        if loads.get(target):
             return True
-        if target in nodes.definitely_assigned([s]):
+        if target in (nodes.definitely_assigned([s]) if _is_compound(s) else stored):
             return False
     return False
 
