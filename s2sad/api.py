@@ -8,6 +8,7 @@ at the first call with each combination, and cached.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import types
@@ -16,7 +17,7 @@ import numpy as np
 
 from . import kinds as kind_rules
 from . import calls, pipeline, runtime
-from .compile import CACHE
+from .compile import CACHE, rebind
 from .entry import fast_entry
 from .errors import UsageError
 
@@ -51,7 +52,8 @@ class _Target:
         func = func.__func__ if self.prefix else func
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
-        self.front = CACHE.get(("front", _code_of(self.primal), VERSION),
+        self.code = _code_of(self.primal), _resolved_cells(self.primal)
+        self.front = CACHE.get(("front", self.code, VERSION),
                                lambda: pipeline.front(self.primal))
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
@@ -100,12 +102,17 @@ class _Target:
         for w in wrt:
             if not kind_rules.is_float(kinds[w]):
                 _bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
-        key = (_code_of(self.primal), variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        key = (self.code, variant, wrt, tuple(kinds.values()), optimized, VERSION)
         if variant == "jvp":
-            return CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized,
-                                                           calls.link))
-        return CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
-                                                       optimized, calls.link))
+            built = CACHE.get(key, lambda: pipeline.tangent(self.front, wrt, kinds, optimized,
+                                                            calls.link))
+        else:
+            built = CACHE.get(key, lambda: pipeline.adjoint(self.front, wrt, kinds, variant,
+                                                            optimized, calls.link))
+        if self.primal is self.front.parsed.func or not hasattr(self.primal, "__code__"):
+            return built
+        return dataclasses.replace(built, functions=tuple(
+            rebind(fn, self.front.parsed, self.primal) for fn in built.functions))
 
     def check(self, wrt, mode="reverse"):
         """Build once with float arguments so unsupported code is reported now."""
@@ -118,7 +125,7 @@ class _Target:
         kinds = {p: kind_of(v) for p, v in sample.items()}
         kinds.update({p: "scalar" for p in wrt})
         from .analyze import analyze
-        key = ("check", _code_of(self.primal), wrt, tuple(kinds.items()), mode, VERSION)
+        key = ("check", self.code, wrt, tuple(kinds.items()), mode, VERSION)
         CACHE.get(key, lambda: analyze(pipeline._clone(self.front.tree), self.front.parsed,
                                        wrt, kinds, mode) and True)
 
@@ -136,6 +143,33 @@ def _bad_wrt_kind(fname, name, value, kind):
 
 def _code_of(func):
     return getattr(func, "__code__", func)
+
+
+class _Same:
+    """Hashes and compares by identity, and keeps its object alive (no id reuse)."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self):
+        return id(self.obj)
+
+    def __eq__(self, other):
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
+def _resolved_cells(func) -> tuple:
+    """The closure's functions, classes and modules: what the transformation resolves
+    called names to, so part of the cache key. Other values (numbers, arrays) are read
+    from the function's own cells when the code runs (``compile.rebind``)."""
+    out = []
+    for cell in getattr(func, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:                                # an empty cell
+            value = None
+        out.append(_Same(value) if callable(value) or inspect.ismodule(value) else None)
+    return tuple(out)
 
 
 def _gradient(f, wrt, variant):

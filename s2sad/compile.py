@@ -55,6 +55,27 @@ def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: st
     return fn, text
 
 
+def rebind(fn, parsed: ParsedFunction, func):
+    """``fn``, compiled for ``parsed.func``, reading ``func``'s closure cells and
+    defaults instead: another function with the same code (a closure made by the same
+    factory, a nested def made again on each call) has its own."""
+    first = parsed.func
+    if func is first or (func.__closure__ is first.__closure__
+                         and func.__defaults__ is first.__defaults__):
+        return fn
+    own = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    closure = tuple(own[name] if name in own and cell is parsed.closure.get(name) else cell
+                    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    defaults = func.__defaults__ if fn.__defaults__ is first.__defaults__ \
+        else fn.__defaults__
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, defaults,
+                              closure or None)
+    twin.__kwdefaults__ = func.__kwdefaults__ if fn.__kwdefaults__ is first.__kwdefaults__ \
+        else fn.__kwdefaults__
+    twin.__qualname__, twin.__module__ = fn.__qualname__, fn.__module__
+    return twin
+
+
 def _scope_code(outer: types.CodeType) -> types.CodeType:
     return next(c for c in outer.co_consts if isinstance(c, types.CodeType) and c.co_name == _SCOPE)
 
