@@ -155,7 +155,7 @@ def mutation_free(body) -> bool:
 
 def _demo(text: str) -> str:
     from .emit import source
-    from .optimize import _pure
+    from .algebra import pure as _pure
 
     func = gast.parse(text.strip()).body[0]
     func.body = eliminate(func.body, _pure)

@@ -2,8 +2,8 @@
 
 Passes, run to a fixed point: propagation of names bound once to a constant
 or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
-``-a + b``), forward substitution of temporaries used once in straight-line
-code, and dead code elimination.
+``-a + b``, ``e + e``: s2sad/algebra.py), forward substitution of adjoints used
+once, common subexpressions (s2sad/cse.py), and dead code elimination.
 
 >>> from s2sad import emit
 >>> print(_demo('''
@@ -27,14 +27,10 @@ from __future__ import annotations
 import gast
 
 from . import cse, nodes
+from .algebra import Simplify
+from .algebra import pure as _pure
 
-_PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
-               "slice", "sum", "int", "round"}
-_REDUCTIONS = {"np.sum", "np.mean"}
-_DEFAULTS = {("axis", None), ("keepdims", False)}
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
-_PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
-                 "transpose", "squeeze", "astype"}
 
 
 def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), reuse=False):
@@ -47,7 +43,7 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), r
         before = _dump(func)
         func.body = _propagate(func.body, params)
         func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
-        func.body = _Simplify(floats).visit_block(func.body)
+        func.body = Simplify(floats).visit_block(func.body)
         func.body = _inline(func.body, adjoints)
         if reuse:
             func.body = cse.eliminate(func.body, _pure)
@@ -283,126 +279,11 @@ def _negate(test):
     return nodes.not_(test)
 
 
-class _Simplify(gast.NodeTransformer):
-    """Algebraic identities that hold for floats and float arrays; a sum of two equal
-    pure terms is computed once, and a negation moves out of a broadcast's reduction:
-
-    >>> print(_demo('''
-    ... def f(x1, b_y):
-    ...     b_v = _rt.unbroadcast(b_y * x1, x1) + _rt.unbroadcast(b_y * x1, x1)
-    ...     return _rt.unbroadcast(-b_v, x2)'''), end="")
-    def f(x1, b_y):
-        return -_rt.unbroadcast(2.0 * _rt.unbroadcast(b_y * x1, x1), x2)
-    """
-
-    def __init__(self, floats):
-        self.floats = floats
-
-    def visit_block(self, block):
-        return [self.visit(s) for s in block]
-
-    def is_float(self, e) -> bool:
-        if isinstance(e, gast.Constant):
-            return isinstance(e.value, float)
-        if isinstance(e, gast.Name):
-            return e.id in self.floats
-        if isinstance(e, gast.UnaryOp):
-            return isinstance(e.op, gast.USub) and self.is_float(e.operand)
-        if isinstance(e, gast.BinOp):
-            return self.is_float(e.left) or self.is_float(e.right)
-        if isinstance(e, gast.Call):
-            return any(self.is_float(a) for a in e.args)
-        return False
-
-    def visit_Call(self, node):
-        """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid;
-        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller."""
-        self.generic_visit(node)
-        func = _text(node.func) if isinstance(node.func, gast.Attribute) else ""
-        if func in _REDUCTIONS:
-            node.keywords = [k for k in node.keywords
-                             if not (isinstance(k.value, gast.Constant)
-                                     and (k.arg, k.value.value) in _DEFAULTS)]
-        if func == "_rt.unbroadcast" and _is_negation(node.args[0]):
-            node.args[0] = node.args[0].operand
-            return gast.UnaryOp(op=gast.USub(), operand=node)
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        inner = node.operand
-        if isinstance(node.op, gast.USub):
-            if isinstance(inner, gast.Constant) and isinstance(inner.value, (int, float)):
-                return nodes.const(-inner.value)
-            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
-                return inner.operand
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right, op = node.left, node.right, node.op
-        if _is_const(left) and _is_const(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
-            return nodes.const(eval(compile(_text(node), "<fold>", "eval")))
-        if isinstance(op, gast.Mult):
-            for one, other in ((left, right), (right, left)):
-                if _is_const(one, 1.0) and self.is_float(other):
-                    return other
-                if _is_const(one, -1.0) and self.is_float(other):
-                    return gast.UnaryOp(op=gast.USub(), operand=other)
-        if isinstance(op, (gast.Mult, gast.Div)) and isinstance(left, gast.UnaryOp) \
-                and isinstance(left.op, gast.USub):              # (-a) * b -> -(a * b)
-            return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
-        if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
-            return left
-        if isinstance(op, gast.Add):
-            if cse.key(left) is not None and cse.key(left) == cse.key(right) \
-                    and self.is_float(left) and _pure(left) and not nodes.is_atom(left):
-                return nodes.binop(nodes.const(2.0), gast.Mult(), left)   # e + e: once
-            if _is_const(left, 0.0) and self.is_float(right):
-                return right
-            if _is_const(right, 0.0) and self.is_float(left):
-                return left
-            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
-                return nodes.binop(left, gast.Sub(), right.operand)
-            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
-                return nodes.binop(right, gast.Sub(), left.operand)
-        if isinstance(op, gast.Pow) and _is_const(right, 1):
-            return left
-        return node
-
-
-def _is_negation(e) -> bool:
-    return isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub)
-
-
 def _text(node) -> str:
     from .emit import unparse
     return unparse(node)
 
 
-def _is_const(e, value=None) -> bool:
-    if not isinstance(e, gast.Constant) or isinstance(e.value, bool) \
-            or not isinstance(e.value, (int, float)):
-        return False
-    return value is None or e.value == value
-
-
-def _pure(e) -> bool:
-    for n in nodes.walk(e):
-        if isinstance(n, gast.Call):
-            func, parts = n.func, []
-            while isinstance(func, gast.Attribute):
-                parts.append(func.attr)
-                func = func.value
-            if not isinstance(func, gast.Name):
-                return False
-            if parts and parts[-1] in _PURE_METHODS and func.id not in _PURE_ROOTS:
-                continue
-            if func.id not in _PURE_ROOTS:
-                return False
-        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
-            return False
-    return True
 
 
 def _count_loads(s, target) -> int:

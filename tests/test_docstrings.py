@@ -4,8 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["s2sad.normalize", "s2sad.jumps", "s2sad.ssa", "s2sad.optimize", "s2sad.cse", "s2sad.emit",
-           "s2sad.nodes", "s2sad.adjoints", "s2sad.tbr", "s2sad.kinds"]
+MODULES = ["s2sad.normalize", "s2sad.jumps", "s2sad.ssa", "s2sad.optimize", "s2sad.algebra",
+           "s2sad.cse", "s2sad.emit", "s2sad.nodes", "s2sad.adjoints", "s2sad.tbr", "s2sad.kinds"]
 
 
 @pytest.mark.parametrize("name", MODULES)
