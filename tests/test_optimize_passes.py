@@ -58,3 +58,24 @@ def test_a_gradient_spread_from_a_sum_is_the_caller_s_own_array():
     (cotangent,) = s2sad.vjp(total, x)[1](2.0)
     cotangent[0] = 0.0
     np.testing.assert_array_equal(s2sad.vjp(total, x)[1](2.0)[0], [2.0, 2.0, 2.0])
+
+
+def recurrent(W, xs, h):
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ W + h * 0.5)
+    return np.sum(h * h)
+
+
+def test_a_loop_tapes_only_the_shape_of_arrays_read_for_their_shape():
+    rng = np.random.default_rng(0)
+    W, xs, h = rng.normal(size=(3, 4)), rng.normal(size=(5, 2, 3)), rng.normal(size=(2, 4))
+    assert "_rt.shape_of(" in s2sad.source(recurrent, args=(W, xs, h))
+    for wrt in (0, 2):
+        g = s2sad.grad(recurrent, wrt=wrt)(W, xs, h)
+        assert_close_to_fd(g, fd_grad(recurrent, (W, xs, h), wrt))
+    v = rng.normal(size=W.shape)
+    hv = s2sad.hvp(recurrent)(W, xs, h, v)
+    step = 1e-6
+    along = (s2sad.grad(recurrent)(W + step * v, xs, h)
+             - s2sad.grad(recurrent)(W - step * v, xs, h)) / (2 * step)
+    np.testing.assert_allclose(hv, along, rtol=1e-5, atol=1e-7)

@@ -51,6 +51,19 @@ def unbroadcast(g, x):
     return g
 
 
+class ShapeOf:
+    """What the tape saves of an array the adjoint reads only for its shape."""
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def shape_of(x):
+    """``x`` itself for a float (as cheap to keep), a :class:`ShapeOf` for an array."""
+    return ShapeOf(x.shape) if isinstance(x, np.ndarray) else x
+
+
 def unreduce(g, x, axis=None, keepdims=False):
     """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape: a read-only
     broadcast view, not a copy (:func:`owned` copies one that reaches the caller)."""
