@@ -64,3 +64,13 @@ def test_non_scalar_output_is_a_usage_error_on_every_call():
     for _ in range(2):
         with pytest.raises(s2sad.UsageError, match="scalar"):
             g(1.0)
+
+
+def shadows(fn, type, x):
+    return fn * type * x * x
+
+
+def test_parameters_named_like_the_entry_s_own_names():
+    g = s2sad.grad(shadows, wrt=2)
+    for _ in range(2):
+        assert g(2.0, 3.0, 1.5) == 2.0 * 3.0 * 2.0 * 1.5
