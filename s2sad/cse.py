@@ -130,9 +130,12 @@ def _reusable(value) -> bool:
     """Not a call that makes a fresh object or has an effect (whatever its root)."""
     for n in nodes.walk(value):
         if isinstance(n, gast.Call):
-            name = n.func.attr if isinstance(n.func, gast.Attribute) else \
-                getattr(n.func, "id", "")
-            if any(word in name for word in _IMPURE):
+            parts, func = [], n.func
+            while isinstance(func, gast.Attribute):          # np.random.normal: all parts
+                parts.append(func.attr)
+                func = func.value
+            parts.append(getattr(func, "id", ""))
+            if any(word in part for part in parts for word in _IMPURE):
                 return False
     return True
 

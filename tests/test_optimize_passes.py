@@ -79,3 +79,13 @@ def test_a_loop_tapes_only_the_shape_of_arrays_read_for_their_shape():
     along = (s2sad.grad(recurrent)(W + step * v, xs, h)
              - s2sad.grad(recurrent)(W - step * v, xs, h)) / (2 * step)
     np.testing.assert_allclose(hv, along, rtol=1e-5, atol=1e-7)
+
+
+def two_draws(x):
+    a = np.random.normal() * x
+    b = np.random.normal() * x
+    return a - b
+
+
+def test_two_random_draws_stay_two():
+    assert s2sad.source(two_draws).count("np.random.normal()") == 2
