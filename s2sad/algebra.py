@@ -87,8 +87,8 @@ class Simplify(gast.NodeTransformer):
         if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
             return left
         if isinstance(op, gast.Add):
-            if cse.key(left) is not None and cse.key(left) == cse.key(right) \
-                    and self.is_float(left) and pure(left) and not nodes.is_atom(left):
+            if _doubles(left) and cse.key(left) is not None \
+                    and cse.key(left) == cse.key(right) and self.is_float(left) and pure(left):
                 return nodes.binop(nodes.const(2.0), gast.Mult(), left)   # e + e: once
             if _is_const(left, 0.0) and self.is_float(right):
                 return right
@@ -112,6 +112,14 @@ def _is_const(e, value=None) -> bool:
             or not isinstance(e.value, (int, float)):
         return False
     return value is None or e.value == value
+
+
+def _doubles(e) -> bool:
+    """An expression whose ``e + e`` is ``2.0 * e``: arithmetic, or an adjoint reduced by
+    unbroadcast (a NumPy call could return a list, whose + concatenates)."""
+    return isinstance(e, gast.BinOp) or (
+        isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute)
+        and e.func.attr == "unbroadcast" and getattr(e.func.value, "id", None) == "_rt")
 
 
 def _text(node) -> str:

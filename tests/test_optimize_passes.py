@@ -1,6 +1,7 @@
 """The optimization passes on whole functions: what they change in the generated
 source, and that the derivative stays right (finite differences, closed forms)."""
 import numpy as np
+import pytest
 
 import s2sad
 from tests.fd import assert_close_to_fd, fd_grad
@@ -89,3 +90,15 @@ def two_draws(x):
 
 def test_two_random_draws_stay_two():
     assert s2sad.source(two_draws).count("np.random.normal()") == 2
+
+
+def halves_twice(x):
+    return np.sum(np.concatenate(np.split(x, 2) + np.split(x, 2)))
+
+
+@pytest.mark.xfail(strict=True, reason="reverse mode differentiates list + list (here of "
+                   "np.split's pieces) as an elementwise sum: the gradient has shape (8,), "
+                   "not x's (4,); found on main too, not caused by the optimizer")
+def test_gradient_through_a_concatenation_of_lists():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(s2sad.grad(halves_twice)(x), 2.0 * np.ones(4))
