@@ -62,10 +62,8 @@ def logistic_grad(x, n=N):
     for _ in reversed(_i1):
         # line 34: l = 4.0 * l * (1.0 - l)
         b_v1 = b_l * v2
-        b_v2 = b_l * v1
-        b_l = -b_v2
         v2 = _tape.pop()
-        b_l = b_l + b_v1 * 4.0
+        b_l = b_v1 * 4.0 - b_l * v1
         v1 = _tape.pop()
     return b_l
 

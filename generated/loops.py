@@ -68,7 +68,7 @@ def g_grad(x, n):
         if _path.pop():
             # line 15: x = x * x
             x = _tape.pop()
-            b_x = b_x * x + b_x * x
+            b_x = 2.0 * (b_x * x)
         else:
             # line 17: x = -x
             x = _tape.pop()
@@ -147,9 +147,8 @@ def newton_sqrt_grad(a):
         # line 25: x = 0.5 * (x + a / x)
         b_v2 = b_x * 0.5
         x = _tape.pop()
-        b_x = b_v2
         b_a = b_a + b_v2 / x
-        b_x = b_x - b_v2 * a / (x * x)
+        b_x = b_v2 - b_v2 * a / (x * x)
     return b_a + b_x
 
 

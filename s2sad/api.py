@@ -8,6 +8,7 @@ at the first call with each combination, and cached.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import types
@@ -20,6 +21,7 @@ from . import calls, diskcache, pipeline, runtime
 from . import standalone as standalone_module
 from .highlight import Source
 from .compile import CACHE, rebind
+from .entry import fast_entry
 from .errors import UsageError
 from .parse import refuse_derivative
 
@@ -135,9 +137,11 @@ class _Target:
         kinds = {p: kind_of(v) for p, v in sample.items()}
         kinds.update({p: "scalar" for p in wrt})
         from .analyze import analyze
-        diskcache.checked(self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
-                          lambda: analyze(pipeline._clone(self.front.tree), self.front.parsed,
-                                          wrt, kinds, mode))
+        key = ("check", self.identity, wrt, tuple(kinds.items()), mode, VERSION)
+        CACHE.get(key, lambda: diskcache.checked(
+            self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
+            lambda: analyze(pipeline._clone(self.front.tree), self.front.parsed, wrt, kinds,
+                            mode)) or True)
 
 
 def _shared_identity(func):
@@ -181,33 +185,75 @@ def _gradient(f, wrt, variant):
     one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
 
     compiled = {}                   # argument signature -> generated function
+    by_type = {}                    # argument types, none an array or container -> same
+    prefix = target.prefix
 
     @functools.wraps(target.primal)
     def run(*args, **kwargs):
-        args = target.prefix + args
-        key = None if kwargs else (CACHE.generation, _signature_key(args))
-        fn = compiled.get(key) if key is not None and key[1] is not None else None
+        args = prefix + args if prefix else args
+        # the common case costs a tuple of types and a dict look-up
+        fn = None if kwargs else by_type.get((CACHE.generation, *map(type, args)))
         if fn is None:
-            fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
-            if key is not None and key[1] is not None:
-                compiled[key] = fn
+            fn = _dispatch(args, kwargs)
         try:
-            try:
-                out = _call_on_floats(fn, args, kwargs)
-            except calls.Rebound:       # a callee was rebound: the cache was cleared
-                fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
-                out = _call_on_floats(fn, args, kwargs)
-        except runtime.NonScalarOutput as exc:
-            raise UsageError(str(exc), "non-scalar-output") from None
-        except runtime.Unsupported as exc:
-            raise UsageError(str(exc), "unsupported-argument") from None
+            out = fn(*args, **kwargs)
+        except _HANDLED as exc:
+            out = recover(fn, exc, args, kwargs)
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
     run.__s2sad_derivative__ = variant
     if variant == "grad":
         run.__s2sad_gradient__ = (target, names, single)
-    return run
+
+    def recover(fn, exc, args, kwargs=None):
+        if isinstance(exc, calls.Rebound):      # a callee was rebound: the cache was cleared
+            fn = target.generated(names, target.bind(args, kwargs or {}), variant).functions[0]
+            try:
+                return fn(*args, **(kwargs or {}))
+            except _HANDLED as again:
+                exc = again
+        return _recover(fn, exc, args, kwargs)
+
+    def _dispatch(args, kwargs):
+        signature = None if kwargs else _signature_key(args)
+        key = (CACHE.generation, signature)
+        fn = compiled.get(key) if signature is not None else None
+        if fn is None:
+            fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+            if signature is not None:
+                compiled[key] = fn
+        if signature is not None and all(k in _PLAIN_TYPES for k in signature):
+            by_type[(CACHE.generation, *map(type, args))] = fn
+        return fn
+    if prefix or one_tuple:
+        return run
+    return fast_entry(run, target.signature, target.primal.__defaults__, by_type, CACHE,
+                      _HANDLED, recover)
+
+
+# what generated code may raise that a derivative call turns into its answer or an error
+_HANDLED = (ZeroDivisionError, ValueError, calls.Rebound)
+
+
+def _recover(fn, exc, args, kwargs=None):
+    """What a gradient call does when generated code raises one of ``_HANDLED``: a
+    non-scalar output or an argument no rule covers is a UsageError; a division by zero
+    or a math domain error on Python floats runs again on NumPy floats."""
+    if isinstance(exc, runtime.NonScalarOutput):
+        raise UsageError(str(exc), "non-scalar-output") from None
+    if isinstance(exc, runtime.Unsupported):
+        raise UsageError(str(exc), "unsupported-argument") from None
+    if isinstance(exc, calls.Rebound) or \
+            isinstance(exc, ValueError) and str(exc) != "math domain error":
+        raise exc
+    try:
+        return _retry_on_numpy(fn, exc, args, kwargs or {})
+    except runtime.NonScalarOutput as again:
+        raise UsageError(str(again), "non-scalar-output") from None
+
+
+_PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
 
 
 def _signature_key(args):
@@ -242,6 +288,12 @@ def _run_on_floats(fn, args, kwargs):
         if isinstance(exc, ValueError) and str(exc) != "math domain error":
             raise
         error = exc
+    return _retry_on_numpy(fn, error, args, kwargs), True
+
+
+def _retry_on_numpy(fn, error, args, kwargs):
+    """Run ``fn`` again on NumPy floats and NumPy's math, after ``error`` on Python
+    floats."""
     with np.errstate(divide="ignore", invalid="ignore"):
         try:
             out = _with_numpy_math(fn)(*_numpy_floats(args), **kwargs)
@@ -249,7 +301,7 @@ def _run_on_floats(fn, args, kwargs):
             raise UsageError(str(exc), "unsupported-argument") from None
     if isinstance(error, ValueError) and _has_nan(out):
         raise error          # outside the domain (sqrt of -1), not at its edge (log of 0)
-    return out, True
+    return out
 
 
 def _has_nan(value) -> bool:

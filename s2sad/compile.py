@@ -74,6 +74,9 @@ def compile_unit(unit: Unit, parsed: ParsedFunction, links=None):
 def rebind(fn, parsed: ParsedFunction, func):
     """``fn``, compiled for ``parsed.func``, bound instead to ``func``'s own closure cells
     and defaults (``func`` has the same code: another instance of a nested def)."""
+    if func is parsed.func or (func.__closure__ is parsed.func.__closure__
+                               and func.__defaults__ is parsed.func.__defaults__):
+        return fn
     own = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     closure = tuple(own[name] if parsed.closure.get(name) is cell else cell
                     for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))

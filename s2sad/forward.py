@@ -85,7 +85,12 @@ class _Forward:
     def assign(self, s) -> list:
         target = s.targets[0].id
         if not self.facts.is_active(target):
-            return [s]
+            prim = self.prims.get(id(s))
+            lists = [i for _, i in prim.operands if self.facts.is_active(i)] \
+                if prim is not None and prim.op == "pop" else []
+            # a value popped off a tangent-carrying list: its tangent goes too
+            return [s] + [nodes.expr_stmt(nodes.call(f"{self.dot(lst)}.pop"))
+                          for lst in lists[:1]]
         prim = self.prims[id(s)]
         if prim.op == "call":
             return self.call(s, prim, target)

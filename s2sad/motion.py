@@ -107,6 +107,13 @@ def _shrunk(sw: Sweeps) -> set:
             and s.value.func.value.id not in (sw.tape, sw.path)}
 
 
+def owned(results: list, kinds: list) -> list:
+    """The adjoints of array (and tree) arguments as ``_rt.owned(...)``: a gradient may
+    be a read-only broadcast view inside, never where the caller gets it."""
+    return [r if kind in ("scalar", "int") or isinstance(r, gast.Constant)
+            else nodes.call("_rt.owned", r) for r, kind in zip(results, kinds)]
+
+
 def _pack(results):
     if len(results) == 1:
         return nodes.clone(results[0])

@@ -6,7 +6,6 @@ other trees; the transforms use the small constructors below for the rest.
 """
 from __future__ import annotations
 
-import copy
 import functools
 
 import gast
@@ -122,7 +121,7 @@ def template(text: str, **subs):
     >>> ast.unparse(gast.gast_to_ast(template("g * np.cos(x)", g=name("b_y"), x=name("u"))))
     'b_y * np.cos(u)'
     """
-    tree = copy.deepcopy(_parsed(text))
+    tree = clone(_parsed(text))
     return _trim_operands(substitute(tree, subs))
 
 
@@ -144,36 +143,68 @@ def _trim_operands(tree):
 
 def substitute(tree, subs: dict):
     """Replace loaded Names whose id is in ``subs`` (values: trees or str names)."""
+    return _Substitute(subs).visit(tree)
 
-    class _Sub(gast.NodeTransformer):
-        def visit_FunctionDef(self, node):
-            return node                   # a nested def is its own scope
 
-        def visit_Name(self, node):
-            if node.id in subs and isinstance(node.ctx, gast.Load):
-                value = subs[node.id]
-                return name(value) if isinstance(value, str) else copy.deepcopy(value)
-            return node
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, subs):
+        self.subs = subs
 
-    return _Sub().visit(tree)
+    def visit_FunctionDef(self, node):
+        return node                       # a nested def is its own scope
+
+    def visit_Name(self, node):
+        if node.id in self.subs and isinstance(node.ctx, gast.Load):
+            value = self.subs[node.id]
+            return name(value) if isinstance(value, str) else clone(value)
+        return node
 
 
 def clone(tree):
-    return copy.deepcopy(tree)
+    """A deep copy of a tree, a list of trees or a leaf value; several times faster than
+    ``copy.deepcopy`` (no memo: the compiler's trees never share a node)."""
+    if isinstance(tree, gast.AST):
+        new = tree.__class__.__new__(tree.__class__)
+        new.__dict__.update({k: clone(v) for k, v in tree.__dict__.items()})
+        return new
+    if isinstance(tree, list):
+        return [clone(t) for t in tree]
+    if isinstance(tree, tuple):
+        return tuple(clone(t) for t in tree)
+    return tree                       # str, numbers, None: immutable leaves
+
+
+def walk(tree):
+    """Every node in ``tree`` (itself included), in no particular order; what
+    ``gast.walk`` yields, several times faster."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, gast.AST))
+            elif isinstance(value, gast.AST):
+                stack.append(value)
 
 
 def names_loaded(tree) -> set[str]:
     """The ids of every Name read anywhere in ``tree``."""
-    return {n.id for n in gast.walk(tree)
+    return {n.id for n in walk(tree)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def names_stored(tree) -> set[str]:
     """The ids of every Name written anywhere in ``tree``, and of nested defs."""
-    stored = {n.id for n in gast.walk(tree)
-              if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
-    return stored | {n.name for n in gast.walk(tree)
-                     if isinstance(n, gast.FunctionDef) and n is not tree}
+    stored = set()
+    for n in walk(tree):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, (gast.Store, gast.Param)):
+                stored.add(n.id)
+        elif isinstance(n, gast.FunctionDef) and n is not tree:
+            stored.add(n.name)
+    return stored
 
 
 def is_atom(node) -> bool:
@@ -215,7 +246,7 @@ def assigned_name(stmt):
 def names_written(tree) -> set:
     """Names whose value ``tree`` may change: assigned, or updated in place (``y[i] = v``)."""
     out = names_stored(tree)
-    for n in gast.walk(tree):
+    for n in walk(tree):
         if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
                 and isinstance(n.value, gast.Name):
             out.add(n.value.id)

@@ -2,8 +2,8 @@
 
 Passes, run to a fixed point: propagation of names bound once to a constant
 or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
-``-a + b``), forward substitution of temporaries used once in straight-line
-code, and dead code elimination.
+``-a + b``, ``e + e``: s2sad/algebra.py), forward substitution of adjoints used
+once, common subexpressions (s2sad/cse.py), and dead code elimination.
 
 >>> from s2sad import emit
 >>> print(_demo('''
@@ -26,35 +26,38 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes
+from . import cse, nodes
+from .algebra import Simplify
+from .algebra import pure as _pure
 
-_PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
-               "slice", "sum", "int", "round"}
-_REDUCTIONS = {"np.sum", "np.mean"}
-_DEFAULTS = {("axis", None), ("keepdims", False)}
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
-_PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
-                 "transpose", "squeeze", "astype"}
 
 
-def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset()):
+def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), reuse=False):
     """``floats``: names known to hold floating-point values (for ``1.0 * x`` -> ``x``);
-    ``adjoints``: the adjoint variables, which may be substituted where they are used."""
+    ``adjoints``: the adjoint variables, which may be substituted where they are used;
+    ``reuse``: values may be shared (nothing is updated in place): eliminate common
+    subexpressions."""
     params = nodes.names_stored(func.args)
     for _ in range(20):
         before = _dump(func)
         func.body = _propagate(func.body, params)
         func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
-        func.body = _Simplify(floats).visit_block(func.body)
+        func.body = Simplify(floats).visit_block(func.body)
         func.body = _inline(func.body, adjoints)
+        if reuse:
+            func.body = cse.eliminate(func.body, _pure)
         func.body = _dce(func.body)
         if _dump(func) == before:
             break
     return func
 
 
-def _dump(func) -> str:
-    return gast.dump(func)
+def _dump(func) -> tuple:
+    """A fingerprint of the tree, to tell when the passes have stopped changing it."""
+    return tuple((type(n), getattr(n, "id", None), getattr(n, "attr", None),
+                  repr(n.value) if isinstance(n, gast.Constant) else None)
+                 for n in nodes.walk(func))
 
 
 def _assignment_counts(body) -> dict:
@@ -71,18 +74,19 @@ def _assignment_counts(body) -> dict:
 def _propagate(body, params) -> list:
     """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``."""
     counts = _assignment_counts(body)
-    for index, s in enumerate(body):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and nodes.is_atom(s.value)):
-            continue
-        target = s.targets[0].id
-        source = s.value
-        stable = isinstance(source, gast.Constant) or \
-            counts.get(source.id, 0) == (0 if source.id in params else 1)
-        if counts.get(target) == 1 and target not in params and stable:
-            rest = [nodes.substitute(r, {target: source}) for r in body[index + 1:]]
-            return _propagate(body[:index] + rest, params)
-    return body
+    subs, out = {}, []
+    for s in body:
+        s = nodes.substitute(s, subs) if subs else s
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and nodes.is_atom(s.value):
+            target, source = s.targets[0].id, s.value
+            stable = isinstance(source, gast.Constant) or \
+                counts.get(source.id, 0) == (0 if source.id in params else 1)
+            if counts.get(target) == 1 and target not in params and stable:
+                subs[target] = source
+                continue
+        out.append(s)
+    return out
 
 
 def _propagate_local(block, counts, whole, params) -> list:
@@ -122,37 +126,113 @@ def _propagate_local(block, counts, whole, params) -> list:
     return block
 
 
-def _inline(body, adjoints) -> list:
+def _inline(body, adjoints, whole=None) -> list:
     """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
-    ``e`` there (primal temporaries stay: they are the evaluation trace)."""
-    for i, s in enumerate(body):
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                and s.targets[0].id in adjoints and _pure(s.value)
-                and len(_text(s.value)) <= _INLINE_CHARS):
+    ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
+    branch that may not be taken does not end ``b_x``'s life, so ``b_x = 1.0`` stays:
+
+    >>> print(_demo('''
+    ... def f(x, c):
+    ...     b_x = 1.0
+    ...     b_y = b_x
+    ...     if c:
+    ...         b_x = b_y * 3.0
+    ...     return b_x, b_y'''), end="")
+    def f(x, c):
+        b_x = 1.0
+        b_y = b_x
+        if c:
+            b_x = b_y * 3.0
+        return (b_x, b_y)
+    """
+    body, i = list(body), 0
+    whole = whole or body
+    for s in body:
+        for field in ("body", "orelse"):
+            if _is_compound(s) and getattr(s, field):
+                setattr(s, field, _inline(getattr(s, field), adjoints, whole))
+    uses = _Uses()
+    while i < len(body):
+        s = body[i]
+        j = _inline_site(body, i, adjoints, whole if whole is not body else None, uses)
+        if j is None:
+            i += 1
             continue
-        target, reads = s.targets[0].id, nodes.names_loaded(s.value)
-        for j in range(i + 1, len(body)):
-            later = body[j]
-            uses = _count_loads(later, target)
-            if uses == 0:
-                if nodes.names_written(later) & (reads | {target}) or _is_compound(later) \
-                        or _updates_in_place(later):      # a view may see the update
-                    break
-                continue
-            if uses > 1 or _is_compound(later) or _used_after(body[j + 1:], target, later):
-                break
-            body[j] = nodes.substitute(later, {target: s.value})
-            return _inline(body[:i] + body[i + 1:], adjoints)
+        uses.forget(body[j])
+        body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})
+        del body[i]
     return body
 
 
-def _used_after(rest, target, stmt) -> bool:
+class _Uses:
+    """Per simple statement, computed once: ``(loads: name -> count, names written,
+    whether it updates in place)``; a compound statement's, every time."""
+
+    def __init__(self):
+        self.memo = {}
+
+    def __call__(self, s):
+        hit = self.memo.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]
+        loads = {}
+        for n in nodes.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+        stored = nodes.names_stored(s) if isinstance(s, gast.Assign) else set()
+        facts = (loads, nodes.names_written(s), _updates_in_place(s), stored)
+        if not _is_compound(s):
+            self.memo[id(s)] = (s, facts)
+        return facts
+
+    def forget(self, s):
+        self.memo.pop(id(s), None)
+
+
+def _inline_site(body, i, adjoints, whole, uses):
+    """The index of the one statement where ``body[i]`` can be substituted, or None.
+    In a loop or branch body (``whole``: the function's body) the value may be read
+    after the block or in the next iteration, so there the reader must assign the name
+    again, or be the only place the function reads a name it assigns only here."""
+    s = body[i]
+    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and s.targets[0].id in adjoints and _pure(s.value)):
+        return None
+    target, reads = s.targets[0].id, nodes.names_loaded(s.value)
+    for j in range(i + 1, len(body)):
+        later = body[j]
+        loads, written, in_place, _ = uses(later)
+        count = loads.get(target, 0)
+        if count == 0:
+            if written & (reads | {target}) or _is_compound(later) \
+                    or in_place:                      # a view may see the update
+                return None
+            continue
+        if count > 1 or _is_compound(later) or len(_text(s.value)) > _INLINE_CHARS:
+            return None
+        if _used_after(body[j + 1:], target, later, uses) if whole is None \
+                else not _dies_at(later, target, whole):
+            return None
+        return j
+    return None
+
+
+def _dies_at(stmt, target, whole) -> bool:
+    return target in nodes.names_stored(stmt) or (
+        _assignment_counts(whole).get(target) == 1
+        and sum(_count_loads(w, target) for w in whole) == 1)
+
+
+def _used_after(rest, target, stmt, uses) -> bool:
+    """Whether ``rest`` may read the value ``target`` holds after ``stmt``. Only a write
+    on every path ends the search: a branch not taken or a loop run zero times keeps it."""
     if target in nodes.names_stored(stmt):
         return False
     for s in rest:
-        if _count_loads(s, target):
+        loads, _, _, stored = uses(s)
+        if loads.get(target):
             return True
-        if target in nodes.names_stored(s):
+        if target in (nodes.definitely_assigned([s]) if _is_compound(s) else stored):
             return False
     return False
 
@@ -199,115 +279,21 @@ def _negate(test):
     return nodes.not_(test)
 
 
-class _Simplify(gast.NodeTransformer):
-    """Algebraic identities that hold for floats and float arrays."""
-
-    def __init__(self, floats):
-        self.floats = floats
-
-    def visit_block(self, block):
-        return [self.visit(s) for s in block]
-
-    def is_float(self, e) -> bool:
-        if isinstance(e, gast.Constant):
-            return isinstance(e.value, float)
-        if isinstance(e, gast.Name):
-            return e.id in self.floats
-        if isinstance(e, gast.UnaryOp):
-            return isinstance(e.op, gast.USub) and self.is_float(e.operand)
-        if isinstance(e, gast.BinOp):
-            return self.is_float(e.left) or self.is_float(e.right)
-        if isinstance(e, gast.Call):
-            return any(self.is_float(a) for a in e.args)
-        return False
-
-    def visit_Call(self, node):
-        """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid."""
-        self.generic_visit(node)
-        if _text(node.func) in _REDUCTIONS:
-            node.keywords = [k for k in node.keywords
-                             if not (isinstance(k.value, gast.Constant)
-                                     and (k.arg, k.value.value) in _DEFAULTS)]
-        return node
-
-    def visit_UnaryOp(self, node):
-        self.generic_visit(node)
-        inner = node.operand
-        if isinstance(node.op, gast.USub):
-            if isinstance(inner, gast.Constant) and isinstance(inner.value, (int, float)):
-                return nodes.const(-inner.value)
-            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
-                return inner.operand
-        return node
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        left, right, op = node.left, node.right, node.op
-        if _is_const(left) and _is_const(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
-            return nodes.const(eval(compile(_text(node), "<fold>", "eval")))
-        if isinstance(op, gast.Mult):
-            for one, other in ((left, right), (right, left)):
-                if _is_const(one, 1.0) and self.is_float(other):
-                    return other
-                if _is_const(one, -1.0) and self.is_float(other):
-                    return gast.UnaryOp(op=gast.USub(), operand=other)
-        if isinstance(op, (gast.Mult, gast.Div)) and isinstance(left, gast.UnaryOp) \
-                and isinstance(left.op, gast.USub):              # (-a) * b -> -(a * b)
-            return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
-        if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
-            return left
-        if isinstance(op, gast.Add):
-            if _is_const(left, 0.0) and self.is_float(right):
-                return right
-            if _is_const(right, 0.0) and self.is_float(left):
-                return left
-            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
-                return nodes.binop(left, gast.Sub(), right.operand)
-            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
-                return nodes.binop(right, gast.Sub(), left.operand)
-        if isinstance(op, gast.Pow) and _is_const(right, 1):
-            return left
-        return node
-
-
 def _text(node) -> str:
     from .emit import unparse
     return unparse(node)
 
 
-def _is_const(e, value=None) -> bool:
-    if not isinstance(e, gast.Constant) or isinstance(e.value, bool) \
-            or not isinstance(e.value, (int, float)):
-        return False
-    return value is None or e.value == value
-
-
-def _pure(e) -> bool:
-    for n in gast.walk(e):
-        if isinstance(n, gast.Call):
-            func, parts = n.func, []
-            while isinstance(func, gast.Attribute):
-                parts.append(func.attr)
-                func = func.value
-            if not isinstance(func, gast.Name):
-                return False
-            if parts and parts[-1] in _PURE_METHODS and func.id not in _PURE_ROOTS:
-                continue
-            if func.id not in _PURE_ROOTS:
-                return False
-        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
-            return False
-    return True
 
 
 def _count_loads(s, target) -> int:
-    return sum(1 for n in gast.walk(s) if isinstance(n, gast.Name) and n.id == target
+    return sum(1 for n in nodes.walk(s) if isinstance(n, gast.Name) and n.id == target
                and isinstance(n.ctx, gast.Load))
 
 
 def _updates_in_place(s) -> bool:
     return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(s))
+               for n in nodes.walk(s))
 
 
 def _is_compound(s) -> bool:

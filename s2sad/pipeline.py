@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from . import motion, sourcemap
 from .analyze import analyze
 from .compile import compile_function
+from .cse import mutation_free
 from .forward import forward
 from .errors import UsageError
 from .normalize import normalize
@@ -47,6 +48,7 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     tree = _clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
     sweeps = reverse(tree, facts, wrt, names)
+    sweeps.results[:] = motion.owned(sweeps.results, [kinds[w] for w in wrt])
     base = fr.parsed.name
     if variant == "vjp":
         defs = motion.split(base, tree.args, sweeps, list(kinds), names.fresh("b_" + base),
@@ -62,7 +64,8 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
                              names.fresh("value")),)
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
-        defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints)
+        reuse = mutation_free(fr.tree.body)
+        defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints, reuse)
                      for d in defs)
     cells = {name: link(*spec, fr.parsed) for name, spec in sweeps.bindings.items()}
     defs, cells = _instrumented(defs, cells, instrument)
@@ -83,7 +86,8 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
-        func = optimize(_clone(func), floats | tangents, frozenset())
+        func = optimize(_clone(func), floats | tangents, frozenset(),
+                        mutation_free(fr.tree.body))
     cells = {name: link(*spec, fr.parsed) for name, spec in bindings.items()}
     (func,), cells = _instrumented((func,), cells, instrument)
     func = _annotate(func, fr.parsed)

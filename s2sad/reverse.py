@@ -337,7 +337,10 @@ class _Reverse(UpdatesAndCalls):
         keep = tbr.needed(adjoint, (self.tape, self.path), self.records.values(),
                           {ident for ident, _ in self.saved})
         self.saved = [(i, top) for i, top in self.saved if i in keep]
-        return tbr.prune(primal, adjoint, (self.tape, self.path), self.records.values(), keep)
+        primal, adjoint = tbr.prune(primal, adjoint, (self.tape, self.path),
+                                    self.records.values(), keep)
+        tbr.shapes_only(primal, adjoint, self.tape, keep)
+        return primal, adjoint
 
     def setup(self, body, primal) -> list:
         """Create the stacks the primal uses; bind names first saved before any write."""

@@ -44,6 +44,37 @@ def prune(primal, adjoint, stacks, records, keep: set):
     return _filter(primal, useful), _filter(adjoint, useful)
 
 
+def shapes_only(primal, adjoint, tape: str, keep: set) -> None:
+    """Where the adjoint reads a saved array only for its shape (the second argument of
+    ``_rt.unbroadcast``), save ``_rt.shape_of(x)`` instead, so that the tape does not
+    keep the array alive:
+
+    >>> from s2sad import emit
+    >>> primal = [gast.parse("_tape.append(v)").body[0], gast.parse("v = a @ w").body[0]]
+    >>> adjoint = [gast.parse("b_a = _rt.unbroadcast(b_v, v)").body[0],
+    ...            gast.parse("v = _tape.pop()").body[0]]
+    >>> shapes_only(primal, adjoint, "_tape", {"v"})
+    >>> emit.unparse(primal[0])
+    '_tape.append(_rt.shape_of(v))'
+    """
+    shape_reads = {id(n.args[1]) for s in adjoint for n in nodes.walk(s)
+                   if isinstance(n, gast.Call) and len(n.args) == 2
+                   and isinstance(n.func, gast.Attribute) and n.func.attr == "unbroadcast"
+                   and isinstance(n.func.value, gast.Name) and n.func.value.id == "_rt"}
+    other_reads = set()
+    for s in nodes.walk_stmts(adjoint):
+        if _is_pop_of_value(s, tape, ()):
+            continue
+        part = [getattr(s, "test", None) or s.iter] if _is_compound(s) else [s]
+        other_reads |= {n.id for p in part for n in nodes.walk(p)
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                        and id(n) not in shape_reads}
+    for s in nodes.walk_stmts(primal):
+        ident = _pushed_name(s, tape)
+        if ident in keep and ident not in other_reads and isinstance(s.value.args[0], gast.Name):
+            s.value.args[0] = nodes.call("_rt.shape_of", s.value.args[0])
+
+
 def uses(block, stack: str) -> bool:
     return any(_is_push(s, stack) for s in nodes.walk_stmts(block))
 

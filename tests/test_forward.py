@@ -93,3 +93,16 @@ def test_tangent_source_keeps_control_flow_and_names():
     text = s2sad.source(baydin, mode="forward")
     assert "def baydin_jvp(x1, x2, *, d_x1, d_x2):" in text
     assert "d_v2 = d_x1 * x2 + x1 * d_x2" in text
+
+
+def pops_an_unused_value(x):
+    stack = []
+    stack.append(x)
+    stack.append(x * x)
+    unused = stack.pop()       # not differentiated: its tangent must leave the list too
+    y = stack.pop()
+    return y * 3.0
+
+
+def test_a_pop_into_an_unused_name_pops_the_tangent_too():
+    assert s2sad.jvp(pops_an_unused_value, (2.0,), (1.0,)) == (6.0, 3.0)

@@ -159,16 +159,12 @@ OVERWRITTEN_IN_A_BRANCH = """def f(x, y):
 """
 
 
-@pytest.mark.xfail(strict=True, reason="optimizer bug: grad's adjoint assigns b_x only inside "
-                   "the branch (the unoptimized b_x = 1.0 before it is dropped), so when the "
-                   "branch is not taken grad raises UnboundLocalError; vjp and jvp are right")
 def test_adjoint_of_a_name_overwritten_in_a_branch_not_taken():
     f = _module(OVERWRITTEN_IN_A_BRANCH).f
     assert s2sad.grad(f, wrt=(0, 1))(0.5, 2.0) == (3.0, 0.0)       # branch taken: fine
     assert s2sad.grad(f, wrt=(0, 1))(0.5, 0.3) == (1.0, 1.0)       # not taken
 
 
-@pytest.mark.xfail(strict=True, reason="as found: a while loop whose body overwrites x")
 def test_adjoint_of_a_name_overwritten_in_a_loop_that_never_runs_as_found():
     _regression("def f(x, y, n):\n    k1 = 0\n    while k1 < 2 and (0.25 > -1.0 and y > y):\n"
                 "        k1 += 1\n        for i2 in range(1, 4):\n"

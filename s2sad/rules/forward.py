@@ -210,6 +210,10 @@ F.add(_rt.unreduce, "g, x, axis=None, keepdims=False", "_rt.unreduce(d, x, axis,
 F.add(_rt.unreduce_extremum, "g, x, extreme, axis=None, keepdims=False",
       "_rt.unreduce_extremum(d, x, extreme, axis, keepdims)", result="array")
 F.add(_rt.unsum, "g, x", "_rt.unsum(d, x)", result="array")
+F.add(_rt.owned, "g", "_rt.owned(d)", result="array")
+# the tape's stand-in for an array read only for its shape: its tangent stands in too,
+# so that the tangents' tape pushes and pops what the tape does
+F.add(_rt.shape_of, "x", "_rt.shape_of(d)", result="same")
 F.add(_rt.unindex, "g, x, index", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add_indexed, "b, g, x, index", "d", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add, "a, b", "d", "d", result="array")

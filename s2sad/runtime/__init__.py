@@ -67,12 +67,39 @@ def times_part(g, x, other):
     return type(x)(sum(g[i::len(x)]) for i in range(len(x)))
 
 
+class ShapeOf:
+    """What the tape saves of an array the adjoint reads only for its shape."""
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def shape_of(x):
+    """``x`` itself for a float (as cheap to keep), a :class:`ShapeOf` for an array."""
+    return ShapeOf(x.shape) if isinstance(x, np.ndarray) else x
+
+
 def unreduce(g, x, axis=None, keepdims=False):
-    """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape."""
+    """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape: a read-only
+    broadcast view, not a copy (:func:`owned` copies one that reaches the caller)."""
     shape, dtype = np.shape(x), _float_type(x, g)
     if axis is not None and not keepdims:
         g = np.expand_dims(g, _axes(axis, len(shape)))
-    return np.broadcast_to(g, shape).astype(dtype)
+    spread = np.broadcast_to(g, shape)
+    return spread if spread.dtype == dtype else spread.astype(dtype)
+
+
+def owned(g):
+    """``g``, or a copy of it where it is a read-only view (an adjoint spread by
+    :func:`unreduce`), so that the caller may update the gradient it gets in place."""
+    if isinstance(g, np.ndarray):
+        return g if g.flags.writeable else g.copy()
+    if isinstance(g, (tuple, list)):
+        return rebuild(g, [owned(v) for v in g])
+    if isinstance(g, dict):
+        return {k: owned(v) for k, v in g.items()}
+    return g
 
 
 def count(x, axis=None):
