@@ -79,49 +79,12 @@ class KnownBug(Exception):
     has a strict xfail regression test (see ``KNOWN_BUGS``)."""
 
 
-_NEGATIVE_BASE = re.compile(r"(?<![\w)\].])-\d+(\.\d*)?(e[-+]?\d+)? \*\*")
-
-
-def _negative_constant_base(error, plain, generated):
-    return any(_NEGATIVE_BASE.search(text) for text in generated())
-
-
-def _abs_of_numpy_float(error, plain, generated):
-    return "numpy boolean subtract" in str(error)
-
-
-def _hypot_at_origin(error, plain, generated):
-    return isinstance(error, ZeroDivisionError) and "math.hypot" in plain
-
-
-def _adjoint_unbound(error, plain, generated):
-    return isinstance(error, UnboundLocalError) and "'b_" in str(error)
-
-
-def _loop_over_rebound_array(error, plain, generated):
-    """A ``for v in name:`` loop whose body assigns ``name``."""
-    lines = plain.splitlines()
-    for k, line in enumerate(lines):
-        found = re.match(r"(\s*)for \w+ in (\w+):$", line)
-        if not found:
-            continue
-        indent, name = found.groups()
-        for inner in lines[k + 1:]:
-            if len(inner) - len(inner.lstrip()) <= len(indent):
-                break
-            if re.match(rf"\s*{name}(, \w+)? = |\s*\w+, {name} = ", inner):
-                return True
-    return False
-
-
 #: Compiler bugs the fuzzer already found: the regression test that records each,
 #: and a test of a failure (the error, the program's source, and a function giving
 #: the generated sources) that tells whether it is that bug. A failing program
 #: that matches one is counted as that bug instead of failing the run. Remove an
 #: entry once its test passes (its strict xfail then fails, as a reminder).
-KNOWN_BUGS = [
-    ("test_adjoint_of_a_name_overwritten_in_a_branch_not_taken", _adjoint_unbound),
-]
+KNOWN_BUGS: list = []       # none open: the last, an unbound adjoint, is fixed
 
 
 def load(plain: str, traced: str | None = None):
