@@ -8,7 +8,6 @@ at the first call with each combination, and cached.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import types
@@ -17,13 +16,14 @@ from dataclasses import replace
 import numpy as np
 
 from . import kinds as kind_rules
-from . import calls, diskcache, pipeline, runtime
+from . import calls, diskcache, pipeline
 from . import standalone as standalone_module
 from .highlight import Source
 from .compile import CACHE, rebind
 from .entry import fast_entry
 from .errors import UsageError
 from .parse import refuse_derivative
+from .running import HANDLED, call_on_floats, recover_gradient, run_on_floats
 
 VERSION = "0.1.0"
 
@@ -197,7 +197,7 @@ def _gradient(f, wrt, variant):
             fn = _dispatch(args, kwargs)
         try:
             out = fn(*args, **kwargs)
-        except _HANDLED as exc:
+        except HANDLED as exc:
             out = recover(fn, exc, args, kwargs)
         if not one_tuple:
             return out
@@ -211,9 +211,9 @@ def _gradient(f, wrt, variant):
             fn = target.generated(names, target.bind(args, kwargs or {}), variant).functions[0]
             try:
                 return fn(*args, **(kwargs or {}))
-            except _HANDLED as again:
+            except HANDLED as again:
                 exc = again
-        return _recover(fn, exc, args, kwargs)
+        return recover_gradient(fn, exc, args, kwargs)
 
     def _dispatch(args, kwargs):
         signature = None if kwargs else _signature_key(args)
@@ -229,28 +229,7 @@ def _gradient(f, wrt, variant):
     if prefix or one_tuple:
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, by_type, CACHE,
-                      _HANDLED, recover)
-
-
-# what generated code may raise that a derivative call turns into its answer or an error
-_HANDLED = (ZeroDivisionError, ValueError, calls.Rebound)
-
-
-def _recover(fn, exc, args, kwargs=None):
-    """What a gradient call does when generated code raises one of ``_HANDLED``: a
-    non-scalar output or an argument no rule covers is a UsageError; a division by zero
-    or a math domain error on Python floats runs again on NumPy floats."""
-    if isinstance(exc, runtime.NonScalarOutput):
-        raise UsageError(str(exc), "non-scalar-output") from None
-    if isinstance(exc, runtime.Unsupported):
-        raise UsageError(str(exc), "unsupported-argument") from None
-    if isinstance(exc, calls.Rebound) or \
-            isinstance(exc, ValueError) and str(exc) != "math domain error":
-        raise exc
-    try:
-        return _retry_on_numpy(fn, exc, args, kwargs or {})
-    except runtime.NonScalarOutput as again:
-        raise UsageError(str(again), "non-scalar-output") from None
+                      HANDLED, recover)
 
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
@@ -269,72 +248,6 @@ def _signature_key(args):
         else:
             key.append(kind)
     return tuple(key)
-
-
-def _call_on_floats(fn, args, kwargs):
-    """Run generated code; where Python floats divide by zero in a derivative formula
-    (sqrt' at 0, log' at 0) or ``math`` meets a domain error (log at 0), run it again
-    on NumPy floats, which give inf or nan as they do on arrays, instead of raising."""
-    return _run_on_floats(fn, args, kwargs)[0]
-
-
-def _run_on_floats(fn, args, kwargs):
-    """``(result, whether it ran on NumPy floats)``, as for ``_call_on_floats``."""
-    try:
-        return fn(*args, **kwargs), False
-    except runtime.Unsupported as exc:
-        raise UsageError(str(exc), "unsupported-argument") from None
-    except (ZeroDivisionError, ValueError) as exc:
-        if isinstance(exc, ValueError) and str(exc) != "math domain error":
-            raise
-        error = exc
-    return _retry_on_numpy(fn, error, args, kwargs), True
-
-
-def _retry_on_numpy(fn, error, args, kwargs):
-    """Run ``fn`` again on NumPy floats and NumPy's math, after ``error`` on Python
-    floats."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        try:
-            out = _with_numpy_math(fn)(*_numpy_floats(args), **kwargs)
-        except runtime.Unsupported as exc:
-            raise UsageError(str(exc), "unsupported-argument") from None
-    if isinstance(error, ValueError) and _has_nan(out):
-        raise error          # outside the domain (sqrt of -1), not at its edge (log of 0)
-    return out
-
-
-def _has_nan(value) -> bool:
-    if isinstance(value, (tuple, list)):
-        return any(_has_nan(v) for v in value)
-    if isinstance(value, dict):
-        return any(_has_nan(v) for v in value.values())
-    try:
-        return bool(np.any(np.isnan(value)))
-    except TypeError:
-        return False
-
-
-def _numpy_floats(values):
-    """Python floats as NumPy floats, inside tuples and lists too (a tape of residuals)."""
-    if type(values) is float:
-        return np.float64(values)
-    if type(values) in (tuple, list):
-        return type(values)(_numpy_floats(v) for v in values)
-    return values
-
-
-def _with_numpy_math(fn):
-    """The same generated code with its ``math`` cell bound to NumPy's float math."""
-    names = fn.__code__.co_freevars
-    if "math" not in names:
-        return fn
-    cells = tuple(types.CellType(runtime.numpy_math) if name == "math" else cell
-                  for name, cell in zip(names, fn.__closure__))
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
-                              cells)
-    twin.__kwdefaults__ = fn.__kwdefaults__
-    return twin
 
 
 def grad(f, wrt=None):
@@ -361,16 +274,16 @@ def vjp(f, *primals, wrt=None, **kwprimals):
         _check_all_float(target, names, values)
     forward, backward = target.generated(names, values, "vjp").functions
     try:
-        (y, residuals), on_numpy = _run_on_floats(forward, primals, kwprimals)
+        (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
     except calls.Rebound:                   # a callee was rebound: the cache was cleared
         forward, backward = target.generated(names, values, "vjp").functions
-        (y, residuals), on_numpy = _run_on_floats(forward, primals, kwprimals)
+        (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
 
     def pullback(ybar):
         if not on_numpy:
-            return _call_on_floats(backward, (residuals, ybar), {})
+            return call_on_floats(backward, (residuals, ybar), {})
         with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
-            return _call_on_floats(backward, (residuals, ybar), {})
+            return call_on_floats(backward, (residuals, ybar), {})
     return y, pullback
 
 
@@ -392,10 +305,10 @@ def jvp(f, primals, tangents, wrt=None):
     dots = dict(zip(_tangent_params(fn, len(names)), (_as_tangent(t, values[n])
                                                        for t, n in zip(tangents, names))))
     try:
-        return _call_on_floats(fn, primals, dots)
+        return call_on_floats(fn, primals, dots)
     except calls.Rebound:                   # a callee was rebound: the cache was cleared
         fn = target.generated(names, values, "jvp").functions[0]
-        return _call_on_floats(fn, primals, dots)
+        return call_on_floats(fn, primals, dots)
 
 
 def _tangent_params(fn, count):

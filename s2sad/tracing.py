@@ -17,10 +17,10 @@ import numpy as np
 
 from . import calls, emit, nodes, pipeline
 from . import kinds as kind_rules
-from .api import (_as_tangent, _bad_wrt_kind, _call_on_floats, _Target, _tangent_params,
-                  kind_of)
+from .api import _as_tangent, _bad_wrt_kind, _Target, _tangent_params, kind_of
 from .compile import compile_function
 from .errors import UsageError
+from .running import call_on_floats
 from .trace_path import Path, instrument, snapshot
 from .trace_table import AdjointStep, Row, Trace, survey_name
 
@@ -90,13 +90,13 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     forward = _Recorder(names.fresh("_record"))
     tangent = pipeline.tangent(front, wrt_names, kinds, False, calls.link, forward.instrument)
     dots = dict(zip(_tangent_params(tangent.functions[0], len(wrt_names)), seeds))
-    y, d_y = _call_on_floats(tangent.functions[0], args, dots)
+    y, d_y = call_on_floats(tangent.functions[0], args, dots)
     backward, gradient = None, {}
     if kind_of(y) == "scalar":
         backward = _Recorder(names.fresh("_record"))
         adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, calls.link,
                                    backward.instrument)
-        out = _call_on_floats(adjoint.functions[0], args, {})
+        out = call_on_floats(adjoint.functions[0], args, {})
         gradient = dict(zip(wrt_names, (out,) if len(wrt_names) == 1 else out))
     _agree(path, (forward,) + ((backward,) if backward else ()), result, y)
     return _assemble(target, path, values, wrt_names, seeds, (forward, backward, gradient),

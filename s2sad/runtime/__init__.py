@@ -51,22 +51,6 @@ def unbroadcast(g, x):
     return g
 
 
-def list_part(g, x, side):
-    """The adjoint of ``x`` in ``left + right`` (side 0 or 1): for lists or tuples, its
-    part of the concatenation's ``g``; for numbers and arrays, ``unbroadcast``."""
-    if not isinstance(x, (list, tuple)):
-        return unbroadcast(g, x)
-    return type(x)(g[:len(x)] if side == 0 else g[len(g) - len(x):])
-
-
-def times_part(g, x, other):
-    """The adjoint of ``x`` in ``x * other``: for a list or tuple repeated ``other``
-    times, the sum of its copies in ``g``; for numbers and arrays, ``g * other``."""
-    if not isinstance(x, (list, tuple)):
-        return unbroadcast(g * other, x)
-    return type(x)(sum(g[i::len(x)]) for i in range(len(x)))
-
-
 class ShapeOf:
     """What the tape saves of an array the adjoint reads only for its shape."""
     __slots__ = ("shape",)

@@ -2,11 +2,11 @@
 came from (linear in ``g``), summing where one element was used several times."""
 import numpy as np
 
-from . import Unsupported, _float_type, as_float, rebuild
+from . import Unsupported, _float_type, as_float, rebuild, unbroadcast
 
 __all__ = ["reshape_like", "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile",
            "unrepeat", "pad_tangent", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
-           "undiagonal", "untrace", "undiag"]
+           "undiagonal", "untrace", "undiag", "list_part", "times_part"]
 
 
 def _shaped(part, item):
@@ -192,3 +192,21 @@ def undiag(g, x, k=0):
     if np.ndim(x) == 1:
         return np.diagonal(g, k).copy()
     return undiagonal(g, x, k)
+
+
+# lists and tuples -------------------------------------------------------------------
+
+def list_part(g, x, side):
+    """The adjoint of ``x`` in ``left + right`` (side 0 or 1): for lists or tuples, its
+    part of the concatenation's ``g``; for numbers and arrays, ``unbroadcast``."""
+    if not isinstance(x, (list, tuple)):
+        return unbroadcast(g, x)
+    return type(x)(g[:len(x)] if side == 0 else g[len(g) - len(x):])
+
+
+def times_part(g, x, other):
+    """The adjoint of ``x`` in ``x * other``: for a list or tuple repeated ``other``
+    times, the sum of its copies in ``g``; for numbers and arrays, ``g * other``."""
+    if not isinstance(x, (list, tuple)):
+        return unbroadcast(g * other, x)
+    return type(x)(sum(g[i::len(x)]) for i in range(len(x)))
