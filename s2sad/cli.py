@@ -90,6 +90,8 @@ def _write_source(args, func, **options):
     """Print the source (coloured on a terminal unless NO_COLOR is set), or with
     ``-o FILE.py`` write it as a module that imports the user's file by its name."""
     options.update(wrt=_parse_wrt(args.wrt), optimize=not args.no_optimize)
+    if args.at is not None:       # the code is specialized for these arguments' kinds
+        options["args"] = _parse_at(args.at, func, options["wrt"])
     if args.output:
         module = os.path.splitext(os.path.basename(args.target.rpartition(":")[0]))[0]
         text = s2sad.source(func, standalone=True, module=module, **options)
@@ -302,6 +304,8 @@ def _parser():
     adjoint.add_argument("--wrt", metavar="A,B", help="arguments to differentiate with "
                          "respect to: names or positions, comma separated (default: argument 0)")
     adjoint.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
+    adjoint.add_argument("--at", help="example arguments, as for trace: the code is generated "
+                       "for their kinds (float, array and its dimensions); default: floats")
     adjoint.add_argument("--split", action="store_true",
                          help="split motion: a primal function returning a tape and an adjoint")
     adjoint.add_argument("-o", "--output", metavar="FILE.py", help="write an importable "
@@ -313,6 +317,8 @@ def _parser():
     tangent.add_argument("--wrt", metavar="A,B", help="arguments to differentiate with "
                          "respect to: names or positions, comma separated (default: all)")
     tangent.add_argument("--no-optimize", action="store_true", help="print the unoptimized source")
+    tangent.add_argument("--at", help="example arguments, as for trace: the code is generated "
+                       "for their kinds (float, array and its dimensions); default: floats")
     tangent.add_argument("-o", "--output", metavar="FILE.py", help="write an importable "
                          "module (with the derivatives of the functions it calls) instead")
     tangent.set_defaults(run=_cmd_tangent)

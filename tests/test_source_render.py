@@ -277,6 +277,10 @@ def make():
 
 
 closure = make()
+
+
+def weighted(x, w):
+    return np.sum(helper(x, w) * w)
 '''
 
 
@@ -337,6 +341,18 @@ def test_output_module_of_a_recursive_function(tmp_path, caller_file):
     assert result.returncode == 0, result.stderr
     got = _run_module(tmp_path, "import power_grad_mod; print(power_grad_mod.power_grad(1.5, 3))")
     assert float(got) == pytest.approx(3 * 1.5 ** 2, rel=1e-12)
+
+
+def test_output_module_for_array_arguments_given_with_at(tmp_path, caller_file):
+    """--at picks the kinds the module is generated for: here an array w."""
+    out = tmp_path / "f_grad_array_mod.py"
+    result = run_cli("adjoint", f"{caller_file}:weighted", "--wrt", "w", "--at",
+                     "0.7, [1.3, -0.4]", "-o", out)
+    assert result.returncode == 0, result.stderr
+    got = _run_module(tmp_path, "import numpy as np, f_grad_array_mod\n"
+                      "print(*f_grad_array_mod.weighted_grad(0.7, np.array([1.3, -0.4])))")
+    expected = _fd_of_caller(tmp_path, "weighted", (0.7, np.array([1.3, -0.4])), (1,))[0]
+    np.testing.assert_allclose([float(v) for v in got.split()], expected, rtol=1e-6)
 
 
 def test_output_module_of_a_closure_is_refused(tmp_path, caller_file):
