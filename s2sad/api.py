@@ -118,7 +118,8 @@ class _Target:
         else:
             def build():
                 return pipeline.adjoint(self.front, wrt, kinds, variant, optimized, calls.link)
-        options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized}
+        options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized,
+                   "front": self.front.tag}
         result = CACHE.get(key, lambda: diskcache.generated(self.front, options, calls.link,
                                                             build))
         if self.front.parsed.func is self.primal:

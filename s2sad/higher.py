@@ -6,11 +6,14 @@ Hessian-vector product costs one forward sweep through one gradient.
 """
 from __future__ import annotations
 
+import copy
 import functools
 
 import numpy as np
 
-from .api import _Target, _as_tangent, jvp, kind_of, vjp
+from .api import VERSION, _Target, _as_tangent, jvp, kind_of, vjp
+from .compile import CACHE
+from .inline import inline_calls
 from .calls import CallVJP, GradientVJP, NestedVJP
 from .errors import UsageError
 
@@ -28,19 +31,34 @@ def _units(x):
 
 
 def _gradient_function(target: _Target, names, args):
-    """The generated joint adjoint for these arguments: the thing differentiated again."""
+    """The generated joint adjoint for these arguments: the thing differentiated again.
+    Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
+    built again from the function with those calls inlined."""
     values = target.bind(target.prefix + tuple(args), {})
     grad_fn = target.generated(names, values, "grad").functions[0]
-    calls = [c.cell_contents for c in grad_fn.__closure__ or ()
-             if isinstance(c.cell_contents, (CallVJP, GradientVJP))
-             or c.cell_contents is NestedVJP]
+    calls = _calls_in(grad_fn)
+    if calls:
+        inlined = CACHE.get(("inlined", target.identity, VERSION),
+                            lambda: inline_calls(target.front))
+        if inlined is not None:
+            twin = copy.copy(target)
+            twin.front, twin.identity = inlined, ("inlined", target.identity)
+            grad_fn = twin.generated(names, values, "grad").functions[0]
+            calls = _calls_in(grad_fn)
     if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}), "
-            "which this version does not build yet; use s2sad.jacobian of s2sad.grad's "
-            "result through finite steps, or inline the helper", "unsupported-second-order")
+            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}); "
+            "s2sad builds them by inlining the callees, and these cannot be inlined "
+            "(recursion, a closure, a method, a nested def, a default that is not a "
+            "constant, a name that means something else in the callee's module)", "unsupported-second-order")
     return grad_fn
+
+
+def _calls_in(grad_fn) -> list:
+    return [c.cell_contents for c in grad_fn.__closure__ or ()
+            if isinstance(c.cell_contents, (CallVJP, GradientVJP))
+            or c.cell_contents is NestedVJP]
 
 
 def hvp(f, wrt=None):

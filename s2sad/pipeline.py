@@ -22,6 +22,7 @@ class Front:
     parsed: ParsedFunction
     tree: object
     names: object
+    tag: str = ""         # what was done to the tree beyond normalizing ("inlined")
 
 
 @dataclass(frozen=True)

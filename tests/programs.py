@@ -37,3 +37,12 @@ class PrivateWeights:
 
     def loss(self, x):
         return math.tanh(self.__w * x) ** 2 + self.__w * x
+
+
+def square(t):
+    return t * t
+
+
+def calls_square_twice(x):
+    a = square(x)
+    return square(a)

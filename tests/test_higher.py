@@ -28,18 +28,20 @@ def _fd_of_gradient(case: Case, i, direction):
     return seed, fd_grad(lambda t: inner(seed, along(t)), (0.0,), 0, rel_step=1e-5)
 
 
-def _calls_user_functions(case: Case) -> bool:
+def _calls(case: Case, names) -> bool:
     import inspect
     source = inspect.getsource(case.func)
-    return any(name in source for name in ("helper_", "recursive_power_of(", "mutual_",
-                                           "smooth(", "self.layer(",
-                                           "s2sad.grad(", "programs."))
+    return any(name in source for name in names)
+
+
+# callees second derivatives cannot inline (recursion, a method, a nested def, a gradient)
+NOT_INLINED = ("recursive_power_of(", "mutual_", "self.layer(", "s2sad.grad(", "smooth(")
 
 
 @pytest.mark.parametrize("case", CATALOG, ids=_ids(CATALOG))
 def test_hvp_matches_fd_of_the_gradient(case: Case):
     i = case.wrt_all[0]
-    if _calls_user_functions(case):
+    if _calls(case, NOT_INLINED):
         with pytest.raises(s2sad.UsageError, match="functions it calls"):
             s2sad.hvp(case.func, wrt=i)(*_copy(case.args), case.args[i])
         return
@@ -192,3 +194,47 @@ def test_a_derivative_given_back_is_refused_not_read_as_its_primal(use):
     with pytest.raises(s2sad.UsageError) as info:
         use()
     assert info.value.code == "derivative-of-derivative"
+
+
+# --- second derivatives through calls: the callees inlined ---------------------------
+
+def inner_square(z):
+    return z * z
+
+
+def branchy_helper(x, w=2.0):
+    if x > 0:
+        return np.sin(x) * w
+    s = 0.0
+    for i in range(3):
+        s = s + inner_square(x) * i
+    return s
+
+
+def calls_helpers_with_keywords_and_defaults(x, y):
+    a = branchy_helper(x * y)
+    b = branchy_helper(y, w=x)
+    return a * b + inner_square(a)
+
+
+@pytest.mark.parametrize("at", [(0.7, 1.3), (-0.4, 0.9)], ids=["then", "else"])
+def test_hessian_through_helpers_matches_fd_of_the_gradient(at):
+    hessian = np.array(s2sad.hessian(calls_helpers_with_keywords_and_defaults, wrt=(0, 1))(*at),
+                       dtype=float).reshape(2, 2)
+    gradient = s2sad.grad(calls_helpers_with_keywords_and_defaults, wrt=(0, 1))
+    for i in range(2):
+        for j in range(2):
+            expected = fd_grad(lambda *a: gradient(*a)[j], at, i, rel_step=1e-5)
+            assert hessian[i, j] == pytest.approx(expected, rel=1e-6, abs=1e-8)
+    second = s2sad.grad(s2sad.grad(calls_helpers_with_keywords_and_defaults))(*at)
+    assert second == pytest.approx(hessian[0, 0], rel=1e-12)
+
+
+def calls_a_module_level_gradient(x):
+    return cube_gradient(x) * x
+
+
+def test_a_hessian_through_a_module_level_gradient_is_refused_not_inlined_as_its_primal():
+    with pytest.raises(s2sad.UsageError) as info:
+        s2sad.hessian(calls_a_module_level_gradient)(1.3)
+    assert info.value.code == "unsupported-second-order"
