@@ -12,9 +12,11 @@ import functools
 import inspect
 import types
 
+from . import kinds
 from .cachekey import resolutions
 from .compile import CACHE
 from .errors import UsageError
+from .runtime import zeros_like
 
 
 class CallVJP:
@@ -33,10 +35,14 @@ class CallVJP:
         target = self._current()
         args = target.prefix + args                    # a bound method's object first
         values = target.bind(args, kwargs)
-        forward, backward = target.generated(target.wrt_names(self.wrt)[0], values,
-                                             "vjp").functions
+        names = target.wrt_names(self.wrt)[0]
+        live = _floats(names, values)
+        if not live:                                   # ints here: nothing to differentiate
+            return target.primal(*args, **kwargs), _Zeros(len(names))
+        forward, backward = target.generated(live, values, "vjp").functions
         y, residuals = forward(*args, **kwargs)
-        return y, functools.partial(backward, residuals)
+        pullback = functools.partial(backward, residuals)
+        return y, pullback if live == names else _Spread(pullback, names, live)
 
     shared = False      # a nested def: one derivative for all its instances
 
@@ -66,6 +72,34 @@ class CallVJP:
         self.callee, self.target = now, None
 
 
+def _floats(names, values) -> tuple:
+    """The ``wrt`` names whose values can be differentiated in this call: a name the
+    caller differentiates may hold an int here (``x = n`` on some path)."""
+    from .api import kind_of
+    return tuple(n for n in names if kinds.is_float(kind_of(values[n])))
+
+
+class _Zeros:
+    """The pullback of a call none of whose arguments could be differentiated."""
+
+    def __init__(self, count):
+        self.count = count
+
+    def __call__(self, g):
+        return (0.0,) * self.count
+
+
+class _Spread:
+    """A pullback over some of the caller's ``wrt`` names, the others given 0.0."""
+
+    def __init__(self, pullback, names, live):
+        self.pullback, self.names, self.live = pullback, names, live
+
+    def __call__(self, g):
+        found = dict(zip(self.live, self.pullback(g)))
+        return tuple(found.get(n, 0.0) for n in self.names)
+
+
 def _signature(func):
     func = getattr(func, "__s2sad_primal__", func)
     if not isinstance(func, types.FunctionType):
@@ -83,9 +117,15 @@ class CallJVP(CallVJP):
         from .api import _tangent_params
         target = self._current()
         args = target.prefix + args
-        fn = target.generated(target.wrt_names(self.wrt)[0], target.bind(args, kwargs),
-                              "jvp").functions[0]
-        dots = dict(zip(_tangent_params(fn, len(self.wrt)), tangents))
+        values = target.bind(args, kwargs)
+        names = target.wrt_names(self.wrt)[0]
+        live = _floats(names, values)
+        if not live:
+            y = target.primal(*args, **kwargs)
+            return y, zeros_like(y)
+        fn = target.generated(live, values, "jvp").functions[0]
+        kept = [t for n, t in zip(names, tangents) if n in live]
+        dots = dict(zip(_tangent_params(fn, len(live)), kept))
         return fn(*args, **kwargs, **dots)
 
 

@@ -93,6 +93,8 @@ class _Forward:
                           for lst in lists[:1]]
         prim = self.prims[id(s)]
         if prim.op == "call":
+            if not any(self.facts.is_active(i) for _, i in prim.operands):
+                return [s, nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
             return self.call(s, prim, target)
         reads_itself = any(ident == target for _, ident in prim.operands)
         ans = nodes.clone(s.value) if reads_itself else nodes.name(target)

@@ -113,7 +113,7 @@ class _Reverse(UpdatesAndCalls):
             saved = not (target in self.single or (depth == 0 and first))
             if not saved:
                 self.unsaved.add(id(s))       # no earlier value to keep
-            if self.prims[id(s)].op == "call" and self.facts.is_active(target):
+            if self.differentiated_call(s):
                 return self.primal_call(s, saved)
             s = self.copy_if_view(s)
             return [self.push(target), s] if saved else [s]
@@ -261,7 +261,7 @@ class _Reverse(UpdatesAndCalls):
                 restore = [nodes.assign(self.backs[id(s)], self.pop(self.backs[id(s)]))] + restore
             return restore
         prim = self.prims[id(s)]
-        if prim.op == "call":
+        if self.differentiated_call(s):
             return self.adjoint_call(s, defined, restore)
         g = nodes.name(self.bar(target))
         reads_itself = any(ident == target for _, ident in prim.operands)

@@ -51,6 +51,13 @@ class UpdatesAndCalls:
                                                             nodes.clone(index))))
         return out + restore
 
+    def differentiated_call(self, s) -> bool:
+        """A call of a user function whose result and some argument are active (a call
+        of constants only is run as it is: its result has no derivative)."""
+        prim = self.prims[id(s)]
+        return prim.op == "call" and self.facts.is_active(s.targets[0].id) and any(
+            self.facts.is_active(ident) for _, ident in prim.operands)
+
     def primal_call(self, s, saved) -> list:
         """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
         derivative returns its result and a pullback for the adjoint sweep."""

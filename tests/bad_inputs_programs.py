@@ -469,3 +469,7 @@ def power_half(x):
 
 def math_log(x):
     return math.log(x) * 2.0
+
+
+def hypot_of_itself(x):
+    return -math.hypot(x, x) + math.hypot(x, 2.0 * x) * x

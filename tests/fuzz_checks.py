@@ -57,6 +57,43 @@ def _min(u, v):
     PATH.append(bool(u < v))
     return min(u, v)
 
+
+# user helpers the programs call (NumPy, not math: dual numbers pass through them);
+# a helper that branches has a traced twin that records its decision
+def helper_poly(u, v):
+    return u * v + 0.5 * u ** 2 - np.sin(v)
+
+
+def helper_branch(u, scale=1.5):
+    if u > 0.25:
+        return np.sin(u) * scale
+    return u ** 3 - u * scale
+
+
+def helper_branch_traced(u, scale=1.5):
+    if _br(u > 0.25):
+        return np.sin(u) * scale
+    return u ** 3 - u * scale
+
+
+def helper_loop(u, k=3):
+    s = 0.0
+    for j in range(k):
+        s = s + np.tanh(u * (j + 1)) / (j + 1)
+    return s
+
+
+def helper_nested(u, v):
+    return helper_poly(np.cos(u), v) + helper_branch(v, scale=u)
+
+
+def helper_nested_traced(u, v):
+    return helper_poly(np.cos(u), v) + helper_branch_traced(v, scale=u)
+
+
+def helper_array(b, u):
+    return np.sum(np.tanh(b * u)) + b[1] * u
+
 '''
 
 _DIR = Path(tempfile.mkdtemp(prefix="s2sad-fuzz-"))

@@ -12,8 +12,10 @@ roots of ``1 + u**2``, exponentials of bounded values, divisions by ``1 + u**2``
 ``abs``/``max``/``min``, conditional expressions, ``if``/``elif``/``else`` on
 data, ``and``/``or``/``not``, ``for`` over ``range``/a tuple/an array argument,
 counter-bounded ``while`` loops, ``break``/``continue``, early returns,
-augmented assignment and tuple unpacking. Not yet: calls to user helpers and
-in-place array updates. Every loop is bounded, so every program terminates.
+augmented assignment, tuple unpacking, and calls to user helpers (with keywords,
+defaults, branches, loops, and helpers calling helpers: tests/fuzz_checks.py's
+HELPERS). Not yet: in-place array updates. Every loop is bounded, so every program
+terminates.
 """
 from __future__ import annotations
 
@@ -190,6 +192,8 @@ UNARY = [
     ("math.sinh(math.tanh({}))", ""), ("np.cosh(np.tanh({}))", ""),
     ("(1.0 + ({}) ** 2) ** 0.5", ""), ("(1.0 + ({}) ** 2) ** -1.5", ""),
     ("abs({})", "_abs({})"),
+    ("helper_loop({})", ""), ("helper_branch({})", "helper_branch_traced({})"),
+    ("helper_branch({}, scale=0.5)", "helper_branch_traced({}, scale=0.5)"),
 ]
 BINARY = [
     ("({} + {})", ""), ("({} * {})", ""), ("({} - {})", ""),
@@ -197,13 +201,15 @@ BINARY = [
     ("min({}, {})", "_min({}, {})"), ("math.hypot({}, {})", ""),
     ("math.atan2({}, 2.0 + math.cos({}))", ""), ("(1.5 + math.sin({})) ** math.cos({})", ""),
     ("np.arctan2({}, 3.0 + np.sin({}))", ""),
+    ("helper_poly({}, {})", ""), ("helper_nested({}, {})", "helper_nested_traced({}, {})"),
 ]
 # scalars from arrays of three: {v} and {w} stand for arrays in scope (the argument
 # ``a`` and array locals), {i} for an int (a range loop's variable, or ``n``)
 REDUCTIONS = ["np.sum({v})", "{v}[0]", "{v}[2]", "np.dot({v}, {w})", "np.mean(np.sin({v}))",
               "np.sum(np.tanh({v}) * {w})", "np.sum(np.exp(-{v} * {v}))", "{v}.sum()",
               "np.sum({v} * {})", "np.dot({v}, np.cos({w} * {}))",
-              "np.sum(np.log(1.0 + ({v} * {}) ** 2))", "{v}[{i} % 3]", "{v}[{i} % 3] * {}"]
+              "np.sum(np.log(1.0 + ({v} * {}) ** 2))", "{v}[{i} % 3]", "{v}[{i} % 3] * {}",
+              "helper_array({v}, {})"]
 # arrays of three from arrays and scalars ({} is a scalar expression)
 ARRAYS = ["{v} * {}", "np.sin({v}) + {}", "np.tanh({v} * {})", "{v} / (1.0 + {w} ** 2)",
           "np.exp(-{v} ** 2) * {}", "{v} + {w} * {}", "np.sqrt(1.0 + {v} ** 2)",
@@ -380,6 +386,7 @@ def features(program: Program):
         "abs/max/min": any(name in traced for name in ("_abs(", "_max(", "_min(")),
         "array argument": "a" in program.params, "tuple output": _returns_tuple(program),
         "array local": any(line.startswith("w") and " = " in line for line in lines),
+        "helper call": "helper_" in plain,
     }
     return sorted(name for name, present in found.items() if present)
 

@@ -641,3 +641,13 @@ def test_math_log_at_zero_gives_the_values_numpy_gives_not_a_domain_error():
     assert y == -inf and pullback(1.0) == (inf,)
     with pytest.raises(ValueError):                  # outside it, the primal's error
         s2sad.jvp(P.math_log, (-1.0,), (1.0,))
+
+
+def test_38_hypot_at_the_origin_has_derivative_zero_in_both_modes():
+    """Found by the fuzzer: x / hypot(x, y) is 0 / 0 at the origin; the convention is 0,
+    as for abs (docs/conventions.md)."""
+    assert s2sad.grad(P.hypot_of_itself)(0.0) == 0.0
+    assert s2sad.jvp(P.hypot_of_itself, (0.0,), (1.0,)) == (0.0, 0.0)
+    x = 0.3
+    expected = -math.sqrt(2.0) + 2.0 * math.sqrt(5.0) * x
+    assert s2sad.grad(P.hypot_of_itself)(x) == pytest.approx(expected, rel=1e-12)

@@ -60,7 +60,8 @@ F.add(math.log1p, "x", "d / (1.0 + x)", result="scalar")
 F.add(math.sqrt, "x", "d / (2.0 * ans)", result="scalar")
 F.add(math.pow, "x, y", "y * math.pow(x, y - 1.0) * d", "_rt.pow_log(x, ans) * d",
       result="scalar")
-F.add(math.hypot, "x, y", "x * d / ans", "y * d / ans", result="scalar")
+F.add(math.hypot, "x, y", "d * _rt.hypot_dx(x, ans)", "d * _rt.hypot_dx(y, ans)",
+      result="scalar")
 F.add(math.fabs, "x", "_rt.sign(x) * d", result="scalar")
 F.add(math.erf, "x", "2.0 / math.sqrt(math.pi) * math.exp(-x * x) * d", result="scalar")
 F.add(math.erfc, "x", "-2.0 / math.sqrt(math.pi) * math.exp(-x * x) * d", result="scalar")
@@ -114,7 +115,8 @@ F.add(np.tanh, "x", "(1.0 - ans * ans) * d")
 F.add(np.arcsinh, "x", "d / np.sqrt(x * x + 1.0)")
 F.add(np.arccosh, "x", "d / np.sqrt(x * x - 1.0)")
 F.add(np.arctanh, "x", "d / (1.0 - x * x)")
-F.add(np.hypot, "x, y", "x * d / ans", "y * d / ans", broadcast=True)
+F.add(np.hypot, "x, y", "d * _rt.hypot_dx(x, ans)", "d * _rt.hypot_dx(y, ans)",
+      broadcast=True)
 F.add(np.sinc, "x", "_rt.sinc_dx(x) * d")
 F.add(np.deg2rad, "x", "(np.pi / 180.0) * d")
 F.add(np.radians, "x", "(np.pi / 180.0) * d")
@@ -245,6 +247,8 @@ F.add(_rt.stack_tangent, "t, ans_", "_rt.stack_tangent(d, ans_)", result="array"
 F.add(_rt.like, "g, x", "_rt.like(d, x)", result="array")
 F.add(_rt.uncast, "g, x, dtype", "_rt.uncast(d, x, dtype)", result="array")
 F.add(_rt.sinc_dx, "x", "_rt.sinc_dx2(x) * d", result="array")
+F.add(_rt.hypot_dx, "x, r", "_rt.hypot_dx(d, r)", "-_rt.hypot_dx(x * d, r * r)",
+      result="array")
 reductions.helpers(F)
 shapes.helpers(F)
 linalg.helpers(F)

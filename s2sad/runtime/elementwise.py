@@ -1,8 +1,17 @@
 """Helpers for elementwise rules: clip masks, casts, sinc's derivatives."""
 import numpy as np
 
-__all__ = ["inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx",
+__all__ = ["hypot_dx", "inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx",
            "sinc_dx2"]
+
+
+def hypot_dx(x, r):
+    """``x / r``, the derivative of ``r = hypot(x, y)`` in x, and 0 where ``r == 0``
+    (the origin: 0, as for ``abs``, not 0 / 0)."""
+    if np.ndim(r) == 0 and np.ndim(x) == 0:
+        return 0.0 * x if r == 0 else x / r
+    zero = np.asarray(r) == 0
+    return np.where(zero, 0.0, x / np.where(zero, 1.0, r))
 
 
 def inside(x, low, high):
