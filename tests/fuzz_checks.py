@@ -8,6 +8,8 @@ For a program ``f`` (and its traced twin, see fuzz_programs.py) at arguments
 - forward mode (``jvp``) against finite differences of ``<w, f(x + t v)>``;
 - forward against reverse: ``<J v, w> == <v, J^T w>`` (the dot-product test);
 - forward mode against dual numbers (``s2sad.dual``), which need no step;
+- second derivatives (``hvp``, forward over reverse) for a scalar output: the
+  Hessian is symmetric, ``<u, H v> == <v, H u>``;
 - the primal value each mode returns against the function's own.
 
 A finite difference is used only where every point it evaluates took the same
@@ -201,6 +203,8 @@ def _check(module, params, args, traced, seed):
     jv = _flat(jv)
     _dot_product_test(w, jv, v, reverse)
     _dual_test(module.f, args, wrt, v, jv)
+    if len(y) == 1:
+        _hessian_symmetry_test(module.f, args, wrt, v, rng)
     checked = 0
     if traced:
         checked = _fd_test(module.f_traced, module.PATH, args, wrt, w, v, reverse, jv, params)
@@ -251,6 +255,23 @@ def _dot_product_test(w, jv, v, jtw):
                                                           for t in v))
     assert abs(lhs - rhs) <= AD_RTOL * scale + floor, (
         f"dot-product test: <w, J v> = {lhs!r} but <v, J^T w> = {rhs!r}")
+
+
+def _hessian_symmetry_test(f, args, wrt, v, rng):
+    """Second derivatives (forward over reverse, callees inlined): ``<u, H v>`` must
+    equal ``<v, H u>`` for a second random direction u."""
+    u = tuple(rng.standard_normal(np.shape(t)) if np.ndim(t) else float(rng.standard_normal())
+              for t in v)
+    hvp = s2sad.hvp(f, wrt=wrt)
+    hv, hu = hvp(*_copy(args), v), hvp(*_copy(args), u)
+    lhs = sum(float(np.sum(np.asarray(a) * np.asarray(b))) for a, b in zip(u, hv))
+    rhs = sum(float(np.sum(np.asarray(a) * np.asarray(b))) for a, b in zip(v, hu))
+    if not (np.isfinite(lhs) and np.isfinite(rhs)):
+        return
+    scale = sum(float(np.sum(np.abs(np.asarray(a) * np.asarray(b))))
+                for a, b in list(zip(u, hv)) + list(zip(v, hu)))
+    assert abs(lhs - rhs) <= AD_RTOL * scale + AD_ATOL, (
+        f"Hessian symmetry: <u, H v> = {lhs!r} but <v, H u> = {rhs!r}")
 
 
 def _dual_test(f, args, wrt, v, jv):
