@@ -26,7 +26,7 @@ def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
     updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
         return []
-    pairs = _sharing(tree, assigns, loops, prims, updates, augmented)
+    pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds)
     places = _places(tree.body)
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     violations = []
@@ -107,16 +107,21 @@ def _updated(stmt, augmented=None) -> str:
     return stmt.targets[0].value.id
 
 
-def _sharing(tree, assigns, loops, prims, updates, augmented) -> dict:
-    """(name, name it may share memory with, the statement that makes it); a view used up before
-    its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing.
-    ``row = y[i]`` counts as a view where row itself is updated (y may be 2-d)."""
+def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
+    """(name, name it may share memory with, the statement that makes it); a view used up
+    before its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing.
+    ``row = y[i]`` counts as a view where row is updated: ``row[j] = v`` (only an array's
+    row can be), or ``row += v`` where y is an array (an item of a tuple may be a float)."""
     updated = {_updated(u, augmented) for u in updates}
+    subscripted = {_updated(u) for u in updates if id(u) not in augmented}
     pairs = []
     for s in assigns:
         source = _view_source(s.value, prims[id(s)])
-        if source is None and prims[id(s)].op == "index" and s.targets[0].id in updated:
-            source = s.value.value.id
+        target = s.targets[0].id
+        if source is None and prims[id(s)].op == "index" and target in updated:
+            base = s.value.value.id
+            if target in subscripted or (kinds.get(base) or "").startswith("array"):
+                source = base
         if source and not _used_up(tree, s, s.targets[0].id, updated | {source}, augmented):
             pairs.append((s.targets[0].id, source, s))
     for loop in loops:

@@ -208,3 +208,10 @@ def test_helpers_called_on_constants_or_ints_where_the_caller_differentiates():
                 (0.0, 0.0, 0))
     _regression("def f(x, y, n):\n    if x < 0.0:\n        x = n\n"
                 "    return helper_poly(x, y) * y\n", ("x", "y", "n"), (-0.4, 1.5, 2))
+
+
+def test_an_item_of_a_tuple_of_floats_augmented_is_not_an_aliased_array():
+    """Found by the fuzzer: ``x = a[0]; x += 0.5`` with a tuple a was refused as an
+    in-place write to a row of a."""
+    _regression("def f(x, y, a):\n    x = a[0]\n    x += 0.5\n    return x * y\n",
+                ("x", "y", "a"), (0.3, 1.2, (0.5, -1.0, 2.0)))
