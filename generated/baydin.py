@@ -29,7 +29,6 @@ def f_grad(x1, x2):
 
 # f: gradient, optimized
 def f_grad(x1, x2):
-    # adjoint sweep
     return (x2 + 1.0 / x1, x1 - np.cos(x2))
 
 

@@ -92,8 +92,12 @@ def _block(stmts, indent: str) -> list:
 
 
 def _section_is_empty(rest) -> bool:
-    for stmt in rest:
+    """Nothing but comments up to the next header, or only the final return (a gradient
+    optimized down to ``return (...)`` reads best without a section)."""
+    for k, stmt in enumerate(rest):
         if _is_header(stmt):
+            return True
+        if isinstance(stmt, gast.Return) and k == len(rest) - 1 and k == 0:
             return True
         if not is_comment(stmt):
             return False
