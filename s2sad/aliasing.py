@@ -55,9 +55,14 @@ def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
 
 
 def _numbers(assigns, prims, kinds, arg_kinds) -> set:
-    """Names that may hold a Python number: of a number kind, or copies (either way) of
-    an argument or name that is one (kinds join over a name's assignments)."""
+    """Names that may hold a Python number: of a number kind, an item of a tuple, list
+    or dict argument (whose items kinds do not know), or copies (either way) of a name
+    that is one (kinds join over a name's assignments)."""
     numbers = {n for n, k in {**kinds, **arg_kinds}.items() if k in ("scalar", "int")}
+    containers = {n for n, k in arg_kinds.items()             # not known to be arrays
+                  if not (k or "").startswith(("array", "intarray"))}
+    numbers |= {s.targets[0].id for s in assigns if prims[id(s)].op == "index"
+                and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
     copies = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
     grown = True
     while grown:
@@ -194,7 +199,8 @@ def _reachable(name, shares) -> set:
 
 def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
     """Whether every read of ``view`` follows ``stmt`` in its own block before any update
-    of ``arrays`` (or of the view), and the view is assigned nowhere else."""
+    of ``arrays`` or any write through the view, and the view is assigned nowhere else.
+    A simple statement reads before it writes: its own reads (``x += v``) come first."""
     block = _block_of(tree.body, stmt)
     if block is None:
         return False
@@ -204,9 +210,13 @@ def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
     for later in block[start + 1:]:
         if seen == total:
             return True
-        if _updates(later, augmented) & (arrays | {view}) or view in nodes.names_stored(later):
-            return False
-        seen += _loads(later, view)
+        reads, written = _loads(later, view), _updates(later, augmented)
+        if view in written:
+            return False                          # a write through the view
+        if written & arrays or view in nodes.names_stored(later):
+            simple = not isinstance(later, (gast.If, gast.For, gast.While))
+            return simple and seen + reads == total
+        seen += reads
     return seen == total
 
 
