@@ -198,16 +198,16 @@ def _reachable(name, shares) -> set:
 
 
 def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
-    """Whether every read of ``view`` follows ``stmt`` in its own block before any update
-    of ``arrays`` or any write through the view, and the view is assigned nowhere else.
-    A simple statement reads before it writes: its own reads (``x += v``) come first."""
-    block = _block_of(tree.body, stmt)
-    if block is None:
+    """Whether every read of ``view`` follows ``stmt`` before any update of ``arrays`` or
+    any write through the view, and the view is assigned nowhere else. What follows is
+    the rest of its block and of the blocks around it, up to an enclosing loop. A
+    simple statement reads before it writes: its own reads (``x += v``) come first."""
+    rest = _following(tree.body, stmt)
+    if rest is None:
         return False
-    start = block.index(stmt)
     total = sum(_loads(s, view) for s in tree.body)
     seen = 0
-    for later in block[start + 1:]:
+    for later in rest:
         if seen == total:
             return True
         reads, written = _loads(later, view), _updates(later, augmented)
@@ -220,14 +220,20 @@ def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
     return seen == total
 
 
-def _block_of(block, stmt):
-    if any(s is stmt for s in block):
-        return block
-    for s in block:
+def _following(block, stmt):
+    """The statements that run after ``stmt`` in its block and the blocks around it,
+    stopping at an enclosing loop (None: ``stmt`` is not in ``block``)."""
+    for k, s in enumerate(block):
+        if s is stmt:
+            return block[k + 1:]
+        if isinstance(s, gast.FunctionDef):
+            continue
         for field in ("body", "orelse"):
-            found = _block_of(getattr(s, field, []) or [], stmt)
+            found = _following(getattr(s, field, None) or [], stmt)
             if found is not None:
-                return found
+                if isinstance(s, (gast.For, gast.While)):
+                    return found
+                return found + block[k + 1:]
     return None
 
 

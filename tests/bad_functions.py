@@ -114,3 +114,13 @@ def row_of_matrix_updated(x):
 def two_analyses(w, x):
     w[0] = 0.0  # <-- error
     return math.gamma(x) * w[1]  # <-- error
+
+
+def view_made_in_a_branch_read_after_an_update(x):
+    z = x * 1.0
+    if x[0] > 0:
+        w = z[:2]
+    else:
+        w = z[1:]
+    z[0] = 5.0  # <-- error
+    return np.sum(w * x[:2])

@@ -63,6 +63,8 @@ SINGLE_PROBLEM = [
                  id="augmented_assignment_to_a_second_name"),
     pytest.param(bad.row_of_matrix_updated, (np.array([1.0, 2.0]),), ("shares memory",),
                  id="update_of_a_row_of_a_matrix"),
+    pytest.param(bad.view_made_in_a_branch_read_after_an_update, (np.array([0.5, 1.0, 2.0]),),
+                 ("shares memory",), id="view_made_in_a_branch_read_after_an_update"),
 ]
 
 
@@ -154,6 +156,23 @@ def test_augmented_assignment_to_a_float_copied_from_another_is_differentiated()
     gradient = s2sad.grad(swapped_then_augmented, wrt=(0, 1))(*args)
     for i in range(2):
         assert_close_to_fd(gradient[i], fd_grad(swapped_then_augmented, args, i))
+
+
+def view_made_in_a_branch_used_up_before_an_update(x):
+    z = x * 1.0
+    if x[0] > 0:
+        w = z[:2]
+    else:
+        w = z[1:]
+    s = np.sum(w * x[:2])
+    z[0] = 5.0
+    return s + np.sum(z)
+
+
+def test_a_view_made_in_a_branch_and_used_up_before_the_update_is_fine():
+    x = np.array([0.5, 1.0, 2.0])
+    got = s2sad.grad(view_made_in_a_branch_used_up_before_an_update)(x)
+    assert_close_to_fd(got, fd_grad(view_made_in_a_branch_used_up_before_an_update, (x,), 0))
 
 
 def test_augmented_assignment_to_arrays_of_their_own_is_differentiated():

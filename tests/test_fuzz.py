@@ -217,3 +217,5 @@ def test_an_item_of_a_tuple_of_floats_augmented_is_not_an_aliased_array():
                 ("x", "y", "a"), (0.3, 1.2, (0.5, -1.0, 2.0)))
     _regression("def f(x, y, a):\n    x = a[0]\n    x += (0.5 if 0.5 < 0.0 else x)\n"
                 "    return x * y\n", ("x", "y", "a"), (0.3, 1.2, (0.5, -1.0, 2.0)))
+    _regression("def f(x, y, a):\n    x = np.dot(a, a)\n    x += -(0.5 if 0.5 < 0.0 else x)\n"
+                "    return x * y\n", ("x", "y", "a"), (0.3, 1.2, (0.5, -1.0, 2.0)))
