@@ -31,6 +31,7 @@ import types
 import gast
 
 from . import nodes
+from .analyze import _dotted
 from .pipeline import Front, front
 
 _CONSTANTS = (float, int, bool, str, type(None))
@@ -39,7 +40,8 @@ _CONSTANTS = (float, int, bool, str, type(None))
 def inline_calls(fr: Front, depth: int = 8) -> Front | None:
     """``fr`` with every call of a user function inlined, or None where one cannot be."""
     names = copy.deepcopy(fr.names)
-    body = _inline_block(fr.tree.body, fr.parsed, names, (fr.parsed.func,), depth)
+    local = nodes.names_stored(fr.tree)
+    body = _inline_block(fr.tree.body, fr.parsed, names, (fr.parsed.func,), depth, local)
     if body is None:
         return None
     tree = nodes.clone(fr.tree)
@@ -47,39 +49,40 @@ def inline_calls(fr: Front, depth: int = 8) -> Front | None:
     return Front(fr.parsed, tree, names, "inlined")
 
 
-def _inline_block(block, parsed, names, stack, depth):
+def _inline_block(block, parsed, names, stack, depth, local):
     out = []
     for stmt in block:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner and not isinstance(stmt, gast.FunctionDef):
-                replaced = _inline_block(inner, parsed, names, stack, depth)
+                replaced = _inline_block(inner, parsed, names, stack, depth, local)
                 if replaced is None:
                     return None
                 setattr(stmt, field, replaced)
-        callee = _callee(stmt, parsed)
+        callee = _callee(stmt, parsed, local)
         if callee is None:
             out.append(stmt)
             continue
         if callee is False or callee in stack or depth == 0:
             return None
-        copied = _inlined(stmt, callee, parsed, names, stack + (callee,), depth - 1)
+        copied = _inlined(stmt, callee, parsed, names, stack + (callee,), depth - 1, local)
         if copied is None:
             return None
         out.extend(copied)
     return out
 
 
-def _callee(stmt, parsed):
-    """The user function ``stmt`` assigns the result of (None: not such a call; False:
-    a call of something inlining cannot copy)."""
+def _callee(stmt, parsed, local):
+    """The user function ``stmt`` assigns the result of (None: not such a call, or a
+    call of a local name, which is no user function's; False: a call inlining cannot
+    copy)."""
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call)
             and isinstance(stmt.targets[0], gast.Name)):
         return None
     func = stmt.value.func
-    path = _dotted(func)
+    path = _dotted(func, local)
     if path is None:
-        return False if isinstance(func, gast.Name) else None
+        return None
     target = parsed.resolve_path(path)
     if getattr(target, "__s2sad_derivative__", None):
         return False                      # a derivative s2sad made: not its primal's body
@@ -90,7 +93,7 @@ def _callee(stmt, parsed):
     return target
 
 
-def _inlined(stmt, callee, parsed, names, stack, depth):
+def _inlined(stmt, callee, parsed, names, stack, depth, local):
     inner = front(callee)
     if callee.__closure__ or not _same_meaning(inner.parsed, parsed):
         return None
@@ -105,7 +108,8 @@ def _inlined(stmt, callee, parsed, names, stack, depth):
     result = copied.pop()
     if not isinstance(result, gast.Return):
         return None
-    copied = _inline_block(copied, parsed, names, stack, depth)
+    local = local | set(renames.values())
+    copied = _inline_block(copied, parsed, names, stack, depth, local)
     if copied is None:
         return None
     value = result.value if result.value is not None else nodes.const(None)
@@ -149,13 +153,3 @@ def _renamed(block, renames):
             if isinstance(node, gast.Name) and node.id in renames:
                 node.id = renames[node.id]
     return block
-
-
-def _dotted(func):
-    parts = []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if not isinstance(func, gast.Name):
-        return None
-    return ".".join([func.id] + parts[::-1])

@@ -238,3 +238,15 @@ def test_a_hessian_through_a_module_level_gradient_is_refused_not_inlined_as_its
     with pytest.raises(s2sad.UsageError) as info:
         s2sad.hessian(calls_a_module_level_gradient)(1.3)
     assert info.value.code == "unsupported-second-order"
+
+
+def calls_a_local_named_like_a_helper(x):
+    inner_square = np.tanh            # a local shadows the module-level helper
+    k = inner_square(2.0)             # a constant: the first derivative needs no rule
+    return k * x * x + cube(x)        # a helper call: the Hessian inlines
+
+
+def test_inlining_never_takes_a_module_function_for_a_local_of_the_same_name():
+    """The Hessian is 2 tanh(2) + 6x; inlining the module's inner_square gives 8 + 6x."""
+    assert s2sad.hessian(calls_a_local_named_like_a_helper)(0.4) == \
+        pytest.approx(2.0 * np.tanh(2.0) + 6 * 0.4, rel=1e-12)
