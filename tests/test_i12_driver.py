@@ -102,3 +102,82 @@ def test_issue_orders():
     _run_in_order(("hvp", "grad"), poly_with_helper)
     _run_in_order(("grad", "reverse:plain", "hvp"), poly_plain)
     _run_in_order(("grad", "reverse:plain", "hvp"), poly_with_helper)
+
+
+# ---------------------------------------------------------------- lambdas
+
+SQUARE = lambda v: v * v          # noqa: E731  (the construct under test)
+
+
+class _Holder:
+    pass
+
+
+HOLDER = _Holder()
+HOLDER.scale = lambda a, b=2.0: a * b      # noqa: E731
+
+
+def calls_global_lambda(x):
+    return SQUARE(x) + 1.0
+
+
+def _make_closure_lambda():
+    wave = lambda v: np.sin(v)      # noqa: E731
+
+    def calls_closure_lambda(x):
+        return wave(x) * 2.0
+    return calls_closure_lambda
+
+
+calls_closure_lambda = _make_closure_lambda()
+
+
+def calls_lambda_attribute(x):
+    y = HOLDER.scale(x, b=3.0)
+    return np.sum(y)
+
+
+def calls_lambda_in_loop(x):
+    s = 0.0
+    for _ in range(2):
+        s = s + SQUARE(x)
+    return s
+
+
+LAMBDA_CALLERS = [(calls_global_lambda, "SQUARE(x)", "SQUARE"),
+                  (calls_closure_lambda, "wave(x)", "wave"),
+                  (calls_lambda_attribute, "HOLDER.scale(x, b=3.0)", "scale"),
+                  (calls_lambda_in_loop, "SQUARE(x)", "SQUARE")]
+
+_WAYS = {
+    "grad": lambda f, x: s2sad.grad(f)(x),
+    "value_and_grad": lambda f, x: s2sad.value_and_grad(f)(x),
+    "jvp": lambda f, x: s2sad.jvp(f, (x,), (1.0,)),
+    "vjp": lambda f, x: s2sad.vjp(f, x),
+    "hvp": lambda f, x: s2sad.hvp(f)(x, 1.0),
+    "source": lambda f, x: s2sad.source(f),
+}
+
+
+@pytest.mark.parametrize("way", sorted(_WAYS))
+@pytest.mark.parametrize("func, call, name", LAMBDA_CALLERS,
+                         ids=[c[0].__name__ for c in LAMBDA_CALLERS])
+def test_a_called_lambda_is_a_located_refusal(func, call, name, way):
+    with pytest.raises(s2sad.CompileError) as info:
+        _WAYS[way](func, 0.5)
+    (violation,) = info.value.violations
+    assert violation.code == "lambda" and info.value.code == "lambda"
+    assert violation.filename == __file__
+    assert call in violation.source_line
+    assert f"def {name}(" in violation.suggestion
+    assert "<s2sad" not in str(info.value)
+
+
+def lambda_called_on_a_constant(x):
+    return SQUARE(3.0) * x          # nothing to differentiate through the lambda
+
+
+def test_a_lambda_off_the_derivative_path_runs():
+    assert s2sad.grad(lambda_called_on_a_constant)(0.5) == pytest.approx(9.0)
+    assert s2sad.jvp(lambda_called_on_a_constant, (0.5,), (2.0,))[1] == pytest.approx(18.0)
+    assert s2sad.vjp(lambda_called_on_a_constant, 0.5)[1](1.0)[0] == pytest.approx(9.0)
