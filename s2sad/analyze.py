@@ -212,7 +212,11 @@ def _made_call(func, made, call, path) -> Prim:
 
 
 def _is_user_function(func) -> bool:
+    """A def of the user's; or its method bound to an object (``MODEL.apply``: the
+    object is passed first, as ``self`` is to a method called on ``self``)."""
     func = getattr(func, "__s2sad_primal__", func)
+    if isinstance(func, types.MethodType):
+        func = func.__func__
     return isinstance(func, types.FunctionType) and \
         (func.__module__ or "").partition(".")[0] != "s2sad"    # s2sad's own need rules
 

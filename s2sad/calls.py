@@ -54,7 +54,7 @@ class CallVJP:
     def _current(self):
         if self.where is not None:
             now = self.where[0].resolve_path(self.where[1])
-            if now is not self.callee:
+            if not _same(now, self.callee):
                 self._rebound(now)
         return self.target or self._resolve()
 
@@ -98,6 +98,14 @@ class _Spread:
     def __call__(self, g):
         found = dict(zip(self.live, self.pullback(g)))
         return tuple(found.get(n, 0.0) for n in self.names)
+
+
+def _same(now, callee) -> bool:
+    """Whether a name still means ``callee``: a bound method (``MODEL.apply``) is made
+    anew on each read, the same while its function and its object are."""
+    if isinstance(callee, types.MethodType):
+        return callee == now
+    return now is callee
 
 
 def _signature(func):
@@ -194,6 +202,6 @@ def link(kind: str, callee, wrt: tuple, parsed=None):
     if type(callee).__name__ == "GradientOf":
         return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
     paths = resolutions(parsed) if parsed is not None else {}
-    path = next((p for p, obj in paths.items() if obj is callee), None)
+    path = next((p for p, obj in paths.items() if _same(obj, callee)), None)
     return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt,
                                                   (parsed, path) if path else None)

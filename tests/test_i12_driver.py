@@ -181,3 +181,138 @@ def test_a_lambda_off_the_derivative_path_runs():
     assert s2sad.grad(lambda_called_on_a_constant)(0.5) == pytest.approx(9.0)
     assert s2sad.jvp(lambda_called_on_a_constant, (0.5,), (2.0,))[1] == pytest.approx(18.0)
     assert s2sad.vjp(lambda_called_on_a_constant, 0.5)[1](1.0)[0] == pytest.approx(9.0)
+
+
+# ---------------------------------------------------------------- methods of module objects
+
+
+class Layer:
+    def __init__(self, w, b):
+        self.w = w
+        self.b = b
+
+    def apply(self, x):
+        t = self.b
+        return np.tanh(x * self.w) + t
+
+    def energy(self, x):
+        y = self.apply(x)
+        return np.sum(y * y)
+
+    def scaled(self, x, scale=2.0):
+        return np.sum(np.sin(x) * self.w) * scale
+
+    @classmethod
+    def offset(cls, x):
+        return x + cls.SHIFT
+
+    SHIFT = 0.25
+
+
+class Net:
+    def __init__(self, layer):
+        self.layer = layer
+
+    def forward(self, x):
+        h = np.tanh(x * self.layer.w) + self.layer.b
+        return np.sum(h * x)
+
+
+LAYER = Layer(np.array([0.5, -1.2, 2.0]), 0.3)
+NET = Net(Layer(np.array([1.5, 0.2, -0.7]), -0.1))
+
+
+def uses_global_method(x):
+    return np.sum(LAYER.apply(x) ** 2)
+
+
+def uses_method_calling_method(x):
+    return LAYER.energy(x) + np.sum(x)
+
+
+def uses_object_of_object(x):
+    a = NET.layer.apply(x)
+    return np.sum(a * x) + NET.forward(x)
+
+
+def uses_method_keyword(x, s):
+    return LAYER.scaled(x, scale=s) * s
+
+
+def uses_classmethod(x):
+    return np.sum(Layer.offset(x) ** 3)
+
+
+def uses_method_in_loop(x):
+    acc = 0.0
+    for k in range(3):
+        acc = acc + LAYER.scaled(x * k, 1.5)
+    return acc
+
+
+METHOD_CALLERS = [uses_global_method, uses_method_calling_method, uses_object_of_object,
+                  uses_method_keyword, uses_classmethod, uses_method_in_loop]
+
+
+def _method_args(func):
+    x = np.array([0.3, -0.4, 0.9])
+    return (x, 1.3) if func is uses_method_keyword else (x,)
+
+
+def _copies(args):
+    return tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args)
+
+
+@pytest.mark.parametrize("func", METHOD_CALLERS, ids=[f.__name__ for f in METHOD_CALLERS])
+def test_methods_of_module_objects_match_finite_differences(func):
+    args = _method_args(func)
+    wrt = tuple(range(len(args)))
+    expected = tuple(fd_grad(func, args, i) for i in wrt)
+    primal_args = _copies(args)
+    func(*primal_args)
+    for way in ("grad", "jvp", "vjp"):
+        mine = _copies(args)
+        if way == "grad":
+            got = s2sad.grad(func, wrt=wrt)(*mine)
+        elif way == "vjp":
+            got = s2sad.vjp(func, *mine, wrt=wrt)[1](1.0)
+        else:
+            got = []
+            for i in wrt:
+                units = [np.eye(np.size(a))[j].reshape(np.shape(a)) for a in args[i:i + 1]
+                         for j in range(np.size(a))] if np.ndim(args[i]) else [1.0]
+                tangents = [tuple(u if k == i else np.zeros_like(args[k]) * 1.0
+                                  for k in wrt) for u in units]
+                cols = [s2sad.jvp(func, mine, t, wrt=wrt)[1] for t in tangents]
+                got.append(np.reshape(cols, np.shape(args[i])))
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=1e-6, atol=1e-8, err_msg=way)
+        for a, b in zip(mine, primal_args):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_rebound_module_object_is_differentiated_anew():
+    x = np.array([0.3, -0.4, 0.9])
+    first = s2sad.grad(uses_global_method)(x)
+    np.testing.assert_allclose(first, fd_grad(uses_global_method, (x,), 0), rtol=1e-6)
+    global LAYER
+    kept = LAYER
+    try:
+        LAYER = Layer(np.array([2.0, 0.1, -0.3]), -0.6)
+        again = s2sad.grad(uses_global_method)(x)
+        np.testing.assert_allclose(again, fd_grad(uses_global_method, (x,), 0), rtol=1e-6)
+        LAYER.b = 0.9                  # an attribute changed in place: read when it runs
+        np.testing.assert_allclose(s2sad.grad(uses_global_method)(x),
+                                   fd_grad(uses_global_method, (x,), 0), rtol=1e-6)
+    finally:
+        LAYER = kept
+
+
+def test_second_order_and_standalone_through_a_module_object_method_refuse_cleanly():
+    x = np.array([0.3, -0.4, 0.9])
+    with pytest.raises(s2sad.UsageError, match="Layer.apply") as info:
+        s2sad.hvp(uses_global_method)(x, x)
+    assert info.value.code == "unsupported-second-order"
+    with pytest.raises(s2sad.UsageError, match="Layer.apply") as info:
+        s2sad.source(uses_global_method, standalone=True, args=(x,))
+    assert info.value.code == "cannot-carry"
