@@ -20,7 +20,7 @@ from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
 from .parse import ParsedFunction
-from .rules import Rule
+from .rules import USER_CELLS, Rule
 from .rules.forward import FORWARD
 from .rules.reverse import REVERSE
 
@@ -194,6 +194,11 @@ def _lambda_call(func, path) -> Prim | None:
     func = getattr(func, "__func__", func)
     if func.__name__ != "<lambda>":
         return None
+    if USER_CELLS.get(path) is func:            # in a gradient a second derivative reads
+        return Prim("unknown", why="a derivative rule given to s2sad.defvjp or defjvp is a "
+                    "lambda, and a second derivative differentiates the rule's code",
+                    is_lambda=True, suggestion=f"write the rule with def (def rule"
+                    f"{inspect.signature(func)}: return ...) and register that")
     return Prim("unknown", why=f"{path!r} is a lambda, and s2sad differentiates the "
                                "functions a function calls from their def",
                 is_lambda=True, suggestion=f"define it with def instead: def "

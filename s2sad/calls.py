@@ -156,16 +156,19 @@ class GradientVJP:
     def __init__(self, gradient, wrt: tuple):
         self.func, self.inner, self.outer = gradient.func, gradient.wrt, wrt
 
+    def __repr__(self):
+        return f"<s2sad gradient of {self.func.__qualname__} called inside the function>"
+
     def __call__(self, *args, **kwargs):
         from .api import _Target, grad, jvp
+        from .higher import gradient_function
         target = _Target(self.func)
         inner, single = target.wrt_names(self.inner)
         outer = target.wrt_names(self.outer)[0]
         y = grad(self.func, wrt=self.inner)(*args, **kwargs)
 
         def pullback(w):
-            values = target.bind(target.prefix + args, kwargs)
-            grad_outer = target.generated(outer, values, "grad").functions[0]
+            grad_outer = gradient_function(target, outer, args, kwargs)
             tangents = (w,) if single else tuple(w)
             hv = jvp(grad_outer, target.prefix + args, tangents, wrt=inner)[1]
             return (hv,) if len(outer) == 1 else tuple(hv)
@@ -178,11 +181,11 @@ class GradientJVP(GradientVJP):
 
     def __call__(self, tangents, *args, **kwargs):
         from .api import _Target, jvp
+        from .higher import gradient_function
         target = _Target(self.func)
         inner = target.wrt_names(self.inner)[0]
         outer = target.wrt_names(self.outer)[0]
-        values = target.bind(target.prefix + args, kwargs)
-        grad_inner = target.generated(inner, values, "grad").functions[0]
+        grad_inner = gradient_function(target, inner, args, kwargs)
         return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
 
 

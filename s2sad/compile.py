@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import emit, runtime
+from . import emit, runtime, sourcemap
 from .parse import GENERATED, ParsedFunction
 from .rules import USER_CELLS
 
@@ -61,6 +61,8 @@ def compile_unit(unit: Unit, parsed: ParsedFunction, links=None):
     filename = f"{GENERATED}{parsed.func.__module__}.{unit.name} {unit.tag} {digest}>"
     lines = scope.splitlines(True)
     linecache.cache[filename] = (len(scope), None, lines, filename)
+    sourcemap.register_origin(filename, parsed.filename, parsed.file_lines,
+                              parsed.line_offset + 1)
     outer = compile(scope, filename, "exec")
     code = next(c for c in _scope_code(outer).co_consts
                 if isinstance(c, types.CodeType) and c.co_name == unit.name)

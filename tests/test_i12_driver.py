@@ -316,3 +316,105 @@ def test_second_order_and_standalone_through_a_module_object_method_refuse_clean
     with pytest.raises(s2sad.UsageError, match="Layer.apply") as info:
         s2sad.source(uses_global_method, standalone=True, args=(x,))
     assert info.value.code == "cannot-carry"
+
+
+# ---------------------------------------------------------------- second order, located
+
+
+def cube_plus_sin(x):
+    return cubed(x) + np.sin(x)          # calls a helper: its gradient calls cubed's vjp
+
+
+def grad_inside(x):
+    g = s2sad.grad(cube_plus_sin)
+    return g(x) * x
+
+
+D_CUBE_PLUS_SIN = s2sad.grad(cube_plus_sin)
+
+
+def global_grad_inside(x):
+    return D_CUBE_PLUS_SIN(x) * np.sin(x)
+
+
+def two_variable(x, y):
+    return cubed(x) * y + np.sin(x * y)
+
+
+def grad_inside_two(x, y):
+    g = s2sad.grad(two_variable, wrt=1)
+    return g(x, y) * x + y
+
+
+def _inner_closed(x):          # d/dx cube_plus_sin
+    return 3.0 * x ** 2 + math.cos(x)
+
+
+@pytest.mark.parametrize("func, closed", [
+    (grad_inside, lambda x: _inner_closed(x) + x * (6.0 * x - math.sin(x))),
+    (global_grad_inside, lambda x: (6.0 * x - math.sin(x)) * math.sin(x)
+     + _inner_closed(x) * math.cos(x)),
+])
+def test_reverse_over_reverse_through_a_nested_grad_with_a_helper(func, closed):
+    x = 0.6
+    expected = fd_grad(func, (x,), 0)         # of the first derivative, s2sad's own first order
+    assert expected == pytest.approx(closed(x), rel=1e-6)
+    assert s2sad.grad(func)(x) == pytest.approx(expected, rel=1e-6)
+    assert s2sad.vjp(func, x)[1](1.5)[0] == pytest.approx(1.5 * expected, rel=1e-6)
+    assert s2sad.jvp(func, (x,), (1.5,))[1] == pytest.approx(1.5 * expected, rel=1e-6)
+
+
+def test_nested_grad_with_a_helper_and_two_arguments():
+    args = (0.6, -0.8)
+    for i in (0, 1):
+        expected = fd_grad(grad_inside_two, args, i)
+        assert s2sad.grad(grad_inside_two, wrt=i)(*args) == pytest.approx(expected, rel=1e-6)
+        tangent = (1.0, 0.0) if i == 0 else (0.0, 1.0)
+        assert s2sad.jvp(grad_inside_two, args, tangent)[1] == pytest.approx(expected, rel=1e-6)
+    cotangents = s2sad.vjp(grad_inside_two, *args)[1](1.0)
+    assert cotangents == pytest.approx(tuple(fd_grad(grad_inside_two, args, i)
+                                             for i in (0, 1)), rel=1e-6)
+
+
+def test_third_order_through_a_nested_grad_is_refused_naming_the_gradient():
+    with pytest.raises(s2sad.UsageError, match="gradient of cube_plus_sin") as info:
+        s2sad.hvp(grad_inside)(0.6, 1.0)
+    assert info.value.code == "unsupported-second-order"
+
+
+def softplus_ish(x):
+    return math.log1p(math.exp(x))
+
+
+s2sad.defvjp(softplus_ish, lambda g, ans, x: g / (1.0 + math.exp(-x)))
+
+
+def uses_lambda_rule(x):
+    y = softplus_ish(x * 2.0)
+    return y * x
+
+
+def uses_lambda_rule_in_loop(x):
+    s = 0.0
+    for k in range(2):
+        s = s + softplus_ish(x * k)
+    return s
+
+
+@pytest.mark.parametrize("func, line", [(uses_lambda_rule, "y = softplus_ish(x * 2.0)"),
+                                        (uses_lambda_rule_in_loop,
+                                         "s = s + softplus_ish(x * k)")])
+@pytest.mark.parametrize("second", ["hvp", "hessian", "grad_of_grad"])
+def test_a_second_order_error_names_the_users_line(func, line, second):
+    assert s2sad.grad(func)(0.4) == pytest.approx(fd_grad(func, (0.4,), 0), rel=1e-6)
+    with pytest.raises(s2sad.CompileError) as info:
+        if second == "hvp":
+            s2sad.hvp(func)(0.4, 1.0)
+        elif second == "hessian":
+            s2sad.hessian(func)(0.4)
+        else:
+            s2sad.grad(s2sad.grad(func))(0.4)
+    (violation,) = info.value.violations
+    assert violation.filename == __file__ and violation.source_line == line
+    assert violation.code == "lambda" and "def rule(g, ans, x)" in violation.suggestion
+    assert "<s2sad" not in str(info.value)
