@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import gast
 
@@ -20,7 +20,7 @@ from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
 from .parse import ParsedFunction
-from .rules import Rule
+from .rules import USER_CELLS, Rule
 from .rules.forward import FORWARD
 from .rules.reverse import REVERSE
 
@@ -36,6 +36,8 @@ class Prim:
     operands: tuple = ()                  # (slot, Name id) of differentiable operands
     why: str = ""                         # for unknown: what is missing
     callee: object = None                 # for call: the user function called
+    suggestion: str = ""                  # for unknown: the rewrite, if not a rule
+    is_lambda: bool = False               # for unknown: a call of a lambda
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def classify(value, parsed: ParsedFunction, local: set, table=REVERSE) -> Prim:
     prim = _classify(value, parsed, local, table)
     if prim.op == "unknown":
         names = sorted(nodes.names_loaded(value) & local)
-        prim = Prim("unknown", operands=tuple(enumerate(names)), why=prim.why)
+        prim = replace(prim, operands=tuple(enumerate(names)))
     return prim
 
 
@@ -181,8 +183,26 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         return _made_call(func, made, call, path)
     prim = _rule(func, call.args, call.keywords, table, label=path)
     if prim.op == "unknown" and _is_user_function(func):
-        return _user_call(func, call, path)
+        return _lambda_call(func, path) or _user_call(func, call, path)
     return prim
+
+
+def _lambda_call(func, path) -> Prim | None:
+    """A call of a lambda (a global or a closure's): its source is a line, not a def, and
+    the derivative code would be named after ``<lambda>``."""
+    func = getattr(func, "__s2sad_primal__", func)
+    func = getattr(func, "__func__", func)
+    if func.__name__ != "<lambda>":
+        return None
+    if USER_CELLS.get(path) is func:            # in a gradient a second derivative reads
+        return Prim("unknown", why="a derivative rule given to s2sad.defvjp or defjvp is a "
+                    "lambda, and a second derivative differentiates the rule's code",
+                    is_lambda=True, suggestion=f"write the rule with def (def rule"
+                    f"{inspect.signature(func)}: return ...) and register that")
+    return Prim("unknown", why=f"{path!r} is a lambda, and s2sad differentiates the "
+                               "functions a function calls from their def",
+                is_lambda=True, suggestion=f"define it with def instead: def "
+                f"{path.rpartition('.')[2]}{inspect.signature(func)}: return ...")
 
 
 def _made_call(func, made, call, path) -> Prim:
@@ -197,7 +217,11 @@ def _made_call(func, made, call, path) -> Prim:
 
 
 def _is_user_function(func) -> bool:
+    """A def of the user's; or its method bound to an object (``MODEL.apply``: the
+    object is passed first, as ``self`` is to a method called on ``self``)."""
     func = getattr(func, "__s2sad_primal__", func)
+    if isinstance(func, types.MethodType):
+        func = func.__func__
     return isinstance(func, types.FunctionType) and \
         (func.__module__ or "").partition(".")[0] != "s2sad"    # s2sad's own need rules
 
@@ -338,15 +362,17 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
     for s in assigns:
         prim = prims[id(s)]
         if s.targets[0].id in active and prim.op == "unknown":
-            why, suggestion = prim.why, _rule_suggestion(prim, s.value)
+            why, suggestion = prim.why, prim.suggestion or _rule_suggestion(prim, s.value)
             callee = s.value.func.id if isinstance(s.value, gast.Call) \
                 and isinstance(s.value.func, gast.Name) else None
             if callee in made and "'s2sad." in made[callee].why:
                 why = ("a derivative built with s2sad inside the function being "
                        "differentiated (nested differentiation) is not supported yet")
                 suggestion = "differentiate the inner function on its own, outside"
-            violations.append(parsed.violation(
-                s.value, "no-rule", f"cannot differentiate this value: {why}", suggestion))
+            message = f"cannot differentiate this value: {why}"
+            violations.append(parsed.violation(s.value, "lambda", message, suggestion)
+                              if prim.is_lambda else
+                              parsed.violation(s.value, "no-rule", message, suggestion))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "

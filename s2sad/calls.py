@@ -54,7 +54,7 @@ class CallVJP:
     def _current(self):
         if self.where is not None:
             now = self.where[0].resolve_path(self.where[1])
-            if now is not self.callee:
+            if not _same(now, self.callee):
                 self._rebound(now)
         return self.target or self._resolve()
 
@@ -98,6 +98,14 @@ class _Spread:
     def __call__(self, g):
         found = dict(zip(self.live, self.pullback(g)))
         return tuple(found.get(n, 0.0) for n in self.names)
+
+
+def _same(now, callee) -> bool:
+    """Whether a name still means ``callee``: a bound method (``MODEL.apply``) is made
+    anew on each read, the same while its function and its object are."""
+    if isinstance(callee, types.MethodType):
+        return callee == now
+    return now is callee
 
 
 def _signature(func):
@@ -148,16 +156,19 @@ class GradientVJP:
     def __init__(self, gradient, wrt: tuple):
         self.func, self.inner, self.outer = gradient.func, gradient.wrt, wrt
 
+    def __repr__(self):
+        return f"<s2sad gradient of {self.func.__qualname__} called inside the function>"
+
     def __call__(self, *args, **kwargs):
         from .api import _Target, grad, jvp
+        from .higher import gradient_function
         target = _Target(self.func)
         inner, single = target.wrt_names(self.inner)
         outer = target.wrt_names(self.outer)[0]
         y = grad(self.func, wrt=self.inner)(*args, **kwargs)
 
         def pullback(w):
-            values = target.bind(target.prefix + args, kwargs)
-            grad_outer = target.generated(outer, values, "grad").functions[0]
+            grad_outer = gradient_function(target, outer, args, kwargs)
             tangents = (w,) if single else tuple(w)
             hv = jvp(grad_outer, target.prefix + args, tangents, wrt=inner)[1]
             return (hv,) if len(outer) == 1 else tuple(hv)
@@ -170,11 +181,11 @@ class GradientJVP(GradientVJP):
 
     def __call__(self, tangents, *args, **kwargs):
         from .api import _Target, jvp
+        from .higher import gradient_function
         target = _Target(self.func)
         inner = target.wrt_names(self.inner)[0]
         outer = target.wrt_names(self.outer)[0]
-        values = target.bind(target.prefix + args, kwargs)
-        grad_inner = target.generated(inner, values, "grad").functions[0]
+        grad_inner = gradient_function(target, inner, args, kwargs)
         return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
 
 
@@ -194,6 +205,6 @@ def link(kind: str, callee, wrt: tuple, parsed=None):
     if type(callee).__name__ == "GradientOf":
         return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
     paths = resolutions(parsed) if parsed is not None else {}
-    path = next((p for p, obj in paths.items() if obj is callee), None)
+    path = next((p for p, obj in paths.items() if _same(obj, callee)), None)
     return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt,
                                                   (parsed, path) if path else None)

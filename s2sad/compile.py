@@ -4,11 +4,15 @@ The text is compiled inside a scope function whose parameters are the names
 generated code needs from s2sad (``np``, ``math``, ``_rt``) and the user
 function's free variables, so that the generated function reads the user's
 own closure cells and module globals live (a rebound global is seen on the
-next call). The text is registered with ``linecache`` under a stable
-filename, so tracebacks and pdb show generated lines.
+next call). The text is registered with ``linecache`` under a filename that
+names the function and a digest of the text, so tracebacks and pdb show
+generated lines, and two texts (optimized or not, a callee inlined or not) never
+share a filename: a second derivative reads back the text of the one it was
+compiled from.
 """
 from __future__ import annotations
 
+import hashlib
 import linecache
 import math
 import threading
@@ -18,8 +22,8 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from . import emit, runtime
-from .parse import ParsedFunction
+from . import emit, runtime, sourcemap
+from .parse import GENERATED, ParsedFunction
 from .rules import USER_CELLS
 
 RUNTIME_NAMES = {"np": np, "math": math, "_rt": runtime}
@@ -53,9 +57,12 @@ def compile_unit(unit: Unit, parsed: ParsedFunction, links=None):
     scope = f"def {_SCOPE}({', '.join(cells)}):\n" + \
         "".join("    " + line + "\n" for line in unit.text.splitlines()) + \
         f"    return {unit.name}\n"
-    filename = f"<s2sad {parsed.func.__module__}.{unit.name} {unit.tag}>"
+    digest = hashlib.sha256(scope.encode()).hexdigest()[:8]
+    filename = f"{GENERATED}{parsed.func.__module__}.{unit.name} {unit.tag} {digest}>"
     lines = scope.splitlines(True)
     linecache.cache[filename] = (len(scope), None, lines, filename)
+    sourcemap.register_origin(filename, parsed.filename, parsed.file_lines,
+                              parsed.line_offset + 1)
     outer = compile(scope, filename, "exec")
     code = next(c for c in _scope_code(outer).co_consts
                 if isinstance(c, types.CodeType) and c.co_name == unit.name)

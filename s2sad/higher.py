@@ -30,11 +30,11 @@ def _units(x):
         yield unit
 
 
-def _gradient_function(target: _Target, names, args):
+def gradient_function(target: _Target, names, args, kwargs=None):
     """The generated joint adjoint for these arguments: the thing differentiated again.
     Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
     built again from the function with those calls inlined."""
-    values = target.bind(target.prefix + tuple(args), {})
+    values = target.bind(target.prefix + tuple(args), kwargs or {})
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = _calls_in(grad_fn)
     if calls:
@@ -70,7 +70,7 @@ def hvp(f, wrt=None):
     @functools.wraps(target.primal)
     def hessian_vector_product(*args):
         *args, v = args
-        grad_fn = _gradient_function(target, names, args)
+        grad_fn = gradient_function(target, names, args)
         tangents = (v,) if single else tuple(v)
         hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
         return (hv,) if not single and len(names) == 1 else hv     # as grad does
@@ -88,7 +88,7 @@ def hessian(f, wrt=None):
     @functools.wraps(target.primal)
     def hess(*args):
         values = target.bind(target.prefix + args, {})
-        grad_fn = _gradient_function(target, names, args)
+        grad_fn = gradient_function(target, names, args)
         columns = {}
         for j, name in enumerate(names):
             rows = []
@@ -175,7 +175,7 @@ def grad_of_gradient(inner, outer_wrt):
         if kind_of(values[names[0]]) != "scalar":
             raise UsageError(f"grad of a gradient: the inner gradient w.r.t. {names[0]!r} "
                              "is not a scalar; use s2sad.hessian", "non-scalar-output")
-        grad_fn = _gradient_function(target, names, args)
+        grad_fn = gradient_function(target, names, args)
         parts = [jvp(grad_fn, target.prefix + args, (unit,), wrt=(outer,))[1]
                  for unit in _units(values[outer])]
         if np.ndim(values[outer]) == 0:

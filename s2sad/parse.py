@@ -23,9 +23,16 @@ from dataclasses import dataclass, field
 
 import gast
 
+from . import sourcemap
 from .errors import CompileError, S2SadError, UsageError, Violation
 
 _MISSING = object()
+GENERATED = "<s2sad "       # how the filename of code s2sad generated starts
+
+
+def is_generated(filename: str) -> bool:
+    """Whether ``filename`` names code s2sad generated (a second derivative reads it)."""
+    return filename.startswith(GENERATED)
 
 
 @dataclass(frozen=True)
@@ -69,13 +76,29 @@ class ParsedFunction:
         return None if obj is _MISSING else obj
 
     def violation(self, node, code: str, message: str, suggestion: str = "") -> Violation:
-        """A located problem at ``node`` in the user's file."""
+        """A located problem at ``node`` in the user's file; in generated code (a second
+        derivative), at the user's line it was generated from."""
         lineno = getattr(node, "lineno", 1) + self.line_offset
         col = getattr(node, "col_offset", 0) + self.col_offset
-        line = self.file_lines[lineno - 1].rstrip() if 0 < lineno <= len(self.file_lines) else ""
-        shown = line.lstrip()
-        caret = max(0, col - (len(line) - len(shown)))
-        return Violation(code, message, self.filename, lineno, col, shown, suggestion, caret)
+        line = _line(self.file_lines, lineno)
+        mapped = sourcemap.origin(self.filename, lineno, self.file_lines) \
+            if is_generated(self.filename) else None
+        if mapped is None:
+            shown = line.lstrip()
+            caret = max(0, col - (len(line) - len(shown)))
+            return Violation(code, message, self.filename, lineno, col, shown, suggestion,
+                             caret)
+        filename, lineno, file_lines = mapped
+        user_line = _line(file_lines, lineno)
+        shown = user_line.lstrip()
+        message += (f" (in the derivative code s2sad generated from this line for a second "
+                    f"derivative: {line.strip()})")
+        return Violation(code, message, filename, lineno, len(user_line) - len(shown), shown,
+                         suggestion, 0)
+
+
+def _line(file_lines, lineno: int) -> str:
+    return file_lines[lineno - 1].rstrip() if 0 < lineno <= len(file_lines) else ""
 
 
 def refuse_derivative(func):
@@ -124,7 +147,8 @@ def _source_of(func):
             "file, not with exec or at an interactive prompt: save it in a .py module "
             "and import it", code="no-source") from None
     text = "".join(lines)
-    _check_fresh(func, text)
+    if not is_generated(where):      # its own filename per text: no file to go stale
+        _check_fresh(func, text)
     return text, first
 
 

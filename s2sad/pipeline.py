@@ -11,7 +11,7 @@ from .forward import forward
 from .errors import UsageError
 from .normalize import normalize
 from .optimize import optimize
-from .parse import ParsedFunction, parse
+from .parse import ParsedFunction, is_generated, parse
 from .reverse import reverse
 
 
@@ -99,7 +99,7 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
 def _annotate(func, parsed):
     """Line comments naming the user's source; none for code s2sad generated itself
     (a second derivative differentiates a generated function)."""
-    if parsed.filename.startswith("<s2sad"):
+    if is_generated(parsed.filename):
         return func
     return sourcemap.annotate(func, parsed.file_lines)
 

@@ -20,6 +20,8 @@ def f(x):
 """
 from __future__ import annotations
 
+import re
+
 import gast
 
 from . import emit
@@ -94,3 +96,32 @@ def _annotate_block(block, file_lines, state) -> list:
                 setattr(stmt, field, _annotate_block(inner, file_lines, state))
         out.append(stmt)
     return out
+
+
+ORIGINS: dict = {}
+"""Generated filename -> (the user's filename, its lines, the def's line): where a
+second derivative's error in generated code is reported."""
+
+_COMMENT = re.compile(r"\s*# line (\d+)")
+
+
+def register_origin(generated: str, filename: str, file_lines, def_line: int):
+    """Generated code compiled under ``generated`` comes from ``filename`` (itself
+    generated code, for a derivative of a derivative: its origin is followed)."""
+    ORIGINS[generated] = ORIGINS.get(filename, (filename, tuple(file_lines), def_line))
+
+
+def origin(generated: str, lineno: int, generated_lines):
+    """``(filename, line, file_lines)`` in the user's file of line ``lineno`` of the
+    generated code: the line its ``# line N`` comment names (the def where none does);
+    None for code of unknown origin."""
+    found = ORIGINS.get(generated)
+    if found is None:
+        return None
+    filename, file_lines, line = found
+    for text in reversed(generated_lines[:lineno]):
+        match = _COMMENT.match(text)
+        if match:
+            line = int(match.group(1))
+            break
+    return filename, line, file_lines

@@ -141,6 +141,10 @@ class _Builder:
             what = "a nested def" if found.callee is None else "s2sad.grad inside the function"
             raise _cannot(f"{caller.name!r} calls {what}, whose derivative is made while "
                           "the program runs; move the nested function to module level")
+        if hasattr(found.callee, "__self__"):
+            raise _cannot(f"{caller.name!r} calls {found.callee.__qualname__!r}, a method "
+                          "of an object of the program, which a module cannot carry; pass "
+                          "what the method reads as arguments of a module-level def")
         callee = getattr(found.callee, "__s2sad_primal__", found.callee)
         passed = call_kinds.get((id(found.callee), found.wrt))
         fr = pipeline.front(callee)
