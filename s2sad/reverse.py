@@ -218,7 +218,10 @@ class _Reverse(UpdatesAndCalls):
         return sorted(nodes.names_stored(s) - self.single)
 
     def is_active(self, s) -> bool:
+        """Whether a compound statement writes an active name: an assignment, or an
+        append to an active list (``L.append(x)`` assigns nothing, yet moves x's value)."""
         return any(isinstance(n, gast.Assign) and self.facts.is_active(nodes.assigned_name(n))
+                   or mutation(n) and self.facts.is_active(mutation(n)[0])
                    for n in gast.walk(s))
 
     # adjoint sweep -----------------------------------------------------------------
