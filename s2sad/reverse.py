@@ -18,7 +18,7 @@ import gast
 
 from . import adjoints, kinds, nodes, sourcemap, tbr
 from .analyze import Analysis, Prim, is_update, mutation
-from .reverse_statements import UpdatesAndCalls
+from .reverse_statements import UpdatesAndCalls, created_lists
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class _Reverse(UpdatesAndCalls):
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
         self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
         self.backs: dict[int, str] = {}             # call statement -> its pullback's name
+        self.created = created_lists(tree.body) - set(self.params)   # lists it may pop
         self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
                         if is_update(n)}                # arrays updated in place
         self.cotangent_names: dict[int, str] = {}

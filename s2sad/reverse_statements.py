@@ -9,7 +9,30 @@ from __future__ import annotations
 
 import gast
 
-from . import adjoints, aliasing, nodes
+from . import adjoints, aliasing, kinds, nodes
+
+
+def created_lists(body) -> set:
+    """Names every assignment of which makes a new list (``[...]``, ``list(...)``,
+    ``L.copy()``; a comprehension is normalized to ``[]`` and appends)."""
+    fresh: dict[str, bool] = {}
+    for s in nodes.walk_stmts(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            fresh[name] = fresh.get(name, True) and _makes_list(s.value)
+        elif isinstance(s, gast.For):
+            fresh.update(dict.fromkeys(nodes.names_stored(s.target), False))
+    return {name for name, new in fresh.items() if new}
+
+
+def _makes_list(value) -> bool:
+    if isinstance(value, gast.List):
+        return True
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    return (isinstance(func, gast.Name) and func.id == "list"
+            or isinstance(func, gast.Attribute) and func.attr == "copy" and not value.args)
 
 
 class UpdatesAndCalls:
@@ -105,7 +128,9 @@ class UpdatesAndCalls:
         """``L.append(v)``: the last item of L's adjoint list is v's; L shrinks back, so
         that the adjoint of an earlier ``L[i]`` sees the list as it was."""
         lst, value = s.value.func.value.id, s.value.args[0]
-        shrink = [nodes.expr_stmt(nodes.call(f"{lst}.pop"))]
+        # only a list the function made is the tape's to shrink: popping a global's, an
+        # argument's or an attribute's would undo the primal's side effect on it
+        shrink = [nodes.expr_stmt(nodes.call(f"{lst}.pop"))] if lst in self.created else []
         if not (self.facts.is_active(lst) and lst in defined):
             return shrink
         last = nodes.call(f"{self.bar(lst)}.pop")
