@@ -40,13 +40,22 @@ class UpdatesAndCalls:
 
     def copy_if_view(self, s):
         """``v = y[:2]`` of an array updated in place reads a copy in the primal sweep:
-        the adjoint sweep restores y slot by slot, and must not reach v through a view."""
+        the adjoint sweep restores y slot by slot, and must not reach v through a view
+        (nor may a pullback, which reads v as the primal left it). ``y[0]`` is a view too
+        when y has more than one axis: ``_rt.copy`` copies a row, keeps a number."""
         value = s.value
         if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                and value.value.id in self.updated and aliasing.is_view_index(value.slice)):
+                and value.value.id in self.updated):
+            return s
+        if aliasing.is_view_index(value.slice):
+            copy = "np.copy"
+        elif self.facts.kind(value.value).startswith("array") \
+                and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
+            copy = "_rt.copy"
+        else:
             return s
         return gast.copy_location(nodes.assign(s.targets[0].id,
-                                               nodes.call("np.copy", nodes.clone(value))), s)
+                                               nodes.call(copy, nodes.clone(value))), s)
 
     def primal_update(self, s) -> list:
         """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
