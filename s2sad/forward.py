@@ -77,7 +77,7 @@ class _Forward:
                                                        self.block(s.orelse))]
         if isinstance(s, gast.For):
             s = self.index_active_iteration(s)
-            return [nodes.for_(s.target, s.iter, self.block(s.body))]
+            return [nodes.for_(s.target, s.iter, self.constant_item(s) + self.block(s.body))]
         if isinstance(s, gast.While):
             return [nodes.while_(s.test, self.block(s.body))]
         return [s]
@@ -197,6 +197,14 @@ class _Forward:
                     and self.facts.is_active(n.func.value.id):
                 out.append(nodes.expr_stmt(nodes.call(f"{self.dot(n.func.value.id)}.pop")))
         return out
+
+    def constant_item(self, s) -> list:
+        """``d_t = 0.0`` where a loop over constants binds a target that is active (the
+        body rebinds it to an active value): each iteration starts it as a constant."""
+        target = s.target.id
+        if not self.facts.is_active(target):
+            return []
+        return [nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
 
     def index_active_iteration(self, s):
         """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""

@@ -169,15 +169,24 @@ class _Reverse(UpdatesAndCalls):
         return out + ([self.note(nodes.name(count))] if depth else [])
 
     def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
-        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
-                or self.facts.kind(s.iter) == "dict":            # a dict yields its keys
+        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
+        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
+        an assignment the tape saves and restores, so the adjoint body starts from t's
+        last value, not the one the loop handed out."""
+        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
+                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
+            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
+            head = nodes.call("range", nodes.call("len", s.iter))
+        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.name(index))
+            self.prims[id(item)] = Prim("copy", operands=((0, index),))
+            head = s.iter
+        else:
             return s
-        index = self.gen.temp()
-        item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-        self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-        loop = nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
-                          [item] + s.body)
+        loop = nodes.for_(index, head, [item] + s.body)
         self.rewritten[id(s)] = loop
         return loop
 
