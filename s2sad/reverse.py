@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import gast
 
 from . import adjoints, kinds, nodes, sourcemap, tbr
-from .analyze import Analysis, Prim, is_update, mutation
+from .analyze import Analysis, is_update, mutation
 from .reverse_statements import UpdatesAndCalls, created_lists
 
 
@@ -167,28 +167,6 @@ class _Reverse(UpdatesAndCalls):
         loop = nodes.while_(s.test, [step] + self.primal_block(s.body, depth + 1))
         out = [nodes.assign(count, nodes.const(0)), loop]
         return out + ([self.note(nodes.name(count))] if depth else [])
-
-    def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
-        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
-        an assignment the tape saves and restores, so the adjoint body starts from t's
-        last value, not the one the loop handed out."""
-        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
-                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
-            index = self.gen.temp()
-            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-            head = nodes.call("range", nodes.call("len", s.iter))
-        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
-            index = self.gen.temp()
-            item = nodes.assign(s.target.id, nodes.name(index))
-            self.prims[id(item)] = Prim("copy", operands=((0, index),))
-            head = s.iter
-        else:
-            return s
-        loop = nodes.for_(index, head, [item] + s.body)
-        self.rewritten[id(s)] = loop
-        return loop
 
     def bar(self, ident: str) -> str:
         """The adjoint's name: ``b_<name>``, suffixed if the user has that name."""

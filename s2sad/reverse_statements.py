@@ -1,15 +1,17 @@
-"""Part of reverse: the two statements whose adjoint is more than a rule.
+"""Part of reverse: the statements whose adjoint is more than a rule.
 
 An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
 moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
 user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
-in the primal sweep, ``back_t(b_t)`` in the adjoint sweep.
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A ``for`` loop over an
+active array, or one whose body rebinds its target, assigns the target in its body.
 """
 from __future__ import annotations
 
 import gast
 
 from . import adjoints, aliasing, kinds, nodes
+from .analyze import Prim
 
 
 def created_lists(body) -> set:
@@ -56,6 +58,28 @@ class UpdatesAndCalls:
             return s
         return gast.copy_location(nodes.assign(s.targets[0].id,
                                                nodes.call(copy, nodes.clone(value))), s)
+
+    def index_active_iteration(self, s):
+        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
+        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
+        an assignment the tape saves and restores, so the adjoint body starts from t's
+        last value, not the one the loop handed out."""
+        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
+                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
+            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
+            head = nodes.call("range", nodes.call("len", s.iter))
+        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.name(index))
+            self.prims[id(item)] = Prim("copy", operands=((0, index),))
+            head = s.iter
+        else:
+            return s
+        loop = nodes.for_(index, head, [item] + s.body)
+        self.rewritten[id(s)] = loop
+        return loop
 
     def primal_update(self, s) -> list:
         """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
