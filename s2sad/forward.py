@@ -35,6 +35,10 @@ class _Forward:
         fixed = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs
                  if a.id not in wrt and self.facts.is_active(a.id)]
         # an argument outside wrt that mixes with active values starts with a zero tangent
+        # so does a list from outside (a global, a closure's) that an active value joins
+        local = nodes.names_stored(self.tree)
+        fixed += sorted(n for n in nodes.names_loaded(self.tree)
+                        if self.facts.is_active(n) and n not in local)
         body = [nodes.assign(self.dot(p), adjoints.zero(p, self.facts)) for p in fixed]
         body += self.block(self.tree.body[:-1])
         output = self.tree.body[-1].value

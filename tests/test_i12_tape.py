@@ -294,6 +294,22 @@ def test_side_effect_on_an_outside_list_stays(f, store):
     assert s2sad.grad(f)(0.5) == pytest.approx(fd_grad(f, (0.5,), 0), rel=1e-6)
 
 
+GROWN = [0.25]
+
+
+def appends_to_global_and_reads_back(x):
+    a = GROWN[0] * x
+    GROWN.append(a)
+    GROWN.append(np.sin(x) * a)
+    return GROWN[-1] * GROWN[-2] + GROWN[0]
+
+
+def test_global_list_an_active_value_joins():
+    before = len(GROWN)
+    check_routes(appends_to_global_and_reads_back, 0.7)
+    assert len(GROWN) > before and GROWN[0] == 0.25
+
+
 # 19: a loop over a sequence its body rebinds ------------------------------------
 
 def enumerate_rebound(x):
