@@ -35,6 +35,10 @@ class _Forward:
         fixed = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs
                  if a.id not in wrt and self.facts.is_active(a.id)]
         # an argument outside wrt that mixes with active values starts with a zero tangent
+        # so does a list from outside (a global, a closure's) that an active value joins
+        local = nodes.names_stored(self.tree)
+        fixed += sorted(n for n in nodes.names_loaded(self.tree)
+                        if self.facts.is_active(n) and n not in local)
         body = [nodes.assign(self.dot(p), adjoints.zero(p, self.facts)) for p in fixed]
         body += self.block(self.tree.body[:-1])
         output = self.tree.body[-1].value
@@ -77,7 +81,7 @@ class _Forward:
                                                        self.block(s.orelse))]
         if isinstance(s, gast.For):
             s = self.index_active_iteration(s)
-            return [nodes.for_(s.target, s.iter, self.block(s.body))]
+            return [nodes.for_(s.target, s.iter, self.constant_item(s) + self.block(s.body))]
         if isinstance(s, gast.While):
             return [nodes.while_(s.test, self.block(s.body))]
         return [s]
@@ -197,6 +201,14 @@ class _Forward:
                     and self.facts.is_active(n.func.value.id):
                 out.append(nodes.expr_stmt(nodes.call(f"{self.dot(n.func.value.id)}.pop")))
         return out
+
+    def constant_item(self, s) -> list:
+        """``d_t = 0.0`` where a loop over constants binds a target that is active (the
+        body rebinds it to an active value): each iteration starts it as a constant."""
+        target = s.target.id
+        if not self.facts.is_active(target):
+            return []
+        return [nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
 
     def index_active_iteration(self, s):
         """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""

@@ -123,12 +123,12 @@ class _Flatten:
         it = s.iter
         if _is_call_to(it, "enumerate", 1) and _is_pair(s.target):
             index, item = s.target.elts
-            seq = self.atom(it.args[0], out)
+            seq = self.iterated(self.atom(it.args[0], out), s, out)
             s.target, s.iter = index, nodes.call("range", nodes.call("len", seq))
             s.body = [nodes.assign(item, nodes.subscript(seq, nodes.name(index.id)))] + s.body
         elif _is_call_to(it, "zip") and isinstance(s.target, gast.Tuple) \
                 and len(s.target.elts) == len(it.args) > 0:
-            seqs = [self.atom(a, out) for a in it.args]
+            seqs = [self.iterated(self.atom(a, out), s, out) for a in it.args]
             index = self.gen.temp()
             lengths = [nodes.call("len", seq) for seq in seqs]
             count = lengths[0] if len(seqs) == 1 else nodes.call("min", *lengths)
@@ -137,17 +137,24 @@ class _Flatten:
                       for t, seq in zip(s.target.elts, seqs)] + s.body
             s.target = nodes.name(index, store=True)
         else:
-            s.iter = self.rhs(it, out) if _is_call_to(it, "range") else self.atom(it, out)
-            if isinstance(s.iter, gast.Name) and s.iter.id in nodes.names_stored(s):
-                snapshot = self.gen.temp()       # the body rebinds it: iterate the original
-                self.emit(out, snapshot, s.iter, s)
-                s.iter = nodes.name(snapshot)
+            s.iter = self.rhs(it, out) if _is_call_to(it, "range") else \
+                self.iterated(self.atom(it, out), s, out)
         if not isinstance(s.target, gast.Name):
             item = self.gen.temp()
             s.body = [nodes.assign(s.target, nodes.name(item))] + s.body
             s.target = nodes.name(item, store=True)
         s.body = self.block(s.body)
         out.append(s)
+
+    def iterated(self, seq, loop, out):
+        """The sequence a loop walks: Python evaluates it once, so where the loop rebinds
+        its name (``for e in x: ... x = x * 2.0``, also through ``enumerate``/``zip``),
+        the loop indexes a snapshot of the original."""
+        if not (isinstance(seq, gast.Name) and seq.id in nodes.names_stored(loop)):
+            return seq
+        snapshot = self.gen.temp()
+        self.emit(out, snapshot, seq, loop)
+        return nodes.name(snapshot)
 
     # assignment helpers ---------------------------------------------------
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import gast
 
 from . import adjoints, kinds, nodes, sourcemap, tbr
-from .analyze import Analysis, Prim, is_update, mutation
-from .reverse_statements import UpdatesAndCalls
+from .analyze import Analysis, is_update, mutation
+from .reverse_statements import UpdatesAndCalls, created_lists
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class _Reverse(UpdatesAndCalls):
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
         self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
         self.backs: dict[int, str] = {}             # call statement -> its pullback's name
+        self.created = created_lists(tree.body) - set(self.params)   # lists it may pop
         self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
                         if is_update(n)}                # arrays updated in place
         self.cotangent_names: dict[int, str] = {}
@@ -167,19 +168,6 @@ class _Reverse(UpdatesAndCalls):
         out = [nodes.assign(count, nodes.const(0)), loop]
         return out + ([self.note(nodes.name(count))] if depth else [])
 
-    def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
-        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
-                or self.facts.kind(s.iter) == "dict":            # a dict yields its keys
-            return s
-        index = self.gen.temp()
-        item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-        self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-        loop = nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
-                          [item] + s.body)
-        self.rewritten[id(s)] = loop
-        return loop
-
     def bar(self, ident: str) -> str:
         """The adjoint's name: ``b_<name>``, suffixed if the user has that name."""
         if ident not in self.bars:
@@ -218,7 +206,10 @@ class _Reverse(UpdatesAndCalls):
         return sorted(nodes.names_stored(s) - self.single)
 
     def is_active(self, s) -> bool:
+        """Whether a compound statement writes an active name: an assignment, or an
+        append to an active list (``L.append(x)`` assigns nothing, yet moves x's value)."""
         return any(isinstance(n, gast.Assign) and self.facts.is_active(nodes.assigned_name(n))
+                   or mutation(n) and self.facts.is_active(mutation(n)[0])
                    for n in gast.walk(s))
 
     # adjoint sweep -----------------------------------------------------------------
@@ -340,7 +331,7 @@ class _Reverse(UpdatesAndCalls):
         primal, adjoint = tbr.prune(primal, adjoint, (self.tape, self.path),
                                     self.records.values(), keep)
         tbr.shapes_only(primal, adjoint, self.tape, keep)
-        return primal, adjoint
+        return primal, tbr.private_restores(adjoint, (self.tape, self.path))
 
     def setup(self, body, primal) -> list:
         """Create the stacks the primal uses; bind names first saved before any write."""

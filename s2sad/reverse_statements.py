@@ -1,15 +1,40 @@
-"""Part of reverse: the two statements whose adjoint is more than a rule.
+"""Part of reverse: the statements whose adjoint is more than a rule.
 
 An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
 moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
 user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
-in the primal sweep, ``back_t(b_t)`` in the adjoint sweep.
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A ``for`` loop over an
+active array, or one whose body rebinds its target, assigns the target in its body.
 """
 from __future__ import annotations
 
 import gast
 
-from . import adjoints, aliasing, nodes
+from . import adjoints, aliasing, kinds, nodes
+from .analyze import Prim
+
+
+def created_lists(body) -> set:
+    """Names every assignment of which makes a new list (``[...]``, ``list(...)``,
+    ``L.copy()``; a comprehension is normalized to ``[]`` and appends)."""
+    fresh: dict[str, bool] = {}
+    for s in nodes.walk_stmts(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            fresh[name] = fresh.get(name, True) and _makes_list(s.value)
+        elif isinstance(s, gast.For):
+            fresh.update(dict.fromkeys(nodes.names_stored(s.target), False))
+    return {name for name, new in fresh.items() if new}
+
+
+def _makes_list(value) -> bool:
+    if isinstance(value, gast.List):
+        return True
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    return (isinstance(func, gast.Name) and func.id == "list"
+            or isinstance(func, gast.Attribute) and func.attr == "copy" and not value.args)
 
 
 class UpdatesAndCalls:
@@ -17,13 +42,44 @@ class UpdatesAndCalls:
 
     def copy_if_view(self, s):
         """``v = y[:2]`` of an array updated in place reads a copy in the primal sweep:
-        the adjoint sweep restores y slot by slot, and must not reach v through a view."""
+        the adjoint sweep restores y slot by slot, and must not reach v through a view
+        (nor may a pullback, which reads v as the primal left it). ``y[0]`` is a view too
+        when y has more than one axis: ``_rt.copy`` copies a row, keeps a number."""
         value = s.value
         if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                and value.value.id in self.updated and aliasing.is_view_index(value.slice)):
+                and value.value.id in self.updated):
+            return s
+        if aliasing.is_view_index(value.slice):
+            copy = "np.copy"
+        elif self.facts.kind(value.value).startswith("array") \
+                and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
+            copy = "_rt.copy"
+        else:
             return s
         return gast.copy_location(nodes.assign(s.targets[0].id,
-                                               nodes.call("np.copy", nodes.clone(value))), s)
+                                               nodes.call(copy, nodes.clone(value))), s)
+
+    def index_active_iteration(self, s):
+        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
+        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
+        an assignment the tape saves and restores, so the adjoint body starts from t's
+        last value, not the one the loop handed out."""
+        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
+                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
+            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
+            head = nodes.call("range", nodes.call("len", s.iter))
+        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.name(index))
+            self.prims[id(item)] = Prim("copy", operands=((0, index),))
+            head = s.iter
+        else:
+            return s
+        loop = nodes.for_(index, head, [item] + s.body)
+        self.rewritten[id(s)] = loop
+        return loop
 
     def primal_update(self, s) -> list:
         """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
@@ -105,7 +161,9 @@ class UpdatesAndCalls:
         """``L.append(v)``: the last item of L's adjoint list is v's; L shrinks back, so
         that the adjoint of an earlier ``L[i]`` sees the list as it was."""
         lst, value = s.value.func.value.id, s.value.args[0]
-        shrink = [nodes.expr_stmt(nodes.call(f"{lst}.pop"))]
+        # only a list the function made is the tape's to shrink: popping a global's, an
+        # argument's or an attribute's would undo the primal's side effect on it
+        shrink = [nodes.expr_stmt(nodes.call(f"{lst}.pop"))] if lst in self.created else []
         if not (self.facts.is_active(lst) and lst in defined):
             return shrink
         last = nodes.call(f"{self.bar(lst)}.pop")

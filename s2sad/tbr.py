@@ -75,6 +75,36 @@ def shapes_only(primal, adjoint, tape: str, keep: set) -> None:
             s.value.args[0] = nodes.call("_rt.shape_of", s.value.args[0])
 
 
+def private_restores(adjoint, stacks) -> list:
+    """After ``y = _tape.pop()`` of an array whose slots the sweep then restores in place
+    (``y[i] = _tape.pop()``), ``y = _rt.copy(y)``: the popped array is the tape's own, and
+    a pullback run again must find it as the primal left it.
+
+    >>> from s2sad import emit
+    >>> adjoint = [gast.parse(c).body[0] for c in ("y = _tape.pop()", "y[0] = _tape.pop()")]
+    >>> [emit.unparse(s) for s in private_restores(adjoint, ("_tape",))]
+    ['y = _tape.pop()', 'y = _rt.copy(y)', 'y[0] = _tape.pop()']
+    """
+    slotted = {s.targets[0].value.id for s in nodes.walk_stmts(adjoint)
+               if any(_is_pop_of_value(s, stack, ()) for stack in stacks)
+               and isinstance(s.targets[0], gast.Subscript)}
+
+    def copied(block):
+        out = []
+        for s in block:
+            for field in ("body", "orelse"):
+                if getattr(s, field, None):
+                    setattr(s, field, copied(getattr(s, field)))
+            out.append(s)
+            if any(_is_pop_of_value(s, stack, ()) for stack in stacks) \
+                    and isinstance(s.targets[0], gast.Name) and s.targets[0].id in slotted:
+                ident = s.targets[0].id
+                out.append(gast.copy_location(
+                    nodes.assign(ident, nodes.call("_rt.copy", nodes.name(ident))), s))
+        return out
+    return copied(adjoint)
+
+
 def uses(block, stack: str) -> bool:
     return any(_is_push(s, stack) for s in nodes.walk_stmts(block))
 
