@@ -47,7 +47,7 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), r
         func.body = Simplify(floats, Objects.of(func, floats, _pure)).visit_block(func.body)
         func.body = _inline(func.body, adjoints - params)
         if reuse:
-            func.body = cse.eliminate(func.body, _pure)
+            func.body = cse.eliminate(func.body, _pure, Objects.of(func, floats, _pure))
         func.body = _dce(func.body)
         if _dump(func) == before:
             break
