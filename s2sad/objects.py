@@ -86,11 +86,9 @@ class Objects:
         """The names whose object (or a part of it) the value of ``e`` may be."""
         if isinstance(e, gast.Name):
             return {e.id}
-        if isinstance(e, (gast.Constant, gast.Compare, gast.UnaryOp)):
+        if isinstance(e, gast.Constant) or self.makes_new(e):
             return set()
         if isinstance(e, gast.BinOp):           # list + list keeps the items
-            if self._numeric(e.left) or self._numeric(e.right):
-                return set()
             return self.roots(e.left) | self.roots(e.right)
         if isinstance(e, gast.Call):
             return self._call_roots(e)
@@ -107,6 +105,19 @@ class Objects:
                     out |= self.roots(p)
         return out
 
+    def makes_new(self, e) -> bool:
+        """Whether ``e`` makes a new object whatever its operands are."""
+        if isinstance(e, (gast.Compare, gast.UnaryOp)):
+            return True
+        if isinstance(e, gast.BinOp):
+            return self._numeric(e.left) or self._numeric(e.right)
+        if not isinstance(e, gast.Call) or e.keywords:
+            return False
+        func, name = e.func, _callee_name(e)
+        if isinstance(func, gast.Attribute) and _is_module(func.value):
+            return name in _FRESH or isinstance(getattr(np, name, None), np.ufunc)
+        return isinstance(func, gast.Attribute) and name == "copy"
+
     def mutates(self, call) -> bool:
         """Whether ``call`` may update or keep an argument (or its receiver)."""
         if not self.pure(call) or any(k.arg == "out" for k in call.keywords):
@@ -114,21 +125,15 @@ class Objects:
         return _callee_name(call) in _UPDATING
 
     def _numeric(self, e) -> bool:
+        """A number or an array: arithmetic on it makes a new one (on a list it may not)."""
         if isinstance(e, gast.Constant):
             return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
-        return isinstance(e, gast.Name) and e.id in self.floats
+        return isinstance(e, gast.Name) and e.id in self.floats or self.makes_new(e)
 
     def _call_roots(self, call) -> set:
         func = call.func
-        module = isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
-            and func.value.id in _MODULES
-        name = _callee_name(call)
-        if name in _FRESH and (module or isinstance(func, gast.Attribute) and name == "copy") \
-                and not call.keywords:
-            return set()
-        if module and isinstance(getattr(np, name, None), np.ufunc) and not call.keywords:
-            return set()
-        out = set() if module or not isinstance(func, gast.Attribute) else self.roots(func.value)
+        out = set() if not isinstance(func, gast.Attribute) or _is_module(func.value) \
+            else self.roots(func.value)
         for a in list(call.args) + [k.value for k in call.keywords]:
             out |= self.roots(a)
         return out
@@ -280,7 +285,6 @@ class SinkTracker(gast.NodeTransformer):
             return DISCARDED
         if isinstance(node, gast.Call) and self.objects.mutates(node):
             return IMPURE
-        if isinstance(node, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Call)) \
-                and not roots(node):
+        if self.objects.makes_new(node):
             return CONSUMED
         return self.sink
