@@ -3,7 +3,9 @@
 Passes, run to a fixed point: propagation of names bound once to a constant
 or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
 ``-a + b``, ``e + e``: s2sad/algebra.py), forward substitution of adjoints used
-once, common subexpressions (s2sad/cse.py), and dead code elimination.
+once, common subexpressions (s2sad/cse.py), and dead code elimination. A rewrite
+that would make a new array an existing one fires only where no one can tell
+(s2sad/objects.py), and a name a nested def or lambda reads keeps its assignment.
 
 >>> from s2sad import emit
 >>> print(_demo('''
