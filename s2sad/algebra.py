@@ -5,6 +5,7 @@ from __future__ import annotations
 import gast
 
 from . import cse, nodes
+from .objects import Objects, SinkTracker
 
 _REDUCTIONS = {"np.sum", "np.mean"}
 _DEFAULTS = {("axis", None), ("keepdims", False)}
@@ -14,9 +15,11 @@ _PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatte
                  "transpose", "squeeze", "astype"}
 
 
-class Simplify(gast.NodeTransformer):
+class Simplify(SinkTracker):
     """Algebraic identities that hold for floats and float arrays; a sum of two equal
-    pure terms is computed once, and a negation moves out of a broadcast's reduction:
+    pure terms is computed once, and a negation moves out of a broadcast's reduction.
+    An identity that drops an operation (``x * 1.0`` -> ``x``) fires only where the
+    object it leaves may be shared (s2sad/objects.py: ``objects``):
 
     >>> print(_demo('''
     ... def f(x1, b_y):
@@ -27,7 +30,8 @@ class Simplify(gast.NodeTransformer):
         return -_rt.unbroadcast(b_v, x2)
     """
 
-    def __init__(self, floats):
+    def __init__(self, floats, objects):
+        super().__init__(objects)
         self.floats = floats
 
     def visit_block(self, block):
@@ -66,7 +70,8 @@ class Simplify(gast.NodeTransformer):
         if isinstance(node.op, gast.USub):
             if isinstance(inner, gast.Constant) and isinstance(inner.value, (int, float)):
                 return nodes.const(-inner.value)
-            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub):
+            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub) \
+                    and self.may_alias(inner.operand):
                 return inner.operand
         return node
 
@@ -77,28 +82,29 @@ class Simplify(gast.NodeTransformer):
             return nodes.const(eval(compile(_text(node), "<fold>", "eval")))
         if isinstance(op, gast.Mult):
             for one, other in ((left, right), (right, left)):
-                if _is_const(one, 1.0) and self.is_float(other):
+                if _is_const(one, 1.0) and self.is_float(other) and self.may_alias(other):
                     return other
                 if _is_const(one, -1.0) and self.is_float(other):
                     return gast.UnaryOp(op=gast.USub(), operand=other)
         if isinstance(op, (gast.Mult, gast.Div)) and isinstance(left, gast.UnaryOp) \
                 and isinstance(left.op, gast.USub):              # (-a) * b -> -(a * b)
             return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
-        if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left):
+        if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left) \
+                and self.may_alias(left):
             return left
         if isinstance(op, gast.Add):
             if _doubles(left) and cse.key(left) is not None \
                     and cse.key(left) == cse.key(right) and self.is_float(left) and pure(left):
                 return nodes.binop(nodes.const(2.0), gast.Mult(), left)   # e + e: once
-            if _is_const(left, 0.0) and self.is_float(right):
+            if _is_const(left, 0.0) and self.is_float(right) and self.may_alias(right):
                 return right
-            if _is_const(right, 0.0) and self.is_float(left):
+            if _is_const(right, 0.0) and self.is_float(left) and self.may_alias(left):
                 return left
             if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
                 return nodes.binop(left, gast.Sub(), right.operand)
             if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
                 return nodes.binop(right, gast.Sub(), left.operand)
-        if isinstance(op, gast.Pow) and _is_const(right, 1):
+        if isinstance(op, gast.Pow) and _is_const(right, 1) and self.may_alias(left):
             return left
         return node
 
@@ -150,5 +156,5 @@ def _demo(text: str) -> str:
 
     func = gast.parse(text.strip()).body[0]
     floats = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)}
-    func.body = Simplify(floats).visit_block(func.body)
+    func.body = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
     return source(func)

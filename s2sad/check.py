@@ -10,6 +10,7 @@ For ``def f(x, w): return np.sum(np.tanh(w * x) ** 2)`` in a file,
 """
 from __future__ import annotations
 
+import copy
 import inspect
 from dataclasses import dataclass, field
 
@@ -69,10 +70,13 @@ class GradientCheck:
     rtol: float
     atol: float
     arguments: list
+    #: The routes (``"forward mode"``, ...) that left their arguments other than the
+    #: primal leaves them: each runs on its own copies, so none sees another's change.
+    changed: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(a.ok for a in self.arguments)
+        return all(a.ok for a in self.arguments) and not self.changed
 
     @property
     def worst(self) -> float:
@@ -89,6 +93,8 @@ class GradientCheck:
                 f"{arg.errors[key]:.1e}" for key in _PAIRS) + (result,))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
         lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1] for r in rows]
+        lines += [f"MISMATCH: {route} changed its arguments (the primal leaves them as they "
+                  "were given or updates them otherwise)" for route in self.changed]
         return "\n".join([head] + [line.rstrip() for line in lines])
 
     def __repr__(self) -> str:
@@ -120,34 +126,73 @@ def check_grad(f, *args, wrt=None, method="central", rtol=None, atol=None):
     atol = default_atol if atol is None else atol
     slots = _resolve_wrt(f, args, wrt)
     positions = tuple(position for _, position in slots)
-    forward, reverse, scalar_f = _derivatives(f, args, positions)
+    routes = _Routes(f, args)
+    forward, reverse, scalar_f = _derivatives(f, routes, positions)
     arguments = []
     for k, (label, position) in enumerate(slots):
+        numeric = routes.run(description, lambda *a: reference(scalar_f, *a, wrt=position))
         check = ArgumentCheck(label, position, np.shape(args[position]),
-                              _as_array(forward[k]), _as_array(reverse[k]),
-                              _as_array(reference(scalar_f, *args, wrt=position)))
+                              _as_array(forward[k]), _as_array(reverse[k]), _as_array(numeric))
         _compare(check, rtol, atol)
         arguments.append(check)
     report = GradientCheck(getattr(f, "__name__", repr(f)), short, description, rtol, atol,
-                           arguments)
+                           arguments, sorted(set(routes.changed), key=routes.changed.index))
     if not report.ok:
         raise GradientCheckError(report)
     return report
 
 
-def _derivatives(f, args, positions):
+class _Routes:
+    """Runs each way of computing a derivative on its own copies of the arguments, and
+    notes those that leave them other than the primal does (a derivative that updated
+    the caller's array would also corrupt the routes run after it)."""
+
+    def __init__(self, f, args):
+        self.args, self.changed = args, []
+        self.after = _copied(args)
+        self.value = f(*self.after)              # what the primal leaves its arguments as
+
+    def run(self, label, compute):
+        mine = _copied(self.args)
+        out = compute(*mine)
+        if not _same(mine, self.after):
+            self.changed.append(label)
+        return out
+
+
+def _copied(args):
+    try:
+        return copy.deepcopy(args)
+    except Exception:                            # noqa: BLE001 - an uncopyable argument
+        return tuple(args)
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.shape(a) == np.shape(b) and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    try:
+        return bool(a == b) or a is b
+    except Exception:                            # noqa: BLE001 - no comparison defined
+        return True
+
+
+def _derivatives(f, routes, positions):
     """Forward and reverse derivatives, one per position, and the scalar function they
     are derivatives of: f itself, or ``<w, f>`` for an array output."""
-    jacobians = jacobian(f, wrt=positions, mode="forward")(*args)
-    value = f(*args)
+    jacobians = routes.run("forward mode", jacobian(f, wrt=positions, mode="forward"))
+    value = routes.value
     if np.ndim(value) == 0 and not isinstance(value, (tuple, list, dict)):
-        return jacobians, grad(f, wrt=positions)(*args), f
+        return jacobians, routes.run("reverse mode", grad(f, wrt=positions)), f
     if isinstance(value, (tuple, list, dict)):
         raise UsageError("check_grad: f returns a tuple or other container; check a "
                          "function returning one array", "non-scalar-output")
     w = np.random.default_rng(0).standard_normal(np.shape(value))
     forward = tuple(np.tensordot(w, j, axes=w.ndim) for j in jacobians)
-    reverse = vjp(f, *args, wrt=positions)[1](w)
+    reverse = routes.run("reverse mode", lambda *a: vjp(f, *a, wrt=positions)[1](w))
 
     def projected(*a):
         return np.sum(w * np.asarray(f(*a)))         # complex for the complex step

@@ -232,7 +232,8 @@ def _cmd_check(args):
         report = _run_user(func, s2sad.check_grad, _parse_at(args.at, func, wrt), wrt)
     except s2sad.GradientCheckError as err:
         print(err.report)
-        print("FAIL: the derivatives disagree")
+        print("FAIL: a derivative changed its arguments" if err.report.changed
+              else "FAIL: the derivatives disagree")
         return 1
     print(report)
     print("PASS")

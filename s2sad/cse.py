@@ -7,7 +7,9 @@ bigger expression) becomes ``t``. Loop and branch bodies start afresh (a value
 from before a loop is stale on its second iteration), and a compound statement
 ends the availability of everything it writes. Reusing a value makes two names
 share one object, so a function that updates anything in place (``y[i] = v``,
-``L.append(v)`` on a user list) is left as it is.
+``L.append(v)`` on a user list) is left as it is, and a value the caller receives
+next to another it holds (two returned results) is not read from that other
+(s2sad/objects.py).
 
 >>> from s2sad import emit
 >>> print(_demo('''
@@ -31,30 +33,32 @@ from __future__ import annotations
 import gast
 
 from . import nodes
+from .objects import CONSUMED, Objects, SinkTracker
 
 _IMPURE = ("random", "copy", "array", "empty", "zeros", "ones", "full", "put", "place",
            "fill", "at", "seterr", "errstate", "private", "check", "list", "dict", "set")
 _LEAVES = (gast.Name, gast.Constant)
 
 
-def eliminate(body: list, pure) -> list:
+def eliminate(body: list, pure, objects: Objects) -> list:
     """``body`` with repeated pure expressions read from the name that holds them;
-    ``pure(expr)`` says which expressions have no effect. Only for the derivative of a
-    function that :func:`mutation_free` accepts."""
-    return _block(body, pure)
+    ``pure(expr)`` says which expressions have no effect; ``objects``: which names'
+    objects may be shared (s2sad/objects.py). Only for the derivative of a function
+    that :func:`mutation_free` accepts."""
+    return _block(body, pure, objects)
 
 
-def _block(block, pure) -> list:
+def _block(block, pure, objects) -> list:
     available: dict = {}                       # expression key -> name that holds it
     out = []
     for s in block:
         if isinstance(s, (gast.If, gast.For, gast.While)):
-            s = _Replace(available).visit_header(s)
-            s.body, s.orelse = _block(s.body, pure), _block(s.orelse, pure)
+            s = _Replace(available, objects).visit_header(s)
+            s.body, s.orelse = _block(s.body, pure, objects), _block(s.orelse, pure, objects)
             _forget(available, nodes.names_written(s))
             out.append(s)
             continue
-        s = _Replace(available).visit(s)
+        s = _Replace(available, objects).visit(s)
         written = nodes.names_written(s)
         if isinstance(s, gast.Expr) and isinstance(getattr(s.value, "func", None),
                                                    gast.Attribute):
@@ -76,12 +80,15 @@ def _forget(available, written):
             del available[k]
 
 
-class _Replace(gast.NodeTransformer):
-    def __init__(self, available):
+class _Replace(SinkTracker):
+    def __init__(self, available, objects):
+        super().__init__(objects)
         self.available = available
 
     def visit_header(self, s):
         field = "iter" if isinstance(s, gast.For) else "test"
+        self.sink = tuple(sorted(self.objects.roots(s.target))) \
+            if isinstance(s, gast.For) else CONSUMED
         setattr(s, field, self.visit(getattr(s, field)))
         return s
 
@@ -91,7 +98,7 @@ class _Replace(gast.NodeTransformer):
     def generic_visit(self, node):
         if isinstance(node, gast.expr) and not isinstance(node, _LEAVES) and self.available:
             hit = self.available.get(key(node))
-            if hit is not None:
+            if hit is not None and self.may_alias(nodes.name(hit[0])):
                 return nodes.name(hit[0])
         return super().generic_visit(node)
 
@@ -161,5 +168,6 @@ def _demo(text: str) -> str:
     from .algebra import pure as _pure
 
     func = gast.parse(text.strip()).body[0]
-    func.body = eliminate(func.body, _pure)
+    floats = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)}
+    func.body = eliminate(func.body, _pure, Objects.of(func, floats, _pure))
     return source(func)

@@ -215,9 +215,7 @@ class _Flatten:
                 and isinstance(e.operand.value, (int, float)):
             sign = -1 if isinstance(e.op, gast.USub) else 1
             return nodes.const(sign * e.operand.value)
-        operand = self.atom(e.operand, out)
-        if isinstance(e.op, gast.UAdd):
-            return operand
+        operand = self.atom(e.operand, out)             # +x stays: it copies an array
         return _located(gast.UnaryOp(op=e.op, operand=operand), e)
 
     def expr_Call(self, e, out):

@@ -3,7 +3,9 @@
 Passes, run to a fixed point: propagation of names bound once to a constant
 or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
 ``-a + b``, ``e + e``: s2sad/algebra.py), forward substitution of adjoints used
-once, common subexpressions (s2sad/cse.py), and dead code elimination.
+once, common subexpressions (s2sad/cse.py), and dead code elimination. A rewrite
+that would make a new array an existing one fires only where no one can tell
+(s2sad/objects.py), and a name a nested def or lambda reads keeps its assignment.
 
 >>> from s2sad import emit
 >>> print(_demo('''
@@ -29,6 +31,7 @@ import gast
 from . import cse, nodes
 from .algebra import Simplify
 from .algebra import pure as _pure
+from .objects import Objects
 
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
 
@@ -38,15 +41,15 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), r
     ``adjoints``: the adjoint variables, which may be substituted where they are used;
     ``reuse``: values may be shared (nothing is updated in place): eliminate common
     subexpressions."""
-    params = nodes.names_stored(func.args)
     for _ in range(20):
         before = _dump(func)
+        params = nodes.names_stored(func.args) | _closure_reads(func.body)
         func.body = _propagate(func.body, params)
         func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
-        func.body = Simplify(floats).visit_block(func.body)
-        func.body = _inline(func.body, adjoints)
+        func.body = Simplify(floats, Objects.of(func, floats, _pure)).visit_block(func.body)
+        func.body = _inline(func.body, adjoints - params)
         if reuse:
-            func.body = cse.eliminate(func.body, _pure)
+            func.body = cse.eliminate(func.body, _pure, Objects.of(func, floats, _pure))
         func.body = _dce(func.body)
         if _dump(func) == before:
             break
@@ -71,8 +74,19 @@ def _assignment_counts(body) -> dict:
     return counts
 
 
+def _closure_reads(body) -> set:
+    """Names a nested def or lambda reads: it reads them when called, maybe before the
+    statements after their assignment, so the assignment stays (as a parameter's does)."""
+    out = set()
+    for n in nodes.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(n, (gast.FunctionDef, gast.Lambda)):
+            out |= nodes.names_loaded(n)
+    return out
+
+
 def _propagate(body, params) -> list:
-    """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``."""
+    """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``;
+    ``params``: names that keep their assignment (parameters, names closures read)."""
     counts = _assignment_counts(body)
     subs, out = {}, []
     for s in body:

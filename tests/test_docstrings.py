@@ -6,7 +6,7 @@ import pytest
 
 MODULES = ["s2sad.normalize", "s2sad.jumps", "s2sad.ssa", "s2sad.optimize", "s2sad.algebra",
            "s2sad.cse", "s2sad.emit", "s2sad.nodes", "s2sad.adjoints", "s2sad.tbr", "s2sad.kinds",
-           "s2sad.sourcemap", "s2sad.highlight", "s2sad.cachekey"]
+           "s2sad.sourcemap", "s2sad.highlight", "s2sad.cachekey", "s2sad.objects"]
 
 
 @pytest.mark.parametrize("name", MODULES)
