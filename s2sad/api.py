@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import kinds as kind_rules
-from . import calls, diskcache, pipeline
+from . import calls, diskcache, pipeline, seeds
 from . import standalone as standalone_module
 from .highlight import Source
 from .compile import CACHE, rebind
@@ -281,6 +281,7 @@ def vjp(f, *primals, wrt=None, **kwprimals):
         (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
 
     def pullback(ybar):
+        ybar = seeds.as_cotangent(ybar, y, f"the pullback of {target.front.parsed.name!r}")
         if not on_numpy:
             return call_on_floats(backward, (residuals, ybar), {})
         with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
@@ -303,8 +304,9 @@ def jvp(f, primals, tangents, wrt=None):
     if wrt is None:
         _check_all_float(target, names, values)
     fn = target.generated(names, values, "jvp").functions[0]
-    dots = dict(zip(_tangent_params(fn, len(names)), (_as_tangent(t, values[n])
-                                                       for t, n in zip(tangents, names))))
+    dots = dict(zip(_tangent_params(fn, len(names)), (
+        seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
+        for t, n in zip(tangents, names))))
     try:
         return call_on_floats(fn, primals, dots)
     except calls.Rebound:                   # a callee was rebound: the cache was cleared

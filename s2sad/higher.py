@@ -15,6 +15,7 @@ from .api import VERSION, _Target, _as_tangent, jvp, kind_of, vjp
 from .compile import CACHE
 from .inline import inline_calls
 from .calls import CallVJP, GradientVJP, NestedVJP
+from . import seeds
 from .errors import UsageError
 
 
@@ -71,7 +72,13 @@ def hvp(f, wrt=None):
     def hessian_vector_product(*args):
         *args, v = args
         grad_fn = _gradient_function(target, names, args)
+        if not single and not (isinstance(v, (tuple, list)) and len(v) == len(names)):
+            raise UsageError(f"hvp: v must be a tuple of {len(names)} vectors, one per wrt "
+                             f"argument ({', '.join(names)})", "bad-tangents")
         tangents = (v,) if single else tuple(v)
+        values = target.bind(target.prefix + tuple(args), {})
+        tangents = tuple(seeds.as_tangent(t, values[n], f"hvp: v for {n!r}")
+                         for t, n in zip(tangents, names))
         hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
         return (hv,) if not single and len(names) == 1 else hv     # as grad does
     hessian_vector_product.__s2sad_derivative__ = 'hvp'
