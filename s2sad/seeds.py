@@ -16,49 +16,59 @@ import numpy as np
 from .errors import UsageError
 
 
+class _Mismatch(Exception):
+    """A seed unlike its value; the caller says which error code it is."""
+
+
 def as_tangent(t, primal, where: str):
     """``t`` checked against ``primal`` and given its float type, leaf by leaf."""
-    return _matched(t, primal, where, "bad-tangents", "primal")
+    try:
+        return _matched(t, primal, where, "primal")
+    except _Mismatch as exc:
+        raise UsageError(str(exc), "bad-tangents") from None
 
 
 def as_cotangent(g, output, where: str):
     """A pullback's seed ``g`` checked against the function's output ``output``."""
-    return _matched(g, output, where, "bad-cotangent", "output")
+    try:
+        return _matched(g, output, where, "output")
+    except _Mismatch as exc:
+        raise UsageError(str(exc), "bad-cotangent") from None
 
 
-def _matched(seed, value, where, code, what):
+def _matched(seed, value, where, what):
     if isinstance(value, dict):
         if not isinstance(seed, dict) or set(seed) != set(value):
-            raise UsageError(f"{where}: expected a dict with the keys {sorted(map(str, value))} "
-                             f"of the {what}, got {_describe(seed)}", code)
-        return {k: _matched(seed[k], v, f"{where}[{k!r}]", code, what)
+            raise _Mismatch(f"{where}: expected a dict with the keys {sorted(map(str, value))} "
+                            f"of the {what}, got {_describe(seed)}")
+        return {k: _matched(seed[k], v, f"{where}[{k!r}]", what)
                 for k, v in value.items()}
     if isinstance(value, (tuple, list)):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
-            raise UsageError(f"{where}: expected a {type(value).__name__} of {len(value)} "
-                             f"items like the {what}, got {_describe(seed)}", code)
-        return type(value)(_matched(s, v, f"{where}[{i}]", code, what)
+            raise _Mismatch(f"{where}: expected a {type(value).__name__} of {len(value)} "
+                            f"items like the {what}, got {_describe(seed)}")
+        return type(value)(_matched(s, v, f"{where}[{i}]", what)
                            for i, (s, v) in enumerate(zip(seed, value)))
     if not _is_float(value):
         return seed                      # an int, a string, None: no derivative flows there
-    return _leaf(seed, value, where, code, what)
+    return _leaf(seed, value, where, what)
 
 
-def _leaf(seed, value, where, code, what):
+def _leaf(seed, value, where, what):
     if isinstance(seed, (dict, tuple, list)) and not _numeric_sequence(seed):
-        raise UsageError(f"{where}: expected one array or number like the {what}, got "
-                         f"{_describe(seed)}", code)
+        raise _Mismatch(f"{where}: expected one array or number like the {what}, got "
+                        f"{_describe(seed)}")
     try:
         array = np.asarray(seed)
     except (TypeError, ValueError):
         array = np.asarray(None, dtype=object)
     if array.dtype.kind not in "fiu":
         kind = "complex" if array.dtype.kind == "c" else f"dtype {array.dtype}"
-        raise UsageError(f"{where}: expected real numbers for a float {what}, got {kind} "
-                         f"({_describe(seed)})", code)
+        raise _Mismatch(f"{where}: expected real numbers for a float {what}, got {kind} "
+                        f"({_describe(seed)})")
     if array.shape != np.shape(value):
-        raise UsageError(f"{where}: shape {array.shape} does not match the {what}'s shape "
-                         f"{np.shape(value)}", code)
+        raise _Mismatch(f"{where}: shape {array.shape} does not match the {what}'s shape "
+                        f"{np.shape(value)}")
     if isinstance(value, np.ndarray):
         return np.asarray(seed, dtype=np.result_type(value.dtype, np.float32))
     if isinstance(value, np.floating):
