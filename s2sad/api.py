@@ -23,7 +23,8 @@ from .compile import CACHE, rebind
 from .entry import fast_entry
 from .errors import UsageError
 from .parse import refuse_derivative
-from .running import HANDLED, call_on_floats, recover_gradient, run_on_floats
+from .running import HANDLED, call_on_floats, real_gradient, recover_gradient, \
+    run_on_floats
 
 VERSION = "0.1.0"
 
@@ -200,12 +201,16 @@ def _gradient(f, wrt, variant):
             out = fn(*args, **kwargs)
         except HANDLED as exc:
             out = recover(fn, exc, args, kwargs)
+        out = real(out)
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
     run.__s2sad_derivative__ = variant
     if variant == "grad":
         run.__s2sad_gradient__ = (target, names, single)
+
+    def real(out):
+        return out if type(out) is float else real_gradient(out, target.front.parsed.name)
 
     def recover(fn, exc, args, kwargs=None):
         if isinstance(exc, calls.Rebound):      # a callee was rebound: the cache was cleared
@@ -230,7 +235,7 @@ def _gradient(f, wrt, variant):
     if prefix or one_tuple:
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, by_type, CACHE,
-                      HANDLED, recover)
+                      HANDLED, recover, real)
 
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
