@@ -159,7 +159,7 @@ def _unflatten(like, leaves):
     if isinstance(like, dict):
         return {k: _unflatten(v, leaves) for k, v in like.items()}
     if isinstance(like, (tuple, list)):
-        return type(like)(_unflatten(v, leaves) for v in like)
+        return seeds.rebuilt(like, [_unflatten(v, leaves) for v in like])
     return next(leaves)
 
 

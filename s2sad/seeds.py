@@ -47,8 +47,8 @@ def _matched(seed, value, where, what):
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
             raise _Mismatch(f"{where}: expected a {type(value).__name__} of {len(value)} "
                             f"items like the {what}, got {_describe(seed)}")
-        return type(value)(_matched(s, v, f"{where}[{i}]", what)
-                           for i, (s, v) in enumerate(zip(seed, value)))
+        return rebuilt(value, [_matched(s, v, f"{where}[{i}]", what)
+                               for i, (s, v) in enumerate(zip(seed, value))])
     if not _is_float(value):
         return seed                      # an int, a string, None: no derivative flows there
     return _leaf(seed, value, where, what)
@@ -74,6 +74,14 @@ def _leaf(seed, value, where, what):
     if isinstance(value, np.floating):
         return value.dtype.type(seed)
     return float(seed)
+
+
+def rebuilt(like, items: list):
+    """A tuple or list of ``like``'s type holding ``items`` (a named tuple, such as
+    slogdet's result, takes them as arguments)."""
+    if hasattr(like, "_fields"):
+        return type(like)(*items)
+    return type(like)(items)
 
 
 def _is_float(value) -> bool:

@@ -399,3 +399,18 @@ def test_every_suggestion_in_the_catalog_parses_as_python(func):
             _assert_suggestions_parse(error)
         except Exception:           # other failures are other tests' business
             pass
+
+
+def slogdet_of(x):
+    return np.linalg.slogdet(x)
+
+
+def test_jacobian_and_pullback_keep_a_named_tuple_output():
+    x = np.array([[2.0, 0.3], [0.1, 1.5]])
+    sign, logdet = s2sad.jacobian(slogdet_of, mode="reverse")(x)
+    np.testing.assert_allclose(logdet, np.linalg.inv(x).T, rtol=1e-10)
+    np.testing.assert_allclose(sign, np.zeros((2, 2)))
+    y, pullback = s2sad.vjp(slogdet_of, x)
+    with pytest.raises(s2sad.UsageError):
+        pullback(1.0)
+    np.testing.assert_allclose(pullback((0.0, 1.0))[0], np.linalg.inv(x).T, rtol=1e-10)
