@@ -9,6 +9,7 @@ must undo broadcasting and how a zero adjoint is written.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import types
 from dataclasses import dataclass, replace
@@ -317,7 +318,12 @@ def _rule(key, args, keywords, table, label=None) -> Prim:
         return Prim("zero")
     rule = table.get(key)
     label = label or (key[1] if isinstance(key, tuple) else repr(key))
+    if rule is None and isinstance(key, tuple) and key[0] in ("attr", "method"):
+        return Prim("unknown", why=_member_why(*key))
     if rule is None:
+        if isinstance(key, functools.partial):
+            return Prim("unknown", why=f"no derivative rule for {label!r}, a "
+                                       "functools.partial, whose source s2sad cannot read")
         return Prim("unknown", why=f"no derivative rule for {label!r}")
     bound = rule.bind(args, keywords)
     if bound is None:
@@ -428,10 +434,39 @@ def _calls_inactive(stmt, parsed, local, mode) -> bool:
     return path is not None and table.is_inactive(parsed.resolve_path(path))
 
 
+def _member_why(kind, name) -> str:
+    if kind == "attr":
+        return (f"it reads the attribute '.{name}' of a differentiated value, which is not "
+                "an array attribute with a rule (x.T, x.real, ...)")
+    return f"no derivative rule for the method '.{name}()'"
+
+
+def _member_suggestion(prim: Prim, value) -> str:
+    """For ``p.w`` or ``x.item()``: what the value should be, and a rewrite that works."""
+    name = prim.why.split("'.")[1].split("'")[0].rstrip("()")
+    if prim.why.startswith("it reads the attribute"):
+        return ("s2sad differentiates floats, float arrays and dicts, lists or tuples of "
+                f"them: pass the field as an argument of its own (`f(p.{name}, x)`), or "
+                f"the fields as a dict (`p = {{'{name}': w}}`, read as `p['{name}']`), or "
+                "leave the object out of wrt")
+    if name == "item":
+        return "for an array of one element write `np.sum(x)`; for element i, `x[i]`"
+    count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 0
+    xs = ", ".join(["x"] + [f"a{i}" for i in range(count)])
+    return (f"call it through a function with rules: `def {name}_of({xs}): return "
+            f"x.{name}({xs[3:]})`, then `s2sad.defvjp({name}_of, lambda g, ans, {xs}: ...)`")
+
+
 def _rule_suggestion(prim: Prim, value) -> str:
+    if "'." in prim.why:
+        return _member_suggestion(prim, value)
     name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
     count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 1
-    xs = "x" if count == 1 else ", ".join(f"x{i}" for i in range(count))
+    xs = "x" if count <= 1 else ", ".join(f"x{i}" for i in range(count))
+    if "functools.partial" in prim.why:
+        return (f"call the function {name} wraps with its bound arguments written out, "
+                "so that s2sad reads its source (e.g. `loss(x, k=2.0)` for "
+                "`functools.partial(loss, k=2.0)`)")
     if prim.why.startswith("no derivative rule"):
         return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, {xs}: ...) and "
                 f"s2sad.defjvp({name}, lambda d, ans, {xs}: ...); or rewrite it with "

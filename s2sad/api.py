@@ -16,14 +16,15 @@ from dataclasses import replace
 import numpy as np
 
 from . import kinds as kind_rules
-from . import calls, diskcache, pipeline
+from . import calls, diskcache, pipeline, seeds
 from . import standalone as standalone_module
 from .highlight import Source
 from .compile import CACHE, rebind
 from .entry import fast_entry
 from .errors import UsageError
 from .parse import refuse_derivative
-from .running import HANDLED, call_on_floats, recover_gradient, run_on_floats
+from .running import HANDLED, call_on_floats, real_gradient, recover_gradient, \
+    run_on_floats
 
 VERSION = "0.1.0"
 
@@ -200,12 +201,16 @@ def _gradient(f, wrt, variant):
             out = fn(*args, **kwargs)
         except HANDLED as exc:
             out = recover(fn, exc, args, kwargs)
+        out = real(out)
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
     run.__s2sad_derivative__ = variant
     if variant == "grad":
         run.__s2sad_gradient__ = (target, names, single)
+
+    def real(out):
+        return out if type(out) is float else real_gradient(out, target.front.parsed.name)
 
     def recover(fn, exc, args, kwargs=None):
         if isinstance(exc, calls.Rebound):      # a callee was rebound: the cache was cleared
@@ -230,7 +235,7 @@ def _gradient(f, wrt, variant):
     if prefix or one_tuple:
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, by_type, CACHE,
-                      HANDLED, recover)
+                      HANDLED, recover, real)
 
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
@@ -281,6 +286,7 @@ def vjp(f, *primals, wrt=None, **kwprimals):
         (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
 
     def pullback(ybar):
+        ybar = seeds.as_cotangent(ybar, y, f"the pullback of {target.front.parsed.name!r}")
         if not on_numpy:
             return call_on_floats(backward, (residuals, ybar), {})
         with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
@@ -303,8 +309,9 @@ def jvp(f, primals, tangents, wrt=None):
     if wrt is None:
         _check_all_float(target, names, values)
     fn = target.generated(names, values, "jvp").functions[0]
-    dots = dict(zip(_tangent_params(fn, len(names)), (_as_tangent(t, values[n])
-                                                       for t, n in zip(tangents, names))))
+    dots = dict(zip(_tangent_params(fn, len(names)), (
+        seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
+        for t, n in zip(tangents, names))))
     try:
         return call_on_floats(fn, primals, dots)
     except calls.Rebound:                   # a callee was rebound: the cache was cleared

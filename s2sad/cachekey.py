@@ -84,7 +84,9 @@ def describe(obj):
     """What ``obj`` is, as JSON data that is the same in another process."""
     ruled = _ruled(obj)
     plain = _plain(obj)
-    return ["ruled", plain] if ruled else plain
+    # the rule's text names the callables generated code calls: two primitives that
+    # look alike (one qualname, one code) are told apart by their rules
+    return ["ruled", plain, _rule_texts(obj)] if ruled else plain
 
 
 def _plain(obj):
@@ -128,9 +130,15 @@ def _ruled(obj) -> bool:
         return False
 
 
+def _rule_texts(obj) -> list:
+    return [[table.mode, list(rule.params), sorted(rule.defaults.items()), list(rule.adjoints)]
+            for table in (REVERSE, FORWARD) for rule in [table.user.get(obj)] if rule]
+
+
 def user_rules() -> list:
     """The rules registered with defvjp/defjvp: what generated code's text is made of."""
-    rules = [[table.mode, _plain(key), list(rule.params), list(rule.adjoints)]
+    rules = [[table.mode, _plain(key), list(rule.params), sorted(rule.defaults.items()),
+              list(rule.adjoints)]
              for table in (REVERSE, FORWARD) for key, rule in table.user.items()]
     return sorted(rules, key=lambda r: json.dumps(r, sort_keys=True))
 

@@ -8,15 +8,17 @@ For ``def f(x1, x2)`` it reads::
         if fn is None:
             return run(x1, x2)
         try:
-            return fn(x1, x2)
+            out = fn(x1, x2)
         except handled as exc:
-            return recover(fn, exc, (x1, x2))
+            out = recover(fn, exc, (x1, x2))
+        return out if type(out) is float else real(out)
 
 (with every name but the parameters prefixed ``__s2sad_``).
 
 ``run`` is the general wrapper (argument kinds, cache, errors); it fills
 ``by_type`` for arguments that are plain numbers. ``recover`` does what ``run``
-does on an exception it handles (a float division by zero, a non-scalar output).
+does on an exception it handles (a float division by zero, a non-scalar output);
+``real`` refuses a complex gradient (a float gradient, the common case, skips it).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ _PLAIN = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_
 
 
 def fast_entry(run, signature: inspect.Signature, defaults, by_type: dict, cache,
-               handled: tuple, recover):
+               handled: tuple, recover, real):
     """A function like ``run`` with ``signature``'s parameters, or ``run`` itself where
     the parameters are not all plain positional ones."""
     params = list(signature.parameters.values())
@@ -45,11 +47,14 @@ def fast_entry(run, signature: inspect.Signature, defaults, by_type: dict, cache
             f"    if __s2sad_fn is None:\n"
             f"        return __s2sad_run({listed})\n"
             f"    try:\n"
-            f"        return __s2sad_fn({listed})\n"
+            f"        __s2sad_out = __s2sad_fn({listed})\n"
             f"    except __s2sad_handled as __s2sad_exc:\n"
-            f"        return __s2sad_recover(__s2sad_fn, __s2sad_exc, ({listed},))\n")
+            f"        __s2sad_out = __s2sad_recover(__s2sad_fn, __s2sad_exc, ({listed},))\n"
+            f"    return __s2sad_out if __s2sad_type(__s2sad_out) is float else "
+            f"__s2sad_real(__s2sad_out)\n")
     scope = {"__s2sad_by_type": by_type, "__s2sad_cache": cache, "__s2sad_run": run,
-             "__s2sad_handled": handled, "__s2sad_recover": recover, "__s2sad_type": type}
+             "__s2sad_handled": handled, "__s2sad_recover": recover, "__s2sad_type": type,
+             "__s2sad_real": real}
     exec(compile(text, f"<s2sad entry of {run.__qualname__}>", "exec"), scope)
     entry = functools.update_wrapper(scope["entry"], run)
     entry.__defaults__ = defaults

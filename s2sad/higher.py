@@ -15,6 +15,7 @@ from .api import VERSION, _Target, _as_tangent, jvp, kind_of, vjp
 from .compile import CACHE
 from .inline import inline_calls
 from .calls import CallVJP, GradientVJP, NestedVJP
+from . import seeds
 from .errors import UsageError
 
 
@@ -71,7 +72,13 @@ def hvp(f, wrt=None):
     def hessian_vector_product(*args):
         *args, v = args
         grad_fn = gradient_function(target, names, args)
+        if not single and not (isinstance(v, (tuple, list)) and len(v) == len(names)):
+            raise UsageError(f"hvp: v must be a tuple of {len(names)} vectors, one per wrt "
+                             f"argument ({', '.join(names)})", "bad-tangents")
         tangents = (v,) if single else tuple(v)
+        values = target.bind(target.prefix + tuple(args), {})
+        tangents = tuple(seeds.as_tangent(t, values[n], f"hvp: v for {n!r}")
+                         for t, n in zip(tangents, names))
         hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
         return (hv,) if not single and len(names) == 1 else hv     # as grad does
     hessian_vector_product.__s2sad_derivative__ = 'hvp'
@@ -108,8 +115,10 @@ def hessian(f, wrt=None):
 
 def jacobian(f, wrt=None, mode="auto"):
     """A function returning J, shaped ``out.shape + in.shape`` (JAX's convention); a
-    tuple of them for a tuple ``wrt``. ``auto`` sweeps forward when the inputs are
-    fewer than the outputs, backward otherwise."""
+    tuple of them for a tuple ``wrt``. As JAX's, a dict (list, tuple) argument gives a
+    dict of Jacobians, one per item, and a tuple (list, dict) output a tuple of them,
+    the output's structure outside the arguments'. ``auto`` sweeps forward when the
+    inputs are fewer than the outputs, backward otherwise."""
     if mode not in ("auto", "forward", "reverse"):
         raise UsageError(f"jacobian mode={mode!r}: use auto, forward or reverse", "bad-mode")
     target = _Target(f)
@@ -119,35 +128,93 @@ def jacobian(f, wrt=None, mode="auto"):
     @functools.wraps(target.primal)
     def jac(*args):
         values = target.bind(target.prefix + args, {})
-        inputs = sum(int(np.size(values[n])) for n in names)
+        ins = [_flatten(values[n]) for n in names]
         out = target.primal(*(target.prefix + args))
-        how = mode if mode != "auto" else "forward" if inputs < np.size(out) else "reverse"
-        blocks = (_forward_jacobian if how == "forward" else _reverse_jacobian)(
-            f, args, names, values, out)
-        return blocks[0] if single else blocks
+        outs = _flatten(out)
+        inputs = sum(int(np.size(leaf)) for leaves in ins for leaf in leaves)
+        outputs = sum(int(np.size(leaf)) for leaf in outs)
+        how = mode if mode != "auto" else "forward" if inputs < outputs else "reverse"
+        sweep = _forward_jacobian if how == "forward" else _reverse_jacobian
+        blocks = sweep(f, args, names, values, out)       # [output leaf][name][input leaf]
+        per_output = []
+        for row in blocks:
+            per_name = tuple(_unflatten(values[n], iter(row[j])) for j, n in enumerate(names))
+            per_output.append(per_name[0] if single else per_name)
+        return _unflatten(out, iter(per_output))
     jac.__s2sad_derivative__ = 'jacobian'
     return jac
 
 
+def _flatten(tree) -> list:
+    """The leaves of a dict, list or tuple (nested), in order; a leaf is itself."""
+    if isinstance(tree, dict):
+        return [leaf for v in tree.values() for leaf in _flatten(v)]
+    if isinstance(tree, (tuple, list)):
+        return [leaf for v in tree for leaf in _flatten(v)]
+    return [tree]
+
+
+def _unflatten(like, leaves):
+    """``like``'s structure with its leaves taken in order from the iterator ``leaves``."""
+    if isinstance(like, dict):
+        return {k: _unflatten(v, leaves) for k, v in like.items()}
+    if isinstance(like, (tuple, list)):
+        return seeds.rebuilt(like, [_unflatten(v, leaves) for v in like])
+    return next(leaves)
+
+
+def _zero_tree(value):
+    return _unflatten(value, iter([_zero_like(leaf) for leaf in _flatten(value)]))
+
+
+def _unit_trees(value):
+    """Trees shaped like ``value``, zero but for one element of one leaf, in order:
+    ``(leaf index, tree)``."""
+    leaves = _flatten(value)
+    zeros = [_zero_like(leaf) for leaf in leaves]
+    for i, leaf in enumerate(leaves):
+        for unit in _units(leaf):
+            yield i, _unflatten(value, iter(zeros[:i] + [unit] + zeros[i + 1:]))
+
+
 def _forward_jacobian(f, args, names, values, out):
-    blocks = []
+    outs = _flatten(out)
+    blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
     for j, name in enumerate(names):
-        columns = []
-        for unit in _units(values[name]):
-            tangents = tuple(unit if k == j else _zero_like(values[n])
+        for leaf, unit in _unit_trees(values[name]):
+            tangents = tuple(unit if k == j else _zero_tree(values[n])
                              for k, n in enumerate(names))
-            columns.append(np.asarray(jvp(f, args, tangents, wrt=names)[1]))
-        # columns[i] is dy/dx_i: move the input axis last
-        stacked = np.stack(columns, axis=-1)
-        blocks.append(stacked.reshape(np.shape(out) + np.shape(values[name])))
-    return tuple(blocks)
+            ydot = _flatten(jvp(f, args, tangents, wrt=names)[1])
+            for o, column in enumerate(ydot):
+                blocks[o][j][leaf].append(np.asarray(column))
+    return [[[_block(columns, outs[o], leaf, axis=-1)
+              for columns, leaf in zip(row, _flatten(values[n]))]
+             for row, n in zip(blocks[o], names)] for o in range(len(outs))]
 
 
 def _reverse_jacobian(f, args, names, values, out):
     _, pullback = vjp(f, *args, wrt=names)
-    rows = [pullback(unit) for unit in _units(out)]
-    return tuple(np.stack([np.asarray(r[j]) for r in rows]).reshape(
-        np.shape(out) + np.shape(values[name])) for j, name in enumerate(names))
+    outs = _flatten(out)
+    blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
+    for o, seed in _unit_trees(out):
+        cotangents = pullback(seed)
+        for j, name in enumerate(names):
+            for leaf, row in enumerate(_flatten(cotangents[j])):
+                blocks[o][j][leaf].append(np.asarray(row))
+    return [[[_block(rows, outs[o], leaf, axis=0)
+              for rows, leaf in zip(row, _flatten(values[n]))]
+             for row, n in zip(blocks[o], names)] for o in range(len(outs))]
+
+
+def _block(parts, out_leaf, in_leaf, axis):
+    """One Jacobian block, ``out_leaf.shape + in_leaf.shape``, from its columns (one per
+    input element, ``axis=-1``) or its rows (one per output element, ``axis=0``)."""
+    shape = np.shape(out_leaf) + np.shape(in_leaf)
+    part_shape = np.shape(in_leaf) if axis == 0 else np.shape(out_leaf)
+    # a derivative known to be zero may come back as a bare 0.0; any other shape is kept,
+    # so that a wrong one fails here rather than being broadcast
+    parts = [np.broadcast_to(p, part_shape) if np.ndim(p) == 0 else p for p in parts]
+    return np.stack(parts, axis=axis).reshape(shape)
 
 
 def _assemble(rows, value_i, value_j):

@@ -22,6 +22,7 @@ import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from . import sourcemap
 from .errors import CompileError, S2SadError, UsageError, Violation
@@ -123,12 +124,22 @@ def _unwrap(func):
     if isinstance(func, types.MethodType):
         func = func.__func__
     if not isinstance(func, types.FunctionType):
-        raise S2SadError(
-            f"s2sad differentiates Python functions written with def; got {func!r}, "
-            "which has no Python source (a builtin or C extension function). "
-            "Register a rule for it with s2sad.defvjp, or wrap it in a def.",
-            code="no-source")
+        raise S2SadError(f"s2sad differentiates Python functions written with def; got "
+                         f"{func!r}, {_not_a_def(func)}", code="no-source")
     return func
+
+
+def _not_a_def(func) -> str:
+    """What the callable is instead of a def, and what to differentiate in its place."""
+    if isinstance(func, functools.partial):
+        inner = getattr(func.func, "__name__", "the function")
+        return (f"a functools.partial of {inner!r}: differentiate {inner} itself and pass "
+                f"the bound arguments at the call, e.g. s2sad.grad({inner}, wrt=...)(...)")
+    if isinstance(func, (types.BuiltinFunctionType, np.ufunc)) or not callable(func):
+        return ("which has no Python source (a builtin or C extension function). "
+                "Register a rule for it with s2sad.defvjp, or wrap it in a def.")
+    return (f"a callable {type(func).__name__} object: differentiate its method, "
+            "s2sad.grad(obj.__call__), or wrap the call in a def")
 
 
 def _source_of(func):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import gast
+
 from . import motion, sourcemap
 from .analyze import analyze
 from .compile import compile_function
 from .cse import mutation_free
-from .forward import forward
 from .errors import UsageError
+from .forward import forward
 from .normalize import normalize
 from .optimize import optimize
 from .parse import ParsedFunction, is_generated, parse
@@ -55,9 +57,12 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         defs = motion.split(base, tree.args, sweeps, list(kinds), names.fresh("b_" + base),
                             names.fresh("_residuals"))
     else:
-        if facts.kind(sweeps.output) == "other":
+        # an output of kind "other" may be a number (``t[1]`` of a tuple, ``ld`` of
+        # ``_s, ld = slogdet(x)``): it is checked on its value when the code runs;
+        # refused now only when it is certainly a tuple, list or dict
+        if _built_as_container(tree, sweeps.output):
             raise UsageError(f"grad of {base!r} needs a scalar output, but it returns a "
-                             "tuple or other non-number; use s2sad.vjp with a seed of the "
+                             "tuple, list or dict; use s2sad.vjp with a seed of the "
                              "output's structure", "non-scalar-output")
         scalar = facts.kind(sweeps.output) == "scalar"
         defs = (motion.joint(f"{base}_{variant}", tree.args, sweeps,
@@ -74,6 +79,18 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
     return Generated(tuple(fn for fn, _ in built), "\n\n".join(u.text for _, u in built),
                      tuple(u for _, u in built), tuple(sweeps.bindings.items()))
+
+
+def _built_as_container(tree, output) -> bool:
+    """Whether every assignment of the output is a tuple, list or dict display."""
+    if isinstance(output, (gast.Tuple, gast.List, gast.Dict)):
+        return True
+    if not isinstance(output, gast.Name):
+        return False
+    values = [s.value for s in gast.walk(tree) if isinstance(s, gast.Assign)
+              and any(isinstance(t, gast.Name) and t.id == output.id for t in s.targets)]
+    return bool(values) and all(isinstance(v, (gast.Tuple, gast.List, gast.Dict))
+                                for v in values)
 
 
 def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,

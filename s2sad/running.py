@@ -26,6 +26,8 @@ def recover_gradient(fn, exc, args, kwargs=None):
     or a math domain error on Python floats runs again on NumPy floats."""
     if isinstance(exc, runtime.NonScalarOutput):
         raise UsageError(str(exc), "non-scalar-output") from None
+    if isinstance(exc, runtime.ComplexOutput):
+        raise UsageError(str(exc), "complex-output") from None
     if isinstance(exc, runtime.Unsupported):
         raise UsageError(str(exc), "unsupported-argument") from None
     if isinstance(exc, calls.Rebound) or \
@@ -35,6 +37,29 @@ def recover_gradient(fn, exc, args, kwargs=None):
         return _retry_on_numpy(fn, exc, args, kwargs or {})
     except runtime.NonScalarOutput as again:
         raise UsageError(str(again), "non-scalar-output") from None
+    except runtime.ComplexOutput as again:
+        raise UsageError(str(again), "complex-output") from None
+
+
+def real_gradient(out, fname):
+    """The gradient, unless it is complex: Python's ``x ** 0.5`` at x < 0 is complex
+    where the analysis sees a float, and grad needs a real output."""
+    part = _complex_part(out)
+    if part is not None:
+        raise UsageError(f"grad of {fname!r} needs a real output, but its derivative "
+                         f"is complex ({part!r}): the function returned a complex "
+                         "number (a negative float to a fractional power?); "
+                         "differentiate its real and imaginary parts apart",
+                         "complex-output")
+    return out
+
+
+def _complex_part(value):
+    if isinstance(value, (tuple, list)):
+        return next((p for p in map(_complex_part, value) if p is not None), None)
+    if isinstance(value, dict):
+        return _complex_part(list(value.values()))
+    return value if type(value) is complex or np.iscomplexobj(value) else None
 
 
 def call_on_floats(fn, args, kwargs):

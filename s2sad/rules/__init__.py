@@ -102,12 +102,14 @@ class Table:
         except TypeError:                    # unhashable callable
             return None
 
-    def register(self, key, params: tuple, templates: tuple):
-        """A user's rule: it takes precedence over the built-in one."""
-        for template in templates:
+    def register(self, key, params: tuple, templates: tuple, defaults=None):
+        """A user's rule: it takes precedence over the built-in one. ``defaults``:
+        parameter -> default as source text, bound where a call leaves it out."""
+        for template in list(templates) + list((defaults or {}).values()):
             if template is not None:
                 gast.parse(template, mode="eval")
-        self.user[key] = Rule(key, params, {}, None, tuple(templates), False, "array")
+        self.user[key] = Rule(key, params, dict(defaults or {}), None, tuple(templates),
+                              False, "array")
 
     def is_inactive(self, key) -> bool:
         try:

@@ -308,13 +308,23 @@ def untranspose(g, axes=None):
 
 
 def check_scalar(value, fname):
-    """grad needs a scalar output; anything else is an error, never a silent sum."""
-    if np.ndim(value) != 0 or isinstance(value, (tuple, list, dict)):
-        from_shape = np.shape(value) if not isinstance(value, dict) else "a dict"
+    """grad needs a real scalar output; anything else is an error, never a silent sum
+    (the check is made on the value, where the analysis cannot know its kind)."""
+    if isinstance(value, (tuple, list, dict)) or not isinstance(value, _NUMBERS):
         raise NonScalarOutput(
-            f"grad of {fname!r} needs a scalar output, got one of shape {from_shape}; "
+            f"grad of {fname!r} needs a scalar output, but it returns a "
+            f"{type(value).__name__}; use s2sad.vjp with a seed of the output's structure")
+    if np.ndim(value) != 0:
+        raise NonScalarOutput(
+            f"grad of {fname!r} needs a scalar output, got one of shape {np.shape(value)}; "
             "reduce it (e.g. np.sum) or use s2sad.vjp / s2sad.jacobian")
+    if np.iscomplexobj(value):
+        raise ComplexOutput(f"grad of {fname!r} needs a real output, got the complex "
+                            f"{value!r}; differentiate its real and imaginary parts apart")
     return value
+
+
+_NUMBERS = (int, float, complex, np.number, np.bool_, np.ndarray)
 
 
 class ShapeMismatch(TypeError):
@@ -395,6 +405,10 @@ numpy_math = _NumpyMath()
 
 class NonScalarOutput(ValueError):
     """Raised by generated gradient code whose function returned a non-scalar."""
+
+
+class ComplexOutput(ValueError):
+    """Raised by generated gradient code whose function returned a complex number."""
 
 
 class Unsupported(ValueError):
