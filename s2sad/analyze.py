@@ -14,6 +14,7 @@ import types
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from . import aliasing
 from . import kinds as kind_rules
@@ -108,6 +109,10 @@ def mutation(stmt):
 def _flows(tree, assigns, loops, prims) -> list:
     """(target, sources): each way a value moves into a name, appends to lists included."""
     flows = [(s.targets[0].id, [n for _, n in prims[id(s)].operands]) for s in assigns]
+    # a value read as an index moves into the result too (``np.r_[x, y]``, ``d[x]``): it
+    # has no derivative rule, so activity must reach it and the check refuse it
+    flows += [(s.targets[0].id, sorted(_index_names(s.value))) for s in assigns
+              if prims[id(s)].op == "index" and _index_names(s.value)]
     flows += [(loop.target.id, [loop.iter.id]) for loop in loops
               if isinstance(loop.iter, gast.Name)]
     for stmt in nodes.walk_stmts(tree.body):
@@ -115,6 +120,11 @@ def _flows(tree, assigns, loops, prims) -> list:
         if found and isinstance(found[1], gast.Name):
             flows.append((found[0], [found[1].id]))
     return flows
+
+
+def _index_names(value) -> set:
+    """The names an indexing ``base[index]`` reads in its index."""
+    return nodes.names_loaded(value.slice) if isinstance(value, gast.Subscript) else set()
 
 
 def classify(value, parsed: ParsedFunction, local: set, table=REVERSE) -> Prim:
@@ -347,6 +357,8 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
                 suggestion = "differentiate the inner function on its own, outside"
             violations.append(parsed.violation(
                 s.value, "no-rule", f"cannot differentiate this value: {why}", suggestion))
+        if s.targets[0].id in active and prim.op == "index" and _index_names(s.value) & varied:
+            violations.append(_active_index(s.value, assigns, parsed))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
@@ -370,6 +382,29 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
     if violations:
         raise CompileError(sorted(violations, key=lambda v: (v.lineno, v.col)))
 
+
+
+_INDEX_TRICKS = {"np.r_": "np.concatenate([np.atleast_1d(a), np.atleast_1d(b)])",
+                 "np.c_": "np.column_stack([a, b])"}
+
+
+def _active_index(value, assigns, parsed):
+    """``base[index]`` where the index is computed from a differentiated value: NumPy's
+    index tricks (``np.r_[x, y]``) or a float key; no rule gives its derivative."""
+    base = next((s.value for s in assigns if isinstance(value.value, gast.Name)
+                 and s.targets[0].id == value.value.id), value.value)
+    path = _dotted(base, set())
+    func = parsed.resolve_path(path) if path else None
+    spelling = {id(np.r_): "np.r_", id(np.c_): "np.c_"}.get(id(func), path)
+    if spelling in _INDEX_TRICKS:
+        return parsed.violation(
+            value, "no-rule", f"cannot differentiate this value: no derivative rule for "
+            f"{spelling}[...] of differentiated values",
+            f"build the array with functions that have rules, e.g. {_INDEX_TRICKS[spelling]}")
+    return parsed.violation(
+        value, "no-rule", "cannot differentiate this value: an index computed from a "
+        "differentiated value has no derivative", "compute the index from values that are "
+        "not differentiated (or wrap it in s2sad.stop_gradient)")
 
 
 def _side_effect_problem(stmt, active, varied, mode):
