@@ -246,12 +246,18 @@ def _cast(adjoint, x):
     return np.asarray(adjoint).astype(np.result_type(x, np.float32), copy=False)
 
 
+def _dot_axis(y):
+    """The axis of y that ``np.dot(x, y)`` sums over: the second-to-last (the only one
+    of a vector)."""
+    return max(np.ndim(y) - 2, 0)
+
+
 def _dot_vjp_x(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
-    if np.ndim(y) == 1:
-        return np.multiply.outer(g, y) if np.ndim(x) > 1 else g * y
-    return np.dot(g, np.swapaxes(y, -1, -2)) if np.ndim(x) > 1 else np.dot(y, g)
+    free = [i for i in range(np.ndim(y)) if i != _dot_axis(y)]    # y's axes in g, last
+    g = as_float(g, x, y)
+    return np.tensordot(g, y, axes=(list(range(np.ndim(g) - len(free), np.ndim(g))), free))
 
 
 def dot_vjp_y(g, x, y):
@@ -262,9 +268,9 @@ def dot_vjp_y(g, x, y):
 def _dot_vjp_y(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
-    if np.ndim(x) == 1:
-        return np.multiply.outer(x, g) if np.ndim(y) > 1 else g * x
-    return np.dot(np.swapaxes(x, -1, -2), g) if np.ndim(y) > 1 else np.dot(g, x)
+    lead = list(range(np.ndim(x) - 1))                           # x's free axes, first in g
+    g = as_float(g, x, y)
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, _dot_axis(y))
 
 
 def matmul_vjp_x(g, x, y):
