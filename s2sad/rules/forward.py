@@ -220,6 +220,7 @@ F.add(_rt.unindex, "g, x, index", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add_indexed, "b, g, x, index", "d", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add, "a, b", "d", "d", result="array")
 F.add(_rt.unstack, "g, x, axis=0", "_rt.unstack(d, x, axis)", result="array")
+F.add(_rt.as_array, "x", "_rt.as_array(d)", result="array")
 F.add(_rt.untranspose, "g, axes=None", "_rt.untranspose(d, axes)", result="array")
 F.add(_rt.pow_log, "x, power", "_rt.pow_log_dx(x, power) * d", "_rt.pow_log(x, 1.0) * d",
       result="array")

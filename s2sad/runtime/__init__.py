@@ -158,6 +158,11 @@ def unstack(g, x, axis=0):
     return unbroadcast(g, x) if np.ndim(x) == 0 else g
 
 
+def as_array(x):
+    """``np.asarray(x)`` for a list or tuple (``np.sum([a, b])`` reads it so), else ``x``."""
+    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+
+
 def unassign(g, index, v):
     """The adjoint reaching ``v`` from ``y[index] = v``: the slot's adjoint, reduced to
     v's shape; with repeated indices only the last write of a position counts."""
