@@ -155,7 +155,9 @@ def unstack(g, x, axis=0):
     if isinstance(x, (tuple, list)):
         return rebuild(x, [unstack(np.take(g, i, axis=axis), item)
                            for i, item in enumerate(x)])
-    return unbroadcast(g, x) if np.ndim(x) == 0 else g
+    if np.ndim(x) == 0:
+        return unbroadcast(g, x)
+    return np.moveaxis(g, axis, 0)          # np.stack(x, axis) of an array: its rows
 
 
 def as_array(x):
