@@ -192,14 +192,27 @@ def setitem(d, index, value):
     return out
 
 
-def pow_log(x, ans):
-    """``ans * log(x)``, the exponent's derivative of ``x ** y``; 0 where x == 0."""
-    if isinstance(x, (float, int)):
-        if x == 0:
+def pow_log(x, ans, scale=1.0):
+    """``ans * log(x) * scale``, the exponent's derivative of ``x ** y`` (times a tangent
+    ``scale``); 0 where x == 0, NaN where x < 0, and 0 where the scale is 0: an exponent
+    that does not move moves nothing (jvp of x ** y at x < 0 along dy = 0)."""
+    if isinstance(x, (float, int)) and isinstance(scale, (float, int)):
+        if x == 0 or scale == 0:
             return 0.0
-        return ans * math.log(x) if x > 0 else float("nan")
-    safe = np.where(x == 0, 1.0, x)
-    return np.where(x == 0, 0.0, ans * np.log(safe))
+        return ans * math.log(x) * scale if x > 0 else float("nan")
+    x = np.asarray(x)
+    logs = np.where(x < 0, np.nan, np.log(np.where(x > 0, x, 1.0)))
+    return np.where((x == 0) | (np.asarray(scale) == 0), 0.0, ans * logs * scale)[()]
+
+
+def pow_dx(x, y, c=1.0):
+    """``c * y * x ** (y - 1)``, the derivative of ``x ** y`` in x (times ``c``), taken as
+    0 where ``c * y == 0``: ``x ** 0`` is the constant 1, even at x == 0 (not 0 * inf)."""
+    coefficient = c * y
+    if isinstance(coefficient, (float, int)) and isinstance(x, (float, int)):
+        return 0.0 if coefficient == 0 else coefficient * x ** (y - 1)
+    zero = np.asarray(coefficient) == 0
+    return np.where(zero, 0.0, coefficient * np.where(zero, 1.0, x) ** (y - 1))[()]
 
 
 def pow_log_dx(x, ans):
