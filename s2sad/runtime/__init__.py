@@ -200,9 +200,11 @@ def pow_log(x, ans, scale=1.0):
         if x == 0 or scale == 0:
             return 0.0
         return ans * math.log(x) * scale if x > 0 else float("nan")
+    dtype = np.result_type(x, ans, scale, np.float32)     # a Python x is not float64
     x = np.asarray(x)
     logs = np.where(x < 0, np.nan, np.log(np.where(x > 0, x, 1.0)))
-    return np.where((x == 0) | (np.asarray(scale) == 0), 0.0, ans * logs * scale)[()]
+    out = np.where((x == 0) | (np.asarray(scale) == 0), 0.0, ans * logs * scale)
+    return out.astype(dtype, copy=False)[()]
 
 
 def pow_dx(x, y, c=1.0):
@@ -211,8 +213,10 @@ def pow_dx(x, y, c=1.0):
     coefficient = c * y
     if isinstance(coefficient, (float, int)) and isinstance(x, (float, int)):
         return 0.0 if coefficient == 0 else coefficient * x ** (y - 1)
+    dtype = np.result_type(x, y, coefficient, np.float32)   # a Python x is not float64
     zero = np.asarray(coefficient) == 0
-    return np.where(zero, 0.0, coefficient * np.where(zero, 1.0, x) ** (y - 1))[()]
+    out = np.where(zero, 0.0, coefficient * np.where(zero, 1.0, x) ** (y - 1))
+    return out.astype(dtype, copy=False)[()]
 
 
 def pow_log_dx(x, ans):
