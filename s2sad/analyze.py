@@ -14,9 +14,9 @@ import types
 from dataclasses import dataclass
 
 import gast
-import numpy as np
 
 from . import aliasing
+from .indices import active_index, active_index_names, index_names
 from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
@@ -77,7 +77,9 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
                                 arg_kinds)
-    _check(tree, assigns, prims, active, varied, parsed, mode, aliased)
+    keys = {(loop.target.id, loop.iter.id) for loop in loops     # for k in d: d[k]
+            if isinstance(loop.iter, gast.Name)}
+    _check(tree, assigns, prims, active, varied, parsed, mode, aliased, keys)
     return Analysis(prims, active, kinds, output)
 
 
@@ -111,8 +113,8 @@ def _flows(tree, assigns, loops, prims) -> list:
     flows = [(s.targets[0].id, [n for _, n in prims[id(s)].operands]) for s in assigns]
     # a value read as an index moves into the result too (``np.r_[x, y]``, ``d[x]``): it
     # has no derivative rule, so activity must reach it and the check refuse it
-    flows += [(s.targets[0].id, sorted(_index_names(s.value))) for s in assigns
-              if prims[id(s)].op == "index" and _index_names(s.value)]
+    flows += [(s.targets[0].id, sorted(index_names(s.value))) for s in assigns
+              if prims[id(s)].op == "index" and index_names(s.value)]
     flows += [(loop.target.id, [loop.iter.id]) for loop in loops
               if isinstance(loop.iter, gast.Name)]
     for stmt in nodes.walk_stmts(tree.body):
@@ -120,11 +122,6 @@ def _flows(tree, assigns, loops, prims) -> list:
         if found and isinstance(found[1], gast.Name):
             flows.append((found[0], [found[1].id]))
     return flows
-
-
-def _index_names(value) -> set:
-    """The names an indexing ``base[index]`` reads in its index."""
-    return nodes.names_loaded(value.slice) if isinstance(value, gast.Subscript) else set()
 
 
 def classify(value, parsed: ParsedFunction, local: set, table=REVERSE) -> Prim:
@@ -342,7 +339,8 @@ def _fixpoint(seed: set, flows, forward: bool) -> set:
     return marked
 
 
-def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier):
+def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier,
+           keys=frozenset()):
     violations = list(earlier)
     made = {s.targets[0].id: prims[id(s)] for s in assigns}
     for s in assigns:
@@ -357,8 +355,9 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
                 suggestion = "differentiate the inner function on its own, outside"
             violations.append(parsed.violation(
                 s.value, "no-rule", f"cannot differentiate this value: {why}", suggestion))
-        if s.targets[0].id in active and prim.op == "index" and _index_names(s.value) & varied:
-            violations.append(_active_index(s.value, assigns, parsed))
+        if s.targets[0].id in active and prim.op == "index" \
+                and active_index_names(s.value, varied, keys):
+            violations.append(active_index(s.value, assigns, parsed))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
@@ -382,29 +381,6 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
     if violations:
         raise CompileError(sorted(violations, key=lambda v: (v.lineno, v.col)))
 
-
-
-_INDEX_TRICKS = {"np.r_": "np.concatenate([np.atleast_1d(a), np.atleast_1d(b)])",
-                 "np.c_": "np.column_stack([a, b])"}
-
-
-def _active_index(value, assigns, parsed):
-    """``base[index]`` where the index is computed from a differentiated value: NumPy's
-    index tricks (``np.r_[x, y]``) or a float key; no rule gives its derivative."""
-    base = next((s.value for s in assigns if isinstance(value.value, gast.Name)
-                 and s.targets[0].id == value.value.id), value.value)
-    path = _dotted(base, set())
-    func = parsed.resolve_path(path) if path else None
-    spelling = {id(np.r_): "np.r_", id(np.c_): "np.c_"}.get(id(func), path)
-    if spelling in _INDEX_TRICKS:
-        return parsed.violation(
-            value, "no-rule", f"cannot differentiate this value: no derivative rule for "
-            f"{spelling}[...] of differentiated values",
-            f"build the array with functions that have rules, e.g. {_INDEX_TRICKS[spelling]}")
-    return parsed.violation(
-        value, "no-rule", "cannot differentiate this value: an index computed from a "
-        "differentiated value has no derivative", "compute the index from values that are "
-        "not differentiated (or wrap it in s2sad.stop_gradient)")
 
 
 def _side_effect_problem(stmt, active, varied, mode):
