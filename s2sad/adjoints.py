@@ -51,10 +51,25 @@ def _rule_adjoint(prim: Prim, param: str, g, ans, facts: Analysis):
     if rule.key in (("op", "Add"), ("op", "Mult")) \
             and facts.kind(prim.bound[param]) in ("other", "tree"):
         return _sequence_adjoint(prim, param, g)
+    if converts_sequence(prim, param, facts):
+        subs[param] = nodes.call("_rt.as_array", nodes.clone(prim.bound[param]))
+        return nodes.call("_rt.unstack", nodes.template(template, **subs),
+                          nodes.clone(prim.bound[param]))
     expr = nodes.template(template, **subs)
     if rule.broadcast and not _keeps_shape(prim, param, facts):
         expr = nodes.call("_rt.unbroadcast", expr, nodes.clone(prim.bound[param]))
     return expr
+
+
+def converts_sequence(prim: Prim, param: str, facts: Analysis) -> bool:
+    """Whether a NumPy function may get a list or tuple for ``param`` (``np.sum([a, b])``):
+    it works on ``np.asarray`` of it, so its rule does too, and the adjoint is split back
+    into the items. The functions of a list of arrays (``np.stack``, ``np.concatenate``)
+    take the list itself."""
+    key = prim.rule.key
+    return facts.kind(prim.bound[param]) == "other" and not isinstance(key, tuple) \
+        and prim.rule.result in ("reduction", "elementwise", "same", "scalar") \
+        and (getattr(key, "__module__", None) or "numpy").startswith("numpy")
 
 
 def _sequence_adjoint(prim: Prim, param: str, g):

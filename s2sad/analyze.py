@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import gast
 
 from . import aliasing
+from .indices import active_index, active_index_names, index_names
 from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
@@ -79,7 +80,9 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
                                 arg_kinds)
-    _check(tree, assigns, prims, active, varied, parsed, mode, aliased)
+    keys = {(loop.target.id, loop.iter.id) for loop in loops     # for k in d: d[k]
+            if isinstance(loop.iter, gast.Name)}
+    _check(tree, assigns, prims, active, varied, parsed, mode, aliased, keys)
     return Analysis(prims, active, kinds, output)
 
 
@@ -111,6 +114,10 @@ def mutation(stmt):
 def _flows(tree, assigns, loops, prims) -> list:
     """(target, sources): each way a value moves into a name, appends to lists included."""
     flows = [(s.targets[0].id, [n for _, n in prims[id(s)].operands]) for s in assigns]
+    # a value read as an index moves into the result too (``np.r_[x, y]``, ``d[x]``): it
+    # has no derivative rule, so activity must reach it and the check refuse it
+    flows += [(s.targets[0].id, sorted(index_names(s.value))) for s in assigns
+              if prims[id(s)].op == "index" and index_names(s.value)]
     flows += [(loop.target.id, [loop.iter.id]) for loop in loops
               if isinstance(loop.iter, gast.Name)]
     for stmt in nodes.walk_stmts(tree.body):
@@ -362,7 +369,8 @@ def _fixpoint(seed: set, flows, forward: bool) -> set:
     return marked
 
 
-def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier):
+def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier,
+           keys=frozenset()):
     violations = list(earlier)
     made = {s.targets[0].id: prims[id(s)] for s in assigns}
     for s in assigns:
@@ -379,6 +387,9 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
             violations.append(parsed.violation(s.value, "lambda", message, suggestion)
                               if prim.is_lambda else
                               parsed.violation(s.value, "no-rule", message, suggestion))
+        if s.targets[0].id in active and prim.op == "index" \
+                and active_index_names(s.value, varied, keys):
+            violations.append(active_index(s.value, assigns, parsed))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "

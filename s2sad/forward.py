@@ -165,6 +165,9 @@ class _Forward:
         template = rule.adjoints[rule.params.index(param)]
         subs = dict(prim.bound)
         subs.update(d=nodes.name(self.dot(ident)), ans=ans)
+        if adjoints.converts_sequence(prim, param, self.facts):    # np.sum([a, b])
+            subs[param] = nodes.call("_rt.as_array", nodes.clone(prim.bound[param]))
+            subs["d"] = nodes.call("_rt.as_array", subs["d"])
         return nodes.template(template, **subs)
 
     def fills_result(self, prim: Prim, active) -> bool:

@@ -219,6 +219,8 @@ def _block(parts, out_leaf, in_leaf, axis):
 
 def _assemble(rows, value_i, value_j):
     """Rows of d grad_i / d x_j (one per element of x_j) as a ``x_i.shape + x_j.shape`` block."""
+    if not rows:                          # x_j is empty: no element to differentiate by
+        return np.zeros(np.shape(value_i) + np.shape(value_j))
     block = np.stack([np.asarray(r) for r in rows], axis=-1)
     return block.reshape(np.shape(value_i) + np.shape(value_j))
 

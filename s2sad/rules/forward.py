@@ -21,7 +21,7 @@ F.op("Add", "x, y", "d", "d", broadcast=True)
 F.op("Sub", "x, y", "d", "-d", broadcast=True)
 F.op("Mult", "x, y", "d * y", "x * d", broadcast=True)
 F.op("Div", "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
-F.op("Pow", "x, y", "y * x ** (y - 1) * d", "_rt.pow_log(x, ans) * d", broadcast=True)
+F.op("Pow", "x, y", "_rt.pow_dx(x, y) * d", "_rt.pow_log(x, ans, d)", broadcast=True)
 F.op("Mod", "x, y", "d", "-(x // y) * d", broadcast=True)
 F.op("MatMult", "x, y", "d @ y", "x @ d", result="array")
 F.op("USub", "x", "-d", result="same")
@@ -58,7 +58,7 @@ F.add(math.log2, "x", "d / (x * math.log(2.0))", result="scalar")
 F.add(math.log10, "x", "d / (x * math.log(10.0))", result="scalar")
 F.add(math.log1p, "x", "d / (1.0 + x)", result="scalar")
 F.add(math.sqrt, "x", "d / (2.0 * ans)", result="scalar")
-F.add(math.pow, "x, y", "y * math.pow(x, y - 1.0) * d", "_rt.pow_log(x, ans) * d",
+F.add(math.pow, "x, y", "_rt.pow_dx(x, y) * d", "_rt.pow_log(x, ans, d)",
       result="scalar")
 F.add(math.hypot, "x, y", "d * _rt.hypot_dx(x, ans)", "d * _rt.hypot_dx(y, ans)",
       result="scalar")
@@ -80,8 +80,9 @@ F.add(np.subtract, "x, y", "d", "-d", broadcast=True)
 F.add(np.multiply, "x, y", "d * y", "x * d", broadcast=True)
 F.add(np.divide, "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
 F.add(np.true_divide, "x, y", "d / y", "-x * d / (y * y)", broadcast=True)
-F.add(np.power, "x, y", "y * x ** (y - 1) * d", "_rt.pow_log(x, ans) * d", broadcast=True)
-F.add(np.float_power, "x, y", "y * np.float_power(x, y - 1) * d", "_rt.pow_log(x, ans) * d",
+F.add(np.power, "x, y", "_rt.pow_dx(x, y) * d", "_rt.pow_log(x, ans, d)", broadcast=True)
+F.add(np.float_power, "x, y", "_rt.like(_rt.pow_dx(np.float64(x), y), ans) * d",
+      "_rt.pow_log(x, ans, d)",
       broadcast=True)
 F.add(np.fmod, "x, y", "d", "-np.trunc(x / y) * d", broadcast=True)
 F.add(np.remainder, "x, y", "d", "-np.floor_divide(x, y) * d", broadcast=True)
@@ -220,9 +221,14 @@ F.add(_rt.unindex, "g, x, index", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add_indexed, "b, g, x, index", "d", "_rt.unindex(d, x, index)", result="array")
 F.add(_rt.add, "a, b", "d", "d", result="array")
 F.add(_rt.unstack, "g, x, axis=0", "_rt.unstack(d, x, axis)", result="array")
+F.add(_rt.as_array, "x", "_rt.as_array(d)", result="array")
 F.add(_rt.untranspose, "g, axes=None", "_rt.untranspose(d, axes)", result="array")
-F.add(_rt.pow_log, "x, power", "_rt.pow_log_dx(x, power) * d", "_rt.pow_log(x, 1.0) * d",
+F.add(_rt.pow_log, "x, power, scale=1.0", "_rt.pow_log_dx(x, power * scale) * d",
+      "_rt.pow_log(x, scale, d)", "_rt.pow_log(x, power, d)", result="array")
+F.add(_rt.pow_dx, "x, y, c=1.0", "_rt.pow_dx(x, y - 1.0, c * y) * d",
+      "(_rt.pow_log(x, ans) + c * x ** (y - 1.0)) * d", "_rt.pow_dx(x, y, d)",
       result="array")
+F.add(_rt.over, "x, y", "_rt.over(d, y)", "-_rt.over(ans * d, y)", result="array")
 F.add(_rt.dot_vjp_x, "g, x, y", "_rt.dot_vjp_x(d, x, y)", None, "_rt.dot_vjp_x(g, x, d)",
       result="array")
 F.add(_rt.dot_vjp_y, "g, x, y", "_rt.dot_vjp_y(d, x, y)", "_rt.dot_vjp_y(g, d, y)",

@@ -45,8 +45,8 @@ def reverse(R):
           result="array")
     R.add(np.tensordot, "x, y, axes=2", "_rt.tensordot_vjp_a(g, x, y, axes)",
           "_rt.tensordot_vjp_b(g, x, y, axes)", result="array")
-    R.add(np.einsum, EINSUM, None, *(f"_rt.einsum_vjp(g, subscripts, {k}, {XS})"
-                                     for k in range(len(OPERANDS))), result="array")
+    R.add(np.einsum, EINSUM, *(f"_rt.einsum_vjp(g, subscripts, {k}, {XS})"
+                               for k in range(-1, len(OPERANDS))), result="array")
     R.add(np.kron, "x, y", "_rt.kron_vjp_a(g, x, y)", "_rt.kron_vjp_b(g, x, y)", result="array")
     R.add(np.cross, "x, y", "np.cross(y, g)", "np.cross(g, x)", broadcast=True)
     R.add(np.trace, "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
@@ -73,8 +73,8 @@ def forward(F):
     F.add(np.inner, "x, y", "np.inner(d, y)", "np.inner(x, d)", result="array")
     F.add(np.tensordot, "x, y, axes=2", "np.tensordot(d, y, axes)", "np.tensordot(x, d, axes)",
           result="array")
-    F.add(np.einsum, EINSUM, None, *(f"_rt.einsum(subscripts, {', '.join(_swap(k))})"
-                                     for k in range(len(OPERANDS))), result="array")
+    F.add(np.einsum, EINSUM, *(f"_rt.einsum({', '.join(_swap(k))})"
+                               for k in range(-1, len(OPERANDS))), result="array")
     F.add(np.kron, "x, y", "np.kron(d, y)", "np.kron(x, d)", result="array")
     F.add(np.cross, "x, y", "np.cross(d, y)", "np.cross(x, d)", broadcast=True)
     F.add(np.trace, "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
@@ -112,8 +112,9 @@ def forward_methods(F):
 
 
 def _swap(k):
-    """The operand list with operand ``k`` replaced by its tangent."""
-    return ["d" if i == k else name for i, name in enumerate(OPERANDS)]
+    """The arguments with argument ``k`` replaced by its tangent (-1: ``subscripts``, the
+    first operand of the interleaved form ``np.einsum(a, [0, 1], b, [1, 2])``)."""
+    return ["d" if i == k else name for i, name in enumerate(("subscripts",) + OPERANDS, -1)]
 
 
 def helpers(F):
@@ -132,7 +133,8 @@ def helpers(F):
     F.add(_rt.tensordot_vjp_b, A + ", axes=2", "_rt.tensordot_vjp_b(d, x, y, axes)",
           "_rt.tensordot_vjp_b(g, d, y, axes)", result="array")
     F.add(_rt.einsum_vjp, "g, subscripts, k, " + EINSUM.split(", ", 1)[1],
-          f"_rt.einsum_vjp(d, subscripts, k, {XS})", None, None,
+          f"_rt.einsum_vjp(d, subscripts, k, {XS})",
+          f"_rt.einsum_vjp_swap(g, subscripts, k, -1, d, {XS})", None,
           *(f"_rt.einsum_vjp_swap(g, subscripts, k, {j}, d, {XS})"
             for j in range(len(OPERANDS))), result="array")
     F.add(_rt.untrace, "g, x, offset=0, axis1=0, axis2=1",

@@ -24,10 +24,10 @@ MAX, MIN = ("np.max(x, axis=axis, keepdims=keepdims)", "np.min(x, axis=axis, kee
 VALID = "np.where(np.isnan(x), 0.0, d)"
 
 VAR_R = f"2.0 * {SPREAD} * _rt.centered(x, axis) / {N}"
-STD_R = f"_rt.unreduce(g / ans, x, axis, keepdims) * _rt.centered(x, axis) / {N}"
+STD_R = f"_rt.unreduce(_rt.over(g, ans), x, axis, keepdims) * _rt.centered(x, axis) / {N}"
 ALONG = "np.sum(d * _rt.centered(x, axis), axis=axis, keepdims=keepdims)"
 VAR_F = f"_rt.like(2.0 * {ALONG} / {N}, ans)"
-STD_F = f"_rt.like({ALONG} / ({N} * ans), ans)"
+STD_F = f"_rt.like(_rt.over({ALONG}, {N} * ans), ans)"
 
 
 def reverse(R):

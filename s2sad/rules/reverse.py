@@ -22,7 +22,7 @@ R.op("Add", "x, y", "g", "g", broadcast=True)
 R.op("Sub", "x, y", "g", "-g", broadcast=True)
 R.op("Mult", "x, y", "g * y", "g * x", broadcast=True)
 R.op("Div", "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
-R.op("Pow", "x, y", "g * y * x ** (y - 1)", "g * _rt.pow_log(x, ans)", broadcast=True)
+R.op("Pow", "x, y", "g * _rt.pow_dx(x, y)", "g * _rt.pow_log(x, ans)", broadcast=True)
 R.op("Mod", "x, y", "g", "-g * (x // y)", broadcast=True)
 R.op("MatMult", "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)",
      result="array")
@@ -60,7 +60,7 @@ R.add(math.log2, "x", "g / (x * math.log(2.0))", result="scalar")
 R.add(math.log10, "x", "g / (x * math.log(10.0))", result="scalar")
 R.add(math.log1p, "x", "g / (1.0 + x)", result="scalar")
 R.add(math.sqrt, "x", "g / (2.0 * ans)", result="scalar")
-R.add(math.pow, "x, y", "g * y * math.pow(x, y - 1.0)", "g * _rt.pow_log(x, ans)",
+R.add(math.pow, "x, y", "g * _rt.pow_dx(x, y)", "g * _rt.pow_log(x, ans)",
       result="scalar")
 R.add(math.hypot, "x, y", "g * _rt.hypot_dx(x, ans)", "g * _rt.hypot_dx(y, ans)",
       result="scalar")
@@ -82,8 +82,8 @@ R.add(np.subtract, "x, y", "g", "-g", broadcast=True)
 R.add(np.multiply, "x, y", "g * y", "g * x", broadcast=True)
 R.add(np.divide, "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
 R.add(np.true_divide, "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
-R.add(np.power, "x, y", "g * y * x ** (y - 1)", "g * _rt.pow_log(x, ans)", broadcast=True)
-R.add(np.float_power, "x, y", "_rt.like(g * y * np.float_power(x, y - 1), x)",
+R.add(np.power, "x, y", "g * _rt.pow_dx(x, y)", "g * _rt.pow_log(x, ans)", broadcast=True)
+R.add(np.float_power, "x, y", "_rt.like(g * _rt.pow_dx(np.float64(x), y), x)",
       "_rt.like(g * _rt.pow_log(x, ans), y)", broadcast=True)
 R.add(np.fmod, "x, y", "g", "-g * np.trunc(x / y)", broadcast=True)
 R.add(np.remainder, "x, y", "g", "-g * np.floor_divide(x, y)", broadcast=True)

@@ -155,7 +155,14 @@ def unstack(g, x, axis=0):
     if isinstance(x, (tuple, list)):
         return rebuild(x, [unstack(np.take(g, i, axis=axis), item)
                            for i, item in enumerate(x)])
-    return unbroadcast(g, x) if np.ndim(x) == 0 else g
+    if np.ndim(x) == 0:
+        return unbroadcast(g, x)
+    return np.moveaxis(g, axis, 0)          # np.stack(x, axis) of an array: its rows
+
+
+def as_array(x):
+    """``np.asarray(x)`` for a list or tuple (``np.sum([a, b])`` reads it so), else ``x``."""
+    return np.asarray(x) if isinstance(x, (list, tuple)) else x
 
 
 def unassign(g, index, v):
@@ -185,14 +192,31 @@ def setitem(d, index, value):
     return out
 
 
-def pow_log(x, ans):
-    """``ans * log(x)``, the exponent's derivative of ``x ** y``; 0 where x == 0."""
-    if isinstance(x, (float, int)):
-        if x == 0:
+def pow_log(x, ans, scale=1.0):
+    """``ans * log(x) * scale``, the exponent's derivative of ``x ** y`` (times a tangent
+    ``scale``); 0 where x == 0, NaN where x < 0, and 0 where the scale is 0: an exponent
+    that does not move moves nothing (jvp of x ** y at x < 0 along dy = 0)."""
+    if isinstance(x, (float, int)) and isinstance(scale, (float, int)):
+        if x == 0 or scale == 0:
             return 0.0
-        return ans * math.log(x) if x > 0 else float("nan")
-    safe = np.where(x == 0, 1.0, x)
-    return np.where(x == 0, 0.0, ans * np.log(safe))
+        return ans * math.log(x) * scale if x > 0 else float("nan")
+    dtype = np.result_type(x, ans, scale, np.float32)     # a Python x is not float64
+    x = np.asarray(x)
+    logs = np.where(x < 0, np.nan, np.log(np.where(x > 0, x, 1.0)))
+    out = np.where((x == 0) | (np.asarray(scale) == 0), 0.0, ans * logs * scale)
+    return out.astype(dtype, copy=False)[()]
+
+
+def pow_dx(x, y, c=1.0):
+    """``c * y * x ** (y - 1)``, the derivative of ``x ** y`` in x (times ``c``), taken as
+    0 where ``c * y == 0``: ``x ** 0`` is the constant 1, even at x == 0 (not 0 * inf)."""
+    coefficient = c * y
+    if isinstance(coefficient, (float, int)) and isinstance(x, (float, int)):
+        return 0.0 if coefficient == 0 else coefficient * x ** (y - 1)
+    dtype = np.result_type(x, y, coefficient, np.float32)   # a Python x is not float64
+    zero = np.asarray(coefficient) == 0
+    out = np.where(zero, 0.0, coefficient * np.where(zero, 1.0, x) ** (y - 1))
+    return out.astype(dtype, copy=False)[()]
 
 
 def pow_log_dx(x, ans):
@@ -246,12 +270,18 @@ def _cast(adjoint, x):
     return np.asarray(adjoint).astype(np.result_type(x, np.float32), copy=False)
 
 
+def _dot_axis(y):
+    """The axis of y that ``np.dot(x, y)`` sums over: the second-to-last (the only one
+    of a vector)."""
+    return max(np.ndim(y) - 2, 0)
+
+
 def _dot_vjp_x(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * y, x)
-    if np.ndim(y) == 1:
-        return np.multiply.outer(g, y) if np.ndim(x) > 1 else g * y
-    return np.dot(g, np.swapaxes(y, -1, -2)) if np.ndim(x) > 1 else np.dot(y, g)
+    free = [i for i in range(np.ndim(y)) if i != _dot_axis(y)]    # y's axes in g, last
+    g = as_float(g, x, y)
+    return np.tensordot(g, y, axes=(list(range(np.ndim(g) - len(free), np.ndim(g))), free))
 
 
 def dot_vjp_y(g, x, y):
@@ -262,9 +292,9 @@ def dot_vjp_y(g, x, y):
 def _dot_vjp_y(g, x, y):
     if np.ndim(x) == 0 or np.ndim(y) == 0:
         return unbroadcast(g * x, y)
-    if np.ndim(x) == 1:
-        return np.multiply.outer(x, g) if np.ndim(y) > 1 else g * x
-    return np.dot(np.swapaxes(x, -1, -2), g) if np.ndim(y) > 1 else np.dot(g, x)
+    lead = list(range(np.ndim(x) - 1))                           # x's free axes, first in g
+    g = as_float(g, x, y)
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, _dot_axis(y))
 
 
 def matmul_vjp_x(g, x, y):

@@ -2,7 +2,7 @@
 import numpy as np
 
 __all__ = ["hypot_dx", "inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx",
-           "sinc_dx2"]
+           "sinc_dx2", "over"]
 
 
 def hypot_dx(x, r):
@@ -14,6 +14,15 @@ def hypot_dx(x, r):
     return np.where(zero, 0.0, x / np.where(zero, 1.0, r))
 
 
+def over(a, b):
+    """``a / b``, taken as 0 where ``b == 0``: the derivative of a value that is constant
+    there (``np.std`` of one element; docs/conventions.md)."""
+    if isinstance(a, (float, int)) and isinstance(b, (float, int)):
+        return 0.0 if b == 0 else a / b
+    zero = np.asarray(b) == 0
+    return np.where(zero, 0.0, a / np.where(zero, 1.0, b))[()]
+
+
 def inside(x, low, high):
     """Where ``np.clip(x, low, high)`` passes x through (bounds included; None: no bound)."""
     mask = True
@@ -21,17 +30,25 @@ def inside(x, low, high):
         mask = mask & (x >= low)
     if high is not None:
         mask = mask & (x <= high)
-    return mask
+    return _as_float_mask(mask, x)
 
 
 def below(x, low):
     """Where ``np.clip`` takes the lower bound (x strictly below it)."""
-    return x < low
+    return _as_float_mask(x < low, x)
 
 
 def above(x, high):
     """Where ``np.clip`` takes the upper bound (x strictly above it)."""
-    return x > high
+    return _as_float_mask(x > high, x)
+
+
+def _as_float_mask(mask, x):
+    """A mask as 1.0 and 0.0 in x's float type: a derivative is a number, never a bool
+    (``g * mask`` may be simplified to ``mask`` when g is 1.0)."""
+    if isinstance(x, (float, int)) and np.ndim(mask) == 0:
+        return float(mask)
+    return np.asarray(mask).astype(_float_of(x))[()]
 
 
 def copysign_dx(x, y):

@@ -7,7 +7,7 @@ Symmetric inputs (``cholesky``, ``eigh``) get the symmetric derivative, as in JA
 """
 import numpy as np
 
-from . import _axes, as_float, rebuild, unreduce
+from . import Unsupported, _axes, as_float, rebuild, unreduce
 
 __all__ = ["mT", "sym", "phi", "copyltu", "expand2", "diag_embed", "as_columns",
            "from_columns", "eigh_gap", "eigh_gap_jvp", "eigh_jvp", "vdvt", "vdvt_dv",
@@ -181,7 +181,13 @@ def norm_vjp_dx(g, x, d, ord=None, axis=None, keepdims=False):
     scale = unreduce(g, x, axes, keepdims)
     n = np.linalg.norm(x, ord, axis if axes is None else axes, keepdims=True)
     vector = axes is not None and len(axes) == 1
-    if axes is None or ord in (None, "fro") or vector and ord == 2:
+    smooth = axes is None or ord in (None, "fro") or vector and ord == 2
+    if (smooth or vector and ord not in (0, 1, np.inf, -np.inf)) and np.any(n == 0):
+        raise Unsupported("a second derivative through np.linalg.norm at a zero vector: "
+                          "the norm's Hessian is unbounded there (even where it is "
+                          "multiplied by 0, as in norm(v) ** 2); write a squared norm as "
+                          "np.sum(v * v)")
+    if smooth:
         inner = np.sum(x * d, axis=axes, keepdims=True)
         return scale * _safe_div(d - _safe_div(x * inner, n * n), n)
     if ord in ((0, 1, np.inf, -np.inf) if vector else (1, -1, np.inf, -np.inf)):

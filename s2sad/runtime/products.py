@@ -4,7 +4,7 @@ import string
 
 import numpy as np
 
-from . import _cast, as_float, unbroadcast
+from . import Unsupported, _cast, as_float, unbroadcast
 
 __all__ = ["kron_vjp_a", "kron_vjp_b", "inner_vjp_a", "inner_vjp_b", "tensordot_vjp_a",
            "tensordot_vjp_b", "einsum", "einsum_vjp", "einsum_vjp_swap"]
@@ -114,11 +114,32 @@ def einsum(subscripts, *operands):
     return np.einsum(subscripts, *[x for x in operands if x is not None])
 
 
+def _as_subscripts(subscripts, k, operands):
+    """The string form of an einsum call and the index of its operand ``k``: in the
+    interleaved form ``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` the rule's
+    ``subscripts`` is the first operand (k == -1) and ``k`` counts the arguments after it."""
+    operands = [x for x in operands if x is not None]
+    if isinstance(subscripts, str):
+        return subscripts, k, operands
+    args = [subscripts] + operands
+    output = args.pop() if len(args) % 2 else None
+    if (k + 1) % 2:
+        raise Unsupported("einsum: a sublist of the interleaved form has no derivative")
+
+    def letters(sublist):
+        return "".join("..." if i is Ellipsis else string.ascii_letters[i] for i in sublist)
+
+    text = ",".join(letters(s) for s in args[1::2])
+    if output is not None:
+        text += "->" + letters(output)
+    return text, (k + 1) // 2, args[0::2]
+
+
 def einsum_vjp(g, subscripts, k, *operands):
     """The adjoint of ``np.einsum(subscripts, *operands)`` for operand ``k``: an einsum
     of ``g`` with the other operands, identity matrices tying k's repeated indices
     (``ii``), ones for indices only k has, broadcast axes summed back."""
-    operands = [x for x in operands if x is not None]
+    subscripts, k, operands = _as_subscripts(subscripts, k, operands)
     shapes = [np.shape(x) for x in operands]
     inputs, output, unused = _spelt_out(subscripts, shapes)
     g = as_float(g, *operands)
@@ -153,7 +174,10 @@ def einsum_vjp_swap(g, subscripts, k, j, d, *operands):
     """The tangent of ``einsum_vjp(g, subscripts, k, *operands)`` along ``d`` in operand
     ``j``: zero for ``j == k`` (only its shape is read), else ``d`` in its place."""
     if j == k:
-        return np.zeros(np.shape(operands[k]), dtype=np.result_type(g, operands[k]))
+        own = subscripts if k == -1 else operands[k]
+        return np.zeros(np.shape(own), dtype=np.result_type(g, own))
+    if j == -1:
+        return einsum_vjp(g, d, k, *operands)
     swapped = list(operands)
     swapped[j] = d
     return einsum_vjp(g, subscripts, k, *swapped)

@@ -19,7 +19,10 @@ def _shaped(part, item):
 def _cut(g, x, sizes, axis):
     """``g`` cut along ``axis`` into pieces of ``sizes``, each shaped like its item."""
     parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
-    return rebuild(x, [_shaped(p, item) for p, item in zip(parts, x)])
+    items = [_shaped(p, item) for p, item in zip(parts, x)]
+    if isinstance(x, np.ndarray):          # NumPy took an array's rows as the items
+        return np.reshape(np.stack(items), np.shape(x))
+    return rebuild(x, items)
 
 
 def reshape_like(g, x):
