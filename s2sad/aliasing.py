@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import gast
 
-from . import nodes
+from . import holding, nodes
+from .normalize import AUGMENTED
 
 _VIEW_ATTRS = {"T", "real", "imag"}
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
@@ -22,7 +23,7 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "a
 
 def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
     """The violations of in-place updates (analyze reports them with its own)."""
-    augmented = _augmented(assigns, parsed, _numbers(assigns, prims, kinds, arg_kinds))
+    augmented = _augmented(assigns, _numbers(assigns, prims, kinds, arg_kinds))
     updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
         return []
@@ -36,7 +37,7 @@ def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
         reach = _reachable(array, _graph([p for p in pairs if _before(p[2], s, places)]))
         if id(s) in augmented:
             if reach:
-                violations.append(_augmented_violation(s, array, sorted(reach)[0], parsed))
+                violations.append(_augmented_violation(s, sorted(reach)[0], parsed))
             continue
         argument = sorted((reach | {array}) & params)
         if argument:
@@ -72,18 +73,14 @@ def _numbers(assigns, prims, kinds, arg_kinds) -> set:
     return numbers
 
 
-def _augmented(assigns, parsed, numbers) -> dict:
-    """id(statement) -> array for ``w += v`` on a value that is not a number, which
-    changes w's memory in place; normalize wrote it ``w_1 = w + v`` at the same spot."""
-    spots = {(n.lineno, n.col_offset): n.target.id for n in gast.walk(parsed.tree)
-             if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+def _augmented(assigns, numbers) -> dict:
+    """id(statement) -> array for ``w op= v`` on a value that is not a number, which
+    changes w's memory in place; normalize wrote it ``w_1 = w op v`` and marked it."""
     out = {}
     for s in assigns:
-        target = spots.get((getattr(s, "lineno", None), getattr(s, "col_offset", None)))
         value = s.value
-        if target and isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) \
-                and value.left.id.rstrip("0123456789").rstrip("_") == target \
-                and value.left.id not in numbers:
+        if getattr(s, AUGMENTED, None) and isinstance(value, gast.BinOp) \
+                and isinstance(value.left, gast.Name) and value.left.id not in numbers:
             out[id(s)] = value.left.id
     return out
 
@@ -92,8 +89,8 @@ _SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
             gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
 
 
-def _augmented_violation(stmt, array, other, parsed):
-    op = _SYMBOLS.get(type(stmt.value.op), "op")
+def _augmented_violation(stmt, other, parsed):
+    op, array = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
     return parsed.violation(
         stmt, "in-place-alias", f"'{array} {op}= ...' changes {array!r} in place, and "
         f"{array!r} shares memory with {other!r} (a copy of the name or a view), which "
