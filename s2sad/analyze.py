@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import gast
 
-from . import aliasing
+from . import aliasing, mutating
 from . import kinds as kind_rules
 from . import nodes
 from .errors import CompileError
@@ -76,6 +76,9 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
                                 arg_kinds)
+    calls = mutating.user_calls(nodes.walk_stmts(tree.body), prims,
+                                lambda call: classify(call, parsed, local, table))
+    aliased += mutating.problems(calls, varied, kinds, parsed)
     _check(tree, assigns, prims, active, varied, parsed, mode, aliased)
     return Analysis(prims, active, kinds, output)
 
