@@ -154,6 +154,7 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
         if source:
             made.append((target, source, s, True))
     made += holding.pairs(assigns, prims, _appends(updates), _stores(updates, kinds))
+    made = _composed(made)
     pairs = [p for p in made
              if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented)]
     kept = updated | {p[1] for p in made if not p[3]}
@@ -161,6 +162,24 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
         if isinstance(loop.iter, gast.Name) and _row_alive(tree, loop, kept, augmented):
             pairs.append((loop.target.id, loop.iter.id, loop, True))
     return pairs
+
+
+def _composed(made) -> list:
+    """``made`` with what sharing passes on: ``t = y.T; v = t[1]`` makes v a view of y,
+    ``keep = ((y, 1.0), 2.0)`` makes keep hold y, even once t or the inner tuple is used
+    up. The pair keeps the statement that makes the outer name, whose uses count."""
+    seen = {(a, b) for a, b, _, _ in made}
+    out, todo = list(made), list(made)
+    while todo:
+        outer, inner, maker, mutual = todo.pop()
+        for a, b, _, both in list(out):
+            for seer, seen_one in ((a, b), (b, a)) if both else ((a, b),):
+                if seer == inner and seen_one != outer and (outer, seen_one) not in seen:
+                    seen.add((outer, seen_one))
+                    pair = (outer, seen_one, maker, mutual and both)
+                    out.append(pair)
+                    todo.append(pair)
+    return out
 
 
 def _appends(updates) -> list:
@@ -245,8 +264,7 @@ def _fresh_before(block, stmt, name) -> bool:
             if not isinstance(s, gast.FunctionDef) and any(
                     n is stmt for n in nodes.walk_stmts(inner)):
                 return fresh or _fresh_before(inner, stmt, name)
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and s.targets[0].id == name:
+        if name in nodes.definitely_assigned([s]):
             fresh = True
     return fresh
 
