@@ -4,15 +4,17 @@
 the old value when the adjoint needs it), the adjoint sweep moves the slot's
 adjoint to ``v`` and restores the slot. That is only right when no other name
 sees the same memory: an argument (the caller's array), a copy of a name
-(``z = y``) or a view (``y.T``, ``y[1:]``, ``y.reshape(...)``). The same holds for a list that is
-appended to. Those are
-located errors with the rewrite that makes the array its own.
+(``z = y``), a view (``y.T``, ``y[1:]``, ``y.reshape(...)``, a loop's row), or a tuple
+or list holding it (``keep = (y, 1.0)``, ``out.append(y)``; :mod:`holding`). The same
+holds for a list that is appended to. Those are located errors with the rewrite that
+makes the array its own.
 """
 from __future__ import annotations
 
 import gast
 
-from . import nodes
+from . import holding, nodes
+from .normalize import AUGMENTED
 
 _VIEW_ATTRS = {"T", "real", "imag"}
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
@@ -22,36 +24,59 @@ _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "a
 
 def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
     """The violations of in-place updates (analyze reports them with its own)."""
-    augmented = _augmented(assigns, parsed, _numbers(assigns, prims, kinds, arg_kinds))
+    return [v for _, v in findings(tree, assigns, updates, loops, prims, parsed, kinds,
+                                   arg_kinds)]
+
+
+def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
+    """(the argument an update changes, or None; its violation) for each bad update."""
+    augmented = _augmented(assigns, _numbers(assigns, prims, kinds, arg_kinds))
     updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
         return []
     pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds)
     places = _places(tree.body)
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
-    violations = []
+    found = []
     for s in updates:
         array = _updated(s, augmented)
         # names are not values: only sharing made before the update (or in its loop) counts
-        reach = _reachable(array, _graph([p for p in pairs if _before(p[2], s, places)]))
-        if id(s) in augmented:
-            if reach:
-                violations.append(_augmented_violation(s, array, sorted(reach)[0], parsed))
-            continue
-        argument = sorted((reach | {array}) & params)
+        live = [p for p in pairs if _before(p, s, places, tree.body)]
+        reach = _reachable(array, _graph(live))
+        argument = sorted(reach & params | ({array} & params if not _fresh_before(
+            tree.body, s, array) else set()))          # x = x * 2.0 in a branch: not x
         if argument:
-            what = f"the argument {argument[0]!r}" if argument[0] == array else \
-                f"{array!r}, which shares memory with the argument {argument[0]!r}"
-            violations.append(parsed.violation(
-                s, "in-place-input", f"in-place update of {what}: the derivative would "
-                "change the caller's array", f"make a copy first: {array} = {argument[0]}.copy()"))
+            found.append((argument[0], _input_violation(s, array, argument[0], augmented,
+                                                        parsed)))
+        elif reach and id(s) in augmented:
+            found.append((None, _augmented_violation(s, sorted(reach)[0], parsed)))
         elif reach:
             other = sorted(reach)[0]
-            violations.append(parsed.violation(
+            found.append((None, parsed.violation(
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
-                f"with {other!r} (a copy of the name or a view)",
-                f"give each its own array: use .copy() where one is made from the other"))
-    return violations
+                f"with {other!r} (a copy of the name, a view, or a tuple or list "
+                "holding it)",
+                f"give each its own array: use .copy() where one is made from the other "
+                "or put in a tuple or list")))
+    return found
+
+
+def _input_violation(stmt, array, argument, augmented, parsed):
+    """An update of the caller's array: ``x[i] = v`` or ``x += v`` (NumPy changes the
+    caller's x; the derivative, which must not, would compute another function)."""
+    if id(stmt) in augmented:
+        op, name = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
+        what = f"the argument {argument!r}" if argument == array else \
+            f"{name!r}, which shares memory with the argument {argument!r}"
+        return parsed.violation(
+            stmt, "in-place-input", f"'{name} {op}= ...' changes {what} in place: the "
+            "derivative would not change the caller's array as the function does",
+            f"write {name} = {name} {op} ... (a new array)")
+    what = f"the argument {argument!r}" if argument == array else \
+        f"{array!r}, which shares memory with the argument {argument!r}"
+    return parsed.violation(
+        stmt, "in-place-input", f"in-place update of {what}: the derivative would "
+        "change the caller's array", f"make a copy first: {array} = {argument}.copy()")
 
 
 def _numbers(assigns, prims, kinds, arg_kinds) -> set:
@@ -72,18 +97,14 @@ def _numbers(assigns, prims, kinds, arg_kinds) -> set:
     return numbers
 
 
-def _augmented(assigns, parsed, numbers) -> dict:
-    """id(statement) -> array for ``w += v`` on a value that is not a number, which
-    changes w's memory in place; normalize wrote it ``w_1 = w + v`` at the same spot."""
-    spots = {(n.lineno, n.col_offset): n.target.id for n in gast.walk(parsed.tree)
-             if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name)}
+def _augmented(assigns, numbers) -> dict:
+    """id(statement) -> array for ``w op= v`` on a value that is not a number, which
+    changes w's memory in place; normalize wrote it ``w_1 = w op v`` and marked it."""
     out = {}
     for s in assigns:
-        target = spots.get((getattr(s, "lineno", None), getattr(s, "col_offset", None)))
         value = s.value
-        if target and isinstance(value, gast.BinOp) and isinstance(value.left, gast.Name) \
-                and value.left.id.rstrip("0123456789").rstrip("_") == target \
-                and value.left.id not in numbers:
+        if getattr(s, AUGMENTED, None) and isinstance(value, gast.BinOp) \
+                and isinstance(value.left, gast.Name) and value.left.id not in numbers:
             out[id(s)] = value.left.id
     return out
 
@@ -92,12 +113,12 @@ _SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
             gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
 
 
-def _augmented_violation(stmt, array, other, parsed):
-    op = _SYMBOLS.get(type(stmt.value.op), "op")
+def _augmented_violation(stmt, other, parsed):
+    op, array = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
     return parsed.violation(
         stmt, "in-place-alias", f"'{array} {op}= ...' changes {array!r} in place, and "
-        f"{array!r} shares memory with {other!r} (a copy of the name or a view), which "
-        "the derivative would not see change",
+        f"{array!r} shares memory with {other!r} (a copy of the name, a view, or a tuple "
+        "or list holding it), which the derivative would not see change",
         f"write {array} = {array} {op} ... (a new array), or give {array!r} its own memory "
         "with .copy()")
 
@@ -113,33 +134,84 @@ def _updated(stmt, augmented=None) -> str:
 
 
 def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
-    """(name, name it may share memory with, the statement that makes it); a view used up
-    before its array is next updated (``v = y[:2]; w = v * x; y[3:] = w``) shares nothing.
-    ``row = y[i]`` counts as a view where row is updated: ``row[j] = v`` (only an array's
-    row can be), or ``row += v`` where y is an array (an item of a tuple may be a float)."""
+    """(name, name it may share memory with, the statement that makes it, whether the
+    sharing goes both ways); a view used up before its array is next updated (``v =
+    y[:2]; w = v * x; y[3:] = w``) shares nothing. ``row = y[i]`` counts as a view where
+    row is updated: ``row[j] = v`` (only an array's row can be), ``row += v`` where y is
+    an array (an item of a tuple may be a float), or where a loop iterates row (its
+    iterator holds the view while the body runs)."""
     updated = {_updated(u, augmented) for u in updates}
     subscripted = {_updated(u) for u in updates if id(u) not in augmented}
-    pairs = []
+    iterated = {loop.iter.id for loop in loops if isinstance(loop.iter, gast.Name)}
+    made = []
     for s in assigns:
         source = _view_source(s.value, prims[id(s)])
         target = s.targets[0].id
-        if source is None and prims[id(s)].op == "index" and target in updated:
+        if source is None and prims[id(s)].op == "index" and target in updated | iterated:
             base = s.value.value.id
-            if target in subscripted or (kinds.get(base) or "").startswith("array"):
+            if target in subscripted | iterated or (kinds.get(base) or "").startswith("array"):
                 source = base
-        if source and not _used_up(tree, s, s.targets[0].id, updated | {source}, augmented):
-            pairs.append((s.targets[0].id, source, s))
+        if source:
+            made.append((target, source, s, True))
+    made += holding.pairs(assigns, prims, _appends(updates), _stores(updates, kinds))
+    made = _composed(made)
+    pairs = [p for p in made
+             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented)]
+    kept = updated | {p[1] for p in made if not p[3]}
     for loop in loops:
-        if isinstance(loop.iter, gast.Name):
-            pairs.append((loop.target.id, loop.iter.id, loop))   # rows of an array are views
+        if isinstance(loop.iter, gast.Name) and _row_alive(tree, loop, kept, augmented):
+            pairs.append((loop.target.id, loop.iter.id, loop, True))
     return pairs
 
 
+def _composed(made) -> list:
+    """``made`` with what sharing passes on: ``t = y.T; v = t[1]`` makes v a view of y,
+    ``keep = ((y, 1.0), 2.0)`` makes keep hold y, even once t or the inner tuple is used
+    up. The pair keeps the statement that makes the outer name, whose uses count."""
+    seen = {(a, b) for a, b, _, _ in made}
+    out, todo = list(made), list(made)
+    while todo:
+        outer, inner, maker, mutual = todo.pop()
+        for a, b, _, both in list(out):
+            for seer, seen_one in ((a, b), (b, a)) if both else ((a, b),):
+                if seer == inner and seen_one != outer and (outer, seen_one) not in seen:
+                    seen.add((outer, seen_one))
+                    pair = (outer, seen_one, maker, mutual and both)
+                    out.append(pair)
+                    todo.append(pair)
+    return out
+
+
+def _appends(updates) -> list:
+    return [(u, (u.value.func.value.id, u.value.args[0])) for u in updates
+            if isinstance(u, gast.Expr)]
+
+
+def _stores(updates, kinds) -> list:
+    """``c[i] = v`` into what is not known to be an array: a list or dict then holds v."""
+    return [u for u in updates if isinstance(u, gast.Assign)
+            and isinstance(u.targets[0], gast.Subscript)
+            and not (kinds.get(u.targets[0].value.id) or "").startswith(("array", "intarray"))]
+
+
+def _row_alive(tree, loop, kept, augmented) -> bool:
+    """Whether a loop's item may be a view of what it iterates when it matters: it is
+    changed in place, kept (put in a list or tuple), read outside the loop, or an
+    array is changed in place in the body (appends change no array's memory). The
+    items of a 1-d array are numbers: reading them in the body alone is safe."""
+    item = loop.target.id
+    outside = sum(_loads(s, item) for s in tree.body) - _loads(loop, item)
+    return item in kept or outside > 0 or bool(_updates(loop, augmented, appends=False))
+
+
 def _graph(pairs) -> dict:
+    """Who sees an update of whom: both names of a copy or view; the holder of an
+    item (a change of a list changes none of its items)."""
     shares: dict = {}
-    for a, b, _ in pairs:
-        shares.setdefault(a, set()).add(b)
+    for a, b, _, mutual in pairs:
         shares.setdefault(b, set()).add(a)
+        if mutual:
+            shares.setdefault(a, set()).add(b)
     return shares
 
 
@@ -150,17 +222,51 @@ def _places(block, loops=(), out=None) -> dict:
         out[id(stmt)] = (len(out), loops)
         if isinstance(stmt, gast.FunctionDef):
             continue
-        inner = loops + (id(stmt),) if isinstance(stmt, (gast.For, gast.While)) else loops
+        inner = loops + (stmt,) if isinstance(stmt, (gast.For, gast.While)) else loops
         for field in ("body", "orelse"):
             _places(getattr(stmt, field, []) or [], inner, out)
     return out
 
 
-def _before(maker, stmt, places) -> bool:
-    """Whether sharing made by ``maker`` may hold when ``stmt`` runs: it comes first in
-    the source, or one loop holds both."""
+def _before(pair, stmt, places, body) -> bool:
+    """Whether sharing made by a pair's statement may hold when ``stmt`` runs: it comes
+    first in the source, or one loop holds both, unless the loop makes the item of a
+    holder anew before ``stmt`` (``r = []; r.append(v); out.append(r)``: the ``r``
+    that ``out`` holds is an earlier one)."""
+    holder, item, maker, mutual = pair
     (i, around_maker), (j, around_stmt) = places[id(maker)], places[id(stmt)]
-    return i < j or bool(set(around_maker) & set(around_stmt))
+    if i < j:       # ``_tape.append(v); v = []; v.append(w)``: the tape holds the old v
+        return mutual or not _rebound_between(body, maker, stmt, item)
+    common = [loop for loop in around_stmt if loop in around_maker]
+    return bool(common) and (mutual or not _fresh_before(common[-1].body, stmt, item))
+
+
+def _rebound_between(body, maker, stmt, name) -> bool:
+    """Whether ``name`` is surely assigned anew after ``maker`` and before ``stmt``, in
+    the rest of maker's block and the blocks around it."""
+    for later in _following(body, maker) or []:
+        if later is stmt or any(n is stmt for n in nodes.walk_stmts([later])):
+            return later is not stmt and _fresh_before([later], stmt, name)
+        if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
+                and later.targets[0].id == name:
+            return any(n is stmt for n in nodes.walk_stmts(_following(body, later)))
+    return False
+
+
+def _fresh_before(block, stmt, name) -> bool:
+    """Whether every path through ``block`` to ``stmt`` assigns ``name`` first."""
+    fresh = False
+    for s in block:
+        if s is stmt:
+            return fresh
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None) or []
+            if not isinstance(s, gast.FunctionDef) and any(
+                    n is stmt for n in nodes.walk_stmts(inner)):
+                return fresh or _fresh_before(inner, stmt, name)
+        if name in nodes.definitely_assigned([s]):
+            fresh = True
+    return fresh
 
 
 def _view_source(value, prim):
@@ -242,11 +348,11 @@ def _loads(tree, name) -> int:
                and isinstance(n.ctx, gast.Load))
 
 
-def _updates(tree, augmented) -> set:
+def _updates(tree, augmented, appends=True) -> set:
     out = {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
            and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
     out |= {augmented[id(n)] for n in gast.walk(tree) if id(n) in augmented}
-    for n in gast.walk(tree):
+    for n in gast.walk(tree) if appends else ():
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
                 and n.func.attr == "append" and isinstance(n.func.value, gast.Name):
             out.add(n.func.value.id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import gast
 
-from . import aliasing
+from . import aliasing, mutating
 from .indices import active_index, active_index_names, index_names
 from . import kinds as kind_rules
 from . import nodes
@@ -80,6 +80,9 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
                                 arg_kinds)
+    calls = mutating.user_calls(nodes.walk_stmts(tree.body), prims,
+                                lambda call: classify(call, parsed, local, table))
+    aliased += mutating.problems(calls, varied, kinds, parsed)
     keys = {(loop.target.id, loop.iter.id) for loop in loops     # for k in d: d[k]
             if isinstance(loop.iter, gast.Name)}
     _check(tree, assigns, prims, active, varied, parsed, mode, aliased, keys)

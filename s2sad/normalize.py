@@ -24,6 +24,10 @@ from . import jumps, nodes, sourcemap, ssa, syntax
 from .names import NameGen
 from .parse import ParsedFunction
 
+# The attribute marking ``w = w op v`` written for the user's ``w op= v`` (its value: the
+# user's name): SSA renames w's versions, so the mark, not the names, says which it was.
+AUGMENTED = "s2sad_augmented"
+
 
 def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     """Check, flatten, lower jumps, rename to SSA; returns a new tree and its names."""
@@ -100,6 +104,7 @@ class _Flatten:
         value = gast.BinOp(left=nodes.name(target), op=s.op, right=s.value)
         gast.copy_location(value, s)
         self.emit(out, target, self.rhs(value, out), s)
+        setattr(out[-1], AUGMENTED, target)      # w op= v may change w's memory in place
 
     def stmt_Expr(self, s, out):
         if isinstance(s.value, gast.Constant):

@@ -99,13 +99,18 @@ class UpdatesAndCalls:
         if not self.facts.is_active(array) or array not in defined:
             return restore
         b = nodes.name(self.bar(array))
-        out = []
+        out, after = [], []
         if isinstance(s.value, gast.Name) and self.facts.is_active(s.value.id):
             part = nodes.call("_rt.unassign", b, index, s.value)
-            out.append(self.accumulate(s.value.id, part, defined))
+            if s.value.id == array:     # y[:] = y: the slot's adjoint goes to the old y,
+                moved = self.gen.fresh(self.bar(array) + "_slot")   # after zeroing it
+                out.append(nodes.assign(moved, part))
+                after.append(self.accumulate(array, nodes.name(moved), defined))
+            else:
+                out.append(self.accumulate(s.value.id, part, defined))
         out.append(nodes.assign(self.bar(array), nodes.call("_rt.zero_slot", nodes.clone(b),
                                                             nodes.clone(index))))
-        return out + restore
+        return out + after + restore
 
     def differentiated_call(self, s) -> bool:
         """A call of a user function whose result and some argument are active (a call

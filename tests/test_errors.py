@@ -126,6 +126,7 @@ def augmented_own_arrays(x):
 
 
 def augmented_then_rebound(x, y):
+    y = y * 1.5
     y += x                       # y's memory is its own here; the copy below comes later
     if x[0] < 0.0:
         z = y * 2.0

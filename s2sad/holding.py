@@ -1,0 +1,83 @@
+"""Part of aliasing: which tuples and lists hold which arrays.
+
+A tuple or a list holds its items by reference: after ``keep = (y, 1.0)`` an
+update ``y[1] = v`` changes what ``keep[0]`` reads, and ``z = keep[0]`` is ``y``
+itself, so ``z[0] = v`` changes ``y``. The pairs made here join the others of
+:mod:`aliasing`: ``(holder, item, statement, False)`` for a container made from
+or given an item (an update of the item reaches the holder; a change of the
+list, ``keep.append(w)``, changes no item), ``(name, item, statement, True)``
+for a name taken out of a container by indexing (the same object as the item).
+"""
+from __future__ import annotations
+
+import gast
+
+
+def pairs(assigns, prims, appends, stores) -> list:
+    """The holding pairs: ``keep = (y, 1.0)``, ``[y]``, ``keep.append(y)``,
+    ``keep[i] = y`` into a list (``stores``: item assignments to what is not an
+    array), and ``z = keep[i]``, unpacking ``a, b = keep`` included."""
+    made = []
+    for s in assigns:
+        if prims[id(s)].op == "pack":
+            made += [(s.targets[0].id, e.id, s, False) for e in s.value.elts
+                     if isinstance(e, gast.Name)]
+    for s, (holder, item) in appends:
+        if isinstance(item, gast.Name):
+            made.append((holder, item.id, s, False))
+    for s in stores:
+        if isinstance(s.value, gast.Name):
+            made.append((s.targets[0].value.id, s.value.id, s, False))
+    items = _items(assigns, prims, made)
+    packs = _single_packs(assigns, prims)
+    for s in assigns:
+        if prims[id(s)].op == "index" and isinstance(s.value.value, gast.Name):
+            taken = _taken(s.value, items, packs)
+            made += [(s.targets[0].id, item, s, True) for item in sorted(taken)]
+    return made
+
+
+def _items(assigns, prims, holding) -> dict:
+    """name -> the names it may hold: its own items, and those of the containers it is
+    a copy of, or may be as an item of another container (a fixed point)."""
+    items: dict = {}
+    for holder, item, _, _ in holding:
+        items.setdefault(holder, set()).add(item)
+    same = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
+    taken = [(s.targets[0].id, s.value.value.id) for s in assigns
+             if prims[id(s)].op == "index" and isinstance(s.value.value, gast.Name)]
+    grown = True
+    while grown:
+        before = sum(len(v) for v in items.values())
+        for a, b in same:                          # one object under two names
+            union = items.get(a, set()) | items.get(b, set())
+            if union:
+                items[a], items[b] = set(union), set(union)
+        for name, container in taken:              # an item that is a container itself
+            for item in list(items.get(container, ())):
+                items.setdefault(name, set()).update(items.get(item, ()))
+        grown = sum(len(v) for v in items.values()) > before
+    return items
+
+
+def _single_packs(assigns, prims) -> dict:
+    """name -> its tuple or list display, for a name assigned once, by a display."""
+    counts: dict = {}
+    for s in assigns:
+        counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
+    return {s.targets[0].id: s.value for s in assigns
+            if prims[id(s)].op == "pack" and counts[s.targets[0].id] == 1}
+
+
+def _taken(value, items, packs) -> set:
+    """The names ``container[index]`` may be: the one item a constant index picks from
+    a display nothing changes, else any item the container may hold."""
+    container, index = value.value.id, value.slice
+    held = items.get(container, set())
+    display = packs.get(container)
+    if display is not None and held == {e.id for e in display.elts if isinstance(e, gast.Name)} \
+            and isinstance(index, gast.Constant) and isinstance(index.value, int) \
+            and -len(display.elts) <= index.value < len(display.elts):
+        item = display.elts[index.value]
+        return {item.id} if isinstance(item, gast.Name) else set()
+    return set(held)
