@@ -20,7 +20,7 @@ test: venv
 	$(VENV)/bin/python -m pytest -q
 
 generated: venv
-	$(VENV)/bin/python -m s2sad.generate
+	$(VENV)/bin/python -m tools.generate
 
 # The benchmark (bench/): installs the peers (the `bench` extra: autograd, JAX,
 # a CPU build of PyTorch, matplotlib) and writes bench/results.md and

@@ -2,19 +2,21 @@
 
 Reads a function's source and writes Python source for its derivatives.
 """
-from . import dual, numerical
+import sys as _sys
+
+from .oracles import dual, numerical
 from .api import differentiate, grad, jvp, source, value_and_grad, vjp
 from .check import check_grad
 from .errors import CompileError, GradientCheckError, S2SadError, UsageError, Violation
 from .custom import defjvp, defvjp
-from .diskcache import CacheWarning, set_cache_dir
-from .diskcache import clear as clear_cache
-from .diskcache import info as cache_info
-from .higher import hessian, hvp, jacobian
+from .driver.diskcache import CacheWarning, set_cache_dir
+from .driver.diskcache import clear as clear_cache
+from .driver.diskcache import info as cache_info
+from .driver.higher import hessian, hvp, jacobian
 from .rules import covered
 from .runtime import stop_gradient
-from .trace_table import Trace
-from .tracing import graph, trace
+from .inspection.trace_table import Trace
+from .inspection.tracing import graph, trace
 
 __version__ = "0.1.0"
 __all__ = ["CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "Trace",
@@ -22,3 +24,7 @@ __all__ = ["CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "
            "defjvp", "defvjp", "differentiate", "dual", "grad", "graph", "hessian", "hvp",
            "jacobian", "jvp", "numerical", "set_cache_dir", "source", "stop_gradient", "trace",
            "value_and_grad", "vjp"]
+
+# The oracles live in s2sad/oracles/; they stay importable by their public names.
+_sys.modules[__name__ + ".dual"] = dual
+_sys.modules[__name__ + ".numerical"] = numerical

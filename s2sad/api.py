@@ -15,15 +15,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import kinds as kind_rules
-from . import calls, diskcache, pipeline, seeds
-from . import standalone as standalone_module
-from .highlight import Source
-from .compile import CACHE, rebind
-from .entry import fast_entry
+from .analysis import kinds as kind_rules
+from .driver import calls, diskcache, pipeline, seeds
+from .inspection import standalone as standalone_module
+from .inspection.highlight import Source
+from .driver.compile import CACHE, rebind
+from .driver.entry import fast_entry
 from .errors import UsageError
-from .parse import refuse_derivative
-from .running import HANDLED, call_on_floats, real_gradient, recover_gradient, \
+from .front.parse import refuse_derivative
+from .driver.running import HANDLED, call_on_floats, real_gradient, recover_gradient, \
     run_on_floats
 
 VERSION = "0.1.0"
@@ -138,7 +138,7 @@ class _Target:
             sample[w] = 1.0
         kinds = {p: kind_of(v) for p, v in sample.items()}
         kinds.update({p: "scalar" for p in wrt})
-        from .analyze import analyze
+        from .analysis.analyze import analyze
         key = ("check", self.identity, wrt, tuple(kinds.items()), mode, VERSION)
         CACHE.get(key, lambda: diskcache.checked(
             self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
@@ -259,7 +259,7 @@ def _signature_key(args):
 def grad(f, wrt=None):
     """A function with f's signature returning df/d(wrt)."""
     if hasattr(f, "__s2sad_gradient__"):
-        from .higher import grad_of_gradient
+        from .driver.higher import grad_of_gradient
         return grad_of_gradient(f, wrt)
     return _gradient(f, wrt, "grad")
 
@@ -395,7 +395,7 @@ def differentiate(func=None, *, wrt=None):
     wrapper.jvp = lambda primals, tangents: jvp(wrapper, primals, tangents)
 
     def operator(name):
-        from . import higher
+        from .driver import higher
         return lambda *a, **k: getattr(higher, name)(wrapper)(*a, **k)
     wrapper.jacobian = operator("jacobian")
     wrapper.hessian = operator("hessian")

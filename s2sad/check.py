@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import numerical
+from .oracles import numerical
 from .api import grad, vjp
 from .errors import GradientCheckError, UsageError
-from .higher import jacobian
+from .driver.higher import jacobian
 
 #: Per method: (description for the report, scheme, default rtol, default atol).
 METHODS = {

@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from .compile import CACHE, RUNTIME_NAMES
+from .driver.compile import CACHE, RUNTIME_NAMES
 from .errors import UsageError
 from .rules import USER_CELLS
 from .rules.forward import FORWARD

@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad import api, diskcache, pipeline
-from s2sad.compile import CACHE
+from s2sad import api
+from s2sad.driver import diskcache
+from s2sad.driver import pipeline
+from s2sad.driver.compile import CACHE
 from s2sad.custom import forget
 from tests.fd import fd_grad
 
@@ -118,7 +120,7 @@ def test_a_fresh_process_reads_the_entry(tmp_path):
         import json, sys
         sys.path.insert(0, {str(tmp_path)!r})
         import s2sad
-        from s2sad import diskcache, pipeline
+        from s2sad.driver import diskcache, pipeline
         calls = []
         original = pipeline.adjoint
         pipeline.adjoint = lambda *a, **k: calls.append(1) or original(*a, **k)
@@ -335,8 +337,8 @@ WORKER = textwrap.dedent("""\
     import json, math, os, sys
     sys.path.insert(0, sys.argv[1])
     import s2sad
-    from s2sad import diskcache
-    from s2sad.compile import CACHE
+    from s2sad.driver import diskcache
+    from s2sad.driver.compile import CACHE
     import shared_module as m
     wrong = 0
     for i in range(int(sys.argv[2])):

@@ -4,9 +4,9 @@ import importlib
 
 import pytest
 
-MODULES = ["s2sad.normalize", "s2sad.jumps", "s2sad.ssa", "s2sad.optimize", "s2sad.algebra",
-           "s2sad.cse", "s2sad.emit", "s2sad.nodes", "s2sad.adjoints", "s2sad.tbr", "s2sad.kinds",
-           "s2sad.sourcemap", "s2sad.highlight", "s2sad.cachekey", "s2sad.objects"]
+MODULES = ["s2sad.front.normalize", "s2sad.front.jumps", "s2sad.front.ssa", "s2sad.optimize.passes", "s2sad.optimize.algebra",
+           "s2sad.optimize.cse", "s2sad.tree.emit", "s2sad.tree.nodes", "s2sad.transform.adjoints", "s2sad.analysis.tbr", "s2sad.analysis.kinds",
+           "s2sad.front.sourcemap", "s2sad.inspection.highlight", "s2sad.driver.cachekey", "s2sad.analysis.objects"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,7 +1,7 @@
 """examples/four_ways.py runs, with or without matplotlib and sympy."""
 import runpy
 
-from s2sad import generate
+from tools import generate
 
 
 def test_four_ways_runs_and_reaches_machine_precision(tmp_path, monkeypatch, capsys):

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from s2sad import generate
+from tools import generate
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.cachekey import describe
+from s2sad.driver.cachekey import describe
 from s2sad.custom import forget
 from tests import bad_functions
 from tests.fd import fd_grad

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.compile import CACHE
+from s2sad.driver.compile import CACHE
 from tests.fd import fd_grad
 
 # ---------------------------------------------------------------- stale-source

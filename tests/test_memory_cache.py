@@ -13,7 +13,8 @@ import uuid
 import pytest
 
 import s2sad
-from s2sad import diskcache, pipeline
+from s2sad.driver import diskcache
+from s2sad.driver import pipeline
 from tests.fd import fd_grad
 
 

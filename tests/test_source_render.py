@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad.compile import CACHE
+from s2sad.driver.compile import CACHE
 
 from .fd import fd_grads
 from .test_cli import BAYDIN, run_cli
@@ -141,7 +141,8 @@ def test_statement_over_several_lines_is_named_by_its_first(user):
 def test_emit_drops_empty_sections_keeps_notes():
     """Section headers over nothing go; a header over a line comment stays; a
     multi-line note is written whole; a line comment over nothing goes."""
-    from s2sad import emit, nodes
+    from s2sad.tree import emit
+    from s2sad.tree import nodes
     body = [emit.comment("primal sweep"), emit.comment("adjoint sweep"),
             emit.line_comment("line 3: y = x * x"), nodes.assign("y", nodes.name("x")),
             emit.comment("first\nsecond"), nodes.assign("z", nodes.name("y")),
@@ -196,7 +197,7 @@ def test_source_is_a_str_that_renders_in_jupyter(user):
 
 
 def test_tokens_cover_the_text_and_name_their_kinds():
-    from s2sad.highlight import tokens
+    from s2sad.inspection.highlight import tokens
     text = 'def f_grad(x, s="a # b"):\n    # note\n    return np.sin(x) * 2.5, _rt.add(x)\n'
     pieces = tokens(text)
     assert "".join(piece for _, piece in pieces) == text
@@ -207,7 +208,7 @@ def test_tokens_cover_the_text_and_name_their_kinds():
 
 
 def test_tokens_of_broken_text_stay_plain():
-    from s2sad.highlight import tokens
+    from s2sad.inspection.highlight import tokens
     text = 'x = "unterminated\n  y = (\n'
     assert "".join(piece for _, piece in tokens(text)) == text
 
@@ -315,7 +316,7 @@ def test_output_module_with_callees_matches_finite_differences(tmp_path, caller_
     assert "from caller_mod import SCALE" in text
     assert "def helper_vjp" in text and "def _helper_forward" in text
     got = _run_module(tmp_path, "import f_grad_mod; print(*f_grad_mod.f_grad(0.7, 1.3))\n"
-                      "from s2sad.compile import CACHE; print(len(CACHE.entries))")
+                      "from s2sad.driver.compile import CACHE; print(len(CACHE.entries))")
     *values, compiled = got.split()
     assert compiled == "0"                      # nothing was transformed at run time
     np.testing.assert_allclose([float(v) for v in values],

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad import analyze as analyze_module
-from s2sad import pipeline
+from s2sad.analysis import analyze as analyze_module
+from s2sad.driver import pipeline
 
 
 def poly(x, y):
@@ -27,7 +27,7 @@ def _count_analyses(monkeypatch):
 
 
 def test_repeated_vjp_jvp_and_grad_analyze_once(monkeypatch):
-    s2sad.compile.CACHE.clear()
+    s2sad.driver.compile.CACHE.clear()
     calls = _count_analyses(monkeypatch)
     for _ in range(3):
         y, pullback = s2sad.vjp(poly, 0.5, 2.0)

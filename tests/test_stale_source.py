@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 import s2sad
-from s2sad.parse import parse
+from s2sad.front.parse import parse
 from tests.fd import fd_grad
 
 ORIGINAL = textwrap.dedent("""\

@@ -275,7 +275,9 @@ def test_trace_path_docstring_example():
     """trace_path's docstring shows the straight-line program of g(1.5, 2): exactly."""
     import textwrap
 
-    from s2sad import emit, trace_path, tracing
+    from s2sad.tree import emit
+    from s2sad.inspection import trace_path
+    from s2sad.inspection import tracing
     from s2sad.api import _Target
 
     shown = textwrap.dedent(trace_path.__doc__.split("::\n\n", 1)[1]).strip()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import gast
 
-from .. import nodes
+from ..tree import nodes
 
 
 @dataclass(frozen=True)

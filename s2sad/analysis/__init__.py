@@ -1,0 +1,1 @@
+"""Analyses of the evaluation trace: activity, kinds, aliasing, to-be-recorded values."""

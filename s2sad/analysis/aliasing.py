@@ -1,0 +1,360 @@
+"""Part of analyze: in-place updates only on arrays that share memory with nothing.
+
+``y[i] = v`` is differentiated in place: the primal writes the slot (saving
+the old value when the adjoint needs it), the adjoint sweep moves the slot's
+adjoint to ``v`` and restores the slot. That is only right when no other name
+sees the same memory: an argument (the caller's array), a copy of a name
+(``z = y``), a view (``y.T``, ``y[1:]``, ``y.reshape(...)``, a loop's row), or a tuple
+or list holding it (``keep = (y, 1.0)``, ``out.append(y)``; :mod:`holding`). The same
+holds for a list that is appended to. Those are located errors with the rewrite that
+makes the array its own.
+"""
+from __future__ import annotations
+
+import gast
+
+from . import holding
+from ..tree import nodes
+from ..front.normalize import AUGMENTED
+
+_VIEW_ATTRS = {"T", "real", "imag"}
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
+_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray",
+                   "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
+
+
+def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
+    """The violations of in-place updates (analyze reports them with its own)."""
+    return [v for _, v in findings(tree, assigns, updates, loops, prims, parsed, kinds,
+                                   arg_kinds)]
+
+
+def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
+    """(the argument an update changes, or None; its violation) for each bad update."""
+    augmented = _augmented(assigns, _numbers(assigns, prims, kinds, arg_kinds))
+    updates = updates + [s for s in assigns if id(s) in augmented]
+    if not updates:
+        return []
+    pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds)
+    places = _places(tree.body)
+    params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    found = []
+    for s in updates:
+        array = _updated(s, augmented)
+        # names are not values: only sharing made before the update (or in its loop) counts
+        live = [p for p in pairs if _before(p, s, places, tree.body)]
+        reach = _reachable(array, _graph(live))
+        argument = sorted(reach & params | ({array} & params if not _fresh_before(
+            tree.body, s, array) else set()))          # x = x * 2.0 in a branch: not x
+        if argument:
+            found.append((argument[0], _input_violation(s, array, argument[0], augmented,
+                                                        parsed)))
+        elif reach and id(s) in augmented:
+            found.append((None, _augmented_violation(s, sorted(reach)[0], parsed)))
+        elif reach:
+            other = sorted(reach)[0]
+            found.append((None, parsed.violation(
+                s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
+                f"with {other!r} (a copy of the name, a view, or a tuple or list "
+                "holding it)",
+                f"give each its own array: use .copy() where one is made from the other "
+                "or put in a tuple or list")))
+    return found
+
+
+def _input_violation(stmt, array, argument, augmented, parsed):
+    """An update of the caller's array: ``x[i] = v`` or ``x += v`` (NumPy changes the
+    caller's x; the derivative, which must not, would compute another function)."""
+    if id(stmt) in augmented:
+        op, name = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
+        what = f"the argument {argument!r}" if argument == array else \
+            f"{name!r}, which shares memory with the argument {argument!r}"
+        return parsed.violation(
+            stmt, "in-place-input", f"'{name} {op}= ...' changes {what} in place: the "
+            "derivative would not change the caller's array as the function does",
+            f"write {name} = {name} {op} ... (a new array)")
+    what = f"the argument {argument!r}" if argument == array else \
+        f"{array!r}, which shares memory with the argument {argument!r}"
+    return parsed.violation(
+        stmt, "in-place-input", f"in-place update of {what}: the derivative would "
+        "change the caller's array", f"make a copy first: {array} = {argument}.copy()")
+
+
+def _numbers(assigns, prims, kinds, arg_kinds) -> set:
+    """Names that may hold a Python number: of a number kind, an item of a tuple, list
+    or dict argument (whose items kinds do not know), or copies (either way) of a name
+    that is one (kinds join over a name's assignments)."""
+    numbers = {n for n, k in {**kinds, **arg_kinds}.items() if k in ("scalar", "int")}
+    containers = {n for n, k in arg_kinds.items()             # not known to be arrays
+                  if not (k or "").startswith(("array", "intarray"))}
+    numbers |= {s.targets[0].id for s in assigns if prims[id(s)].op == "index"
+                and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
+    copies = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
+    grown = True
+    while grown:
+        before = len(numbers)
+        numbers |= {a for a, b in copies if b in numbers} | {b for a, b in copies if a in numbers}
+        grown = len(numbers) > before
+    return numbers
+
+
+def _augmented(assigns, numbers) -> dict:
+    """id(statement) -> array for ``w op= v`` on a value that is not a number, which
+    changes w's memory in place; normalize wrote it ``w_1 = w op v`` and marked it."""
+    out = {}
+    for s in assigns:
+        value = s.value
+        if getattr(s, AUGMENTED, None) and isinstance(value, gast.BinOp) \
+                and isinstance(value.left, gast.Name) and value.left.id not in numbers:
+            out[id(s)] = value.left.id
+    return out
+
+
+_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+
+
+def _augmented_violation(stmt, other, parsed):
+    op, array = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
+    return parsed.violation(
+        stmt, "in-place-alias", f"'{array} {op}= ...' changes {array!r} in place, and "
+        f"{array!r} shares memory with {other!r} (a copy of the name, a view, or a tuple "
+        "or list holding it), which the derivative would not see change",
+        f"write {array} = {array} {op} ... (a new array), or give {array!r} its own memory "
+        "with .copy()")
+
+
+def _updated(stmt, augmented=None) -> str:
+    """The array or list a statement changes in place: ``y[i] = v``, ``y.append(v)``, or
+    an augmented assignment to an array."""
+    if augmented and id(stmt) in augmented:
+        return augmented[id(stmt)]
+    if isinstance(stmt, gast.Expr):
+        return stmt.value.func.value.id
+    return stmt.targets[0].value.id
+
+
+def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
+    """(name, name it may share memory with, the statement that makes it, whether the
+    sharing goes both ways); a view used up before its array is next updated (``v =
+    y[:2]; w = v * x; y[3:] = w``) shares nothing. ``row = y[i]`` counts as a view where
+    row is updated: ``row[j] = v`` (only an array's row can be), ``row += v`` where y is
+    an array (an item of a tuple may be a float), or where a loop iterates row (its
+    iterator holds the view while the body runs)."""
+    updated = {_updated(u, augmented) for u in updates}
+    subscripted = {_updated(u) for u in updates if id(u) not in augmented}
+    iterated = {loop.iter.id for loop in loops if isinstance(loop.iter, gast.Name)}
+    made = []
+    for s in assigns:
+        source = _view_source(s.value, prims[id(s)])
+        target = s.targets[0].id
+        if source is None and prims[id(s)].op == "index" and target in updated | iterated:
+            base = s.value.value.id
+            if target in subscripted | iterated or (kinds.get(base) or "").startswith("array"):
+                source = base
+        if source:
+            made.append((target, source, s, True))
+    made += holding.pairs(assigns, prims, _appends(updates), _stores(updates, kinds))
+    made = _composed(made)
+    pairs = [p for p in made
+             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented)]
+    kept = updated | {p[1] for p in made if not p[3]}
+    for loop in loops:
+        if isinstance(loop.iter, gast.Name) and _row_alive(tree, loop, kept, augmented):
+            pairs.append((loop.target.id, loop.iter.id, loop, True))
+    return pairs
+
+
+def _composed(made) -> list:
+    """``made`` with what sharing passes on: ``t = y.T; v = t[1]`` makes v a view of y,
+    ``keep = ((y, 1.0), 2.0)`` makes keep hold y, even once t or the inner tuple is used
+    up. The pair keeps the statement that makes the outer name, whose uses count."""
+    seen = {(a, b) for a, b, _, _ in made}
+    out, todo = list(made), list(made)
+    while todo:
+        outer, inner, maker, mutual = todo.pop()
+        for a, b, _, both in list(out):
+            for seer, seen_one in ((a, b), (b, a)) if both else ((a, b),):
+                if seer == inner and seen_one != outer and (outer, seen_one) not in seen:
+                    seen.add((outer, seen_one))
+                    pair = (outer, seen_one, maker, mutual and both)
+                    out.append(pair)
+                    todo.append(pair)
+    return out
+
+
+def _appends(updates) -> list:
+    return [(u, (u.value.func.value.id, u.value.args[0])) for u in updates
+            if isinstance(u, gast.Expr)]
+
+
+def _stores(updates, kinds) -> list:
+    """``c[i] = v`` into what is not known to be an array: a list or dict then holds v."""
+    return [u for u in updates if isinstance(u, gast.Assign)
+            and isinstance(u.targets[0], gast.Subscript)
+            and not (kinds.get(u.targets[0].value.id) or "").startswith(("array", "intarray"))]
+
+
+def _row_alive(tree, loop, kept, augmented) -> bool:
+    """Whether a loop's item may be a view of what it iterates when it matters: it is
+    changed in place, kept (put in a list or tuple), read outside the loop, or an
+    array is changed in place in the body (appends change no array's memory). The
+    items of a 1-d array are numbers: reading them in the body alone is safe."""
+    item = loop.target.id
+    outside = sum(_loads(s, item) for s in tree.body) - _loads(loop, item)
+    return item in kept or outside > 0 or bool(_updates(loop, augmented, appends=False))
+
+
+def _graph(pairs) -> dict:
+    """Who sees an update of whom: both names of a copy or view; the holder of an
+    item (a change of a list changes none of its items)."""
+    shares: dict = {}
+    for a, b, _, mutual in pairs:
+        shares.setdefault(b, set()).add(a)
+        if mutual:
+            shares.setdefault(a, set()).add(b)
+    return shares
+
+
+def _places(block, loops=(), out=None) -> dict:
+    """id(statement) -> (its position in source order, the loops around it)."""
+    out = {} if out is None else out
+    for stmt in block:
+        out[id(stmt)] = (len(out), loops)
+        if isinstance(stmt, gast.FunctionDef):
+            continue
+        inner = loops + (stmt,) if isinstance(stmt, (gast.For, gast.While)) else loops
+        for field in ("body", "orelse"):
+            _places(getattr(stmt, field, []) or [], inner, out)
+    return out
+
+
+def _before(pair, stmt, places, body) -> bool:
+    """Whether sharing made by a pair's statement may hold when ``stmt`` runs: it comes
+    first in the source, or one loop holds both, unless the loop makes the item of a
+    holder anew before ``stmt`` (``r = []; r.append(v); out.append(r)``: the ``r``
+    that ``out`` holds is an earlier one)."""
+    holder, item, maker, mutual = pair
+    (i, around_maker), (j, around_stmt) = places[id(maker)], places[id(stmt)]
+    if i < j:       # ``_tape.append(v); v = []; v.append(w)``: the tape holds the old v
+        return mutual or not _rebound_between(body, maker, stmt, item)
+    common = [loop for loop in around_stmt if loop in around_maker]
+    return bool(common) and (mutual or not _fresh_before(common[-1].body, stmt, item))
+
+
+def _rebound_between(body, maker, stmt, name) -> bool:
+    """Whether ``name`` is surely assigned anew after ``maker`` and before ``stmt``, in
+    the rest of maker's block and the blocks around it."""
+    for later in _following(body, maker) or []:
+        if later is stmt or any(n is stmt for n in nodes.walk_stmts([later])):
+            return later is not stmt and _fresh_before([later], stmt, name)
+        if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
+                and later.targets[0].id == name:
+            return any(n is stmt for n in nodes.walk_stmts(_following(body, later)))
+    return False
+
+
+def _fresh_before(block, stmt, name) -> bool:
+    """Whether every path through ``block`` to ``stmt`` assigns ``name`` first."""
+    fresh = False
+    for s in block:
+        if s is stmt:
+            return fresh
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None) or []
+            if not isinstance(s, gast.FunctionDef) and any(
+                    n is stmt for n in nodes.walk_stmts(inner)):
+                return fresh or _fresh_before(inner, stmt, name)
+        if name in nodes.definitely_assigned([s]):
+            fresh = True
+    return fresh
+
+
+def _view_source(value, prim):
+    if prim.op == "copy":
+        return value.id
+    if prim.op == "index" and is_view_index(value.slice):
+        return value.value.id
+    if prim.op == "rule" and prim.bound:
+        key = prim.rule.key
+        first = prim.bound.get(prim.rule.params[0])
+        name = getattr(key, "__name__", None)
+        viewing = (isinstance(key, tuple) and (key in {("attr", a) for a in _VIEW_ATTRS}
+                                               or key in {("method", m) for m in _VIEW_METHODS})) \
+            or (name in _VIEW_FUNCTIONS and getattr(key, "__module__", "").startswith("numpy"))
+        if viewing and isinstance(first, gast.Name):
+            return first.id
+    return None
+
+
+def is_view_index(index) -> bool:
+    """Basic slicing makes a view; an int or an index array makes a copy (of a scalar)."""
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    return any(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant)
+                                             and p.value in (None, Ellipsis)) for p in parts)
+
+
+def _reachable(name, shares) -> set:
+    seen, todo = set(), [name]
+    while todo:
+        for other in shares.get(todo.pop(), ()):
+            if other not in seen and other != name:
+                seen.add(other)
+                todo.append(other)
+    return seen
+
+
+def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
+    """Whether every read of ``view`` follows ``stmt`` before any update of ``arrays`` or
+    any write through the view, and the view is assigned nowhere else. What follows is
+    the rest of its block and of the blocks around it, up to an enclosing loop. A
+    simple statement reads before it writes: its own reads (``x += v``) come first."""
+    rest = _following(tree.body, stmt)
+    if rest is None:
+        return False
+    total = sum(_loads(s, view) for s in tree.body)
+    seen = 0
+    for later in rest:
+        if seen == total:
+            return True
+        reads, written = _loads(later, view), _updates(later, augmented)
+        if view in written:
+            return False                          # a write through the view
+        if written & arrays or view in nodes.names_stored(later):
+            simple = not isinstance(later, (gast.If, gast.For, gast.While))
+            return simple and seen + reads == total
+        seen += reads
+    return seen == total
+
+
+def _following(block, stmt):
+    """The statements that run after ``stmt`` in its block and the blocks around it,
+    stopping at an enclosing loop (None: ``stmt`` is not in ``block``)."""
+    for k, s in enumerate(block):
+        if s is stmt:
+            return block[k + 1:]
+        if isinstance(s, gast.FunctionDef):
+            continue
+        for field in ("body", "orelse"):
+            found = _following(getattr(s, field, None) or [], stmt)
+            if found is not None:
+                if isinstance(s, (gast.For, gast.While)):
+                    return found
+                return found + block[k + 1:]
+    return None
+
+
+def _loads(tree, name) -> int:
+    return sum(1 for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == name
+               and isinstance(n.ctx, gast.Load))
+
+
+def _updates(tree, augmented, appends=True) -> set:
+    out = {n.value.id for n in gast.walk(tree) if isinstance(n, gast.Subscript)
+           and isinstance(n.ctx, gast.Store) and isinstance(n.value, gast.Name)}
+    out |= {augmented[id(n)] for n in gast.walk(tree) if id(n) in augmented}
+    for n in gast.walk(tree) if appends else ():
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr == "append" and isinstance(n.func.value, gast.Name):
+            out.add(n.func.value.id)
+    return out

@@ -1,0 +1,256 @@
+"""An optional disk cache of generated source, so a new process skips the transformation.
+
+Off by default; on with the environment variable ``S2SAD_CACHE_DIR`` or
+``s2sad.set_cache_dir(path)``. An entry is a text file named by the digest of
+everything the derivative depends on (:mod:`s2sad.driver.cachekey`): a checksum line,
+a JSON line (the generated functions' names, and by which of the function's
+names its callees' derivatives are linked), then the generated source itself.
+It is never unpickled: a hit compiles the stored text with the same cells a
+fresh build binds, so it behaves as one. Entries are written to a temporary
+file in the same directory, then ``os.replace``-d into place, so a reader
+never sees half a file; a truncated or altered entry fails its checksum, is
+a miss, and is written again. A directory that is a symbolic link, writable
+by everyone, or owned by another user is refused with a warning, and only
+the memory cache is used.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+from . import cachekey
+from ..analysis.analyze import GradientOf
+from .compile import CACHE, Unit, compile_unit
+from .pipeline import Generated
+
+ENVIRONMENT = "S2SAD_CACHE_DIR"
+_HEADER = "# s2sad-cache sha256="
+_ENTRY = re.compile(r"[0-9a-f]{64}\.py")
+_UNSET = object()
+
+STATS = {"hits": 0, "misses": 0, "writes": 0, "corrupt": 0, "checks_skipped": 0}
+"""Counts for this process (tests and benchmarks read them)."""
+
+_state = {"configured": _UNSET, "warned": set()}
+_lock = threading.Lock()
+
+
+class CacheWarning(UserWarning):
+    """The disk cache cannot be used; derivatives are cached in memory only."""
+
+
+def set_cache_dir(path) -> None:
+    """Cache generated source under ``path`` (created if missing); ``None`` turns the
+    disk cache off, whatever ``S2SAD_CACHE_DIR`` says."""
+    _state["configured"] = None if path is None else os.path.abspath(os.fspath(path))
+
+
+def configured_dir() -> str | None:
+    configured = _state["configured"]
+    if configured is not _UNSET:
+        return configured
+    env = os.environ.get(ENVIRONMENT)
+    return os.path.abspath(env) if env else None
+
+
+def directory() -> str | None:
+    """The directory to use now, or None (off, or refused with a warning)."""
+    path = configured_dir()
+    if path is None:
+        return None
+    problem = unsafe(path, create=True)
+    if problem:
+        _warn(path, f"not using the disk cache {path}: {problem}; derivatives are "
+                    "cached in memory only")
+        return None
+    return path
+
+
+def unsafe(path: str, create: bool) -> str | None:
+    """Why ``path`` must not hold cache entries, or None."""
+    if create and not os.path.lexists(path):
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            return f"cannot create it ({exc.strerror or exc})"
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None if not create else "it does not exist"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a directory"
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return f"it is owned by another user (uid {info.st_uid})"
+    if info.st_mode & stat.S_IWOTH:
+        return "it is writable by every user"
+    return None
+
+
+def _warn(path, message):
+    with _lock:
+        if (path, message) in _state["warned"]:
+            return
+        _state["warned"].add((path, message))
+    warnings.warn(f"s2sad: {message}", CacheWarning, stacklevel=4)
+
+
+def _count(name):
+    with _lock:
+        STATS[name] += 1
+
+
+def generated(front, options: dict, link, build):
+    """``build()``'s Generated, read from the disk cache when it holds it, else built
+    and stored. ``link(kind, callee, wrt)`` makes the callees' derivatives."""
+    where = directory()
+    key = cachekey.digest(front, options) if where else None
+    if key is None:
+        return build()
+    entry = _read(where, key)
+    if entry is not None:
+        restored = _restore(entry, front.parsed, link)
+        if restored is not None:
+            _count("hits")
+            return restored
+    _count("misses")
+    result = build()
+    spec = _links(result.bindings, front.parsed)
+    if spec is not None:
+        units = [{"name": u.name, "tag": u.tag, "takes_user_args": u.takes_user_args,
+                  "length": len(u.text)} for u in result.units]
+        _write(where, key, {"units": units, "links": spec}, "".join(u.text for u in result.units))
+    return result
+
+
+def checked(front, options: dict, run) -> None:
+    """Run ``run()`` (an analysis that raises on unsupported code) unless the disk
+    cache records that it passed for this very function, names and options."""
+    where = directory()
+    key = cachekey.digest(front, dict(options, check=True)) if where else None
+    if key is not None and _read(where, key) is not None:
+        _count("checks_skipped")
+        return
+    run()
+    if key is not None:
+        _write(where, key, {"units": [], "links": []}, "")
+
+
+def _links(bindings, parsed):
+    """The callees as data: by the name through which the function reaches them."""
+    paths = cachekey.resolutions(parsed)
+    spec = []
+    for cell, (kind, callee, wrt) in bindings:
+        item = {"cell": cell, "kind": kind, "wrt": list(wrt)}
+        target = callee.func if isinstance(callee, GradientOf) else callee
+        if target is not None:
+            path = next((p for p, obj in paths.items() if obj is target), None)
+            if path is None:
+                return None                 # not reachable by name: memory only
+            item["path"] = path
+            if isinstance(callee, GradientOf):
+                item["gradient_wrt"] = callee.wrt
+        spec.append(item)
+    return spec
+
+
+def _restore(entry, parsed, link):
+    meta, text = entry
+    bindings = []
+    for item in meta["links"]:
+        callee = parsed.resolve_path(item["path"]) if "path" in item else None
+        if "gradient_wrt" in item:
+            callee = GradientOf(callee, item["gradient_wrt"])
+        bindings.append((item["cell"], (item["kind"], callee, tuple(item["wrt"]))))
+    cells = {cell: link(*spec, parsed) for cell, spec in bindings}
+    units, start = [], 0
+    for u in meta["units"]:
+        units.append(Unit(u["name"], u["tag"], text[start:start + u["length"]],
+                          u["takes_user_args"]))
+        start += u["length"]
+    try:
+        functions = tuple(compile_unit(u, parsed, cells) for u in units)
+    except SyntaxError:
+        _count("corrupt")
+        return None
+    return Generated(functions, "\n\n".join(u.text for u in units), tuple(units),
+                     tuple(bindings))
+
+
+def _read(where, key):
+    """``(metadata, source text)`` of a sound entry, else None (missing or damaged)."""
+    path = os.path.join(where, key + ".py")
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    head, _, rest = data.partition(b"\n")
+    try:
+        if head.decode("ascii") != _HEADER + hashlib.sha256(rest).hexdigest():
+            raise ValueError("checksum")
+        meta_line, _, text = rest.decode("utf-8").partition("\n")
+        meta = json.loads(meta_line[2:])
+        if meta.get("key") != key or sum(u["length"] for u in meta["units"]) != len(text):
+            raise ValueError("contents")
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        _count("corrupt")
+        return None
+    return meta, text
+
+
+def _write(where, key, meta, text):
+    body = ("# " + json.dumps(dict(meta, key=key), sort_keys=True) + "\n" + text).encode()
+    data = (_HEADER + hashlib.sha256(body).hexdigest() + "\n").encode() + body
+    try:
+        handle, temporary = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".py")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, os.path.join(where, key + ".py"))
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as exc:
+        _warn(where, f"cannot write to the disk cache {where} ({exc.strerror or exc})")
+        return
+    _count("writes")
+
+
+def info() -> dict:
+    """``{"directory", "enabled", "reason", "entries", "bytes"}`` for the disk cache."""
+    path = configured_dir()
+    problem = unsafe(path, create=False) if path else "off (set S2SAD_CACHE_DIR)"
+    entries = _entries(path) if path and not problem else []
+    return {"directory": path, "enabled": not problem, "reason": problem,
+            "entries": len(entries), "bytes": sum(e.stat().st_size for e in entries)}
+
+
+def clear() -> int:
+    """Remove every entry (and the memory cache); the number of files removed."""
+    CACHE.clear()
+    path = configured_dir()
+    if not path or unsafe(path, create=False):
+        return 0
+    removed = 0
+    for entry in _entries(path):
+        try:
+            entry.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def _entries(path) -> list:
+    try:
+        return [e for e in Path(path).iterdir() if _ENTRY.fullmatch(e.name) and e.is_file()]
+    except OSError:
+        return []

@@ -1,0 +1,254 @@
+"""Operators built on the two modes: jacobian, hessian, hvp, and grad of a gradient.
+
+Second derivatives are forward over reverse: the tangent transformation is
+applied to the generated adjoint function itself (its tape included), so a
+Hessian-vector product costs one forward sweep through one gradient.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+
+import numpy as np
+
+from ..api import VERSION, _Target, _as_tangent, jvp, kind_of, vjp
+from .compile import CACHE
+from .inline import inline_calls
+from .calls import CallVJP, GradientVJP, NestedVJP
+from . import seeds
+from ..errors import UsageError
+
+
+def _units(x):
+    """Unit tangents shaped like ``x``, one per element, in C order."""
+    if np.ndim(x) == 0:
+        yield 1.0
+        return
+    base = np.zeros(np.shape(x), dtype=np.result_type(x, np.float32))
+    for index in np.ndindex(base.shape):
+        unit = base.copy()
+        unit[index] = 1.0
+        yield unit
+
+
+def gradient_function(target: _Target, names, args, kwargs=None):
+    """The generated joint adjoint for these arguments: the thing differentiated again.
+    Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
+    built again from the function with those calls inlined."""
+    values = target.bind(target.prefix + tuple(args), kwargs or {})
+    grad_fn = target.generated(names, values, "grad").functions[0]
+    calls = _calls_in(grad_fn)
+    if calls:
+        inlined = CACHE.get(("inlined", target.identity, VERSION),
+                            lambda: inline_calls(target.front))
+        if inlined is not None:
+            twin = copy.copy(target)
+            twin.front, twin.identity = inlined, ("inlined", target.identity)
+            grad_fn = twin.generated(names, values, "grad").functions[0]
+            calls = _calls_in(grad_fn)
+    if calls:
+        raise UsageError(
+            f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
+            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}); "
+            "s2sad builds them by inlining the callees, and these cannot be inlined "
+            "(recursion, a closure, a method, a nested def, a default that is not a "
+            "constant, a name that means something else in the callee's module)", "unsupported-second-order")
+    return grad_fn
+
+
+def _calls_in(grad_fn) -> list:
+    return [c.cell_contents for c in grad_fn.__closure__ or ()
+            if isinstance(c.cell_contents, (CallVJP, GradientVJP))
+            or c.cell_contents is NestedVJP]
+
+
+def hvp(f, wrt=None):
+    """A function ``(*args, v) -> H v``: one forward sweep through the gradient code."""
+    target = _Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names)
+
+    @functools.wraps(target.primal)
+    def hessian_vector_product(*args):
+        *args, v = args
+        grad_fn = gradient_function(target, names, args)
+        if not single and not (isinstance(v, (tuple, list)) and len(v) == len(names)):
+            raise UsageError(f"hvp: v must be a tuple of {len(names)} vectors, one per wrt "
+                             f"argument ({', '.join(names)})", "bad-tangents")
+        tangents = (v,) if single else tuple(v)
+        values = target.bind(target.prefix + tuple(args), {})
+        tangents = tuple(seeds.as_tangent(t, values[n], f"hvp: v for {n!r}")
+                         for t, n in zip(tangents, names))
+        hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
+        return (hv,) if not single and len(names) == 1 else hv     # as grad does
+    hessian_vector_product.__s2sad_derivative__ = 'hvp'
+    return hessian_vector_product
+
+
+def hessian(f, wrt=None):
+    """A function returning the Hessian, shaped ``x.shape + x.shape`` for one argument,
+    a tuple of tuples of blocks for a tuple ``wrt``."""
+    target = _Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names)
+
+    @functools.wraps(target.primal)
+    def hess(*args):
+        values = target.bind(target.prefix + args, {})
+        grad_fn = gradient_function(target, names, args)
+        columns = {}
+        for j, name in enumerate(names):
+            rows = []
+            for unit in _units(values[name]):
+                tangents = tuple(unit if k == j else _zero_like(values[n])
+                                 for k, n in enumerate(names))
+                out = jvp(grad_fn, target.prefix + args, tangents, wrt=names)[1]
+                rows.append((out,) if single else out)
+            columns[j] = rows
+        blocks = tuple(tuple(_assemble([r[i] for r in columns[j]], values[names[i]],
+                                       values[names[j]]) for j in range(len(names)))
+                       for i in range(len(names)))
+        return blocks[0][0] if single else blocks
+    hess.__s2sad_derivative__ = 'hessian'
+    return hess
+
+
+def jacobian(f, wrt=None, mode="auto"):
+    """A function returning J, shaped ``out.shape + in.shape`` (JAX's convention); a
+    tuple of them for a tuple ``wrt``. As JAX's, a dict (list, tuple) argument gives a
+    dict of Jacobians, one per item, and a tuple (list, dict) output a tuple of them,
+    the output's structure outside the arguments'. ``auto`` sweeps forward when the
+    inputs are fewer than the outputs, backward otherwise."""
+    if mode not in ("auto", "forward", "reverse"):
+        raise UsageError(f"jacobian mode={mode!r}: use auto, forward or reverse", "bad-mode")
+    target = _Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names, "reverse" if mode == "reverse" else "forward")
+
+    @functools.wraps(target.primal)
+    def jac(*args):
+        values = target.bind(target.prefix + args, {})
+        ins = [_flatten(values[n]) for n in names]
+        out = target.primal(*(target.prefix + args))
+        outs = _flatten(out)
+        inputs = sum(int(np.size(leaf)) for leaves in ins for leaf in leaves)
+        outputs = sum(int(np.size(leaf)) for leaf in outs)
+        how = mode if mode != "auto" else "forward" if inputs < outputs else "reverse"
+        sweep = _forward_jacobian if how == "forward" else _reverse_jacobian
+        blocks = sweep(f, args, names, values, out)       # [output leaf][name][input leaf]
+        per_output = []
+        for row in blocks:
+            per_name = tuple(_unflatten(values[n], iter(row[j])) for j, n in enumerate(names))
+            per_output.append(per_name[0] if single else per_name)
+        return _unflatten(out, iter(per_output))
+    jac.__s2sad_derivative__ = 'jacobian'
+    return jac
+
+
+def _flatten(tree) -> list:
+    """The leaves of a dict, list or tuple (nested), in order; a leaf is itself."""
+    if isinstance(tree, dict):
+        return [leaf for v in tree.values() for leaf in _flatten(v)]
+    if isinstance(tree, (tuple, list)):
+        return [leaf for v in tree for leaf in _flatten(v)]
+    return [tree]
+
+
+def _unflatten(like, leaves):
+    """``like``'s structure with its leaves taken in order from the iterator ``leaves``."""
+    if isinstance(like, dict):
+        return {k: _unflatten(v, leaves) for k, v in like.items()}
+    if isinstance(like, (tuple, list)):
+        return seeds.rebuilt(like, [_unflatten(v, leaves) for v in like])
+    return next(leaves)
+
+
+def _zero_tree(value):
+    return _unflatten(value, iter([_zero_like(leaf) for leaf in _flatten(value)]))
+
+
+def _unit_trees(value):
+    """Trees shaped like ``value``, zero but for one element of one leaf, in order:
+    ``(leaf index, tree)``."""
+    leaves = _flatten(value)
+    zeros = [_zero_like(leaf) for leaf in leaves]
+    for i, leaf in enumerate(leaves):
+        for unit in _units(leaf):
+            yield i, _unflatten(value, iter(zeros[:i] + [unit] + zeros[i + 1:]))
+
+
+def _forward_jacobian(f, args, names, values, out):
+    outs = _flatten(out)
+    blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
+    for j, name in enumerate(names):
+        for leaf, unit in _unit_trees(values[name]):
+            tangents = tuple(unit if k == j else _zero_tree(values[n])
+                             for k, n in enumerate(names))
+            ydot = _flatten(jvp(f, args, tangents, wrt=names)[1])
+            for o, column in enumerate(ydot):
+                blocks[o][j][leaf].append(np.asarray(column))
+    return [[[_block(columns, outs[o], leaf, axis=-1)
+              for columns, leaf in zip(row, _flatten(values[n]))]
+             for row, n in zip(blocks[o], names)] for o in range(len(outs))]
+
+
+def _reverse_jacobian(f, args, names, values, out):
+    _, pullback = vjp(f, *args, wrt=names)
+    outs = _flatten(out)
+    blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
+    for o, seed in _unit_trees(out):
+        cotangents = pullback(seed)
+        for j, name in enumerate(names):
+            for leaf, row in enumerate(_flatten(cotangents[j])):
+                blocks[o][j][leaf].append(np.asarray(row))
+    return [[[_block(rows, outs[o], leaf, axis=0)
+              for rows, leaf in zip(row, _flatten(values[n]))]
+             for row, n in zip(blocks[o], names)] for o in range(len(outs))]
+
+
+def _block(parts, out_leaf, in_leaf, axis):
+    """One Jacobian block, ``out_leaf.shape + in_leaf.shape``, from its columns (one per
+    input element, ``axis=-1``) or its rows (one per output element, ``axis=0``)."""
+    shape = np.shape(out_leaf) + np.shape(in_leaf)
+    part_shape = np.shape(in_leaf) if axis == 0 else np.shape(out_leaf)
+    # a derivative known to be zero may come back as a bare 0.0; any other shape is kept,
+    # so that a wrong one fails here rather than being broadcast
+    parts = [np.broadcast_to(p, part_shape) if np.ndim(p) == 0 else p for p in parts]
+    return np.stack(parts, axis=axis).reshape(shape)
+
+
+def _assemble(rows, value_i, value_j):
+    """Rows of d grad_i / d x_j (one per element of x_j) as a ``x_i.shape + x_j.shape`` block."""
+    if not rows:                          # x_j is empty: no element to differentiate by
+        return np.zeros(np.shape(value_i) + np.shape(value_j))
+    block = np.stack([np.asarray(r) for r in rows], axis=-1)
+    return block.reshape(np.shape(value_i) + np.shape(value_j))
+
+
+def _zero_like(value):
+    return _as_tangent(np.zeros_like(value, dtype=float), value) if np.ndim(value) else 0.0
+
+
+def grad_of_gradient(inner, outer_wrt):
+    """``grad(grad(f))``: the tangent of the generated gradient, one sweep per element
+    of the outer argument; the inner gradient must be a single scalar."""
+    target, names, single = inner.__s2sad_gradient__
+    if not single:
+        raise UsageError("grad of a gradient needs the inner grad to have one wrt "
+                         "argument", "non-scalar-output")
+    outer = target.wrt_names(outer_wrt)[0][0] if outer_wrt is not None else names[0]
+
+    @functools.wraps(target.primal)
+    def second(*args):
+        values = target.bind(target.prefix + args, {})
+        if kind_of(values[names[0]]) != "scalar":
+            raise UsageError(f"grad of a gradient: the inner gradient w.r.t. {names[0]!r} "
+                             "is not a scalar; use s2sad.hessian", "non-scalar-output")
+        grad_fn = gradient_function(target, names, args)
+        parts = [jvp(grad_fn, target.prefix + args, (unit,), wrt=(outer,))[1]
+                 for unit in _units(values[outer])]
+        if np.ndim(values[outer]) == 0:
+            return parts[0]
+        return np.reshape(np.array(parts), np.shape(values[outer]))
+    second.__s2sad_derivative__ = 'grad of a gradient'
+    return second

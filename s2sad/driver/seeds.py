@@ -1,0 +1,112 @@
+"""Checking seeds: a tangent must look like its primal, a cotangent like the output.
+
+As in JAX, a tangent (``jvp``, ``hvp``) has its primal's structure (the same dict
+keys, the same number of items) and, at each leaf, its shape and a real dtype; a
+pullback's seed likewise matches the output. An int seed for a float value is taken
+as a float (JAX asks for the same dtype). Anything else is a UsageError, never a
+broadcast or a truncation that would return another function's derivative.
+
+>>> as_tangent([1, 2], np.zeros(2), "jvp: tangent of 'x'")
+array([1., 2.])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UsageError
+
+
+class _Mismatch(Exception):
+    """A seed unlike its value; the caller says which error code it is."""
+
+
+def as_tangent(t, primal, where: str):
+    """``t`` checked against ``primal`` and given its float type, leaf by leaf."""
+    try:
+        return _matched(t, primal, where, "primal")
+    except _Mismatch as exc:
+        raise UsageError(str(exc), "bad-tangents") from None
+
+
+def as_cotangent(g, output, where: str):
+    """A pullback's seed ``g`` checked against the function's output ``output``."""
+    try:
+        return _matched(g, output, where, "output")
+    except _Mismatch as exc:
+        raise UsageError(str(exc), "bad-cotangent") from None
+
+
+def _matched(seed, value, where, what):
+    if isinstance(value, dict):
+        if not isinstance(seed, dict) or set(seed) != set(value):
+            raise _Mismatch(f"{where}: expected a dict with the keys {sorted(map(str, value))} "
+                            f"of the {what}, got {_describe(seed)}")
+        return {k: _matched(seed[k], v, f"{where}[{k!r}]", what)
+                for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
+            raise _Mismatch(f"{where}: expected a {type(value).__name__} of {len(value)} "
+                            f"items like the {what}, got {_describe(seed)}")
+        return rebuilt(value, [_matched(s, v, f"{where}[{i}]", what)
+                               for i, (s, v) in enumerate(zip(seed, value))])
+    if not _is_float(value):
+        return seed                      # an int, a string, None: no derivative flows there
+    return _leaf(seed, value, where, what)
+
+
+def _leaf(seed, value, where, what):
+    if isinstance(seed, (dict, tuple, list)) and not _numeric_sequence(seed):
+        raise _Mismatch(f"{where}: expected one array or number like the {what}, got "
+                        f"{_describe(seed)}")
+    try:
+        array = np.asarray(seed)
+    except (TypeError, ValueError):
+        array = np.asarray(None, dtype=object)
+    if array.dtype.kind not in "fiu":
+        kind = "complex" if array.dtype.kind == "c" else f"dtype {array.dtype}"
+        raise _Mismatch(f"{where}: expected real numbers for a float {what}, got {kind} "
+                        f"({_describe(seed)})")
+    if array.shape != np.shape(value):
+        raise _Mismatch(f"{where}: shape {array.shape} does not match the {what}'s shape "
+                        f"{np.shape(value)}")
+    if isinstance(value, np.ndarray):
+        return np.asarray(seed, dtype=np.result_type(value.dtype, np.float32))
+    if isinstance(value, np.floating):
+        return value.dtype.type(seed)
+    return float(seed)
+
+
+def rebuilt(like, items: list):
+    """A tuple or list of ``like``'s type holding ``items`` (a named tuple, such as
+    slogdet's result, takes them as arguments)."""
+    if hasattr(like, "_fields"):
+        return type(like)(*items)
+    return type(like)(items)
+
+
+def _is_float(value) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (float, np.floating)):
+        return True
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _numeric_sequence(seed) -> bool:
+    """A nested list of numbers, which NumPy reads as an array (``[1.0, 2.0]``)."""
+    if isinstance(seed, dict):
+        return False
+    try:
+        return np.asarray(seed).dtype.kind in "fiub"
+    except (TypeError, ValueError):
+        return False
+
+
+def _describe(seed) -> str:
+    if isinstance(seed, dict):
+        return f"a dict with the keys {sorted(map(str, seed))}"
+    if isinstance(seed, (tuple, list)):
+        return f"a {type(seed).__name__} of {len(seed)} items"
+    if isinstance(seed, np.ndarray):
+        return f"an array of shape {seed.shape} and dtype {seed.dtype}"
+    return f"{type(seed).__name__} {seed!r}"

@@ -1,0 +1,1 @@
+"""Front end: source -> parsed function -> syntax check -> evaluation trace (ANF/SSA)."""

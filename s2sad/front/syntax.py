@@ -1,0 +1,103 @@
+"""The supported language: every construct outside it is reported, all at once.
+
+Part of normalize: it runs first, so later passes only meet what they handle.
+"""
+from __future__ import annotations
+
+import gast
+
+from ..errors import CompileError
+from .parse import ParsedFunction
+
+# node type -> (what it is, suggested rewrite)
+_REJECTED = {
+    gast.Yield: ("a generator (yield)", "return a list or an array instead of yielding"),
+    gast.YieldFrom: ("a generator (yield from)", "return a list or an array instead"),
+    gast.Await: ("await", "differentiate a plain synchronous def"),
+    gast.AsyncFor: ("async for", "use a plain for loop"),
+    gast.AsyncWith: ("async with", "move the context manager out of the function"),
+    gast.Try: ("try/except", "move error handling out of the differentiated function, "
+                             "or test the condition with if"),
+    gast.With: ("a with statement", "move the context manager out of the function "
+                                    "and pass in what it yields"),
+    gast.Global: ("a global declaration", "pass the value in as an argument and return "
+                                          "the new value"),
+    gast.Nonlocal: ("a nonlocal declaration", "pass the value in as an argument and "
+                                              "return the new value"),
+    gast.Lambda: ("a lambda", "define the function with def at module level"),
+    gast.ClassDef: ("a class definition", "define the class at module level"),
+    gast.SetComp: ("a set comprehension", "write a for loop"),
+    gast.DictComp: ("a dict comprehension", "write a for loop"),
+    gast.NamedExpr: ("an assignment expression (:=)", "assign on its own line first"),
+    gast.Delete: ("del", "leave the name bound; it is freed when the function returns"),
+    gast.Import: ("an import inside the function", "import at module level"),
+    gast.ImportFrom: ("an import inside the function", "import at module level"),
+    gast.Starred: ("star-unpacking (*args)", "pass the arguments one by one"),
+    gast.Match: ("a match statement", "write it with if/elif/else"),
+}
+
+
+def _is_bad_target(target) -> bool:
+    """Only plain names and tuples of names may be assigned (no x[i] =, no x.a =)."""
+    if isinstance(target, gast.Name):
+        return False
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return any(_is_bad_target(t) for t in target.elts)
+    return True
+
+
+def _is_update(node) -> bool:
+    """``y[i] = v`` or ``y[i] += v`` on a named array: an in-place update s2sad handles."""
+    targets = node.targets if isinstance(node, gast.Assign) else \
+        [node.target] if isinstance(node, gast.AugAssign) else []
+    return len(targets) == 1 and isinstance(targets[0], gast.Subscript) \
+        and isinstance(targets[0].value, gast.Name)
+
+
+def _assignment_problem(node):
+    targets = []
+    if isinstance(node, gast.Assign):
+        targets = node.targets
+    elif isinstance(node, (gast.AugAssign, gast.AnnAssign)):
+        targets = [node.target]
+    elif isinstance(node, gast.For):
+        targets = [node.target]
+    if _is_update(node):
+        return None
+    for target in targets:
+        if _is_bad_target(target):
+            kind = "an attribute" if isinstance(target, gast.Attribute) else \
+                "a nested subscript or a subscript inside unpacking" \
+                if isinstance(target, gast.Subscript) else "this target"
+            return (f"assignment to {kind}",
+                    "assign to a local variable, or update a named array on its own line "
+                    "(y[i] = v)")
+    return None
+
+
+def check(parsed: ParsedFunction) -> None:
+    """Raise one CompileError listing every unsupported construct in the body."""
+    violations = []
+    for stmt in parsed.tree.body:
+        for node in gast.walk(stmt):
+            problem = _REJECTED.get(type(node)) or _assignment_problem(node)
+            if isinstance(node, (gast.For, gast.While)) and node.orelse:
+                problem = ("a loop with an else clause",
+                           "set a flag before break and test it after the loop")
+            if isinstance(node, gast.FunctionDef) and node.decorator_list:
+                problem = ("a decorated nested function", "define it without decorators")
+            if isinstance(node, gast.AnnAssign) and node.value is None:
+                problem = ("an annotation without a value", "remove the annotation")
+            if problem:
+                what, rewrite = problem
+                violations.append(parsed.violation(
+                    node, "unsupported-syntax", f"{what} is not supported", rewrite))
+    args = parsed.tree.args
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            violations.append(parsed.violation(
+                extra, "unsupported-syntax",
+                f"variadic parameter {extra.id!r} is not supported",
+                "name each parameter explicitly"))
+    if violations:
+        raise CompileError(violations)

@@ -1,0 +1,1 @@
+"""Looking at derivatives: trace tables, graphs, highlighting, standalone modules."""

@@ -1,0 +1,1 @@
+"""The optimizer: dead code, copy propagation, algebraic identities, common subexpressions."""

@@ -1,0 +1,161 @@
+"""Optimize, algebra: identities that hold for floats and float arrays, applied to
+every expression of a generated function (see :class:`Simplify`)."""
+from __future__ import annotations
+
+import gast
+
+from . import cse
+from ..tree import nodes
+from ..analysis.objects import Objects, SinkTracker
+
+_REDUCTIONS = {"np.sum", "np.mean"}
+_DEFAULTS = {("axis", None), ("keepdims", False)}
+_PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
+               "slice", "sum", "int", "round"}
+_PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
+                 "transpose", "squeeze", "astype"}
+
+
+class Simplify(SinkTracker):
+    """Algebraic identities that hold for floats and float arrays; a sum of two equal
+    pure terms is computed once, and a negation moves out of a broadcast's reduction.
+    An identity that drops an operation (``x * 1.0`` -> ``x``) fires only where the
+    object it leaves may be shared (s2sad/analysis/objects.py: ``objects``):
+
+    >>> print(_demo('''
+    ... def f(x1, b_y):
+    ...     b_v = _rt.unbroadcast(b_y * x1, x1) + _rt.unbroadcast(b_y * x1, x1)
+    ...     return _rt.unbroadcast(-b_v, x2)'''), end="")
+    def f(x1, b_y):
+        b_v = 2.0 * _rt.unbroadcast(b_y * x1, x1)
+        return -_rt.unbroadcast(b_v, x2)
+    """
+
+    def __init__(self, floats, objects):
+        super().__init__(objects)
+        self.floats = floats
+
+    def visit_block(self, block):
+        return [self.visit(s) for s in block]
+
+    def is_float(self, e) -> bool:
+        if isinstance(e, gast.Constant):
+            return isinstance(e.value, float)
+        if isinstance(e, gast.Name):
+            return e.id in self.floats
+        if isinstance(e, gast.UnaryOp):
+            return isinstance(e.op, gast.USub) and self.is_float(e.operand)
+        if isinstance(e, gast.BinOp):
+            return self.is_float(e.left) or self.is_float(e.right)
+        if isinstance(e, gast.Call):
+            return any(self.is_float(a) for a in e.args)
+        return False
+
+    def visit_Call(self, node):
+        """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid;
+        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller."""
+        self.generic_visit(node)
+        func = _text(node.func) if isinstance(node.func, gast.Attribute) else ""
+        if func in _REDUCTIONS:
+            node.keywords = [k for k in node.keywords
+                             if not (isinstance(k.value, gast.Constant)
+                                     and (k.arg, k.value.value) in _DEFAULTS)]
+        if func == "_rt.unbroadcast" and _is_negation(node.args[0]):
+            node.args[0] = node.args[0].operand
+            return gast.UnaryOp(op=gast.USub(), operand=node)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        inner = node.operand
+        if isinstance(node.op, gast.USub):
+            if isinstance(inner, gast.Constant) and isinstance(inner.value, (int, float)):
+                return nodes.const(-inner.value)
+            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub) \
+                    and self.may_alias(inner.operand):
+                return inner.operand
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, node.op
+        if _is_const(left) and _is_const(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
+            return nodes.const(eval(compile(_text(node), "<fold>", "eval")))
+        if isinstance(op, gast.Mult):
+            for one, other in ((left, right), (right, left)):
+                if _is_const(one, 1.0) and self.is_float(other) and self.may_alias(other):
+                    return other
+                if _is_const(one, -1.0) and self.is_float(other):
+                    return gast.UnaryOp(op=gast.USub(), operand=other)
+        if isinstance(op, (gast.Mult, gast.Div)) and isinstance(left, gast.UnaryOp) \
+                and isinstance(left.op, gast.USub):              # (-a) * b -> -(a * b)
+            return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
+        if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left) \
+                and self.may_alias(left):
+            return left
+        if isinstance(op, gast.Add):
+            if _doubles(left) and cse.key(left) is not None \
+                    and cse.key(left) == cse.key(right) and self.is_float(left) and pure(left):
+                return nodes.binop(nodes.const(2.0), gast.Mult(), left)   # e + e: once
+            if _is_const(left, 0.0) and self.is_float(right) and self.may_alias(right):
+                return right
+            if _is_const(right, 0.0) and self.is_float(left) and self.may_alias(left):
+                return left
+            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
+                return nodes.binop(left, gast.Sub(), right.operand)
+            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
+                return nodes.binop(right, gast.Sub(), left.operand)
+        if isinstance(op, gast.Pow) and _is_const(right, 1) and self.may_alias(left):
+            return left
+        return node
+
+
+def _is_negation(e) -> bool:
+    return isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub)
+
+
+def _is_const(e, value=None) -> bool:
+    if not isinstance(e, gast.Constant) or isinstance(e.value, bool) \
+            or not isinstance(e.value, (int, float)):
+        return False
+    return value is None or e.value == value
+
+
+def _doubles(e) -> bool:
+    """An expression whose ``e + e`` is ``2.0 * e``: arithmetic, or an adjoint reduced by
+    unbroadcast (a NumPy call could return a list, whose + concatenates)."""
+    return isinstance(e, gast.BinOp) or (
+        isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute)
+        and e.func.attr == "unbroadcast" and getattr(e.func.value, "id", None) == "_rt")
+
+
+def _text(node) -> str:
+    from ..tree.emit import unparse
+    return unparse(node)
+
+
+def pure(e) -> bool:
+    for n in nodes.walk(e):
+        if isinstance(n, gast.Call):
+            func, parts = n.func, []
+            while isinstance(func, gast.Attribute):
+                parts.append(func.attr)
+                func = func.value
+            if not isinstance(func, gast.Name):
+                return False
+            if parts and parts[-1] in _PURE_METHODS and func.id not in _PURE_ROOTS:
+                continue
+            if func.id not in _PURE_ROOTS:
+                return False
+        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
+            return False
+    return True
+
+
+def _demo(text: str) -> str:
+    from ..tree.emit import source
+
+    func = gast.parse(text.strip()).body[0]
+    floats = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)}
+    func.body = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
+    return source(func)

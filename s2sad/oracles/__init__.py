@@ -1,0 +1,1 @@
+"""Independent routes to a derivative: finite differences and dual numbers."""

@@ -1,0 +1,1 @@
+"""The derivative transforms: forward (tangent) and reverse (adjoint) code, motion."""

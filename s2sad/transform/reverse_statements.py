@@ -1,0 +1,179 @@
+"""Part of reverse: the statements whose adjoint is more than a rule.
+
+An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
+moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
+user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A ``for`` loop over an
+active array, or one whose body rebinds its target, assigns the target in its body.
+"""
+from __future__ import annotations
+
+import gast
+
+from . import adjoints
+from ..analysis import aliasing, kinds
+from ..tree import nodes
+from ..analysis.analyze import Prim
+
+
+def created_lists(body) -> set:
+    """Names every assignment of which makes a new list (``[...]``, ``list(...)``,
+    ``L.copy()``; a comprehension is normalized to ``[]`` and appends)."""
+    fresh: dict[str, bool] = {}
+    for s in nodes.walk_stmts(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            name = s.targets[0].id
+            fresh[name] = fresh.get(name, True) and _makes_list(s.value)
+        elif isinstance(s, gast.For):
+            fresh.update(dict.fromkeys(nodes.names_stored(s.target), False))
+    return {name for name, new in fresh.items() if new}
+
+
+def _makes_list(value) -> bool:
+    if isinstance(value, gast.List):
+        return True
+    if not isinstance(value, gast.Call):
+        return False
+    func = value.func
+    return (isinstance(func, gast.Name) and func.id == "list"
+            or isinstance(func, gast.Attribute) and func.attr == "copy" and not value.args)
+
+
+class UpdatesAndCalls:
+    """Mixed into the reverse transformation (it provides push, pop, bar, accumulate)."""
+
+    def copy_if_view(self, s):
+        """``v = y[:2]`` of an array updated in place reads a copy in the primal sweep:
+        the adjoint sweep restores y slot by slot, and must not reach v through a view
+        (nor may a pullback, which reads v as the primal left it). ``y[0]`` is a view too
+        when y has more than one axis: ``_rt.copy`` copies a row, keeps a number."""
+        value = s.value
+        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                and value.value.id in self.updated):
+            return s
+        if aliasing.is_view_index(value.slice):
+            copy = "np.copy"
+        elif self.facts.kind(value.value).startswith("array") \
+                and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
+            copy = "_rt.copy"
+        else:
+            return s
+        return gast.copy_location(nodes.assign(s.targets[0].id,
+                                               nodes.call(copy, nodes.clone(value))), s)
+
+    def index_active_iteration(self, s):
+        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
+        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
+        an assignment the tape saves and restores, so the adjoint body starts from t's
+        last value, not the one the loop handed out."""
+        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
+                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
+            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
+            head = nodes.call("range", nodes.call("len", s.iter))
+        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
+            index = self.gen.temp()
+            item = nodes.assign(s.target.id, nodes.name(index))
+            self.prims[id(item)] = Prim("copy", operands=((0, index),))
+            head = s.iter
+        else:
+            return s
+        loop = nodes.for_(index, head, [item] + s.body)
+        self.rewritten[id(s)] = loop
+        return loop
+
+    def primal_update(self, s) -> list:
+        """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
+        array = s.targets[0].value.id
+        self.saved.append((array, self.top))
+        old = nodes.call("np.copy", nodes.subscript(nodes.name(array),
+                                                    nodes.clone(s.targets[0].slice)))
+        return [nodes.expr_stmt(nodes.call(f"{self.stack_for(array)}.append", old)), s]
+
+    def adjoint_update(self, s, defined) -> list:
+        """The slot's adjoint goes to ``v``; the slot's old value had no effect after, so
+        its adjoint is zeroed; then the slot is restored."""
+        array, index = s.targets[0].value.id, adjoints.index_value(s.targets[0].slice)
+        slot = gast.Subscript(value=nodes.name(array), slice=nodes.clone(s.targets[0].slice),
+                              ctx=gast.Store())
+        restore = [nodes.assign(slot, self.pop(array))]
+        if not self.facts.is_active(array) or array not in defined:
+            return restore
+        b = nodes.name(self.bar(array))
+        out, after = [], []
+        if isinstance(s.value, gast.Name) and self.facts.is_active(s.value.id):
+            part = nodes.call("_rt.unassign", b, index, s.value)
+            if s.value.id == array:     # y[:] = y: the slot's adjoint goes to the old y,
+                moved = self.gen.fresh(self.bar(array) + "_slot")   # after zeroing it
+                out.append(nodes.assign(moved, part))
+                after.append(self.accumulate(array, nodes.name(moved), defined))
+            else:
+                out.append(self.accumulate(s.value.id, part, defined))
+        out.append(nodes.assign(self.bar(array), nodes.call("_rt.zero_slot", nodes.clone(b),
+                                                            nodes.clone(index))))
+        return out + after + restore
+
+    def differentiated_call(self, s) -> bool:
+        """A call of a user function whose result and some argument are active (a call
+        of constants only is run as it is: its result has no derivative)."""
+        prim = self.prims[id(s)]
+        return prim.op == "call" and self.facts.is_active(s.targets[0].id) and any(
+            self.facts.is_active(ident) for _, ident in prim.operands)
+
+    def primal_call(self, s, saved) -> list:
+        """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
+        derivative returns its result and a pullback for the adjoint sweep."""
+        target, prim = s.targets[0].id, self.prims[id(s)]
+        back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
+        wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
+        call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
+                         args=nodes.clone(s.value.args), keywords=nodes.clone(s.value.keywords))
+        both = nodes.tuple_([nodes.name(target, store=True), nodes.name(back, store=True)],
+                            store=True)
+        pushes = [self.push(target), self.push(back)] if saved else []
+        return pushes + [gast.copy_location(nodes.assign(both, call), s)]
+
+    def callee_derivative(self, kind, prim, func, wrt):
+        """``g_vjp`` for a module-level callee; ``vjp_of(h, ('y',))`` for a nested def,
+        whose function object exists only when the enclosing function runs."""
+        if prim.callee is not None:
+            return nodes.name(self.link(kind, prim.callee, wrt))
+        maker = self.link(kind + "_of", None, ())
+        return nodes.call(maker, nodes.clone(func), nodes.tuple_(nodes.const(w) for w in wrt))
+
+    def link(self, kind, callee, wrt) -> str:
+        """The name generated code calls a user function's derivative by (a closure cell)."""
+        key = (kind, id(callee), wrt)
+        if key not in self.links:
+            name = self.gen.fresh(f"{callee.__name__}_{kind}" if callee else kind)
+            self.links[key] = name
+            self.bindings[name] = (kind, callee, wrt)
+        return self.links[key]
+
+    def adjoint_call(self, s, defined, restore) -> list:
+        target, prim = s.targets[0].id, self.prims[id(s)]
+        back = self.backs[id(s)]
+        active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
+        cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
+        out = [nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
+        defined.discard(target)
+        for k, ident in enumerate(active):
+            out.append(self.accumulate(ident, nodes.subscript(nodes.name(cotangents),
+                                                              nodes.const(k)), defined))
+        back_restore = [] if id(s) in self.unsaved else [nodes.assign(back, self.pop(back))]
+        return out + back_restore + restore
+
+    def adjoint_append(self, s, defined) -> list:
+        """``L.append(v)``: the last item of L's adjoint list is v's; L shrinks back, so
+        that the adjoint of an earlier ``L[i]`` sees the list as it was."""
+        lst, value = s.value.func.value.id, s.value.args[0]
+        # only a list the function made is the tape's to shrink: popping a global's, an
+        # argument's or an attribute's would undo the primal's side effect on it
+        shrink = [nodes.expr_stmt(nodes.call(f"{lst}.pop"))] if lst in self.created else []
+        if not (self.facts.is_active(lst) and lst in defined):
+            return shrink
+        last = nodes.call(f"{self.bar(lst)}.pop")
+        if isinstance(value, gast.Name) and self.facts.is_active(value.id):
+            return [self.accumulate(value.id, last, defined)] + shrink
+        return [nodes.expr_stmt(last)] + shrink

@@ -1,0 +1,1 @@
+"""The tree toolkit: building gast nodes, fresh names, emitting source text."""

@@ -1,0 +1,128 @@
+"""Stage 6, emit: gast trees -> Python source text.
+
+``ast.unparse`` writes each simple statement; blocks are laid out here so
+that comments (section headers) can sit between statements, which
+``ast.unparse`` would drop.
+
+>>> import gast
+>>> from s2sad.tree import nodes
+>>> body = [comment("primal sweep"), nodes.assign("y", nodes.template("x * x", x=nodes.name("a")))]
+>>> print(source(nodes.function("f", ["a"], body + [nodes.ret(nodes.name("y"))])), end="")
+def f(a):
+    # primal sweep
+    y = a * a
+    return y
+"""
+from __future__ import annotations
+
+import ast
+
+import gast
+
+_COMMENT = "__s2sad_comment__"
+
+
+def comment(text: str, kind: str = "header") -> gast.Expr:
+    """A statement that emits as ``# text`` (one ``#`` line per line of text). A
+    ``header`` (a section's title) is dropped when its section is empty: followed by
+    nothing or by another header; a ``line`` comment (the user's source line, see
+    sourcemap) sits above the statements it names."""
+    return gast.Expr(value=gast.Call(func=gast.Name(id=_COMMENT, ctx=gast.Load(),
+                                                    annotation=None, type_comment=None),
+                                     args=[gast.Constant(value=text, kind=None),
+                                           gast.Constant(value=kind, kind=None)],
+                                     keywords=[]))
+
+
+def line_comment(text: str) -> gast.Expr:
+    return comment(text, "line")
+
+
+def is_comment(stmt) -> bool:
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id == _COMMENT)
+
+
+def _is_header(stmt) -> bool:
+    return is_comment(stmt) and stmt.value.args[1].value == "header"
+
+
+def unparse(node) -> str:
+    """One gast node (expression or simple statement) as text."""
+    tree = _NegativeConstants().visit(gast.gast_to_ast(node))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+class _NegativeConstants(ast.NodeTransformer):
+    """``Constant(-2.0)`` as ``-(2.0)``: ast.unparse would write ``-2.0 ** 2`` for
+    ``(-2.0) ** 2``; a unary minus node gets its parentheses."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+        return node
+
+
+def source(func: gast.FunctionDef) -> str:
+    """A whole function definition as text, ending with a newline."""
+    header = nodes_header(func)
+    return "\n".join([header] + _block(func.body, "    ")) + "\n"
+
+
+def nodes_header(func: gast.FunctionDef) -> str:
+    stub = gast.FunctionDef(name=func.name, args=func.args, body=[gast.Pass()],
+                            decorator_list=[], returns=None, type_comment=None)
+    if "type_params" in gast.FunctionDef._fields:
+        stub.type_params = []
+    return unparse(stub).splitlines()[0]
+
+
+def _block(stmts, indent: str) -> list:
+    lines = []
+    for index, stmt in enumerate(stmts):
+        following = stmts[index + 1] if index + 1 < len(stmts) else None
+        if _is_header(stmt):
+            if _section_is_empty(stmts[index + 1:]):
+                continue        # a section header over nothing
+        elif is_comment(stmt) and (following is None or is_comment(following)):
+            continue            # a line comment over nothing
+        lines.extend(_stmt(stmt, indent))
+    return lines or [indent + "pass"]
+
+
+def _section_is_empty(rest) -> bool:
+    """Nothing but comments up to the next header, or only the final return (a gradient
+    optimized down to ``return (...)`` reads best without a section)."""
+    for k, stmt in enumerate(rest):
+        if _is_header(stmt):
+            return True
+        if isinstance(stmt, gast.Return) and k == len(rest) - 1 and k == 0:
+            return True
+        if not is_comment(stmt):
+            return False
+    return True
+
+
+def _stmt(stmt, indent: str) -> list:
+    inner = indent + "    "
+    if is_comment(stmt):
+        return [f"{indent}# {text}".rstrip() for text in stmt.value.args[0].value.split("\n")]
+    if isinstance(stmt, gast.If):
+        lines = [f"{indent}if {unparse(stmt.test)}:"] + _block(stmt.body, inner)
+        orelse = [s for s in stmt.orelse]
+        while len(orelse) == 1 and isinstance(orelse[0], gast.If):
+            nested = orelse[0]
+            lines += [f"{indent}elif {unparse(nested.test)}:"] + _block(nested.body, inner)
+            orelse = nested.orelse
+        if orelse:
+            lines += [f"{indent}else:"] + _block(orelse, inner)
+        return lines
+    if isinstance(stmt, gast.For):
+        head = f"{indent}for {unparse(stmt.target)} in {unparse(stmt.iter)}:"
+        return [head] + _block(stmt.body, inner)
+    if isinstance(stmt, gast.While):
+        return [f"{indent}while {unparse(stmt.test)}:"] + _block(stmt.body, inner)
+    if isinstance(stmt, gast.FunctionDef):
+        return [indent + nodes_header(stmt)] + _block(stmt.body, inner)
+    return [indent + line for line in unparse(stmt).splitlines()]

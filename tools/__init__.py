@@ -1,0 +1,1 @@
+"""Developer tools (regenerating generated/ and docs/rules.md); not part of the package."""
