@@ -130,7 +130,7 @@ class Runner:
         try:
             with np.errstate(all="raise"):
                 out = float(self.module.f(*passed))
-        except (ArithmeticError, ValueError, TypeError, IndexError) as err:
+        except (ArithmeticError, ValueError, TypeError, IndexError, AttributeError) as err:
             raise Rejected(f"primal: {type(err).__name__}") from None
         if not np.isfinite(out) or abs(out) > MAX_OUTPUT:
             raise Rejected("primal: not finite or too large")

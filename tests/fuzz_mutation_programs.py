@@ -79,10 +79,10 @@ THRESHOLDS = ["0.0", "0.5", "-0.5", "1.0", "2.0"]
 S_UNARY = ["np.sin({})", "np.tanh({})", "({}) ** 2", "np.cos({})", "-{}",
            "np.exp(np.tanh({}))"]
 S_BINARY = ["({} + {})", "({} * {})", "({} - {})", "({} / (1.0 + ({}) ** 2))"]
-REDUCE = ["np.sum({A})", "{A}[{k}]", "np.dot({A}, {B})", "np.mean({A})",
-          "np.sum(np.tanh({A}) * {B})", "{A}.sum()"]
+REDUCE = ["np.sum({A})", "({A})[{k}]", "np.dot({A}, {B})", "np.mean({A})",
+          "np.sum(np.tanh({A}) * {B})", "({A}).sum()"]
 A_UNARY = ["np.sin({A})", "np.tanh({A})", "{A} * {S}", "{S} * {A}", "{A} + {S}",
-           "{A} ** 2", "{A}[::-1]", "np.cos({A}) * {S}"]
+           "{A} ** 2", "({A})[::-1]", "np.cos({A}) * {S}"]
 A_BINARY = ["({A} + {B})", "({A} * {B})", "({A} - {B})", "{A} / (1.0 + {B} ** 2)",
             "pure_mix({A}, {B})", "pure_mix({A}, {B}, k={S})"]
 
@@ -185,7 +185,7 @@ class _Builder:
             return self.scalar(1)
         if kind == 1:
             return f"np.tanh({self.choose(self.scope.views)})"
-        return f"{self.array(1)}{self.choose(['[1:]', '[:2]'])}"
+        return f"({self.array(1)}){self.choose(['[1:]', '[:2]'])}"
 
     def _fill(self, template, depth):
         while "{A}" in template or "{B}" in template or "{S}" in template:
