@@ -15,6 +15,7 @@ from . import adjoints
 from ..analysis import kinds
 from ..tree import nodes
 from ..front import sourcemap
+from ..rules.forward import FORWARD
 from ..analysis.analyze import Analysis, Prim, is_update, mutation, shrinks
 
 
@@ -163,7 +164,6 @@ class _Forward:
         return total
 
     def rule_term(self, prim: Prim, param, ident, ans):
-        from ..rules.forward import FORWARD
         rule = FORWARD.get(prim.rule.key)
         template = rule.adjoints[rule.params.index(param)]
         subs = dict(prim.bound)
