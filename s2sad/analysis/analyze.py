@@ -31,7 +31,7 @@ __all__ = ["Analysis", "GradientOf", "Prim", "analyze", "classify", "is_update",
 class Analysis:
     prims: dict               # id(assign node) -> Prim
     active: frozenset
-    kinds: dict               # name -> scalar | array | int | other
+    kinds: dict               # name -> its kinds.Kind
     output: gast.AST          # the returned atom
 
     def is_active(self, ident: str) -> bool:
@@ -40,7 +40,7 @@ class Analysis:
     def kind(self, atom) -> str:
         if isinstance(atom, gast.Constant):
             return kind_rules.of_const(atom.value)
-        return self.kinds.get(getattr(atom, "id", None)) or "array"
+        return self.kinds.get(getattr(atom, "id", None)) or kind_rules.ARRAY
 
 
 def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kinds: dict,

@@ -219,7 +219,7 @@ class _Forward:
     def index_active_iteration(self, s):
         """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
         if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
-                or self.facts.kind(s.iter) == "dict":            # a dict yields its keys
+                or self.facts.kind(s.iter) == kinds.DICT:            # a dict yields its keys
             return s
         index = self.gen.temp()
         item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
