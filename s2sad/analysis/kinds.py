@@ -131,7 +131,7 @@ def infer(assigns, loops, prims, arg_kinds) -> dict:
     while changed:
         changed = False
         updates = [(s.targets[0].id, _of_value(s.value, prims[id(s)], kinds)) for s in assigns]
-        updates += [(loop.target.id, _of_loop(loop, kinds)) for loop in loops]
+        updates += [(loop.target.id, _of_loop(loop)) for loop in loops]
         for target, kind in updates:
             if kind is None:
                 continue
@@ -164,7 +164,7 @@ def of_const(value) -> Kind:
     return SCALAR if isinstance(value, float) else OTHER
 
 
-def _of_loop(loop, kinds):
+def _of_loop(loop):
     it = loop.iter
     if isinstance(it, gast.Call) and isinstance(it.func, gast.Name) and it.func.id == "range":
         return INT
