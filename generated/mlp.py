@@ -35,13 +35,13 @@ def loss_grad(W1, b1, W2, b2, x, labels):
     b_v8 = _rt.unreduce(b_v9, v8, 1, False)
     b_logp = b_v8 * labels
     # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
-    b_shifted = _rt.unbroadcast(b_logp, shifted)
+    b_shifted = b_logp
     b_v7 = _rt.unbroadcast(-b_logp, v7)
     b_v6 = b_v7 / v6
     b_v5 = _rt.unreduce(b_v6, v5, 1, True)
     b_shifted = b_shifted + b_v5 * v5
     # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
-    b_logits = _rt.unbroadcast(b_shifted, logits)
+    b_logits = b_shifted
     b_v4 = _rt.unbroadcast(-b_shifted, v4)
     b_logits = b_logits + _rt.unreduce_extremum(b_v4, logits, v4, 1, True)
     # line 12: logits = h @ W2 + b2
@@ -84,9 +84,9 @@ def loss_grad(W1, b1, W2, b2, x, labels):
     b_logp = _rt.unreduce(b_v9, v8, 1, False) * labels
     # line 14: logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=Tr...
     b_v5 = _rt.unreduce(-(_rt.unbroadcast(b_logp, v7) / v6), v5, 1, True)
-    b_shifted = _rt.unbroadcast(b_logp, shifted) + b_v5 * v5
+    b_shifted = b_logp + b_v5 * v5
     # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
-    b_logits = _rt.unbroadcast(b_shifted, logits) + _rt.unreduce_extremum(-_rt.unbroadcast(b_shifted, v4), logits, v4, 1, True)
+    b_logits = b_shifted + _rt.unreduce_extremum(-_rt.unbroadcast(b_shifted, v4), logits, v4, 1, True)
     # line 11: h = np.tanh(x @ W1 + b1)
     b_v2 = _rt.matmul_vjp_x(b_logits, h, W2) * (1.0 - h * h)
     return (_rt.matmul_vjp_y(b_v2, x, W1), _rt.unbroadcast(b_v2, b1), _rt.matmul_vjp_y(b_logits, h, W2), _rt.unbroadcast(b_logits, b2))

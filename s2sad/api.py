@@ -29,23 +29,24 @@ from .driver.running import HANDLED, call_on_floats, real_gradient, recover_grad
 VERSION = "0.1.0"
 
 
-def kind_of(value) -> str:
+def kind_of(value) -> kind_rules.Kind:
     """The argument kinds generated code is specialized on."""
     if isinstance(value, (bool, np.bool_)):
-        return "other"
+        return kind_rules.OTHER
     if isinstance(value, (int, np.integer)):
-        return "int"
+        return kind_rules.INT
     if isinstance(value, (float, np.floating)):
-        return "scalar"
+        return kind_rules.SCALAR
     if isinstance(value, np.ndarray):
         if not np.issubdtype(value.dtype, np.floating):
-            return "intarray" if np.issubdtype(value.dtype, np.integer) else "other"
-        return "array" if value.ndim else "scalar"
+            return kind_rules.INTARRAY if np.issubdtype(value.dtype, np.integer) \
+                else kind_rules.OTHER
+        return kind_rules.ARRAY if value.ndim else kind_rules.SCALAR
     if isinstance(value, (dict, list, tuple)) and value and all(
             kind_rules.is_float(kind_of(v)) for v in
             (value.values() if isinstance(value, dict) else value)):
-        return "dict" if isinstance(value, dict) else "tree"   # parameters of a model
-    return "other"
+        return kind_rules.DICT if isinstance(value, dict) else kind_rules.TREE  # parameters
+    return kind_rules.OTHER
 
 
 class _Target:
@@ -137,7 +138,7 @@ class _Target:
         for w in wrt:
             sample[w] = 1.0
         kinds = {p: kind_of(v) for p, v in sample.items()}
-        kinds.update({p: "scalar" for p in wrt})
+        kinds.update({p: kind_rules.SCALAR for p in wrt})
         from .analysis.analyze import analyze
         key = ("check", self.identity, wrt, tuple(kinds.items()), mode, VERSION)
         CACHE.get(key, lambda: diskcache.checked(
@@ -168,10 +169,10 @@ def _shared_identity(func):
 
 
 def _bad_wrt_kind(fname, name, value, kind):
-    if kind in ("int", "intarray"):
+    if kind in (kind_rules.INT, kind_rules.INTARRAY):
         raise UsageError(
             f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
-            f"({value!r}); pass a float (e.g. {name}={float(np.sum(value)) if kind == 'int' else 'x.astype(float)'}) "
+            f"({value!r}); pass a float (e.g. {name}={float(np.sum(value)) if kind == kind_rules.INT else 'x.astype(float)'}) "
             "or leave it out of wrt", "int-wrt")
     raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
                      f"{type(value).__name__}; wrt arguments must be floats or float arrays",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gast
 
 from . import holding
+from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
 
@@ -84,9 +85,9 @@ def _numbers(assigns, prims, kinds, arg_kinds) -> set:
     """Names that may hold a Python number: of a number kind, an item of a tuple, list
     or dict argument (whose items kinds do not know), or copies (either way) of a name
     that is one (kinds join over a name's assignments)."""
-    numbers = {n for n, k in {**kinds, **arg_kinds}.items() if k in ("scalar", "int")}
+    numbers = {n for n, k in {**kinds, **arg_kinds}.items() if kind_rules.is_scalar(k)}
     containers = {n for n, k in arg_kinds.items()             # not known to be arrays
-                  if not (k or "").startswith(("array", "intarray"))}
+                  if not (kind_rules.is_array(k) or k == kind_rules.INTARRAY)}
     numbers |= {s.targets[0].id for s in assigns if prims[id(s)].op == "index"
                 and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
     copies = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
@@ -150,7 +151,7 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
         target = s.targets[0].id
         if source is None and prims[id(s)].op == "index" and target in updated | iterated:
             base = s.value.value.id
-            if target in subscripted | iterated or (kinds.get(base) or "").startswith("array"):
+            if target in subscripted | iterated or kind_rules.is_array(kinds.get(base)):
                 source = base
         if source:
             made.append((target, source, s, True))
@@ -192,7 +193,8 @@ def _stores(updates, kinds) -> list:
     """``c[i] = v`` into what is not known to be an array: a list or dict then holds v."""
     return [u for u in updates if isinstance(u, gast.Assign)
             and isinstance(u.targets[0], gast.Subscript)
-            and not (kinds.get(u.targets[0].value.id) or "").startswith(("array", "intarray"))]
+            and not (kind_rules.is_array(kinds.get(u.targets[0].value.id))
+                     or kinds.get(u.targets[0].value.id) == kind_rules.INTARRAY)]
 
 
 def _row_alive(tree, loop, kept, augmented) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 import gast
 import numpy as np
 
+from ..analysis.kinds import Kind
 from ..rules.forward import FORWARD
 from ..rules.reverse import REVERSE
 
@@ -59,6 +60,8 @@ def digest(front, options: dict) -> str | None:
 def _jsonable(value):
     if isinstance(value, (set, frozenset)):
         return sorted(map(repr, value))
+    if isinstance(value, Kind):
+        return str(value)
     raise NotCacheable(repr(value))
 
 

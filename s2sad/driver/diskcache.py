@@ -26,7 +26,7 @@ import warnings
 from pathlib import Path
 
 from . import cachekey
-from ..analysis.analyze import GradientOf
+from ..analysis.prims import GradientOf
 from .compile import CACHE, Unit, compile_unit
 from .pipeline import Generated
 

@@ -16,6 +16,7 @@ from .compile import CACHE
 from .inline import inline_calls
 from .calls import CallVJP, GradientVJP, NestedVJP
 from . import seeds
+from ..analysis import kinds as kind_rules
 from ..errors import UsageError
 
 
@@ -241,7 +242,7 @@ def grad_of_gradient(inner, outer_wrt):
     @functools.wraps(target.primal)
     def second(*args):
         values = target.bind(target.prefix + args, {})
-        if kind_of(values[names[0]]) != "scalar":
+        if kind_of(values[names[0]]) != kind_rules.SCALAR:
             raise UsageError(f"grad of a gradient: the inner gradient w.r.t. {names[0]!r} "
                              "is not a scalar; use s2sad.hessian", "non-scalar-output")
         grad_fn = gradient_function(target, names, args)

@@ -33,7 +33,7 @@ import types
 import gast
 
 from ..tree import nodes
-from ..analysis.analyze import _dotted
+from ..analysis.prims import dotted as _dotted
 from .pipeline import Front, front
 
 _CONSTANTS = (float, int, bool, str, type(None))

@@ -7,6 +7,7 @@ import gast
 
 from ..transform import motion
 from ..front import sourcemap
+from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
 from .compile import compile_function
 from ..optimize.cse import mutation_free
@@ -65,12 +66,12 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             raise UsageError(f"grad of {base!r} needs a scalar output, but it returns a "
                              "tuple, list or dict; use s2sad.vjp with a seed of the "
                              "output's structure", "non-scalar-output")
-        scalar = facts.kind(sweeps.output) == "scalar"
+        scalar = facts.kind(sweeps.output) == kind_rules.SCALAR
         defs = (motion.joint(f"{base}_{variant}", tree.args, sweeps,
                              variant == "value_and_grad", None if scalar else base,
                              names.fresh("value")),)
     if optimized:
-        floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
+        floats = {n for n, k in facts.kinds.items() if k == kind_rules.SCALAR or n in facts.active}
         reuse = mutation_free(fr.tree.body)
         defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints, reuse)
                      for d in defs)
@@ -103,7 +104,7 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
     body, output, d_output, params, bindings = forward(tree, facts, wrt, names)
     func = motion.tangent(f"{fr.parsed.name}_jvp", tree.args, body, output, d_output, params)
     if optimized:
-        floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
+        floats = {n for n, k in facts.kinds.items() if k == kind_rules.SCALAR or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
         func = optimize(_clone(func), floats | tangents, frozenset(),
                         mutation_free(fr.tree.body))

@@ -18,10 +18,12 @@ def f(x1, x2):
 """
 from __future__ import annotations
 
+import types
+
 import gast
 
 from . import jumps, sourcemap, ssa, syntax
-from ..tree import nodes
+from ..tree import emit, nodes
 from ..tree.names import NameGen
 from .parse import ParsedFunction
 
@@ -346,10 +348,6 @@ def _is_pair(target) -> bool:
 
 def _demo(text: str) -> str:
     """Normalize source text (the docstring example)."""
-    import types
-
-    from ..tree import emit
-
     tree = gast.parse(text).body[0]
     parsed = ParsedFunction(types.FunctionType(compile("0", "<demo>", "eval"), {}), tree,
                             "<demo>", 0, 0, tuple(text.splitlines(True)),

@@ -29,9 +29,10 @@ _RUNTIME_IMPORTS = {"math": "import math", "np": "import numpy as np",
 _VARIANT_NAMES = {"grad": "Gradient", "value_and_grad": "Value and gradient",
                   "vjp": "Split reverse mode (forward and backward functions)",
                   "jvp": "Tangent (forward mode)"}
-_KIND_NAMES = {"scalar": "float", "array": "float array", "int": "int",
-               "intarray": "int array", "other": "any other value", "dict": "dict of floats",
-               "tree": "list or tuple of floats"}
+_KIND_NAMES = {kind_rules.Tag.SCALAR: "float", kind_rules.Tag.ARRAY: "float array",
+               kind_rules.Tag.INT: "int", kind_rules.Tag.INTARRAY: "int array",
+               kind_rules.Tag.OTHER: "any other value", kind_rules.Tag.DICT: "dict of floats",
+               kind_rules.Tag.TREE: "list or tuple of floats"}
 
 
 @dataclass(frozen=True)
@@ -168,10 +169,10 @@ class _Builder:
         glue = _glue(found.kind, name, unit, callee.__name__, found.wrt)
         self.units += [unit, _Unit(glue, fr.parsed, module)]
 
-    def default_kind(self, callee, param) -> str:
+    def default_kind(self, callee, param) -> kind_rules.Kind:
         value = inspect.signature(callee).parameters[param].default
         if value is inspect.Parameter.empty or self.kind_of is None:
-            return "other"
+            return kind_rules.OTHER
         return kind_rules.of_argument(param, value, self.kind_of(value))
 
     def module_of(self, parsed) -> str:
@@ -227,21 +228,22 @@ class _Builder:
 
 def _kind_name(kind) -> str:
     ndim = kind_rules.ndim(kind)
-    return f"{ndim}-d float array" if ndim is not None else _KIND_NAMES.get(kind, kind)
+    return f"{ndim}-d float array" if ndim is not None else _KIND_NAMES[kind.tag]
 
 
 def _as_parameter(param, kind) -> str:
     """A caller's kind for a value, as the callee's parameter sees it (an array's shape
     class is the parameter's own, as when the call runs)."""
     ndim = kind_rules.ndim(kind)
-    return f"array@{param}/{ndim}" if ndim is not None else kind
+    return kind_rules.Kind(kind_rules.Tag.ARRAY, param, ndim) if ndim is not None else kind
 
 
 def _guard(text, name, kinds) -> str:
     """The entry function first checks that its float arguments have the dimensions it
     was generated for (``_rt.check_ndims``)."""
-    expected = [(p, kind_rules.ndim(k) if k != "scalar" else 0) for p, k in kinds.items()
-                if k == "scalar" or kind_rules.ndim(k) is not None]
+    expected = [(p, kind_rules.ndim(k) if k != kind_rules.SCALAR else 0)
+                for p, k in kinds.items()
+                if k == kind_rules.SCALAR or kind_rules.ndim(k) is not None]
     if not expected:
         return text
     checks = ", ".join(f"({p!r}, {p}, {ndim})" for p, ndim in expected)

@@ -77,7 +77,7 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     for w in wrt_names:
         if not kind_rules.is_float(kinds[w]):
             _bad_wrt_kind(target.front.parsed.name, w, values[w], kinds[w])
-        if kinds[w] in ("dict", "tree"):
+        if kinds[w] in (kind_rules.DICT, kind_rules.TREE):
             raise UsageError(f"trace: {w!r} is a {kinds[w]} of parameters; trace takes "
                              "derivatives with respect to floats and float arrays", "bad-wrt")
     target.check(wrt_names, "forward")       # what the compiler refuses, located, first
@@ -93,7 +93,7 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     dots = dict(zip(_tangent_params(tangent.functions[0], len(wrt_names)), seeds))
     y, d_y = call_on_floats(tangent.functions[0], args, dots)
     backward, gradient = None, {}
-    if kind_of(y) == "scalar":
+    if kind_of(y) == kind_rules.SCALAR:
         backward = _Recorder(names.fresh("_record"))
         adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, calls.link,
                                    backward.instrument)

@@ -15,6 +15,7 @@ from . import adjoints
 from ..analysis import kinds
 from ..tree import nodes
 from ..front import sourcemap
+from ..rules.forward import FORWARD
 from ..analysis.analyze import Analysis, Prim, is_update, mutation, shrinks
 
 
@@ -163,7 +164,6 @@ class _Forward:
         return total
 
     def rule_term(self, prim: Prim, param, ident, ans):
-        from ..rules.forward import FORWARD
         rule = FORWARD.get(prim.rule.key)
         template = rule.adjoints[rule.params.index(param)]
         subs = dict(prim.bound)
@@ -219,7 +219,7 @@ class _Forward:
     def index_active_iteration(self, s):
         """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
         if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
-                or self.facts.kind(s.iter) == "dict":            # a dict yields its keys
+                or self.facts.kind(s.iter) == kinds.DICT:            # a dict yields its keys
             return s
         index = self.gen.temp()
         item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))

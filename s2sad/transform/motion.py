@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gast
 
+from ..analysis.kinds import is_scalar
 from ..tree import nodes
 from ..tree.emit import comment
 from .reverse import Sweeps
@@ -110,7 +111,7 @@ def _shrunk(sw: Sweeps) -> set:
 def owned(results: list, kinds: list) -> list:
     """The adjoints of array (and tree) arguments as ``_rt.owned(...)``: a gradient may
     be a read-only broadcast view inside, never where the caller gets it."""
-    return [r if kind in ("scalar", "int") or isinstance(r, gast.Constant)
+    return [r if is_scalar(kind) or isinstance(r, gast.Constant)
             else nodes.call("_rt.owned", r) for r, kind in zip(results, kinds)]
 
 

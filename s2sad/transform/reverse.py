@@ -290,7 +290,7 @@ class _Reverse(UpdatesAndCalls):
 
     def plus(self, ident, a, b):
         """``a + b`` for adjoints of ``ident``; item by item when it is a tuple or list."""
-        if self.facts.kind(nodes.name(ident)) in ("other", "dict", "tree"):
+        if self.facts.kind(nodes.name(ident)) in kinds.CONTAINERS:
             return nodes.call("_rt.add", a, b)
         return nodes.binop(a, gast.Add(), b)
 

@@ -53,7 +53,7 @@ class UpdatesAndCalls:
             return s
         if aliasing.is_view_index(value.slice):
             copy = "np.copy"
-        elif self.facts.kind(value.value).startswith("array") \
+        elif self.facts.kind(value.value).is_array \
                 and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
             copy = "_rt.copy"
         else:
@@ -67,7 +67,7 @@ class UpdatesAndCalls:
         an assignment the tape saves and restores, so the adjoint body starts from t's
         last value, not the one the loop handed out."""
         if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
-                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
+                and self.facts.kind(s.iter) != kinds.DICT:           # a dict yields its keys
             index = self.gen.temp()
             item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
             self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
