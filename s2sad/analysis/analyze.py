@@ -40,6 +40,7 @@ class Prim:
     callee: object = None                 # for call: the user function called
     suggestion: str = ""                  # for unknown: the rewrite, if not a rule
     is_lambda: bool = False               # for unknown: a call of a lambda
+    makes_derivative: bool = False        # for unknown: a call of s2sad.grad, jvp, ...
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,9 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     if made:
         return _made_call(func, made, call, path)
     prim = _rule(func, call.args, call.keywords, table, label=path)
+    if prim.op == "unknown" and isinstance(func, types.FunctionType) \
+            and func in DERIVATIVE_MAKERS:
+        return replace(prim, makes_derivative=True)
     if prim.op == "unknown" and _is_user_function(func):
         return _lambda_call(func, path) or _user_call(func, call, path)
     return prim
@@ -249,6 +253,12 @@ def _method_call(call) -> Prim:
                 callee=None)
 
 
+# s2sad's own functions that make derivatives (s2sad.api adds them): a derivative
+# they make inside the function is refused, but s2sad.grad's is differentiated
+DERIVATIVE_MAKERS: set = set()
+GRADIENT_MAKERS: set = set()
+
+
 @dataclass(frozen=True)
 class GradientOf:
     """The function ``s2sad.grad(func, wrt=wrt)`` builds, called inside the function being
@@ -270,7 +280,7 @@ def _gradients_called(assigns, prims, parsed, local):
         value = s.value
         path = _dotted(value.func, local) if isinstance(value, gast.Call) else None
         maker = parsed.resolve_path(path) if path else None
-        if getattr(maker, "__module__", "") == "s2sad.api" and maker.__name__ == "grad" \
+        if isinstance(maker, types.FunctionType) and maker in GRADIENT_MAKERS \
                 and len(value.args) == 1 and isinstance(value.args[0], gast.Name):
             func = parsed.resolve_path(value.args[0].id)
             wrt = [k.value for k in value.keywords if k.arg == "wrt"]
@@ -382,7 +392,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
             why, suggestion = prim.why, prim.suggestion or _rule_suggestion(prim, s.value)
             callee = s.value.func.id if isinstance(s.value, gast.Call) \
                 and isinstance(s.value.func, gast.Name) else None
-            if callee in made and "'s2sad." in made[callee].why:
+            if callee in made and made[callee].makes_derivative:
                 why = ("a derivative built with s2sad inside the function being "
                        "differentiated (nested differentiation) is not supported yet")
                 suggestion = "differentiate the inner function on its own, outside"

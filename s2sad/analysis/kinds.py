@@ -13,6 +13,7 @@ elementwise functions of arrays of one shape class need none.
 from __future__ import annotations
 
 import gast
+import numpy as np
 
 _INT_CALLS = ("len", "int", "round", "bool")
 
@@ -27,8 +28,29 @@ def is_float(kind) -> bool:
     return kind in ("scalar", "dict", "tree") or (kind or "").startswith("array")
 
 
-def of_argument(name: str, value, base: str) -> str:
-    """Refine ``base`` (from the value's type) with the argument's shape class."""
+def of_value(value) -> str:
+    """The kind of a value passed in (without a shape class): what generated code is
+    specialized on."""
+    if isinstance(value, (bool, np.bool_)):
+        return "other"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "scalar"
+    if isinstance(value, np.ndarray):
+        if not np.issubdtype(value.dtype, np.floating):
+            return "intarray" if np.issubdtype(value.dtype, np.integer) else "other"
+        return "array" if value.ndim else "scalar"
+    if isinstance(value, (dict, list, tuple)) and value and all(
+            is_float(of_value(v)) for v in (value.values() if isinstance(value, dict) else value)):
+        return "dict" if isinstance(value, dict) else "tree"   # parameters of a model
+    return "other"
+
+
+def of_argument(name: str, value) -> str:
+    """The kind of argument ``name`` holding ``value``: a float array's shape class is
+    the argument's own."""
+    base = of_value(value)
     if base == "array":
         return f"array@{name}/{value.ndim}"
     return base
