@@ -251,7 +251,7 @@ def _guard(text, name, kinds) -> str:
 
 def _glue(kind, name, unit, callee_name, wrt) -> str:
     """The function callers call: ``(y, pullback)`` or ``(y, d_y)``, as s2sad's own
-    call links (s2sad.driver.calls) return them."""
+    call links (s2sad.driver.target) return them."""
     if kind == "vjp":
         forward, backward = unit.names
         return (f"def {name}(*args, **kwargs):\n"
