@@ -9,6 +9,7 @@ must undo broadcasting and how a zero adjoint is written.
 """
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 
 import gast
@@ -16,7 +17,7 @@ import gast
 from . import aliasing, diagnose, mutating
 from .indices import index_names
 from . import kinds as kind_rules
-from .prims import GradientOf, Prim, classify, dotted, is_update, is_user_function, \
+from .prims import GRADIENT_MAKERS, GradientOf, Prim, classify, dotted, is_update, is_user_function, \
     mutation, shrinks, user_call
 from ..tree import nodes
 from ..front.parse import ParsedFunction
@@ -98,7 +99,7 @@ def _gradients_called(assigns, prims, parsed, local):
         value = s.value
         path = dotted(value.func, local) if isinstance(value, gast.Call) else None
         maker = parsed.resolve_path(path) if path else None
-        if getattr(maker, "__module__", "") == "s2sad.api" and maker.__name__ == "grad" \
+        if isinstance(maker, types.FunctionType) and maker in GRADIENT_MAKERS \
                 and len(value.args) == 1 and isinstance(value.args[0], gast.Name):
             func = parsed.resolve_path(value.args[0].id)
             wrt = [k.value for k in value.keywords if k.arg == "wrt"]

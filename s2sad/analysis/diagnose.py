@@ -28,7 +28,7 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
             why, suggestion = prim.why, prim.suggestion or _rule_suggestion(prim, s.value)
             callee = s.value.func.id if isinstance(s.value, gast.Call) \
                 and isinstance(s.value.func, gast.Name) else None
-            if callee in made and "'s2sad." in made[callee].why:
+            if callee in made and made[callee].makes_derivative:
                 why = ("a derivative built with s2sad inside the function being "
                        "differentiated (nested differentiation) is not supported yet")
                 suggestion = "differentiate the inner function on its own, outside"

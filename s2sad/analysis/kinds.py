@@ -20,6 +20,7 @@ import enum
 from dataclasses import dataclass, replace
 
 import gast
+import numpy as np
 
 _INT_CALLS = ("len", "int", "round", "bool")
 
@@ -78,8 +79,29 @@ def is_float(kind) -> bool:
     return kind in (SCALAR, DICT, TREE) or is_array(kind)
 
 
-def of_argument(name: str, value, base: Kind) -> Kind:
-    """Refine ``base`` (from the value's type) with the argument's shape class."""
+def of_value(value) -> Kind:
+    """The kind of a value passed in (without a shape class): what generated code is
+    specialized on."""
+    if isinstance(value, (bool, np.bool_)):
+        return OTHER
+    if isinstance(value, (int, np.integer)):
+        return INT
+    if isinstance(value, (float, np.floating)):
+        return SCALAR
+    if isinstance(value, np.ndarray):
+        if not np.issubdtype(value.dtype, np.floating):
+            return INTARRAY if np.issubdtype(value.dtype, np.integer) else OTHER
+        return ARRAY if value.ndim else SCALAR
+    if isinstance(value, (dict, list, tuple)) and value and all(
+            is_float(of_value(v)) for v in (value.values() if isinstance(value, dict) else value)):
+        return DICT if isinstance(value, dict) else TREE      # parameters of a model
+    return OTHER
+
+
+def of_argument(name: str, value) -> Kind:
+    """The kind of argument ``name`` holding ``value``: a float array's shape class is
+    the argument's own."""
+    base = of_value(value)
     if base == ARRAY:
         return Kind(Tag.ARRAY, name, value.ndim)
     return base

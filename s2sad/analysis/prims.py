@@ -32,6 +32,7 @@ class Prim:
     callee: object = None                 # for call: the user function called
     suggestion: str = ""                  # for unknown: the rewrite, if not a rule
     is_lambda: bool = False               # for unknown: a call of a lambda
+    makes_derivative: bool = False        # for unknown: a call of s2sad.grad, jvp, ...
 
 
 
@@ -123,9 +124,18 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     if made:
         return _made_call(func, made, call, path)
     prim = _rule(func, call.args, call.keywords, table, label=path)
+    if prim.op == "unknown" and isinstance(func, types.FunctionType) \
+            and func in DERIVATIVE_MAKERS:
+        return replace(prim, makes_derivative=True)
     if prim.op == "unknown" and is_user_function(func):
         return _lambda_call(func, path) or user_call(func, call, path)
     return prim
+
+
+# s2sad's own functions that make derivatives (s2sad.api adds them): a derivative
+# they make inside the function is refused, but s2sad.grad's is differentiated
+DERIVATIVE_MAKERS: set = set()
+GRADIENT_MAKERS: set = set()
 
 
 def _lambda_call(func, path) -> Prim | None:
