@@ -14,6 +14,7 @@ import gast
 from . import adjoints
 from ..analysis import kinds
 from ..tree import nodes
+from .. import runtime
 from ..front import sourcemap
 from ..rules.forward import FORWARD
 from ..analysis.analyze import Analysis, Prim, is_update, mutation, shrinks
@@ -229,4 +230,4 @@ class _Forward:
 
 
 def _is_runtime(key) -> bool:
-    return getattr(key, "__module__", "") == "s2sad.runtime"
+    return key in runtime.HELPERS
