@@ -25,6 +25,14 @@ class Simplify(SinkTracker):
     def f(x1, b_y):
         b_v = 2.0 * _rt.unbroadcast(b_y * x1, x1)
         return -_rt.unbroadcast(b_v, x2)
+
+    An elementwise product and its mirror are one product doubled (``@`` does not commute):
+
+    >>> print(_demo('''
+    ... def f_jvp(x, A, d_x, d_A):
+    ...     return d_x * x + x * d_x, d_A @ A + A @ d_A'''), end="")
+    def f_jvp(x, A, d_x, d_A):
+        return (2.0 * (x * d_x), d_A @ A + A @ d_A)
     """
 
     def __init__(self, floats, objects):
