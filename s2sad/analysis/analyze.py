@@ -154,7 +154,7 @@ def _classify(value, parsed: ParsedFunction, local: set, table) -> Prim:
     if isinstance(value, gast.Call):
         return _call(value, parsed, local, table)
     if isinstance(value, gast.Attribute):
-        if _dotted(value, local) is not None:
+        if nodes.dotted_path(value, local) is not None:
             return Prim("zero")                       # np.pi, math.e: a constant
         return _rule(("attr", value.attr), [value.value], [], table)
     if isinstance(value, gast.Subscript):
@@ -167,7 +167,7 @@ def _classify(value, parsed: ParsedFunction, local: set, table) -> Prim:
 
 
 def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
-    path = _dotted(call.func, local)
+    path = nodes.dotted_path(call.func, local)
     if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and path is None \
             and isinstance(call.func.value, gast.Name) and not call.args and not call.keywords:
         return Prim("pop", operands=((0, call.func.value.id),))
@@ -268,7 +268,7 @@ def _gradients_called(assigns, prims, parsed, local):
     made = {}
     for s in assigns:
         value = s.value
-        path = _dotted(value.func, local) if isinstance(value, gast.Call) else None
+        path = nodes.dotted_path(value.func, local) if isinstance(value, gast.Call) else None
         maker = parsed.resolve_path(path) if path else None
         if getattr(maker, "__module__", "") == "s2sad.api" and maker.__name__ == "grad" \
                 and len(value.args) == 1 and isinstance(value.args[0], gast.Name):
@@ -344,17 +344,6 @@ def _rule(key, args, keywords, table, label=None) -> Prim:
 
 def _names(slots) -> tuple:
     return tuple((slot, atom.id) for slot, atom in slots if isinstance(atom, gast.Name))
-
-
-def _dotted(e, local: set):
-    """``np.linalg.norm`` as text when ``e`` is a dotted path from a global, else None."""
-    parts = []
-    while isinstance(e, gast.Attribute):
-        parts.append(e.attr)
-        e = e.value
-    if isinstance(e, gast.Name) and e.id not in local:
-        return ".".join([e.id] + parts[::-1])
-    return None
 
 
 def _fixpoint(seed: set, flows, forward: bool) -> set:
@@ -443,7 +432,7 @@ def _calls_inactive(stmt, parsed, local, mode) -> bool:
     """A call statement to a function without derivative (e.g. ``_rt.check_scalar``)."""
     if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
         return False
-    path = _dotted(stmt.value.func, local)
+    path = nodes.dotted_path(stmt.value.func, local)
     table = FORWARD if mode == "forward" else REVERSE
     return path is not None and table.is_inactive(parsed.resolve_path(path))
 

@@ -44,8 +44,9 @@ def dotted(path: str):
     return node
 
 
-def dotted_path(e):
-    """``np.linalg.norm`` as text when ``e`` is Attributes on a Name, else None.
+def dotted_path(e, local=()):
+    """``np.linalg.norm`` as text when ``e`` is Attributes on a Name, else None (also
+    when the Name is in ``local``: a path from a global is wanted).
 
     >>> dotted_path(template("np.linalg.norm")), dotted_path(template("x[0].sum"))
     ('np.linalg.norm', None)
@@ -54,7 +55,9 @@ def dotted_path(e):
     while isinstance(e, gast.Attribute):
         attrs.append(e.attr)
         e = e.value
-    return ".".join([e.id] + attrs[::-1]) if isinstance(e, gast.Name) else None
+    if not isinstance(e, gast.Name) or e.id in local:
+        return None
+    return ".".join([e.id] + attrs[::-1])
 
 
 def expr_stmt(value) -> gast.Expr:
