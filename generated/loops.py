@@ -83,7 +83,7 @@ def g_jvp(x, n, *, d_x, d_n):
         # line 14: if x > 0:
         if x > 0:
             # line 15: x = x * x
-            d_x = d_x * x + x * d_x
+            d_x = 2.0 * (x * d_x)
             x = x * x
         else:
             # line 17: x = -x

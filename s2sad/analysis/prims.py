@@ -264,15 +264,7 @@ def _names(slots) -> tuple:
     return tuple((slot, atom.id) for slot, atom in slots if isinstance(atom, gast.Name))
 
 
-def dotted(e, local: set):
-    """``np.linalg.norm`` as text when ``e`` is a dotted path from a global, else None."""
-    parts = []
-    while isinstance(e, gast.Attribute):
-        parts.append(e.attr)
-        e = e.value
-    if isinstance(e, gast.Name) and e.id not in local:
-        return ".".join([e.id] + parts[::-1])
-    return None
+dotted = nodes.dotted_path       # the one reader of dotted paths, in tree/nodes
 
 
 def _member_why(kind, name) -> str:

@@ -246,9 +246,7 @@ class _Flatten:
         return self.atom(func, out)
 
     def is_global_path(self, e) -> bool:
-        while isinstance(e, gast.Attribute):
-            e = e.value
-        return isinstance(e, gast.Name) and e.id not in self.local
+        return nodes.dotted_path(e, self.local) is not None
 
     def expr_Attribute(self, e, out):
         if self.is_global_path(e):

@@ -377,10 +377,4 @@ def _has_jump(s) -> bool:
 
 
 def _is_call_to(expr, path: str) -> bool:
-    if not isinstance(expr, gast.Call):
-        return False
-    func, parts = expr.func, []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    return isinstance(func, gast.Name) and ".".join([func.id] + parts[::-1]) == path
+    return isinstance(expr, gast.Call) and nodes.dotted_path(expr.func) == path

@@ -19,6 +19,8 @@ import ast
 
 import gast
 
+from . import nodes
+
 _COMMENT = "__s2sad_comment__"
 
 
@@ -27,11 +29,7 @@ def comment(text: str, kind: str = "header") -> gast.Expr:
     ``header`` (a section's title) is dropped when its section is empty: followed by
     nothing or by another header; a ``line`` comment (the user's source line, see
     sourcemap) sits above the statements it names."""
-    return gast.Expr(value=gast.Call(func=gast.Name(id=_COMMENT, ctx=gast.Load(),
-                                                    annotation=None, type_comment=None),
-                                     args=[gast.Constant(value=text, kind=None),
-                                           gast.Constant(value=kind, kind=None)],
-                                     keywords=[]))
+    return nodes.expr_stmt(nodes.call(_COMMENT, nodes.const(text), nodes.const(kind)))
 
 
 def line_comment(text: str) -> gast.Expr:
@@ -71,11 +69,7 @@ def source(func: gast.FunctionDef) -> str:
 
 
 def nodes_header(func: gast.FunctionDef) -> str:
-    stub = gast.FunctionDef(name=func.name, args=func.args, body=[gast.Pass()],
-                            decorator_list=[], returns=None, type_comment=None)
-    if "type_params" in gast.FunctionDef._fields:
-        stub.type_params = []
-    return unparse(stub).splitlines()[0]
+    return unparse(nodes.signature(func)).splitlines()[0]
 
 
 def _block(stmts, indent: str) -> list:
