@@ -21,7 +21,7 @@ from __future__ import annotations
 import gast
 
 from . import jumps, sourcemap, ssa, syntax
-from ..tree import nodes
+from ..tree import emit, nodes
 from ..tree.names import NameGen
 from .parse import ParsedFunction
 
@@ -347,8 +347,6 @@ def _is_pair(target) -> bool:
 def _demo(text: str) -> str:
     """Normalize source text (the docstring example)."""
     import types
-
-    from ..tree import emit
 
     tree = gast.parse(text).body[0]
     parsed = ParsedFunction(types.FunctionType(compile("0", "<demo>", "eval"), {}), tree,
