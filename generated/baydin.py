@@ -30,6 +30,7 @@ def f_grad(x1, x2):
 
 # f: gradient, optimized (x1, x2: floats)
 def f_grad(x1, x2):
+    # line 13: return np.log(x1) + x1 * x2 - np.sin(x2)
     return (x2 + 1.0 / x1, x1 - np.cos(x2))
 
 

@@ -150,6 +150,7 @@ def newton_sqrt_grad(a):
         x = _tape.pop()
         b_a = b_a + b_v2 / x
         b_x = b_v2 - b_v2 * a / (x * x)
+    # line 23: x = a
     return b_a + b_x
 
 

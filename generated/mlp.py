@@ -87,13 +87,16 @@ def loss_grad(W1, b1, W2, b2, x, labels):
     b_v5 = _rt.unreduce(-(_rt.unbroadcast(b_logp, v7) / v6), v5, 1, True)
     b_shifted = _rt.unbroadcast(b_logp, shifted) + b_v5 * v5
     # line 13: shifted = logits - np.max(logits, axis=1, keepdims=True)
-    b_logits = _rt.unbroadcast(b_shifted, logits) + _rt.unreduce_extremum(-_rt.unbroadcast(b_shifted, v4), logits, v4, 1, True)
+    b_logits = _rt.unbroadcast(b_shifted, logits) + _rt.unreduce_extremum(
+        -_rt.unbroadcast(b_shifted, v4), logits, v4, 1, True)
     # line 12: logits = h @ W2 + b2
     b_v3 = _rt.unbroadcast(b_logits, v3)
+    # line 12: logits = h @ W2 + b2
     # line 11: h = np.tanh(x @ W1 + b1)
     b_v2 = _rt.matmul_vjp_x(b_v3, h, W2) * (1.0 - h * h)
     b_W1 = _rt.matmul_vjp_y(_rt.unbroadcast(b_v2, v1), x, W1)
-    return (_rt.owned(b_W1), _rt.owned(_rt.unbroadcast(b_v2, b1)), _rt.owned(_rt.matmul_vjp_y(b_v3, h, W2)), _rt.owned(_rt.unbroadcast(b_logits, b2)))
+    return (_rt.owned(b_W1), _rt.owned(_rt.unbroadcast(b_v2, b1)),
+            _rt.owned(_rt.matmul_vjp_y(b_v3, h, W2)), _rt.owned(_rt.unbroadcast(b_logits, b2)))
 
 
 # loss: tangent (forward mode), optimized (W1, W2, x, labels: 2-d arrays; b1, b2: 1-d arrays)

@@ -19,7 +19,7 @@ MUST_SHOW_AN_EXAMPLE = {
     "s2sad.transform.forward", "s2sad.transform.reverse", "s2sad.transform.motion",
     "s2sad.transform.adjoints",
     "s2sad.optimize.passes", "s2sad.optimize.algebra", "s2sad.optimize.cse",
-    "s2sad.tree.emit", "s2sad.tree.nodes", "s2sad.inspection.highlight",
+    "s2sad.tree.emit", "s2sad.tree.nodes", "s2sad.tree.wrap", "s2sad.inspection.highlight",
     "s2sad.driver.cachekey", "s2sad.driver.inline",
     "s2sad.oracles.dual", "s2sad.oracles.numerical",
 }
