@@ -8,6 +8,26 @@ sees the same memory: an argument (the caller's array), a copy of a name
 or list holding it (``keep = (y, 1.0)``, ``out.append(y)``; :mod:`holding`). The same
 holds for a list that is appended to. Those are located errors with the rewrite that
 makes the array its own.
+
+>>> import numpy as np, s2sad
+>>> def square_first(y):
+...     y[0] = y[0] * y[0]
+...     return np.sum(y)
+>>> s2sad.grad(square_first)(np.ones(3))  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+    ...
+s2sad.errors.CompileError: cannot differentiate: 1 problem
+<doctest ...>:2:5: [in-place-input] in-place update of the argument 'y': the derivative would change the caller's array
+    y[0] = y[0] * y[0]
+    ^
+  suggestion: make a copy first: y = y.copy()
+see docs/errors.md#in-place-input
+>>> def square_first(y):
+...     y = y.copy()
+...     y[0] = y[0] * y[0]
+...     return np.sum(y)
+>>> s2sad.grad(square_first)(np.array([3.0, 1.0, 1.0]))
+array([6., 1., 1.])
 """
 from __future__ import annotations
 

@@ -6,6 +6,20 @@ when it depends on a ``wrt`` input through differentiable operations
 (varied) and the output depends on it (useful); only active values get
 adjoint code. *Kinds* (scalar, array, int, other) decide whether an adjoint
 must undo broadcasting and how a zero adjoint is written.
+
+``k`` depends on ``x`` through nothing and ``z`` does not reach the output, so
+neither is active (the temporaries are normalize's):
+
+>>> import numpy as np
+>>> from s2sad.driver import pipeline
+>>> def f(x, c):
+...     k = 2.0 * c
+...     y = np.sin(x) * k
+...     z = np.cos(x)
+...     return y
+>>> front = pipeline.front(f)
+>>> sorted(analyze(front.tree, front.parsed, ("x",), {"x": "scalar", "c": "scalar"}).active)
+['v1', 'x', 'y']
 """
 from __future__ import annotations
 

@@ -74,6 +74,7 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
         defs = (motion.joint(f"{base}_{variant}", tree.args, sweeps,
                              variant == "value_and_grad", None if scalar else base,
                              names.fresh("value")),)
+    defs = tuple(sourcemap.stamp_expressions(d) for d in defs)
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == kind_rules.SCALAR or n in facts.active}
         reuse = mutation_free(fr.tree.body)
@@ -103,6 +104,7 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
     facts = analyze(tree, fr.parsed, wrt, kinds, mode="forward")
     body, output, d_output, params, bindings = forward(tree, facts, wrt, names)
     func = motion.tangent(f"{fr.parsed.name}_jvp", tree.args, body, output, d_output, params)
+    func = sourcemap.stamp_expressions(func)
     if optimized:
         floats = {n for n, k in facts.kinds.items() if k == kind_rules.SCALAR or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)

@@ -6,6 +6,22 @@ result, or before it when the statement overwrites one of its own operands
 (``d_x = 2.0 * x * d_x`` then ``x = x * x``). Lists that receive active values
 carry a list of tangents, so the tapes of generated adjoint code can be
 differentiated again (forward over reverse).
+
+As built, before optimization:
+
+>>> import numpy as np, s2sad
+>>> def f(x):
+...     y = np.sin(x)
+...     return y * x
+>>> print(s2sad.source(f, mode="forward", optimize=False), end="")
+def f_jvp(x, *, d_x):
+    # line 2: y = np.sin(x)
+    y = np.sin(x)
+    d_y = np.cos(x) * d_x
+    # line 3: return y * x
+    v1 = y * x
+    d_v1 = d_y * x + y * d_x
+    return (v1, d_v1)
 """
 from __future__ import annotations
 

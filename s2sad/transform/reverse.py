@@ -9,6 +9,33 @@ statements in reverse, restores overwritten values from the tape, and
 accumulates adjoints ``b_<name>``: the first write is an assignment, a
 derivative known to be zero produces no code. Tape operations for values the
 adjoint never reads are removed at the end (to-be-recorded analysis).
+
+A ``while`` loop that overwrites ``x``, as built (joint motion, before optimization):
+
+>>> import s2sad
+>>> def f(x):
+...     while x < 10.0:
+...         x = x * x
+...     return x
+>>> print(s2sad.source(f, optimize=False), end="")
+def f_grad(x):
+    # primal sweep
+    _tape = []
+    # line 2: while x < 10.0:
+    _n1 = 0
+    while x < 10.0:
+        _n1 += 1
+        # line 3: x = x * x
+        _tape.append(x)
+        x = x * x
+    # adjoint sweep
+    b_x = 1.0
+    # line 2: while x < 10.0:
+    for _ in range(_n1):
+        # line 3: x = x * x
+        x = _tape.pop()
+        b_x = b_x * x + b_x * x
+    return b_x
 """
 from __future__ import annotations
 

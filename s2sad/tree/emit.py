@@ -1,8 +1,8 @@
 """Stage 6, emit: gast trees -> Python source text.
 
-``ast.unparse`` writes each simple statement; blocks are laid out here so
-that comments (section headers) can sit between statements, which
-``ast.unparse`` would drop.
+``ast.unparse`` writes each simple statement (a long one broken inside its
+brackets: :mod:`s2sad.tree.wrap`); blocks are laid out here so that comments
+(section headers) can sit between statements, which ``ast.unparse`` would drop.
 
 >>> import gast
 >>> from s2sad.tree import nodes
@@ -20,6 +20,7 @@ import ast
 import gast
 
 from . import nodes
+from .wrap import wrap
 
 _COMMENT = "__s2sad_comment__"
 
@@ -91,7 +92,7 @@ def _section_is_empty(rest) -> bool:
     for k, stmt in enumerate(rest):
         if _is_header(stmt):
             return True
-        if isinstance(stmt, gast.Return) and k == len(rest) - 1 and k == 0:
+        if isinstance(stmt, gast.Return) and k == len(rest) - 1:   # under line comments
             return True
         if not is_comment(stmt):
             return False
@@ -119,4 +120,4 @@ def _stmt(stmt, indent: str) -> list:
         return [f"{indent}while {unparse(stmt.test)}:"] + _block(stmt.body, inner)
     if isinstance(stmt, gast.FunctionDef):
         return [indent + nodes_header(stmt)] + _block(stmt.body, inner)
-    return [indent + line for line in unparse(stmt).splitlines()]
+    return [part for line in unparse(stmt).splitlines() for part in wrap(indent + line)]
