@@ -18,7 +18,8 @@ neither is active (the temporaries are normalize's):
 ...     z = np.cos(x)
 ...     return y
 >>> front = pipeline.front(f)
->>> sorted(analyze(front.tree, front.parsed, ("x",), {"x": "scalar", "c": "scalar"}).active)
+>>> from s2sad.analysis.kinds import SCALAR
+>>> sorted(analyze(front.tree, front.parsed, ("x",), {"x": SCALAR, "c": SCALAR}).active)
 ['v1', 'x', 'y']
 """
 from __future__ import annotations
@@ -31,8 +32,8 @@ import gast
 from . import aliasing, diagnose, mutating
 from .indices import index_names
 from . import kinds as kind_rules
-from .prims import GRADIENT_MAKERS, GradientOf, Prim, classify, dotted, is_update, is_user_function, \
-    mutation, shrinks, user_call
+from .prims import GRADIENT_MAKERS, GradientOf, Prim, classify, dotted, is_update, \
+    is_user_function, mutation, shrinks, user_call
 from ..tree import nodes
 from ..front.parse import ParsedFunction
 from ..rules.forward import FORWARD
