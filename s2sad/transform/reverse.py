@@ -48,14 +48,12 @@ def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
 class _Reverse(UpdatesAndCalls):
     def __init__(self, tree, facts: Analysis, gen):
         self.tree, self.facts, self.gen = tree, facts, gen
-        self.prims = dict(facts.prims)
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.tape = gen.fresh("_tape")              # values overwritten, for the adjoint
         self.path = gen.fresh("_path")              # branch decisions and loop records
         self.single = _single_assignments(tree.body) - set(self.params)
         self.records: dict[int, str] = {}
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
-        self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
         self.backs: dict[int, str] = {}             # call statement -> its pullback's name
         self.created = created_lists(tree.body) - set(self.params)   # lists it may pop
         self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
@@ -142,9 +140,8 @@ class _Reverse(UpdatesAndCalls):
         return [nodes.if_(s.test, body, orelse)]
 
     def primal_for(self, s, depth) -> list:
-        original, s = s, self.index_active_iteration(s)
         target = s.target.id
-        keep = self.overwrites_live_target(original, target)
+        keep = self.overwrites_live_target(s, target)
         self.written.add(target)
         targets = self.record(s, "_i")
         note = nodes.expr_stmt(nodes.call(f"{targets}.append", nodes.name(target)))
@@ -235,7 +232,6 @@ class _Reverse(UpdatesAndCalls):
             return self.adjoint_if(s, defined, depth)
         if isinstance(s, gast.For):
             restore = id(s) in self.restored_targets
-            s = self.rewritten.get(id(s), s)
             head = nodes.call("reversed", nodes.name(self.records[id(s)]))
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
             return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
@@ -254,7 +250,7 @@ class _Reverse(UpdatesAndCalls):
             if id(s) in self.backs and id(s) not in self.unsaved:
                 restore = [nodes.assign(self.backs[id(s)], self.pop(self.backs[id(s)]))] + restore
             return restore
-        prim = self.prims[id(s)]
+        prim = self.facts.of(s)
         if self.differentiated_call(s):
             return self.adjoint_call(s, defined, restore)
         g = nodes.name(self.bar(target))
