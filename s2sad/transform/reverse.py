@@ -66,6 +66,7 @@ class _Reverse(UpdatesAndCalls):
         self.written = set(self.params)             # names assigned so far, in text order
         self.bars: dict[str, str] = {}              # name -> its adjoint's name
         self.restored_targets: set[int] = set()     # loops whose target is saved first
+        self.trips: dict = {}                       # primal for loop -> its _TripRecord
         self.loads: dict[str, int] = {}
         for n in gast.walk(tree):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -146,9 +147,10 @@ class _Reverse(UpdatesAndCalls):
         targets = self.record(s, "_i")
         note = nodes.expr_stmt(nodes.call(f"{targets}.append", nodes.name(target)))
         loop = nodes.for_(s.target, s.iter, [note] + self.primal_block(s.body, depth + 1))
-        out = [nodes.assign(targets, gast.List(elts=[], ctx=gast.Load())), loop]
-        out = ([self.push(target)] if keep else []) + out
-        return out + ([self.note(nodes.name(targets))] if depth else [])
+        start = nodes.assign(targets, gast.List(elts=[], ctx=gast.Load()))
+        handed = [self.note(nodes.name(targets))] if depth else []
+        self.trips[s] = _TripRecord(start, loop, handed)
+        return ([self.push(target)] if keep else []) + [start, loop] + handed
 
     def overwrites_live_target(self, loop, target) -> bool:
         """Whether the loop's target may hold a value read elsewhere: then the adjoint
@@ -234,6 +236,8 @@ class _Reverse(UpdatesAndCalls):
             restore = id(s) in self.restored_targets
             head = nodes.call("reversed", nodes.name(self.records[id(s)]))
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
+            if s.target.id not in nodes.names_loaded(loop[-1]):
+                self.count_trips(s, loop)
             return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
         if mutation(s):
             return self.adjoint_append(s, defined)
@@ -320,6 +324,22 @@ class _Reverse(UpdatesAndCalls):
         fetch = [nodes.assign(self.records[id(s)], self.recall())] if depth else []
         return fetch + init + [nodes.for_(target, head, body + refill)]
 
+    def count_trips(self, s, adjoint):
+        """A loop whose adjoint never reads its target records its trip count, not the
+        targets: ``_n = 0`` and ``_n += 1`` in the primal, ``for _ in range(_n)`` after."""
+        count, trip = self.gen.numbered("_n"), self.trips[s]
+        targets, self.records[id(s)] = self.records[id(s)], count
+        trip.start.targets[0].id, trip.start.value = count, nodes.const(0)
+        trip.loop.body[0] = gast.AugAssign(target=nodes.name(count, store=True), op=gast.Add(),
+                                           value=nodes.const(1))
+        for handed in trip.handed:                  # _path.append(_n): the outer loop's
+            handed.value.args[0].id = count
+        fetch = adjoint[0]                          # _n = _path.pop(), in an outer loop
+        if isinstance(fetch, gast.Assign) and getattr(fetch.targets[0], "id", None) == targets:
+            fetch.targets[0].id = count
+        adjoint[-1].target = nodes.name(self.gen.fresh("_"), store=True)
+        adjoint[-1].iter = nodes.call("range", nodes.name(count))
+
     # to-be-recorded: keep only the tape traffic the adjoint reads ------------------
 
     def prune(self, primal, adjoint):
@@ -338,6 +358,16 @@ class _Reverse(UpdatesAndCalls):
                for stack in (self.tape, self.path) if tbr.uses(primal, stack)]
         unbound = sorted({i for i, top in self.saved if i not in self.bound[top]})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
+
+
+@dataclass(frozen=True)
+class _TripRecord:
+    """The statements of a for loop's record in the primal sweep, rewritten in place when
+    the adjoint sweep turns out to need only the trip count."""
+
+    start: gast.Assign       # _i = []
+    loop: gast.For           # its body starts with _i.append(target)
+    handed: list             # [_path.append(_i)] inside an outer loop, else []
 
 
 def _single_assignments(body) -> set:
