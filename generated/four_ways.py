@@ -14,9 +14,9 @@ def logistic_grad(x, n=N):
     # line 32: l = x
     l = x
     # line 33: for _ in range(n):
-    _i1 = []
+    _n1 = 0
     for _ in range(n):
-        _i1.append(_)
+        _n1 += 1
         # line 34: l = 4.0 * l * (1.0 - l)
         _tape.append(v1)
         v1 = 4.0 * l
@@ -26,7 +26,7 @@ def logistic_grad(x, n=N):
     # adjoint sweep
     b_l = 1.0
     # line 33: for _ in range(n):
-    for _ in reversed(_i1):
+    for __1 in range(_n1):
         # line 34: l = 4.0 * l * (1.0 - l)
         b_v1 = b_l * v2
         b_v2 = b_l * v1
@@ -48,9 +48,9 @@ def logistic_grad(x, n=N):
     # line 32: l = x
     l = x
     # line 33: for _ in range(n):
-    _i1 = []
+    _n1 = 0
     for _ in range(n):
-        _i1.append(_)
+        _n1 += 1
         # line 34: l = 4.0 * l * (1.0 - l)
         _tape.append(v1)
         v1 = 4.0 * l
@@ -60,7 +60,7 @@ def logistic_grad(x, n=N):
     # adjoint sweep
     b_l = 1.0
     # line 33: for _ in range(n):
-    for _ in reversed(_i1):
+    for __1 in range(_n1):
         # line 34: l = 4.0 * l * (1.0 - l)
         b_v1 = b_l * v2
         v2 = _tape.pop()

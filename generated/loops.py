@@ -11,9 +11,9 @@ def g_grad(x, n):
     _tape = []
     _path = []
     # line 13: for i in range(n):
-    _i1 = []
+    _n1 = 0
     for i in range(n):
-        _i1.append(i)
+        _n1 += 1
         # line 14: if x > 0:
         if x > 0:
             # line 15: x = x * x
@@ -28,7 +28,7 @@ def g_grad(x, n):
     # adjoint sweep
     b_x = 1.0
     # line 13: for i in range(n):
-    for i in reversed(_i1):
+    for _ in range(_n1):
         # line 14: if x > 0:
         if _path.pop():
             # line 15: x = x * x
@@ -47,9 +47,9 @@ def g_grad(x, n):
     _tape = []
     _path = []
     # line 13: for i in range(n):
-    _i1 = []
+    _n1 = 0
     for i in range(n):
-        _i1.append(i)
+        _n1 += 1
         # line 14: if x > 0:
         if x > 0:
             # line 15: x = x * x
@@ -64,7 +64,7 @@ def g_grad(x, n):
     # adjoint sweep
     b_x = 1.0
     # line 13: for i in range(n):
-    for i in reversed(_i1):
+    for _ in range(_n1):
         # line 14: if x > 0:
         if _path.pop():
             # line 15: x = x * x

@@ -37,6 +37,7 @@ from . import holding
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
+from .prims import sequence_of
 
 _VIEW_ATTRS = {"T", "real", "imag"}
 _VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
@@ -108,9 +109,10 @@ def _numbers(assigns, prims, kinds, arg_kinds) -> set:
     numbers = {n for n, k in {**kinds, **arg_kinds}.items() if kind_rules.is_scalar(k)}
     containers = {n for n, k in arg_kinds.items()             # not known to be arrays
                   if not (kind_rules.is_array(k) or k == kind_rules.INTARRAY)}
-    numbers |= {s.targets[0].id for s in assigns if prims[id(s)].op == "index"
+    numbers |= {s.targets[0].id for s in assigns if prims[s].op == "index"
                 and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
-    copies = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
+    copies = [(s.targets[0].id, prims[s].source) for s in assigns
+              if prims[s].op == "copy"]
     grown = True
     while grown:
         before = len(numbers)
@@ -164,26 +166,47 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
     iterator holds the view while the body runs)."""
     updated = {_updated(u, augmented) for u in updates}
     subscripted = {_updated(u) for u in updates if id(u) not in augmented}
-    iterated = {loop.iter.id for loop in loops if isinstance(loop.iter, gast.Name)}
+    walked = {s.targets[0].id: sequence_of(s.value) for s in assigns
+              if sequence_of(s.value) is not None}
+    iterated = set(walked.values())
+    items = _items(loops, walked)
+    handed_out = {id(loop.body[0]) for loop, _, _ in items}     # by _row_alive below
     made = []
     for s in assigns:
-        source = _view_source(s.value, prims[id(s)])
+        if id(s) in handed_out:
+            continue
+        source = _view_source(s.value, prims[s])
         target = s.targets[0].id
-        if source is None and prims[id(s)].op == "index" and target in updated | iterated:
+        if source is None and prims[s].op == "index" and target in updated | iterated:
             base = s.value.value.id
             if target in subscripted | iterated or kind_rules.is_array(kinds.get(base)):
                 source = base
         if source:
             made.append((target, source, s, True))
-    made += holding.pairs(assigns, prims, _appends(updates), _stores(updates, kinds))
+    made += holding.pairs([s for s in assigns if id(s) not in handed_out], prims,
+                          _appends(updates), _stores(updates, kinds))
     made = _composed(made)
     pairs = [p for p in made
-             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented)]
+             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented, walked)]
     kept = updated | {p[1] for p in made if not p[3]}
-    for loop in loops:
-        if isinstance(loop.iter, gast.Name) and _row_alive(tree, loop, kept, augmented):
-            pairs.append((loop.target.id, loop.iter.id, loop, True))
+    for loop, item, seq in items:
+        if _row_alive(tree, loop, item, kept, augmented):
+            pairs.append((item, walked[seq], loop, True))
     return pairs
+
+
+def _items(loops, walked) -> list:
+    """``(loop, t, v)`` for each loop normalize wrote from ``for t in c``: ``v =
+    _rt.as_sequence(c)`` before it, ``t = v[k]`` first in its body."""
+    out = []
+    for loop in loops:
+        first = loop.body[0] if loop.body else None
+        if isinstance(first, gast.Assign) and isinstance(first.targets[0], gast.Name) \
+                and isinstance(first.value, gast.Subscript) \
+                and getattr(first.value.value, "id", None) in walked \
+                and getattr(first.value.slice, "id", None) == loop.target.id:
+            out.append((loop, first.targets[0].id, first.value.value.id))
+    return out
 
 
 def _composed(made) -> list:
@@ -217,12 +240,11 @@ def _stores(updates, kinds) -> list:
                      or kinds.get(u.targets[0].value.id) == kind_rules.INTARRAY)]
 
 
-def _row_alive(tree, loop, kept, augmented) -> bool:
+def _row_alive(tree, loop, item, kept, augmented) -> bool:
     """Whether a loop's item may be a view of what it iterates when it matters: it is
     changed in place, kept (put in a list or tuple), read outside the loop, or an
     array is changed in place in the body (appends change no array's memory). The
     items of a 1-d array are numbers: reading them in the body alone is safe."""
-    item = loop.target.id
     outside = sum(_loads(s, item) for s in tree.body) - _loads(loop, item)
     return item in kept or outside > 0 or bool(_updates(loop, augmented, appends=False))
 
@@ -293,8 +315,8 @@ def _fresh_before(block, stmt, name) -> bool:
 
 
 def _view_source(value, prim):
-    if prim.op == "copy":
-        return value.id
+    if prim.op == "copy" and sequence_of(value) is None:   # a loop's walk: see _items
+        return prim.source
     if prim.op == "index" and is_view_index(value.slice):
         return value.value.id
     if prim.op == "rule" and prim.bound:
@@ -326,20 +348,22 @@ def _reachable(name, shares) -> set:
     return seen
 
 
-def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
+def _used_up(tree, stmt, view: str, arrays: set, augmented, walked) -> bool:
     """Whether every read of ``view`` follows ``stmt`` before any update of ``arrays`` or
     any write through the view, and the view is assigned nowhere else. What follows is
     the rest of its block and of the blocks around it, up to an enclosing loop. A
-    simple statement reads before it writes: its own reads (``x += v``) come first."""
+    simple statement reads before it writes: its own reads (``x += v``) come first. A
+    loop walking the view reads it where it reads the view's sequence (``walked``)."""
     rest = _following(tree.body, stmt)
     if rest is None:
         return False
-    total = sum(_loads(s, view) for s in tree.body)
+    names = {view} | {seq for seq, source in walked.items() if source == view}
+    total = sum(_loads(s, n) for s in tree.body for n in names)
     seen = 0
     for later in rest:
         if seen == total:
             return True
-        reads, written = _loads(later, view), _updates(later, augmented)
+        reads, written = sum(_loads(later, n) for n in names), _updates(later, augmented)
         if view in written:
             return False                          # a write through the view
         if written & arrays or view in nodes.names_stored(later):

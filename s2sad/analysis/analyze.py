@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import types
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import gast
 
@@ -33,7 +34,7 @@ from . import aliasing, diagnose, mutating
 from .indices import index_names
 from . import kinds as kind_rules
 from .prims import GRADIENT_MAKERS, GradientOf, Prim, classify, dotted, is_update, \
-    is_user_function, mutation, shrinks, user_call
+    is_user_function, mutation, sequence_of, shrinks, user_call
 from ..tree import nodes
 from ..front.parse import ParsedFunction
 from ..rules.forward import FORWARD
@@ -45,10 +46,17 @@ __all__ = ["Analysis", "GradientOf", "Prim", "analyze", "classify", "is_update",
 
 @dataclass(frozen=True)
 class Analysis:
-    prims: dict               # id(assign node) -> Prim
+    """What the transforms read, a value: they never change it. Statements a transform
+    writes itself are not in it (their facts come from the statement they stand for)."""
+
+    prims: MappingProxyType   # assignment statement (the node itself) -> its Prim
     active: frozenset
     kinds: dict               # name -> its kinds.Kind
     output: gast.AST          # the returned atom
+
+    def of(self, stmt) -> Prim:
+        """The Prim of the right-hand side of ``stmt``, an assignment of the analysed tree."""
+        return self.prims[stmt]
 
     def is_active(self, ident: str) -> bool:
         return ident in self.active
@@ -68,37 +76,47 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     loops = [s for s in nodes.walk_stmts(tree.body) if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
     table = FORWARD if mode == "forward" else REVERSE
-    prims = {id(s): classify(s.value, parsed, local, table) for s in assigns}
+    prims = {s: classify(s.value, parsed, local, table) for s in assigns}
     output = tree.body[-1].value
     _gradients_called(assigns, prims, parsed, local)
-    flows = _flows(tree, assigns, loops, prims)
+    kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
+    keys = _keys(assigns, prims, kinds)
+    flows = _flows(tree, assigns, prims)
     flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
               if isinstance(s.value, gast.Name)]
     varied = _fixpoint(set(wrt), flows, forward=True)
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        flows, forward=False)
     active = frozenset(varied & useful)
-    kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
                                 arg_kinds)
     calls = mutating.user_calls(nodes.walk_stmts(tree.body), prims,
                                 lambda call: classify(call, parsed, local, table))
     aliased += mutating.problems(calls, varied, kinds, parsed)
-    keys = {(loop.target.id, loop.iter.id) for loop in loops     # for k in d: d[k]
-            if isinstance(loop.iter, gast.Name)}
     diagnose.check(tree, assigns, prims, active, varied, parsed, mode, aliased, keys)
-    return Analysis(prims, active, kinds, output)
+    return Analysis(MappingProxyType(prims), active, kinds, output)
 
 
-def _flows(tree, assigns, loops, prims) -> list:
+def _keys(assigns, prims, kinds) -> set:
+    """``(k, d)`` for each ``k = v[i]`` of ``v = _rt.as_sequence(d)``: a loop's key of d
+    (``for k in d: d[k]``), a valid index of d. The keys of a dict carry no derivative:
+    its sequence is a constant (a list of keys, kinds.OTHER)."""
+    walked = {s.targets[0].id: sequence_of(s.value) for s in assigns
+              if sequence_of(s.value) is not None}
+    for s in assigns:
+        if s.targets[0].id in walked and kinds.get(walked[s.targets[0].id]) == kind_rules.DICT:
+            prims[s] = Prim("zero")
+    return {(s.targets[0].id, walked[s.value.value.id]) for s in assigns
+            if prims[s].op == "index" and getattr(s.value.value, "id", None) in walked}
+
+
+def _flows(tree, assigns, prims) -> list:
     """(target, sources): each way a value moves into a name, appends to lists included."""
-    flows = [(s.targets[0].id, [n for _, n in prims[id(s)].operands]) for s in assigns]
+    flows = [(s.targets[0].id, [n for _, n in prims[s].operands]) for s in assigns]
     # a value read as an index moves into the result too (``np.r_[x, y]``, ``d[x]``): it
     # has no derivative rule, so activity must reach it and the check refuse it
     flows += [(s.targets[0].id, sorted(index_names(s.value))) for s in assigns
-              if prims[id(s)].op == "index" and index_names(s.value)]
-    flows += [(loop.target.id, [loop.iter.id]) for loop in loops
-              if isinstance(loop.iter, gast.Name)]
+              if prims[s].op == "index" and index_names(s.value)]
     for stmt in nodes.walk_stmts(tree.body):
         found = mutation(stmt)
         if found and isinstance(found[1], gast.Name):
@@ -126,7 +144,7 @@ def _gradients_called(assigns, prims, parsed, local):
                 and value.func.id in made:
             gradient = made[value.func.id]
             prim = user_call(gradient.func, value, value.func.id, callee=gradient)
-            prims[id(s)] = prim
+            prims[s] = prim
 
 
 def _fixpoint(seed: set, flows, forward: bool) -> set:

@@ -21,9 +21,9 @@ from ..rules.reverse import REVERSE
 def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier,
            keys=frozenset()):
     violations = list(earlier)
-    made = {s.targets[0].id: prims[id(s)] for s in assigns}
+    made = {s.targets[0].id: prims[s] for s in assigns}
     for s in assigns:
-        prim = prims[id(s)]
+        prim = prims[s]
         if s.targets[0].id in active and prim.op == "unknown":
             why, suggestion = prim.why, prim.suggestion or _rule_suggestion(prim, s.value)
             callee = s.value.func.id if isinstance(s.value, gast.Call) \

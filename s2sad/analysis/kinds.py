@@ -152,7 +152,7 @@ def infer(assigns, loops, prims, arg_kinds) -> dict:
     changed = True
     while changed:
         changed = False
-        updates = [(s.targets[0].id, _of_value(s.value, prims[id(s)], kinds)) for s in assigns]
+        updates = [(s.targets[0].id, _of_value(s.value, prims[s], kinds)) for s in assigns]
         updates += [(loop.target.id, _of_loop(loop)) for loop in loops]
         for target, kind in updates:
             if kind is None:
@@ -199,8 +199,9 @@ def _of_value(value, prim, kinds):
             return of_const(atom.value)
         return kinds.get(atom.id) if isinstance(atom, gast.Name) else ARRAY
 
-    if prim.op == "copy":
-        return kinds.get(value.id)
+    if prim.op == "copy":                  # a dict's keys, walked by a loop: a list
+        source = kinds.get(prim.source)
+        return OTHER if source == DICT and not isinstance(value, gast.Name) else source
     if prim.op == "const":
         return of_const(value.value)
     if prim.op == "rule":

@@ -42,7 +42,7 @@ def user_calls(stmts, prims, classify) -> list:
     calls made for their effect (``fill(v, x)``)."""
     out = []
     for s in stmts:
-        prim = prims.get(id(s))
+        prim = prims.get(s)
         if prim is None and isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             prim = classify(s.value)
         if prim is not None and prim.op == "call" and _plain(prim.callee) is not None:
@@ -73,7 +73,7 @@ def _changed(func, code, arg_kinds: tuple, stack) -> tuple:
     updates = [s for s in stmts if is_update(s) or mutation(s)]
     loops = [s for s in stmts if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
-    prims = {id(s): classify_value(s.value, parsed, local) for s in assigns}
+    prims = {s: classify_value(s.value, parsed, local) for s in assigns}
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     found = [(p, v) for p, v in aliasing.findings(tree, assigns, updates, loops, prims,
                                                   parsed, kinds, arg_kinds) if p]

@@ -34,6 +34,24 @@ class Prim:
     is_lambda: bool = False               # for unknown: a call of a lambda
     makes_derivative: bool = False        # for unknown: a call of s2sad.grad, jvp, ...
 
+    @property
+    def source(self) -> str:
+        """For copy: the name copied (``t = x``, or ``v = _rt.as_sequence(x)``)."""
+        return self.operands[0][1]
+
+
+# What normalize writes for the sequence ``for t in c`` walks (``v = _rt.as_sequence(c)``,
+# then ``t = v[k]``): the same object as c for arrays, lists and tuples, so a copy.
+SEQUENCE = "_rt.as_sequence"
+
+
+def sequence_of(value):
+    """``c`` for ``_rt.as_sequence(c)``, else None."""
+    if isinstance(value, gast.Call) and len(value.args) == 1 and not value.keywords \
+            and isinstance(value.args[0], gast.Name) and dotted(value.func, ()) == SEQUENCE:
+        return value.args[0].id
+    return None
+
 
 
 def is_update(stmt) -> bool:
@@ -98,6 +116,8 @@ def _classify(value, parsed: ParsedFunction, local: set, table) -> Prim:
 
 
 def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
+    if sequence_of(call) is not None:
+        return Prim("copy", operands=((0, sequence_of(call)),))
     path = dotted(call.func, local)
     if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and path is None \
             and isinstance(call.func.value, gast.Name) and not call.args and not call.keywords:

@@ -9,7 +9,17 @@ __all__ = ["ShapeOf", "shape_of", "unindex", "add_indexed", "unstack", "as_array
            "zero_slot", "setitem", "stack_tangent", "broadcast_like", "untranspose", "reshape_like",
            "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile", "unrepeat",
            "pad_tangent", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
-           "undiagonal", "untrace", "undiag", "list_part", "times_part"]
+           "undiagonal", "untrace", "undiag", "list_part", "times_part",
+           "as_sequence"]
+
+
+def as_sequence(c):
+    """What ``for t in c`` walks, indexable by position: c itself for an array, a list, a
+    tuple (``c[k]`` is the k-th item), a list of the items for any other iterable (a
+    dict's keys, a set, an iterator)."""
+    if isinstance(c, (np.ndarray, list, tuple, str, range)):
+        return c
+    return list(c)
 
 
 class ShapeOf:

@@ -45,7 +45,6 @@ def forward(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen):
 class _Forward:
     def __init__(self, tree, facts: Analysis, gen):
         self.tree, self.facts, self.gen = tree, facts, gen
-        self.prims = dict(facts.prims)
         self.dots: dict[str, str] = {}
         self.links: dict = {}                 # (kind, callee, wrt) -> cell name
         self.bindings: dict = {}              # cell name -> (kind, callee, wrt)
@@ -101,7 +100,6 @@ class _Forward:
             return self.test_pops(s.test) + [nodes.if_(s.test, self.block(s.body),
                                                        self.block(s.orelse))]
         if isinstance(s, gast.For):
-            s = self.index_active_iteration(s)
             return [nodes.for_(s.target, s.iter, self.constant_item(s) + self.block(s.body))]
         if isinstance(s, gast.While):
             return [nodes.while_(s.test, self.block(s.body))]
@@ -110,13 +108,13 @@ class _Forward:
     def assign(self, s) -> list:
         target = s.targets[0].id
         if not self.facts.is_active(target):
-            prim = self.prims.get(id(s))
+            prim = self.facts.prims.get(s)
             lists = [i for _, i in prim.operands if self.facts.is_active(i)] \
                 if prim is not None and prim.op == "pop" else []
             # a value popped off a tangent-carrying list: its tangent goes too
             return [s] + [nodes.expr_stmt(nodes.call(f"{self.dot(lst)}.pop"))
                           for lst in lists[:1]]
-        prim = self.prims[id(s)]
+        prim = self.facts.of(s)
         if prim.op == "call":
             if not any(self.facts.is_active(i) for _, i in prim.operands):
                 return [s, nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
@@ -232,17 +230,6 @@ class _Forward:
         if not self.facts.is_active(target):
             return []
         return [nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
-
-    def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
-        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
-                or self.facts.kind(s.iter) == kinds.DICT:            # a dict yields its keys
-            return s
-        index = self.gen.temp()
-        item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-        self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-        return nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
-                          [item] + s.body)
 
 
 def _is_runtime(key) -> bool:

@@ -3,8 +3,7 @@
 An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
 moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
 user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
-in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A ``for`` loop over an
-active array, or one whose body rebinds its target, assigns the target in its body.
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep.
 """
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import gast
 from . import adjoints
 from ..analysis import aliasing, kinds
 from ..tree import nodes
-from ..analysis.analyze import Prim
 
 
 def created_lists(body) -> set:
@@ -61,28 +59,6 @@ class UpdatesAndCalls:
         return gast.copy_location(nodes.assign(s.targets[0].id,
                                                nodes.call(copy, nodes.clone(value))), s)
 
-    def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
-        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
-        an assignment the tape saves and restores, so the adjoint body starts from t's
-        last value, not the one the loop handed out."""
-        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
-                and self.facts.kind(s.iter) != kinds.DICT:           # a dict yields its keys
-            index = self.gen.temp()
-            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-            head = nodes.call("range", nodes.call("len", s.iter))
-        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
-            index = self.gen.temp()
-            item = nodes.assign(s.target.id, nodes.name(index))
-            self.prims[id(item)] = Prim("copy", operands=((0, index),))
-            head = s.iter
-        else:
-            return s
-        loop = nodes.for_(index, head, [item] + s.body)
-        self.rewritten[id(s)] = loop
-        return loop
-
     def primal_update(self, s) -> list:
         """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
         array = s.targets[0].value.id
@@ -117,14 +93,14 @@ class UpdatesAndCalls:
     def differentiated_call(self, s) -> bool:
         """A call of a user function whose result and some argument are active (a call
         of constants only is run as it is: its result has no derivative)."""
-        prim = self.prims[id(s)]
+        prim = self.facts.of(s)
         return prim.op == "call" and self.facts.is_active(s.targets[0].id) and any(
             self.facts.is_active(ident) for _, ident in prim.operands)
 
     def primal_call(self, s, saved) -> list:
         """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
         derivative returns its result and a pullback for the adjoint sweep."""
-        target, prim = s.targets[0].id, self.prims[id(s)]
+        target, prim = s.targets[0].id, self.facts.of(s)
         back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
         call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
@@ -152,7 +128,7 @@ class UpdatesAndCalls:
         return self.links[key]
 
     def adjoint_call(self, s, defined, restore) -> list:
-        target, prim = s.targets[0].id, self.prims[id(s)]
+        target, prim = s.targets[0].id, self.facts.of(s)
         back = self.backs[id(s)]
         active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
         cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
