@@ -90,6 +90,11 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     return Analysis(prims, active, kinds, output)
 
 
+def _undefined_names(prim) -> list:
+    return [prim.bound[p].id for p in prim.rule.undefined
+            if isinstance(prim.bound.get(p), gast.Name)]
+
+
 def _flows(tree, assigns, loops, prims) -> list:
     """(target, sources): each way a value moves into a name, appends to lists included."""
     flows = [(s.targets[0].id, [n for _, n in prims[id(s)].operands]) for s in assigns]
@@ -97,6 +102,9 @@ def _flows(tree, assigns, loops, prims) -> list:
     # has no derivative rule, so activity must reach it and the check refuse it
     flows += [(s.targets[0].id, sorted(index_names(s.value))) for s in assigns
               if prims[id(s)].op == "index" and index_names(s.value)]
+    # so does an argument its rule has no derivative in (``gammainc``'s a): refused
+    flows += [(s.targets[0].id, _undefined_names(prims[id(s)])) for s in assigns
+              if prims[id(s)].op == "rule" and prims[id(s)].rule.undefined]
     flows += [(loop.target.id, [loop.iter.id]) for loop in loops
               if isinstance(loop.iter, gast.Name)]
     for stmt in nodes.walk_stmts(tree.body):
