@@ -19,9 +19,9 @@ LSE = "a, axis=None, b=None, keepdims=False, return_sign=False"
 LSE_E = ("_rt.lse_sign(ans, return_sign) * np.exp(a - _rt.unreduce(_rt.lse_value(ans, "
          "return_sign), a, axis, keepdims))")
 LSE_G = "_rt.unreduce(_rt.lse_value(g, return_sign), a, axis, keepdims)"
-MULTI = f"np.sum({S}.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(dim)), axis=-1)"
+MULTI = f"_rt.like(np.sum({S}.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(dim)), axis=-1), a)"
 BETA_A, BETA_B = (f"({S}.digamma({v}) - {S}.digamma(a + b))" for v in ("a", "b"))
-INC = f"np.exp((a - 1.0) * np.log(x) - x - {S}.gammaln(a))"
+INC = f"_rt.like(np.exp((a - 1.0) * np.log(x) - x - {S}.gammaln(a)), x)"
 
 
 def names(special):
@@ -48,8 +48,8 @@ def reverse(R):
     R.add(sp.erfcinv, "x", f"-g / {ROOT_PI} * np.exp(ans * ans)")
     R.add(sp.gamma, "x", f"g * ans * {S}.digamma(x)")
     R.add(sp.gammaln, "x", f"g * {S}.digamma(x)")
-    R.add(sp.digamma, "x", f"g * {S}.polygamma(1, x)")
-    R.add(sp.polygamma, "n, x", None, f"g * {S}.polygamma(n + 1, x)", broadcast=True)
+    R.add(sp.digamma, "x", f"g * _rt.like({S}.polygamma(1, x), x)")
+    R.add(sp.polygamma, "n, x", None, f"g * _rt.like({S}.polygamma(n + 1, x), x)", broadcast=True)
     R.add(sp.multigammaln, "a, dim", f"g * {MULTI}", None, result="same")
     R.add(sp.beta, "a, b", f"g * ans * {BETA_A}", f"g * ans * {BETA_B}", broadcast=True)
     R.add(sp.betaln, "a, b", f"g * {BETA_A}", f"g * {BETA_B}", broadcast=True)
@@ -96,8 +96,8 @@ def forward(F):
     F.add(sp.erfcinv, "x", f"-np.exp(ans * ans) / {ROOT_PI} * d")
     F.add(sp.gamma, "x", f"ans * {S}.digamma(x) * d")
     F.add(sp.gammaln, "x", f"{S}.digamma(x) * d")
-    F.add(sp.digamma, "x", f"{S}.polygamma(1, x) * d")
-    F.add(sp.polygamma, "n, x", None, f"{S}.polygamma(n + 1, x) * d", broadcast=True)
+    F.add(sp.digamma, "x", f"_rt.like({S}.polygamma(1, x), x) * d")
+    F.add(sp.polygamma, "n, x", None, f"_rt.like({S}.polygamma(n + 1, x), x) * d", broadcast=True)
     F.add(sp.multigammaln, "a, dim", f"{MULTI} * d", None, result="same")
     F.add(sp.beta, "a, b", f"ans * {BETA_A} * d", f"ans * {BETA_B} * d", broadcast=True)
     F.add(sp.betaln, "a, b", f"{BETA_A} * d", f"{BETA_B} * d", broadcast=True)
