@@ -127,3 +127,85 @@ def test_every_scipy_function_is_listed_in_both_modes():
     for name in ("scipy.special.logsumexp", "scipy.stats.norm.logpdf", "scipy.special.zeta",
                  "scipy.stats.multivariate_normal.logpdf", "scipy.stats.poisson.logpmf"):
         assert name in listed
+
+
+# located errors at the user's call ---------------------------------------------------
+
+def incomplete_gamma_in_a(a, x):
+    return np.sum(sp.gammainc(a, x))
+
+
+def no_rule_ufunc(x):
+    return np.sum(sp.spence(x))
+
+
+def no_rule_python_function(x):
+    return np.sum(np.real(sp.lambertw(x)))
+
+
+def frozen(mu, x):
+    return np.sum(st.norm(mu, 1.0).logpdf(x))
+
+
+def cdf_in_shape(a, x):
+    return np.sum(st.gamma.cdf(x, a))
+
+
+@pytest.mark.parametrize("func, args, needle", [
+    (incomplete_gamma_in_a, (1.5, np.array([1.0, 2.0])), "in its argument 'a'"),
+    (cdf_in_shape, (2.0, np.array([1.0, 2.0])), "scipy.stats.gamma.cdf has no derivative"),
+    (no_rule_ufunc, (np.array([1.0, 2.0]),), "no derivative rule for 'sp.spence'"),
+    (no_rule_python_function, (np.array([1.0, 2.0]),), "scipy.special._lambertw.lambertw, "
+                                                       "from an installed library"),
+    (frozen, (0.5, np.array([1.0, 2.0])), "frozen distributions have no rules"),
+])
+def test_what_has_no_rule_is_a_located_error_at_the_users_call(func, args, needle):
+    for make in (lambda: s2sad.grad(func, wrt=0)(*args),
+                 lambda: s2sad.jvp(func, args, (1.0 if isinstance(args[0], float)
+                                                else np.ones(2),) + (0.0 * args[1],)
+                                   if len(args) > 1 else (np.ones(2),))):
+        with pytest.raises(s2sad.CompileError) as info:
+            make()
+        message = str(info.value)
+        assert needle in message and __file__ in message, message
+        assert "_multivariate" not in message and "site-packages" not in message
+
+
+def test_library_python_function_is_never_parsed():
+    from s2sad.analysis.prims import is_library_function, is_user_function
+    assert is_library_function(sp.logsumexp) and is_library_function(st.norm.logpdf)
+    assert not is_library_function(frozen) and is_user_function(frozen)
+
+
+def test_a_shape_parameter_held_constant_is_no_error():
+    grad = s2sad.grad(incomplete_gamma_in_a, wrt=1)(1.5, np.array([1.0, 2.0]))
+    expected = fd_grad(incomplete_gamma_in_a, (1.5, np.array([1.0, 2.0])), 1)
+    np.testing.assert_allclose(grad, expected, rtol=1e-6)
+
+
+# programs as users write them ---------------------------------------------------------
+
+def negative_log_likelihood(params, x, y):
+    """A logistic regression with a Gaussian prior and a Student-t noise model."""
+    logits = x @ params["w"] + params["b"]
+    nll = -np.sum(sp.log_expit(y * logits))
+    prior = -np.sum(st.norm.logpdf(params["w"], loc=0.0, scale=np.exp(params["log_s"])))
+    noise = -np.sum(st.t.logpdf(logits, 4.0, scale=2.0))
+    return nll + prior + 0.1 * noise + sp.logsumexp(logits, b=0.5)
+
+
+def test_training_loop_with_a_parameter_dict():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((20, 3)), rng.choice([-1.0, 1.0], 20)
+    params = {"w": rng.standard_normal(3), "b": 0.1, "log_s": 0.2}
+    step = s2sad.grad(negative_log_likelihood, wrt=0)
+    losses = []
+    for _ in range(5):
+        g = step(params, x, y)
+        for k in ("w", "b", "log_s"):
+            expected = fd_grad(lambda p, xx, yy: negative_log_likelihood(
+                dict(params, **{k: p}), xx, yy), (params[k], x, y), 0)
+            np.testing.assert_allclose(g[k], expected, rtol=1e-5, atol=1e-7)
+        params = {k: params[k] - 0.05 * g[k] for k in params}
+        losses.append(negative_log_likelihood(params, x, y))
+    assert losses[-1] < losses[0]
