@@ -20,8 +20,6 @@ class Row:
     shapes: tuple = (M,)
     domain: tuple = ("real",)
     float32: bool = True       # SciPy keeps float32 (not polygamma, gammainc, stats...)
-    hessian: bool = True
-    step: float = 1e-6
 
 
 def _u(name, domain="real", call=None, **kw):
