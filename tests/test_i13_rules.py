@@ -178,7 +178,8 @@ def test_every_helper_a_template_calls_is_in_the_set():
             for template in filter(None, rule.adjoints):
                 for node in ast.walk(ast.parse(template)):
                     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                            and node.value.id == "_rt":
+                            and node.value.id == "_rt" \
+                            and node.attr not in runtime.scipy_helpers.LIBRARIES:  # SciPy's
                         called.add(getattr(runtime, node.attr))
     assert called <= runtime.HELPERS and len(called) > 80
 

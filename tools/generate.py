@@ -98,7 +98,9 @@ def _tangent_wrt(func, args):
 
 def rules_table() -> str:
     """docs/rules.md: every primitive with its reverse and forward rules, by section,
-    as the tables (s2sad/rules/) say them."""
+    as the tables (s2sad/rules/) say them (SciPy's too, where it is installed)."""
+    REVERSE.load(everything=True)
+    FORWARD.load(everything=True)
     library = [k for k in REVERSE.rules if label(k).startswith(("np.", "math."))]
     lines = ["# Derivative rules", "",
              "Written by `make generated` from the tables in `s2sad/rules/`; do not edit.",
@@ -118,10 +120,14 @@ def rules_table() -> str:
         tangents = FORWARD.rules[key].adjoints
         first = True
         for param, adjoint, tangent in zip(rule.params, rule.adjoints, tangents):
+            if param in rule.undefined:
+                adjoint = tangent = "no rule: differentiating it is an error"
             if adjoint is None:
                 continue
             name = f"`{label(key)}`" if first else ""
-            lines.append(f"| {name} | {param} | `{_cell(adjoint)}` | `{_cell(tangent)}` |")
+            cells = (f"`{_cell(adjoint)}`", f"`{_cell(tangent)}`") if param not in \
+                rule.undefined else (adjoint, tangent)
+            lines.append(f"| {name} | {param} | {cells[0]} | {cells[1]} |")
             first = False
     lines += ["", "## No derivative", "",
               "Piecewise constant, integer valued, shapes and constructors:", ""]

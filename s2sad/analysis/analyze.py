@@ -110,6 +110,11 @@ def _keys(assigns, prims, kinds) -> set:
             if prims[s].op == "index" and getattr(s.value.value, "id", None) in walked}
 
 
+def _undefined_names(prim) -> list:
+    return [prim.bound[p].id for p in prim.rule.undefined
+            if isinstance(prim.bound.get(p), gast.Name)]
+
+
 def _flows(tree, assigns, prims) -> list:
     """(target, sources): each way a value moves into a name, appends to lists included."""
     flows = [(s.targets[0].id, [n for _, n in prims[s].operands]) for s in assigns]
@@ -117,6 +122,9 @@ def _flows(tree, assigns, prims) -> list:
     # has no derivative rule, so activity must reach it and the check refuse it
     flows += [(s.targets[0].id, sorted(index_names(s.value))) for s in assigns
               if prims[s].op == "index" and index_names(s.value)]
+    # so does an argument its rule has no derivative in (``gammainc``'s a): refused
+    flows += [(s.targets[0].id, _undefined_names(prims[s])) for s in assigns
+              if prims[s].op == "rule" and prims[s].rule.undefined]
     for stmt in nodes.walk_stmts(tree.body):
         found = mutation(stmt)
         if found and isinstance(found[1], gast.Name):

@@ -14,6 +14,7 @@ from .prims import Prim, dotted, mutation, shrinks
 from ..tree import nodes
 from ..errors import CompileError
 from ..front.parse import ParsedFunction
+from ..rules import label
 from ..rules.forward import FORWARD
 from ..rules.reverse import REVERSE
 
@@ -36,6 +37,8 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
             violations.append(parsed.violation(s.value, "lambda", message, suggestion)
                               if prim.is_lambda else
                               parsed.violation(s.value, "no-rule", message, suggestion))
+        if s.targets[0].id in active and prim.op == "rule" and prim.rule.undefined:
+            violations.extend(_undefined(s.value, prim, varied, parsed))
         if s.targets[0].id in active and prim.op == "index" \
                 and active_index_names(s.value, varied, keys):
             violations.append(active_index(s.value, assigns, parsed))
@@ -62,6 +65,21 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
     if violations:
         raise CompileError(sorted(violations, key=lambda v: (v.lineno, v.col)))
 
+
+
+def _undefined(value, prim: Prim, varied, parsed):
+    """A differentiated argument in which the rule has no derivative (``gammainc``'s a)."""
+    from_rule = [p for p in prim.rule.undefined if isinstance(prim.bound.get(p), gast.Name)
+                 and prim.bound[p].id in varied]
+    if not from_rule:
+        return []
+    name = label(prim.rule.key)
+    given = ", ".join(prim.rule.differentiable()) or "none"
+    return [parsed.violation(
+        value, "no-rule", f"cannot differentiate this value: {name} has no derivative rule in "
+        f"its argument {from_rule[0]!r} (its rule covers: {given})",
+        f"pass {from_rule[0]} as a value that is not differentiated, or register a rule for "
+        f"{name} with s2sad.defvjp and s2sad.defjvp")]
 
 
 def _side_effect_problem(stmt, active, varied, mode):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
+import sysconfig
 import types
 from dataclasses import dataclass, replace
 
@@ -147,8 +149,16 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     if prim.op == "unknown" and isinstance(func, types.FunctionType) \
             and func in DERIVATIVE_MAKERS:
         return replace(prim, makes_derivative=True)
+    if prim.op == "unknown" and is_library_function(func):
+        return replace(prim, why=f"no derivative rule for {path!r} ({_qualified(func)}, "
+                                 "from an installed library, whose source s2sad does not read)")
     if prim.op == "unknown" and is_user_function(func):
         return _lambda_call(func, path) or user_call(func, call, path)
+    if prim.op == "unknown" and type(func).__module__.startswith("scipy.stats"):
+        return replace(prim, why=f"{path!r}, a scipy.stats distribution called to freeze its "
+                       "parameters (frozen distributions have no rules)",
+                       suggestion="call the distribution's method with the parameters: "
+                       "`norm.logpdf(x, loc, scale)` for `norm(loc, scale).logpdf(x)`")
     return prim
 
 
@@ -185,6 +195,31 @@ def _made_call(func, made, call, path) -> Prim:
                           callee=GradientOf(target.primal, names[0]))
     return Prim("unknown", why=f"{path!r}, a {made} function s2sad made (only a "
                                "gradient with one wrt argument is differentiated again)")
+
+
+# where installed libraries live: the standard library and site-packages
+_LIBRARY_DIRS = tuple(sorted({os.path.join(os.path.realpath(p), "") for k, p in
+                              sysconfig.get_paths().items()
+                              if k in ("stdlib", "platstdlib", "purelib", "platlib")}))
+
+
+def is_library_function(func) -> bool:
+    """A Python function of an installed library (the standard library, site-packages,
+    NumPy, SciPy): with no rule it is reported at the call, never parsed."""
+    func = getattr(func, "__func__", func)
+    code = getattr(func, "__code__", None)
+    if not isinstance(func, types.FunctionType) or code is None:
+        return False
+    if (func.__module__ or "").partition(".")[0] in ("numpy", "scipy"):
+        return True
+    filename = os.path.realpath(code.co_filename)
+    return filename.startswith(_LIBRARY_DIRS) and (func.__module__ or "").partition(".")[0] \
+        != "s2sad"
+
+
+def _qualified(func) -> str:
+    func = getattr(func, "__func__", func)
+    return f"{func.__module__}.{func.__qualname__}"
 
 
 def is_user_function(func) -> bool:

@@ -23,6 +23,8 @@ def covered() -> dict:
     (``{"math": ["math.acos", ...], ...}``), aliases in parentheses; the last section
     lists those with no derivative (piecewise constant, integer valued, shapes)."""
     out: dict = {}
+    REVERSE.load(everything=True)
+    FORWARD.load(everything=True)
     for key in REVERSE.rules:
         if key in FORWARD.rules:
             other = aliases(key)

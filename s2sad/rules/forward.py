@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import linalg, reductions, shapes
+from . import linalg, reductions, scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -189,3 +189,7 @@ F.attr("real", "d", result="same")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 F.zero(*NO_DERIVATIVE)
+
+# SciPy (optional): added once the program imports it ------------------------------
+F.later("scipy", scipy_special.forward)
+F.later("scipy", scipy_stats.forward)

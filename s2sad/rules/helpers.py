@@ -6,7 +6,7 @@ Most helpers are linear in the adjoint they are given: their tangent is the help
 applied to the tangent (:data:`LINEAR`).
 """
 from .. import runtime as _rt
-from . import linalg, reductions, shapes
+from . import linalg, reductions, scipy_special, shapes
 from .table import LINEAR, Table
 
 HELPER_TANGENTS = Table("forward")
@@ -55,5 +55,6 @@ H.add(_rt.hypot_dx, "x, r", LINEAR, "-_rt.hypot_dx(x * d, r * r)", result="array
 reductions.helpers(H)
 shapes.helpers(H)
 linalg.helpers(H)
+scipy_special.helpers(H)
 H.zero(_rt.zeros_like, _rt.sign, _rt.count, _rt.check_scalar, _rt.inside, _rt.below,
        _rt.above, _rt.nancount, _rt.copysign_dx)

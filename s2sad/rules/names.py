@@ -9,6 +9,9 @@ import numpy
 
 from .. import runtime
 
+# key -> how users write it, for primitives of optional libraries (``scipy.special.erf``)
+LABELS: dict = {}
+
 
 def label(key) -> str:
     """How users write a primitive: ``np.linalg.inv``, ``math.sin``, ``abs``,
@@ -16,6 +19,11 @@ def label(key) -> str:
     if isinstance(key, tuple):
         kind, name = key
         return {"op": f"operator {name}", "method": f"x.{name}()", "attr": f"x.{name}"}[kind]
+    try:
+        if key in LABELS:
+            return LABELS[key]
+    except TypeError:                        # unhashable callable
+        pass
     module = getattr(key, "__module__", None) or "numpy"
     name = getattr(key, "__name__", repr(key))
     if is_helper(key):

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from . import linalg, reductions, shapes
+from . import linalg, reductions, scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -181,3 +181,7 @@ R.attr("real", "g", result="same")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 R.zero(*NO_DERIVATIVE)
+
+# SciPy (optional): added once the program imports it ------------------------------
+R.later("scipy", scipy_special.reverse)
+R.later("scipy", scipy_stats.reverse)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from dataclasses import dataclass, field
 
 import gast
@@ -47,6 +48,7 @@ class Rule:
     broadcast: bool = False       # elementwise over broadcast operands
     result: str = "elementwise"   # elementwise | reduction | scalar | same | array | other
     #                               (other: a tuple or list of arrays, e.g. eigh, split)
+    undefined: tuple = ()         # parameters with no rule: differentiating one is an error
 
     def bind(self, args, keywords) -> dict | None:
         """Map a call's atoms to parameters, defaults filled in; None when they don't fit."""
@@ -86,12 +88,31 @@ class Table:
     user: dict = field(default_factory=dict)      # rules registered with defvjp/defjvp
     sections: dict = field(default_factory=dict)     # key -> the section it was added in
     current: str = ""
+    pending: list = field(default_factory=list)     # (module, loader): see ``later``
 
     def section(self, title: str):
         """Rules added from now on belong to ``title`` (for listings: docs, CLI)."""
         self.current = title
 
-    def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise"):
+    def later(self, module: str, loader):
+        """Rules for an optional library: ``loader(self)`` adds them once ``module`` has
+        been imported (by the user's program, or by :meth:`load`), never before."""
+        self.pending.append((module, loader))
+
+    def load(self, everything=False):
+        """Add the pending rules whose library is imported (``everything``: importable)."""
+        for module, loader in list(self.pending):
+            if module not in sys.modules and everything:
+                try:
+                    __import__(module)
+                except ImportError:
+                    continue
+            if module in sys.modules:
+                self.pending.remove((module, loader))
+                loader(self)
+
+    def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise",
+            undefined=()):
         params, defaults, star = _signature(signature)
         own = {"ans", "g" if self.mode == "reverse" else "d"}
         if own & set(params):
@@ -105,7 +126,8 @@ class Table:
         for template in adjoints:
             if template is not None:
                 gast.parse(template, mode="eval")          # a typo fails at import
-        self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result)
+        self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result,
+                               tuple(undefined))
         self.sections.setdefault(key, self.current)
 
     def op(self, opname: str, signature: str, *adjoints, **options):
@@ -134,6 +156,9 @@ class Table:
             rule = self.user.get(key) or self.rules.get(key)
         except TypeError:                    # unhashable callable
             return None
+        if rule is None and self.pending:
+            self.load()
+            rule = self.rules.get(key)
         return rule if rule or self.helpers is None else self.helpers.get(key)
 
     def register(self, key, params: tuple, templates: tuple, defaults=None):
@@ -146,6 +171,8 @@ class Table:
                               False, "array")
 
     def is_inactive(self, key) -> bool:
+        if self.pending:
+            self.load()
         try:
             here = key in self.inactive
         except TypeError:

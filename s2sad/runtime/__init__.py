@@ -8,18 +8,27 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checks, core, elementwise, linalg, products, reductions, shapes
+from . import checks, core, elementwise, linalg, products, reductions, scipy_helpers, shapes
 from .checks import *        # noqa: F401,F403
 from .core import *          # noqa: F401,F403
 from .elementwise import *   # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
+from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 
-AREAS = (core, checks, elementwise, reductions, shapes, linalg, products)
+AREAS = (core, checks, elementwise, reductions, shapes, linalg, products, scipy_helpers)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
 HELPERS = frozenset(getattr(area, name) for area in AREAS for name in area.__all__
                     if isinstance(getattr(area, name), types.FunctionType))
+
+
+def __getattr__(name):
+    """``_rt.special`` and ``_rt.stats``: SciPy's modules, for the SciPy rules' templates
+    (imported on first use: SciPy is optional)."""
+    if name in scipy_helpers.LIBRARIES:
+        return scipy_helpers.library(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

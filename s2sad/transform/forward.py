@@ -173,6 +173,7 @@ class _Forward:
         total = terms[0]
         for term in terms[1:]:
             total = nodes.call("_rt.add", total, term) if _is_runtime(prim.rule.key) \
+                or prim.rule.result == "other" \
                 else nodes.binop(total, gast.Add(), term)       # _rt adds lists item-wise
         if prim.rule.broadcast and not self.fills_result(prim, active):
             total = nodes.call("_rt.broadcast_like", total, nodes.clone(ans))
