@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import derivatives, higher, target as targets
+from .driver import higher, ops, target as targets
 from .errors import UsageError
 from .inspection import standalone as standalone_module
 from .inspection.highlight import Source
@@ -22,34 +22,61 @@ from .inspection.highlight import Source
 VERSION = targets.VERSION
 
 
-def grad(f, wrt=None):
-    """A function with f's signature returning df/d(wrt)."""
-    if hasattr(f, "__s2sad_gradient__"):
-        return higher.grad_of_gradient(f, wrt)
-    return derivatives.gradient(f, wrt, "grad")
+def grad(f, wrt=None, has_aux=False):
+    """A function with f's signature returning df/d(wrt); ``has_aux=True``: f returns
+    ``(value, aux)`` and the function ``(grad, aux)``. ``f`` may be a NumPy function
+    with a rule (``np.sin``) or a derivative s2sad made (any order)."""
+    return ops.grad(f, wrt, has_aux)
 
 
-def value_and_grad(f, wrt=None):
-    """A function returning ``(f(...), grad)`` from one primal sweep."""
-    return derivatives.gradient(f, wrt, "value_and_grad")
+def value_and_grad(f, wrt=None, has_aux=False):
+    """A function returning ``(f(...), grad)`` from one primal sweep (``has_aux``:
+    ``((value, aux), grad)``, as JAX's)."""
+    return ops.value_and_grad(f, wrt, has_aux)
 
 
-def vjp(f, *primals, wrt=None, **kwprimals):
-    """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
-    return derivatives.vjp(f, *primals, wrt=wrt, **kwprimals)
+def vjp(f, *primals, wrt=None, has_aux=False, **kwprimals):
+    """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument
+    (``has_aux``: ``(y, pullback, aux)``)."""
+    return ops.vjp(f, *primals, wrt=wrt, has_aux=has_aux, **kwprimals)
 
 
 def jvp(f, primals, tangents, wrt=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep. ``tangents`` has
     one entry per ``wrt`` argument (``None``: every positional argument)."""
-    return targets.jvp(f, primals, tangents, wrt)
+    return ops.jvp(f, primals, tangents, wrt)
+
+
+def jacobian(f, wrt=None, mode="auto", has_aux=False):
+    """J shaped ``out.shape + in.shape`` (JAX's convention); see higher.jacobian."""
+    return ops.jacobian(f, wrt, mode, has_aux)
+
+
+def hessian(f, wrt=None):
+    """The Hessian, ``x.shape + x.shape`` for one argument, blocks for a tuple ``wrt``."""
+    return ops.hessian(f, wrt)
+
+
+def hvp(f, wrt=None):
+    """A function ``(*args, v) -> H v``: one forward sweep through the gradient code."""
+    return ops.hvp(f, wrt)
+
+
+def linearize(f, *primals, wrt=None):
+    """``(y, f_jvp)``: ``f_jvp(*tangents)`` is ``J @ tangents`` at the saved primals."""
+    return ops.linearize(f, *primals, wrt=wrt)
+
+
+def elementwise_grad(f, wrt=None):
+    """autograd's: ``J^T 1``, the derivative of an elementwise function at each element."""
+    return ops.elementwise_grad(f, wrt)
 
 
 # a call of s2sad.grad(f) inside a differentiated function is differentiated through
 # f's second derivatives; the other makers' functions are refused, located
 GRADIENT_MAKERS.add(grad)
-DERIVATIVE_MAKERS.update({grad, value_and_grad, vjp, jvp, higher.jacobian, higher.hessian,
-                          higher.hvp})
+DERIVATIVE_MAKERS.update({grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp, linearize,
+                          elementwise_grad, higher.jacobian, higher.hessian, higher.hvp})
 
 
 def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None,
@@ -86,7 +113,8 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
 
 def differentiate(func=None, *, wrt=None):
     """Decorator: ``f`` unchanged, plus ``f.grad``, ``f.value_and_grad``, ``f.vjp``,
-    ``f.jvp``, ``f.jacobian``, ``f.hessian``, ``f.hvp`` and ``f.source``, each taking
+    ``f.jvp``, ``f.jacobian``, ``f.hessian``, ``f.hvp``, ``f.elementwise_grad``,
+    ``f.linearize`` and ``f.source``, each taking
     the arguments of the module-level call without ``f``."""
     if func is None:
         return functools.partial(differentiate, wrt=wrt)
@@ -103,7 +131,9 @@ def differentiate(func=None, *, wrt=None):
     wrapper.source = lambda mode="reverse", **k: source(wrapper, mode, **k)
     wrapper.jvp = lambda primals, tangents: jvp(wrapper, primals, tangents)
 
-    wrapper.jacobian = lambda *a, **k: higher.jacobian(wrapper)(*a, **k)
-    wrapper.hessian = lambda *a, **k: higher.hessian(wrapper)(*a, **k)
-    wrapper.hvp = lambda *a, **k: higher.hvp(wrapper)(*a, **k)
+    wrapper.jacobian = lambda *a, **k: jacobian(wrapper)(*a, **k)
+    wrapper.hessian = lambda *a, **k: hessian(wrapper)(*a, **k)
+    wrapper.hvp = lambda *a, **k: hvp(wrapper)(*a, **k)
+    wrapper.elementwise_grad = lambda *a, **k: elementwise_grad(wrapper)(*a, **k)
+    wrapper.linearize = lambda *a: linearize(wrapper, *a)
     return wrapper

@@ -13,6 +13,7 @@ from . import seeds
 from .compile import CACHE
 from .entry import fast_entry
 from .running import HANDLED, call_on_floats, real_gradient, run_on_floats
+from ..errors import UsageError
 from .target import Rebound, Target, check_all_float, recovered
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
@@ -51,7 +52,12 @@ def gradient(f, wrt, variant):
         return out if type(out) is float else real_gradient(out, target.front.parsed.name)
 
     def recover(fn, exc, args, kwargs=None):
-        return recovered(target, names, variant, fn, exc, args, kwargs)
+        try:
+            return recovered(target, names, variant, fn, exc, args, kwargs)
+        except UsageError as error:
+            if error.code != "non-scalar-output":
+                raise
+            return _size_one(target, names, single, variant, args, kwargs or {}, error)
     if prefix or one_tuple:
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, dispatch.by_type,
@@ -120,3 +126,15 @@ def vjp(f, *primals, wrt=None, **kwprimals):
         with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
             return call_on_floats(backward, (residuals, ybar), {})
     return y, pullback
+
+
+def _size_one(target, names, single, variant, args, kwargs, error):
+    """A gradient of a size-1 array output, as autograd takes it: the output's one
+    element (a split reverse sweep seeded with ones of its shape); else ``error``."""
+    y = target.primal(*args, **kwargs)
+    if not (isinstance(y, np.ndarray) and y.size == 1 and y.dtype.kind in "fiu"):
+        raise error
+    value, pullback = vjp(target.primal, *args, wrt=names, **kwargs)
+    g = pullback(np.ones_like(value))
+    g = g[0] if len(names) == 1 else g          # the caller makes wrt=(0,) a tuple
+    return g if variant == "grad" else (value, g)

@@ -1,4 +1,5 @@
-"""Operators built on the two modes: jacobian, hessian, hvp, and grad of a gradient.
+"""Operators built on the two modes: jacobian, hessian, hvp (of user functions; of
+derivatives s2sad made, ``compose``).
 
 Second derivatives are forward over reverse: the tangent transformation is
 applied to the generated adjoint function itself (its tape included), so a
@@ -10,7 +11,6 @@ import functools
 
 import numpy as np
 
-from ..analysis import kinds as kind_rules
 from ..errors import UsageError
 from . import seeds
 from .derivatives import vjp
@@ -194,28 +194,3 @@ def _assemble(rows, value_i, value_j):
 
 def _zero_like(value):
     return seeds.float_like(np.zeros_like(value, dtype=float), value) if np.ndim(value) else 0.0
-
-
-def grad_of_gradient(inner, outer_wrt):
-    """``grad(grad(f))``: the tangent of the generated gradient, one sweep per element
-    of the outer argument; the inner gradient must be a single scalar."""
-    target, names, single = inner.__s2sad_gradient__
-    if not single:
-        raise UsageError("grad of a gradient needs the inner grad to have one wrt "
-                         "argument", "non-scalar-output")
-    outer = target.wrt_names(outer_wrt)[0][0] if outer_wrt is not None else names[0]
-
-    @functools.wraps(target.primal)
-    def second(*args):
-        values = target.bind(target.prefix + args, {})
-        if kind_rules.of_value(values[names[0]]) != kind_rules.SCALAR:
-            raise UsageError(f"grad of a gradient: the inner gradient w.r.t. {names[0]!r} "
-                             "is not a scalar; use s2sad.hessian", "non-scalar-output")
-        grad_fn = gradient_function(target, names, args)
-        parts = [jvp(grad_fn, target.prefix + args, (unit,), wrt=(outer,))[1]
-                 for unit in _units(values[outer])]
-        if np.ndim(values[outer]) == 0:
-            return parts[0]
-        return np.reshape(np.array(parts), np.shape(values[outer]))
-    second.__s2sad_derivative__ = 'grad of a gradient'
-    return second

@@ -110,9 +110,10 @@ def refuse_derivative(func):
         raise UsageError(
             f"this function is the {made} of {getattr(func, '__name__', func)!r} that "
             "s2sad made; "
-            "s2sad differentiates the source of plain functions, so it cannot "
-            "differentiate it again. For second derivatives use s2sad.hessian(f), "
-            "s2sad.hvp(f), or s2sad.grad(s2sad.grad(f)) for a function of one float",
+            "its source is not the derivative's, so it cannot be read or traced; "
+            "differentiate it again with s2sad.grad, jvp, vjp, jacobian or hessian "
+            "(a value_and_grad, hvp or has_aux function cannot be: differentiate "
+            "s2sad.grad(f) instead)",
             "derivative-of-derivative")
 
 
