@@ -33,9 +33,7 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
                        "differentiated (nested differentiation) is not supported yet")
                 suggestion = "differentiate the inner function on its own, outside"
             message = f"cannot differentiate this value: {why}"
-            violations.append(parsed.violation(s.value, "lambda", message, suggestion)
-                              if prim.is_lambda else
-                              parsed.violation(s.value, "no-rule", message, suggestion))
+            violations.append(parsed.violation(s.value, "no-rule", message, suggestion))
         if s.targets[0].id in active and prim.op == "index" \
                 and active_index_names(s.value, varied, keys):
             violations.append(active_index(s.value, assigns, parsed))
