@@ -71,18 +71,17 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     prims = {id(s): classify(s.value, parsed, local, table) for s in assigns}
     output = tree.body[-1].value
     _gradients_called(assigns, prims, parsed, local)
-    kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
-    _array_methods(assigns, prims, kinds, set(), local)
     while True:              # again while a method call turns out to be on an array
         flows = _flows(tree, assigns, loops, prims)
         flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
                   if isinstance(s.value, gast.Name)]
         varied = _fixpoint(set(wrt), flows, forward=True)
-        if not _array_methods(assigns, prims, kinds, varied, local):
+        if not _array_methods(assigns, prims, varied, local):
             break
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        flows, forward=False)
     active = frozenset(varied & useful)
+    kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     aliased = aliasing.problems(tree, assigns, updates + appends, loops, prims, parsed, kinds,
                                 arg_kinds)
     calls = mutating.user_calls(nodes.walk_stmts(tree.body), prims,
@@ -94,22 +93,17 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     return Analysis(prims, active, kinds, output)
 
 
-def _array_methods(assigns, prims, kinds, varied, local) -> bool:
-    """A method call on a local value is a call of the object's method, unless the value
-    is a number, an array or differentiated: then it is a method without a rule, which
-    is reported where it matters. Whether any call changed so."""
-    numeric = (kind_rules.Tag.SCALAR, kind_rules.Tag.INT, kind_rules.Tag.INTARRAY)
+def _array_methods(assigns, prims, varied, local) -> bool:
+    """A method call on a local value is a call of the object's method (found when it
+    runs), unless the value is differentiated: an array's method without a rule, which
+    is reported. Whether any call changed so."""
     changed = False
     for s in assigns:
         prim = prims[id(s)]
-        if prim.unless_array:
-            receiver, fallback = prim.unless_array
-            kind = kinds.get(receiver)
-            if receiver in varied or kind is not None and (
-                    kind.tag in numeric or kind.shape is not None):
-                names = sorted(nodes.names_loaded(s.value) & local)
-                prims[id(s)] = replace(fallback, operands=tuple(enumerate(names)))
-                changed = True
+        if prim.unless_array and prim.unless_array[0] in varied:
+            names = sorted(nodes.names_loaded(s.value) & local)
+            prims[id(s)] = replace(prim.unless_array[1], operands=tuple(enumerate(names)))
+            changed = True
     return changed
 
 

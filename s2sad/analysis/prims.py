@@ -32,7 +32,7 @@ class Prim:
     callee: object = None                 # for call: the user function called
     suggestion: str = ""                  # for unknown: the rewrite, if not a rule
     unless_array: tuple = ()              # for a method call: (receiver, the Prim if it
-                                          # is an array: a method without a rule)
+                                          # is differentiated: a method without a rule)
     makes_derivative: bool = False        # for unknown: a call of s2sad.grad, jvp, ...
 
 
@@ -113,7 +113,7 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         prim = _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
         if prim.op == "unknown" and isinstance(receiver, gast.Name):
             # a method of an object (``self.f``, ``layer.forward``): bound when it runs;
-            # on a value that turns out to be an array, the missing rule is reported
+            # on a differentiated value (an array), the missing rule is reported
             found = value_call(call, f"{receiver.id}.{call.func.attr}")
             return found if receiver.id in ("self", "cls") else \
                 replace(found, unless_array=(receiver.id, prim))

@@ -36,11 +36,13 @@ def unpack(func):
     """``(function, prefix)``: what is differentiated and the arguments it is given
     first, which are never differentiated."""
     prefix = ()
-    while isinstance(func, functools.partial) and not func.keywords:
+    while isinstance(func, functools.partial) and not func.keywords \
+            and isinstance(func.func, (types.FunctionType, types.MethodType,
+                                       functools.partial)):
         prefix = tuple(func.args) + prefix
         func = func.func
     if isinstance(func, functools.partial):
-        return _keyword_partial(func), prefix
+        return _partial_def(func), prefix
     if isinstance(func, types.MethodType):
         return func.__func__, (func.__self__,) + prefix
     return func, prefix
@@ -49,9 +51,12 @@ def unpack(func):
 def for_call(value, nargs: int, keywords) -> object:
     """A function value a differentiated function calls, as a Target takes it: a
     NumPy or math function with a rule becomes a def calling it."""
-    inner = value.func if isinstance(value, functools.partial) else value
-    if isinstance(inner, (types.FunctionType, types.MethodType, functools.partial)) \
-            or hasattr(inner, "__s2sad_primal__") or hasattr(inner, "__s2sad_derivative__"):
+    if isinstance(getattr(type(value), "__call__", None), types.FunctionType) \
+            and not isinstance(value, (types.FunctionType, functools.partial)) \
+            and type(value).__module__.partition(".")[0] not in ("numpy", "s2sad"):
+        return value.__call__             # a callable object of the user's: its method
+    if isinstance(value, (types.FunctionType, types.MethodType, functools.partial)) \
+            or hasattr(value, "__s2sad_primal__") or hasattr(value, "__s2sad_derivative__"):
         return value
     try:
         has_rule = REVERSE.get(value) is not None
@@ -72,10 +77,15 @@ def for_call(value, nargs: int, keywords) -> object:
     return _RULES[key]
 
 
-def _keyword_partial(part):
-    """A partial with bound keywords as a def with the partial's own signature."""
+def _partial_def(part):
+    """A partial with bound keywords, or of a function with a rule, as a def with the
+    partial's own signature."""
     made = _PARTIALS.get(part)
     if made is not None:
+        return made
+    if not isinstance(part.func, (types.FunctionType, types.MethodType)):
+        made = _rule_partial(part)
+        _PARTIALS[part] = made
         return made
     signature = inspect.signature(part)
     scope = {"fn": part.func}
@@ -99,6 +109,30 @@ def _keyword_partial(part):
     made = _written(name, ", ".join(head), ", ".join(call), scope)
     _PARTIALS[part] = made
     return made
+
+
+def _rule_partial(part):
+    """``partial(np.sum, axis=0)``: a def of the parameters left without a default,
+    passing the bound keywords (plain constants written out, for the rule to read)."""
+    scope = {"fn": part.func}
+    scope.update({f"arg{i}": a for i, a in enumerate(part.args)})
+    try:
+        signature = inspect.signature(part)
+    except (TypeError, ValueError):
+        raise UsageError(f"cannot differentiate {part!r}: its signature cannot be read; "
+                         "wrap the call in a def", "no-source") from None
+    head = [p.name for p in signature.parameters.values()
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
+                                                   p.POSITIONAL_OR_KEYWORD)]
+    call = [f"arg{i}" for i in range(len(part.args))] + head
+    for k, v in part.keywords.items():
+        if isinstance(v, (bool, int, float, str, type(None))):
+            call.append(f"{k}={v!r}")
+        else:
+            scope[f"kw_{k}"] = v
+            call.append(f"{k}=kw_{k}")
+    name = getattr(part.func, "__name__", "partial") + "_partial"
+    return _written(name, ", ".join(head), ", ".join(call), scope)
 
 
 def _written(name: str, head: str, call: str, scope: dict):
