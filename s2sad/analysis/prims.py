@@ -132,6 +132,8 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         return replace(prim, makes_derivative=True)
     if prim.op == "unknown" and is_user_function(func):
         return user_call(func, call, path)
+    if prim.op == "unknown" and isinstance(func, functools.partial):
+        return value_call(call, repr(path))     # made for its function when it runs
     return prim
 
 
@@ -236,9 +238,6 @@ def _rule(key, args, keywords, table, label=None) -> Prim:
     if rule is None and isinstance(key, tuple) and key[0] in ("attr", "method"):
         return Prim("unknown", why=_member_why(*key))
     if rule is None:
-        if isinstance(key, functools.partial):
-            return Prim("unknown", why=f"no derivative rule for {label!r}, a "
-                                       "functools.partial, whose source s2sad cannot read")
         return Prim("unknown", why=f"no derivative rule for {label!r}")
     bound = rule.bind(args, keywords)
     if bound is None:
