@@ -137,6 +137,7 @@ def _gradients_called(assigns, prims, parsed, local):
             wrt = [k.value for k in value.keywords if k.arg == "wrt"]
             if is_user_function(func) and all(isinstance(w, gast.Constant) for w in wrt):
                 made[s.targets[0].id] = GradientOf(func, wrt[0].value if wrt else None)
+    others = {s.targets[0].id for s in assigns if prims[id(s)].makes_derivative}
     for s in assigns:
         value = s.value
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
@@ -144,6 +145,11 @@ def _gradients_called(assigns, prims, parsed, local):
             gradient = made[value.func.id]
             prim = user_call(gradient.func, value, value.func.id, callee=gradient)
             prims[id(s)] = prim
+        elif isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and value.func.id in others - set(made):    # refused, located
+            names = sorted(nodes.names_loaded(value) & local)
+            prims[id(s)] = Prim("unknown", why=f"the call of {value.func.id!r}",
+                                operands=tuple(enumerate(names)))
 
 
 def _fixpoint(seed: set, flows, forward: bool) -> set:
