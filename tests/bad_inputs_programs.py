@@ -135,7 +135,7 @@ def recursive_power(x, n):
 
 # --- #25 lambdas -------------------------------------------------------------------------
 
-square_lambda = lambda x: x * x  # noqa: E731  # <-- error
+square_lambda = lambda x: x * x  # noqa: E731
 
 
 def lambda_inside(x):
@@ -144,7 +144,7 @@ def lambda_inside(x):
 
 
 def calls_argument(x, fn):
-    y = fn(x)  # <-- error
+    y = fn(x)
     return y * x
 
 

@@ -373,14 +373,12 @@ def test_item_suggestion_is_python_and_works():
     _assert_suggestions_parse(info.value)
 
 
-def test_a_partial_is_not_called_a_builtin():
-    with pytest.raises(s2sad.S2SadError) as info:
-        s2sad.grad(SCALED_LOSS)(np.array([1.0]))
-    assert "builtin" not in str(info.value) and "partial" in str(info.value)
-    with pytest.raises(s2sad.CompileError) as info:
-        s2sad.grad(calls_partial)(np.array([1.0]))
-    assert "functools.partial" in str(info.value)
-    _assert_suggestions_parse(info.value)
+def test_a_partial_is_differentiated():
+    # issue 14: partials are differentiated (more in tests/test_i14_functions.py)
+    x = np.array([1.0])
+    expected = fd_grad(SCALED_LOSS, (x,), 0)
+    np.testing.assert_allclose(s2sad.grad(SCALED_LOSS)(x), expected, rtol=1e-6)
+    np.testing.assert_allclose(s2sad.grad(calls_partial)(x), expected, rtol=1e-6)
 
 
 def _catalog_functions():

@@ -25,7 +25,7 @@ neither is active (the temporaries are normalize's):
 from __future__ import annotations
 
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import gast
@@ -81,10 +81,13 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
     _gradients_called(assigns, prims, parsed, local)
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     keys = _keys(assigns, prims, kinds)
-    flows = _flows(tree, assigns, prims)
-    flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
-              if isinstance(s.value, gast.Name)]
-    varied = _fixpoint(set(wrt), flows, forward=True)
+    while True:              # again while a method call turns out to be on an array
+        flows = _flows(tree, assigns, prims)
+        flows += [(s.targets[0].value.id, [s.value.id]) for s in updates
+                  if isinstance(s.value, gast.Name)]
+        varied = _fixpoint(set(wrt), flows, forward=True)
+        if not _array_methods(assigns, prims, varied, local):
+            break
     useful = _fixpoint({output.id} if isinstance(output, gast.Name) else set(),
                        flows, forward=False)
     active = frozenset(varied & useful)
@@ -113,6 +116,20 @@ def _keys(assigns, prims, kinds) -> set:
 def _undefined_names(prim) -> list:
     return [prim.bound[p].id for p in prim.rule.undefined
             if isinstance(prim.bound.get(p), gast.Name)]
+
+
+def _array_methods(assigns, prims, varied, local) -> bool:
+    """A method call on a local value is a call of the object's method (found when it
+    runs), unless the value is differentiated: an array's method without a rule, which
+    is reported. Whether any call changed so."""
+    changed = False
+    for s in assigns:
+        prim = prims[s]
+        if prim.unless_array and prim.unless_array[0] in varied:
+            names = sorted(nodes.names_loaded(s.value) & local)
+            prims[s] = replace(prim.unless_array[1], operands=tuple(enumerate(names)))
+            changed = True
+    return changed
 
 
 def _flows(tree, assigns, prims) -> list:
@@ -146,6 +163,7 @@ def _gradients_called(assigns, prims, parsed, local):
             wrt = [k.value for k in value.keywords if k.arg == "wrt"]
             if is_user_function(func) and all(isinstance(w, gast.Constant) for w in wrt):
                 made[s.targets[0].id] = GradientOf(func, wrt[0].value if wrt else None)
+    others = {s.targets[0].id for s in assigns if prims[s].makes_derivative}
     for s in assigns:
         value = s.value
         if isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
@@ -153,6 +171,11 @@ def _gradients_called(assigns, prims, parsed, local):
             gradient = made[value.func.id]
             prim = user_call(gradient.func, value, value.func.id, callee=gradient)
             prims[s] = prim
+        elif isinstance(value, gast.Call) and isinstance(value.func, gast.Name) \
+                and value.func.id in others - set(made):    # refused, located
+            names = sorted(nodes.names_loaded(value) & local)
+            prims[s] = Prim("unknown", why=f"the call of {value.func.id!r}",
+                                operands=tuple(enumerate(names)))
 
 
 def _fixpoint(seed: set, flows, forward: bool) -> set:

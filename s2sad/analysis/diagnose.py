@@ -34,9 +34,7 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
                        "differentiated (nested differentiation) is not supported yet")
                 suggestion = "differentiate the inner function on its own, outside"
             message = f"cannot differentiate this value: {why}"
-            violations.append(parsed.violation(s.value, "lambda", message, suggestion)
-                              if prim.is_lambda else
-                              parsed.violation(s.value, "no-rule", message, suggestion))
+            violations.append(parsed.violation(s.value, "no-rule", message, suggestion))
         if s.targets[0].id in active and prim.op == "rule" and prim.rule.undefined:
             violations.extend(_undefined(s.value, prim, varied, parsed))
         if s.targets[0].id in active and prim.op == "index" \
@@ -134,10 +132,6 @@ def _rule_suggestion(prim: Prim, value) -> str:
     name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
     count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 1
     xs = "x" if count <= 1 else ", ".join(f"x{i}" for i in range(count))
-    if "functools.partial" in prim.why:
-        return (f"call the function {name} wraps with its bound arguments written out, "
-                "so that s2sad reads its source (e.g. `loss(x, k=2.0)` for "
-                "`functools.partial(loss, k=2.0)`)")
     if prim.why.startswith("no derivative rule"):
         return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, {xs}: ...) and "
                 f"s2sad.defjvp({name}, lambda d, ans, {xs}: ...); or rewrite it with "

@@ -18,7 +18,7 @@ import gast
 
 from ..tree import nodes
 from ..front.parse import ParsedFunction
-from ..rules import USER_CELLS, Rule
+from ..rules import Rule
 from ..rules.reverse import REVERSE
 
 
@@ -33,7 +33,8 @@ class Prim:
     why: str = ""                         # for unknown: what is missing
     callee: object = None                 # for call: the user function called
     suggestion: str = ""                  # for unknown: the rewrite, if not a rule
-    is_lambda: bool = False               # for unknown: a call of a lambda
+    unless_array: tuple = ()              # for a method call: (receiver, the Prim if it
+                                          # is differentiated: a method without a rule)
     makes_derivative: bool = False        # for unknown: a call of s2sad.grad, jvp, ...
 
     @property
@@ -128,14 +129,16 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         nested = _nested_defs(parsed).get(call.func.id)
         if nested is not None:
             return user_call(_signature_of(nested), call, call.func.id, callee=None)
-        return Prim("unknown", why=f"the call to {call.func.id!r}, a function passed in or "
-                                   "assigned in the body (s2sad needs to see what it calls)")
+        return value_call(call, repr(call.func.id))   # an argument, an item, a factory's
     if path is None:                                   # a method on a local value
         receiver = call.func.value
         prim = _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
-        if prim.op == "unknown" and isinstance(receiver, gast.Name) \
-                and receiver.id in ("self", "cls"):
-            return _method_call(call)                  # a user class's own method
+        if prim.op == "unknown" and isinstance(receiver, gast.Name):
+            # a method of an object (``self.f``, ``layer.forward``): bound when it runs;
+            # on a differentiated value (an array), the missing rule is reported
+            found = value_call(call, f"{receiver.id}.{call.func.attr}")
+            return found if receiver.id in ("self", "cls") else \
+                replace(found, unless_array=(receiver.id, prim))
         return prim
     func = parsed.resolve_path(path)
     if func is None:
@@ -149,11 +152,13 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     if prim.op == "unknown" and isinstance(func, types.FunctionType) \
             and func in DERIVATIVE_MAKERS:
         return replace(prim, makes_derivative=True)
+    if prim.op == "unknown" and isinstance(func, functools.partial):
+        return value_call(call, repr(path))     # made for its function when it runs
     if prim.op == "unknown" and is_library_function(func):
         return replace(prim, why=f"no derivative rule for {path!r} ({_qualified(func)}, "
                                  "from an installed library, whose source s2sad does not read)")
     if prim.op == "unknown" and is_user_function(func):
-        return _lambda_call(func, path) or user_call(func, call, path)
+        return user_call(func, call, path)
     if prim.op == "unknown" and type(func).__module__.startswith("scipy.stats"):
         return replace(prim, why=f"{path!r}, a scipy.stats distribution called to freeze its "
                        "parameters (frozen distributions have no rules)",
@@ -166,24 +171,6 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
 # they make inside the function is refused, but s2sad.grad's is differentiated
 DERIVATIVE_MAKERS: set = set()
 GRADIENT_MAKERS: set = set()
-
-
-def _lambda_call(func, path) -> Prim | None:
-    """A call of a lambda (a global or a closure's): its source is a line, not a def, and
-    the derivative code would be named after ``<lambda>``."""
-    func = getattr(func, "__s2sad_primal__", func)
-    func = getattr(func, "__func__", func)
-    if func.__name__ != "<lambda>":
-        return None
-    if USER_CELLS.get(path) is func:            # in a gradient a second derivative reads
-        return Prim("unknown", why="a derivative rule given to s2sad.defvjp or defjvp is a "
-                    "lambda, and a second derivative differentiates the rule's code",
-                    is_lambda=True, suggestion=f"write the rule with def (def rule"
-                    f"{inspect.signature(func)}: return ...) and register that")
-    return Prim("unknown", why=f"{path!r} is a lambda, and s2sad differentiates the "
-                               "functions a function calls from their def",
-                is_lambda=True, suggestion=f"define it with def instead: def "
-                f"{path.rpartition('.')[2]}{inspect.signature(func)}: return ...")
 
 
 def _made_call(func, made, call, path) -> Prim:
@@ -232,16 +219,18 @@ def is_user_function(func) -> bool:
         (func.__module__ or "").partition(".")[0] != "s2sad"    # s2sad's own need rules
 
 
-def _method_call(call) -> Prim:
-    """``self.f(a, b)``: the bound method is known when the call runs; arguments are
-    matched by position (after self) or keyword."""
-    if any(isinstance(a, gast.Starred) for a in call.args):
-        return Prim("unknown", why=f"a call of self.{call.func.attr} with *args")
+def value_call(call, what: str) -> Prim:
+    """A call of a function known only when it runs (an argument, a list's item, a
+    factory's result, ``self.f``): arguments are matched by position (after a bound
+    method's object) or keyword, and its derivative is made for the function the call
+    finds (``vjp_of(f, wrt)``), specialised on that function object."""
+    if any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords):
+        return Prim("unknown", why=f"a call of {what} with *args or **kwargs")
     bound = dict(enumerate(call.args))
     bound.update({k.arg: k.value for k in call.keywords})
     operands = tuple((slot, v.id) for slot, v in bound.items() if isinstance(v, gast.Name))
-    return Prim("call", bound=bound, operands=operands, why=f"self.{call.func.attr}",
-                callee=None)
+    return Prim("call", bound=bound, operands=operands, why=what, callee=None)
 
 
 @dataclass(frozen=True)
@@ -304,9 +293,6 @@ def _rule(key, args, keywords, table, label=None) -> Prim:
     if rule is None and isinstance(key, tuple) and key[0] in ("attr", "method"):
         return Prim("unknown", why=_member_why(*key))
     if rule is None:
-        if isinstance(key, functools.partial):
-            return Prim("unknown", why=f"no derivative rule for {label!r}, a "
-                                       "functools.partial, whose source s2sad cannot read")
         return Prim("unknown", why=f"no derivative rule for {label!r}")
     bound = rule.bind(args, keywords)
     if bound is None:

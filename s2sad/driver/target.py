@@ -25,7 +25,7 @@ from ..analysis.prims import GradientOf
 from ..errors import UsageError
 from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
-from . import diskcache, pipeline, seeds
+from . import diskcache, pipeline, seeds, values
 from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
@@ -39,9 +39,9 @@ class Target:
     """A user function, its parsed front end, and its parameters."""
 
     def __init__(self, func, shared=False):
-        # a bound method: its object is passed first and never differentiated
-        self.prefix = (func.__self__,) if isinstance(func, types.MethodType) else ()
-        func = func.__func__ if self.prefix else func
+        # a bound method's object, a partial's arguments: passed first, never
+        # differentiated
+        func, self.prefix = values.unpack(func)
         refuse_derivative(func)
         self.primal = getattr(func, "__s2sad_primal__", func)
         self.default_wrt = getattr(func, "__s2sad_wrt__", None)
@@ -239,12 +239,21 @@ def gradient_function(target: Target, names, args, kwargs=None):
     if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}); "
-            "s2sad builds them by inlining the callees, and these cannot be inlined "
-            "(recursion, a closure, a method, a nested def, a default that is not a "
-            "constant, a name that means something else in the callee's module)",
+            f"derivatives of the functions it calls ({', '.join(_described(c) for c in calls)}"
+            "); s2sad builds them by inlining the callees, and these cannot be inlined "
+            "(recursion, a closure, a method, a nested def, a function passed as a value, "
+            "a default that is not a constant, a name that means something else in the "
+            "callee's module); call the function by its module-level name, or take the "
+            "second derivative of each part",
             "unsupported-second-order")
     return grad_fn
+
+
+def _described(call) -> str:
+    if call is NestedVJP:
+        return ("a function known only when the call runs: an argument, a list's item, "
+                "an object's method, a nested def")
+    return repr(call)
 
 
 def _calls_in(grad_fn) -> list:
@@ -341,13 +350,23 @@ class CallJVP(CallVJP):
 
 
 class NestedVJP(CallVJP):
-    """``vjp_of(h, wrt)``: the derivative of a nested def, made when the call runs."""
+    """``vjp_of(h, wrt)``: the derivative of a function known when the call runs (a
+    nested def, an argument, a list's item, an object's method), made for the function
+    object the call finds (a NumPy function: its rule)."""
 
     shared = True
+
+    def __call__(self, *args, **kwargs):
+        self.callee = values.for_call(self.callee, len(args), kwargs)
+        return super().__call__(*args, **kwargs)
 
 
 class NestedJVP(CallJVP):
     shared = True
+
+    def __call__(self, tangents, *args, **kwargs):
+        self.callee = values.for_call(self.callee, len(args), kwargs)
+        return super().__call__(tangents, *args, **kwargs)
 
 
 class GradientVJP:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import __future__
 import builtins
+import copy
 import functools
 import inspect
 import linecache
@@ -146,10 +147,6 @@ def _not_a_def(func) -> str:
 def _source_of(func):
     code = func.__code__
     where = code.co_filename
-    if func.__name__ == "<lambda>":
-        raise S2SadError(
-            f"{where}:{code.co_firstlineno}: cannot differentiate a lambda; "
-            "define the function with def in a .py file", code="lambda")
     try:
         lines, first = inspect.getsourcelines(func)
     except (OSError, TypeError) as exc:
@@ -274,9 +271,67 @@ def _rewritten_by_pytest(func, text: str) -> bool:
     return loader.__module__.startswith("_pytest") and "assert" in text
 
 
+def _lambda_tree(func):
+    """A lambda as ``def lambda_L<line>(params): return <expr>``, its nodes at their
+    places in the file: ``(tree, text, file lines)``. The lambda is found among those
+    starting on its first line by compiling each and comparing with its code (two
+    lambdas on one line); none matching is a file edited since, or no file at all."""
+    code = func.__code__
+    lines = tuple(linecache.getlines(code.co_filename, func.__globals__))
+    where = f"{code.co_filename}:{code.co_firstlineno}"
+    if not lines:
+        raise S2SadError(
+            f"{where}: cannot differentiate a lambda without source (typed at a prompt, "
+            "or made by exec); s2sad reads a function's source: define it in a .py "
+            "file (a lambda there is fine) and import it", code="lambda")
+    found = None
+    for node in _lambdas_on(lines, code.co_firstlineno):
+        text = _segment(lines, node)
+        if _same_code(_compiled_from(func, f"({text})\n"), code):
+            found = node, text
+            break
+    if found is None:
+        raise S2SadError(
+            f"{where}: the source of this lambda changed on disk after its module was "
+            "imported (no lambda on that line compiles to it); re-import the module",
+            code="stale-source")
+    node, text = found
+    node = copy.deepcopy(node)
+    body = gast.copy_location(gast.Return(value=node.body), node.body)
+    tree = gast.FunctionDef(name=f"lambda_L{node.lineno}", args=node.args, body=[body],
+                            decorator_list=[], returns=None, type_comment=None,
+                            type_params=[])
+    return gast.copy_location(tree, node), text, lines
+
+
+def _lambdas_on(lines, lineno: int) -> list:
+    return [n for n in gast.walk(_module_tree("".join(lines)))
+            if isinstance(n, gast.Lambda) and n.lineno == lineno]
+
+
+@functools.lru_cache(maxsize=16)
+def _module_tree(text: str):
+    try:
+        return gast.parse(text)
+    except SyntaxError:
+        return gast.Module(body=[], type_ignores=[])
+
+
+def _segment(lines, node) -> str:
+    """The text of ``node`` (0-based columns of 1-based lines, the end exclusive)."""
+    first, last = node.lineno - 1, node.end_lineno - 1
+    if first == last:
+        return lines[first][node.col_offset:node.end_col_offset]
+    return lines[first][node.col_offset:] + "".join(lines[first + 1:last]) + \
+        lines[last][:node.end_col_offset]
+
+
 def parse(func) -> ParsedFunction:
-    """Read ``func``'s source and parse it with gast."""
+    """Read ``func``'s source and parse it with gast (a lambda's too, from its file)."""
     func = _unwrap(func)
+    if func.__name__ == "<lambda>":
+        tree, text, file_lines = _lambda_tree(func)
+        return _parsed(func, tree, 0, 0, file_lines, text)
     text, first = _source_of(func)
     dedented = textwrap.dedent(text)
     indent = len(text.splitlines()[0]) - len(dedented.splitlines()[0])
@@ -287,13 +342,16 @@ def parse(func) -> ParsedFunction:
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \
         ("\n",) * (first - 1) + tuple(text.splitlines(True))
-    line_offset = first - 1
+    return _parsed(func, tree, first - 1, indent, file_lines, text)
+
+
+def _parsed(func, tree, line_offset, indent, file_lines, text) -> ParsedFunction:
     closure = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     args = tree.args
     params = tuple(a.id for a in args.posonlyargs + args.args)
     kwonly = tuple(a.id for a in args.kwonlyargs)
-    parsed = ParsedFunction(func, tree, filename, line_offset, indent, file_lines,
-                            params, kwonly, closure, text)
+    parsed = ParsedFunction(func, tree, func.__code__.co_filename, line_offset, indent,
+                            file_lines, params, kwonly, closure, text)
     if isinstance(tree, gast.AsyncFunctionDef):
         raise CompileError([parsed.violation(
             tree, "unsupported-syntax", f"async function {func.__name__!r} (a coroutine) "

@@ -29,7 +29,7 @@ import gast
 
 from . import adjoints
 from ..analysis import kinds
-from ..tree import nodes
+from ..tree import names, nodes
 from .. import runtime
 from ..front import sourcemap
 from ..rules.forward import FORWARD
@@ -141,7 +141,7 @@ class _Forward:
         kind = "jvp" if prim.callee is not None else "jvp_of"
         key = (kind, id(prim.callee), wrt if prim.callee is not None else ())
         if key not in self.links:
-            self.links[key] = self.gen.fresh(f"{prim.callee.__name__}_jvp"
+            self.links[key] = self.gen.fresh(f"{names.function_name(prim.callee)}_jvp"
                                              if prim.callee is not None else "jvp_of")
             self.bindings[self.links[key]] = (kind, prim.callee, key[2])
         func = nodes.name(self.links[key])

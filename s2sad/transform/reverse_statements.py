@@ -11,7 +11,8 @@ import gast
 
 from . import adjoints
 from ..analysis import aliasing, kinds
-from ..tree import nodes
+from ..tree import names, nodes
+from ..analysis.analyze import Prim
 
 
 def created_lists(body) -> set:
@@ -122,7 +123,7 @@ class UpdatesAndCalls:
         """The name generated code calls a user function's derivative by (a closure cell)."""
         key = (kind, id(callee), wrt)
         if key not in self.links:
-            name = self.gen.fresh(f"{callee.__name__}_{kind}" if callee else kind)
+            name = self.gen.fresh(f"{names.function_name(callee)}_{kind}" if callee else kind)
             self.links[key] = name
             self.bindings[name] = (kind, callee, wrt)
         return self.links[key]

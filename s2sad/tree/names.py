@@ -36,3 +36,13 @@ class NameGen:
             self.taken.add(base)
             return base
         return self.numbered(base, sep="_")
+
+
+def function_name(func) -> str:
+    """A function's name as an identifier: ``lambda_L12`` for a lambda on line 12 (the
+    name s2sad gives its derivative code)."""
+    name = getattr(func, "__name__", "call")
+    if name == "<lambda>":
+        code = getattr(getattr(func, "__func__", func), "__code__", None)
+        return f"lambda_L{code.co_firstlineno}" if code is not None else "lambda"
+    return name if name.isidentifier() else "call"
