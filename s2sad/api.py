@@ -35,13 +35,15 @@ def value_and_grad(f, wrt=None):
 
 
 def vjp(f, *primals, wrt=None, **kwprimals):
-    """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
+    """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument
+    (``None``: each primal passed by position, as in JAX; not the defaults left out)."""
     return derivatives.vjp(f, *primals, wrt=wrt, **kwprimals)
 
 
 def jvp(f, primals, tangents, wrt=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep. ``tangents`` has
-    one entry per ``wrt`` argument (``None``: every positional argument)."""
+    one entry per ``wrt`` argument (``None``: each primal passed, as in JAX; not the
+    defaults left out)."""
     return targets.jvp(f, primals, tangents, wrt)
 
 

@@ -100,7 +100,7 @@ def _signature_key(args):
 def vjp(f, *primals, wrt=None, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
     target = Target(f)
-    names, _ = target.wrt_names(wrt, everything=True)
+    names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
     target.check(names)
     primals = target.prefix + primals
     values = target.bind(primals, kwprimals)
