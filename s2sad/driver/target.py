@@ -222,10 +222,11 @@ def jvp(f, primals, tangents, wrt=None):
         seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
         for t, n in zip(tangents, names))))
     try:
-        return call_on_floats(fn, primals, dots)
+        y, ydot = call_on_floats(fn, primals, dots)
     except Rebound:                   # a callee was rebound: the cache was cleared
         fn = target.generated(names, values, "jvp").functions[0]
-        return call_on_floats(fn, primals, dots)
+        y, ydot = call_on_floats(fn, primals, dots)
+    return y, seeds.typed_like(ydot, y)
 
 
 def gradient_function(target: Target, names, args, kwargs=None):
