@@ -3,7 +3,7 @@ VENV := .venv
 STAMP := $(VENV)/.stamp
 VERSIONS := 3.10 3.11 3.12 3.13
 
-.PHONY: venv demo test generated bench test-all-pythons clean fuzz
+.PHONY: venv demo test test-numpy-floor generated bench test-all-pythons clean fuzz
 
 venv: $(STAMP)
 
@@ -18,6 +18,20 @@ demo: venv
 
 test: venv
 	$(VENV)/bin/python -m pytest -q
+
+# The suite on the oldest NumPy pyproject.toml accepts (numpy>=NUMPY_FLOOR; a test
+# checks the two agree), in .venv-floor, under FLOOR_PYTHON (a Python that NumPy
+# NUMPY_FLOOR has wheels for; else PYTHON).
+NUMPY_FLOOR := $(shell sed -n 's/.*"numpy>=\([0-9.]*\)".*/\1/p' pyproject.toml)
+FLOOR_PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo $(PYTHON))
+FLOOR_VENV := .venv-floor
+
+test-numpy-floor:
+	test -x $(FLOOR_VENV)/bin/python || $(FLOOR_PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install -q --upgrade pip
+	$(FLOOR_VENV)/bin/python -m pip install -q -e '.[test]' 'numpy==$(NUMPY_FLOOR)'
+	$(FLOOR_VENV)/bin/python -c 'import numpy; print("== NumPy", numpy.__version__)'
+	$(FLOOR_VENV)/bin/python -m pytest -q
 
 generated: venv
 	$(VENV)/bin/python -m tools.generate
@@ -64,7 +78,7 @@ test-all-pythons:
 	if [ -n "$$failed" ]; then echo "== failed on:$$failed"; exit 1; fi
 
 clean:
-	rm -rf $(VENV) .venv-3.* build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* $(FLOOR_VENV) build dist *.egg-info .pytest_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
 
 # Generated-program fuzzing: thousands of random programs through every mode

@@ -1,8 +1,8 @@
 """Loops and branches: the reverse sweep replays control flow backwards.
 
-g is design.md's example: a loop with a branch inside, whose body overwrites
-x. newton_sqrt runs a while loop until convergence: its trip count depends on
-the data, which JAX's reverse mode cannot differentiate.
+g is a loop with a branch inside, whose body overwrites x. newton_sqrt runs
+a while loop until convergence: its trip count depends on the data, which
+JAX's reverse mode cannot differentiate.
 Run: python examples/loops.py
 """
 import s2sad

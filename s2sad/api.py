@@ -37,13 +37,15 @@ def value_and_grad(f, wrt=None, has_aux=False):
 
 def vjp(f, *primals, wrt=None, has_aux=False, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument
-    (``has_aux``: ``(y, pullback, aux)``)."""
+    (``None``: each primal passed by position, as in JAX; ``has_aux``:
+    ``(y, pullback, aux)``)."""
     return ops.vjp(f, *primals, wrt=wrt, has_aux=has_aux, **kwprimals)
 
 
 def jvp(f, primals, tangents, wrt=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep. ``tangents`` has
-    one entry per ``wrt`` argument (``None``: every positional argument)."""
+    one entry per ``wrt`` argument (``None``: each primal passed, as in JAX; not the
+    defaults left out)."""
     return ops.jvp(f, primals, tangents, wrt)
 
 

@@ -1,4 +1,5 @@
 """Command line interface: ``s2sad adjoint FILE.py:FUNC [--wrt a,b]``, ``s2sad rules``,
+``s2sad explain CODE``, ``s2sad --version``,
 ``s2sad trace|graph|check FILE.py:FUNC --at 2,5``, ``s2sad cache info|clear``.
 
 Uses only the public API of :mod:`s2sad`. Exit codes: 0 on success, 1 when
@@ -8,10 +9,6 @@ reports (compile or usage).
 from __future__ import annotations
 
 import argparse
-import ast
-import hashlib
-import importlib.machinery
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,78 +17,48 @@ import sys
 import numpy as np
 
 import s2sad
+from s2sad import explain
+from s2sad.cliargs import AT_HELP, CliError, load_function, parse_at, parse_wrt
 
 PROG = "s2sad"
 
 
-class _UsageError(Exception):
-    """A bad command line argument (exit code 2)."""
-
-
-def _parse_wrt(text):
-    """``"x1,x2"`` -> ``("x1", "x2")``; ``"0"`` -> ``0``; ``None`` -> ``None``."""
-    if text is None:
-        return None
-    items = [item.strip() for item in text.split(",")]
-    if not all(items):
-        raise _UsageError(f"--wrt: empty item in {text!r}")
-    values = tuple(int(item) if item.isdigit() else item for item in items)
-    return values[0] if len(values) == 1 else values
-
-
-def _load_module(path):
-    """Import the file at ``path`` as a fresh module under a unique name."""
-    path = os.path.abspath(path)
-    if not os.path.isfile(path):
-        raise _UsageError(f"file not found: {path}")
-    stem = os.path.splitext(os.path.basename(path))[0]
-    digest = hashlib.sha1(path.encode()).hexdigest()[:8]
-    name = f"_s2sad_cli_{''.join(c if c.isalnum() else '_' for c in stem)}_{digest}"
-    loader = importlib.machinery.SourceFileLoader(name, path)
-    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # so inspect.getsource can find the module
-    sys.path.insert(0, os.path.dirname(path))  # sibling imports, as for a script
-    try:
-        spec.loader.exec_module(module)
-    except Exception as err:
-        del sys.modules[name]
-        raise _UsageError(f"cannot load {path}: {type(err).__name__}: {err}") from err
-    return module
-
-
-def _load_function(target):
-    """``"path/to/file.py:func"`` (or ``file.py:Class.method``) -> the function."""
-    path, sep, qualname = target.rpartition(":")
-    if not sep or not path or not qualname:
-        raise _UsageError(f"expected FILE.py:FUNC, got {target!r}")
-    obj = _load_module(path)
-    for part in qualname.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            raise _UsageError(f"{path} has no function {qualname!r}") from None
-    if not callable(obj):
-        raise _UsageError(f"{path}:{qualname} is not a function")
-    return obj
-
-
 def _cmd_adjoint(args):
-    func = _load_function(args.target)
+    func = load_function(args.target)
     return _write_source(args, func, mode="reverse", motion="split" if args.split else "joint")
 
 
 def _cmd_tangent(args):
-    func = _load_function(args.target)
+    func = load_function(args.target)
     return _write_source(args, func, mode="forward")
 
 
 def _write_source(args, func, **options):
     """Print the source (coloured on a terminal unless NO_COLOR is set), or with
-    ``-o FILE.py`` write it as a module that imports the user's file by its name."""
-    options.update(wrt=_parse_wrt(args.wrt), optimize=not args.no_optimize)
+    ``-o FILE.py`` write it as a module that imports the user's file by its name;
+    an argument it cannot differentiate by default is named with how to pick others."""
+    try:
+        return _written(args, func, **options)
+    except s2sad.UsageError as err:
+        if args.wrt is not None or err.code not in ("int-wrt", "bad-wrt-type", "bad-wrt"):
+            raise
+        raise CliError(f"{err}\n{_pick_wrt(func)}") from None
+
+
+def _pick_wrt(func) -> str:
+    """How to choose the arguments: ``--wrt`` with the float ones as the example."""
+    import inspect
+    params = inspect.signature(func).parameters.values()
+    floats = [p.name for p in params if p.default is inspect.Parameter.empty
+              or isinstance(p.default, float)] or [p.name for p in params][:1]
+    return (f"pick the arguments to differentiate with --wrt NAME[,NAME...] (names or "
+            f"positions), e.g. --wrt {','.join(floats)}; an int argument stays an int")
+
+
+def _written(args, func, **options):
+    options.update(wrt=parse_wrt(args.wrt), optimize=not args.no_optimize)
     if args.at is not None:       # the code is specialized for these arguments' kinds
-        options["args"] = _parse_at(args.at, func, options["wrt"])
+        options["args"] = parse_at(args.at, func, options["wrt"])
     if args.output:
         module = os.path.splitext(os.path.basename(args.target.rpartition(":")[0]))[0]
         text = s2sad.source(func, standalone=True, module=module, **options)
@@ -99,7 +66,7 @@ def _write_source(args, func, **options):
             with open(args.output, "w", encoding="utf-8") as out:
                 out.write(text)
         except OSError as err:
-            raise _UsageError(f"cannot write {args.output}: {err.strerror}") from None
+            raise CliError(f"cannot write {args.output}: {err.strerror}") from None
         print(f"wrote {args.output} (it imports {module}: keep {module}.py importable)",
               file=sys.stderr)
         return 0
@@ -111,13 +78,32 @@ def _write_source(args, func, **options):
 
 
 def _cmd_rules(args):
-    """Every primitive with a derivative rule in both modes, one per line, by section."""
-    for section, names in s2sad.covered().items():
-        if args.section and args.section.lower() not in section.lower():
-            continue
+    """Every primitive with a derivative rule in both modes, one per line, by section;
+    a section filter that matches none is an error that lists the sections."""
+    covered = s2sad.covered()
+    chosen = {section: names for section, names in covered.items()
+              if not args.section or args.section.lower() in section.lower()}
+    if not chosen:
+        raise CliError(f"rules: no section matches {args.section!r}; the sections: "
+                          f"{', '.join(covered)}")
+    for section, names in chosen.items():
         print(f"# {section} ({len(names)})")
         for name in names:
             print(name)
+    return 0
+
+
+def _cmd_explain(args):
+    """The explanation of an error code (its section of docs/errors.md, shipped with
+    the package); without a code, the list of codes."""
+    if args.code is None:
+        print("\n".join(explain.codes()))
+        return 0
+    text = explain.explain(args.code)
+    if text is None:
+        raise CliError(f"explain: no error code {args.code!r}; the codes: "
+                          f"{', '.join(explain.codes())}")
+    sys.stdout.write(text)
     return 0
 
 
@@ -135,7 +121,7 @@ def _cmd_cache_info(args):
 def _cmd_cache_clear(args):
     info = s2sad.cache_info()
     if not info["enabled"]:
-        raise _UsageError(f"no disk cache to clear: {info['reason']}")
+        raise CliError(f"no disk cache to clear: {info['reason']}")
     removed = s2sad.clear_cache()
     print(f"removed {removed} entr{'y' if removed == 1 else 'ies'} from {info['directory']}")
     return 0
@@ -152,69 +138,30 @@ def _add_cache_commands(commands):
 
 # trace, graph, check: the derivative shown at given arguments ------------------------
 
-AT_HELP = ("the arguments, as one Python literal: '2, 5' or '[1.0, 2.0], 3'; lists become "
-           "float arrays, and an int becomes a float where it is differentiated (--wrt, "
-           "else the decorator's wrt, else the first argument): write 5.0 for the others")
-
-
-def _parse_at(text, func, wrt):
-    """``--at "2, 5"`` -> ``(2.0, 5.0)`` for the function's arguments."""
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        raise _UsageError(f"--at: expected Python literals such as '2, 5', got {text!r}") \
-            from None
-    items = value if isinstance(value, tuple) else (value,)
-    floats = _differentiated_positions(func, wrt)
-    return tuple(_argument(item, k in floats) for k, item in enumerate(items))
-
-
-def _argument(item, differentiated):
-    if isinstance(item, list):
-        try:
-            return np.asarray(item, dtype=float)
-        except (TypeError, ValueError):
-            raise _UsageError(f"--at: {item!r} is not a list of numbers") from None
-    if differentiated and isinstance(item, int) and not isinstance(item, bool):
-        return float(item)
-    return item
-
-
-def _differentiated_positions(func, wrt) -> set:
-    import inspect
-    if wrt is None:
-        wrt = getattr(func, "__s2sad_wrt__", None)
-    if wrt is None:
-        return {0}
-    names = list(inspect.signature(func).parameters)
-    items = wrt if isinstance(wrt, tuple) else (wrt,)
-    return {names.index(w) if w in names else w for w in items}
-
-
 def _cmd_trace(args):
-    func = _load_function(args.target)
-    wrt = _parse_wrt(args.wrt)
-    trace = _run_user(func, s2sad.trace, _parse_at(args.at, func, wrt), wrt)
+    func = load_function(args.target)
+    wrt = parse_wrt(args.wrt)
+    trace = _run_user(func, s2sad.trace, parse_at(args.at, func, wrt, every=True), wrt)
     print(trace.table(args.mode))
     return 0
 
 
 def _cmd_graph(args):
-    func = _load_function(args.target)
-    wrt = _parse_wrt(args.wrt)
-    at = _parse_at(args.at, func, wrt) if args.at is not None else ()
+    func = load_function(args.target)
+    wrt = parse_wrt(args.wrt)
+    at = parse_at(args.at, func, wrt, every=True) if args.at is not None else ()
     dot = _run_user(func, s2sad.graph, at, wrt)
     if args.format == "dot":
         data = dot.encode()
     else:
         program = shutil.which("dot")
         if program is None:
-            raise _UsageError(f"--format {args.format} needs Graphviz's 'dot' program, which "
+            raise CliError(f"--format {args.format} needs Graphviz's 'dot' program, which "
                               "is not installed; use --format dot and render it elsewhere")
         done = subprocess.run([program, f"-T{args.format}"], input=dot.encode(),
                               capture_output=True, check=False)
         if done.returncode:
-            raise _UsageError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
+            raise CliError(f"dot failed: {done.stderr.decode(errors='replace').strip()}")
         data = done.stdout
     if args.output:
         with open(args.output, "wb") as out:
@@ -226,10 +173,11 @@ def _cmd_graph(args):
 
 
 def _cmd_check(args):
-    func = _load_function(args.target)
-    wrt = _parse_wrt(args.wrt)
+    func = load_function(args.target)
+    wrt = parse_wrt(args.wrt)
     try:
-        report = _run_user(func, s2sad.check_grad, _parse_at(args.at, func, wrt), wrt)
+        report = _run_user(func, s2sad.check_grad, parse_at(args.at, func, wrt, every=True),
+                           wrt)
     except s2sad.GradientCheckError as err:
         print(err.report)
         print("FAIL: a derivative changed its arguments" if err.report.changed
@@ -249,7 +197,7 @@ def _run_user(func, api, at, wrt):
         raise
     except Exception as err:                      # noqa: BLE001 - the user's code failed
         name = getattr(func, "__name__", "the function")
-        raise _UsageError(f"{name}{at!r} raised {type(err).__name__}: {err}") from None
+        raise CliError(f"{name}{at!r} raised {type(err).__name__}: {err}") from None
 
 
 def _add_inspection_commands(commands):
@@ -298,6 +246,9 @@ def _parser():
         prog=PROG,
         description="Source-to-source automatic differentiation for Python/NumPy.",
     )
+    parser.add_argument("--version", action="version",
+                        version=f"{PROG} {s2sad.__version__} (NumPy {np.__version__}, "
+                        f"Python {sys.version.split()[0]})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     adjoint = commands.add_parser("adjoint", help="print the reverse-mode (adjoint) source")
@@ -328,6 +279,12 @@ def _parser():
     rules.add_argument("section", nargs="?", help="only sections whose title contains this "
                        "(e.g. linear, math, reductions)")
     rules.set_defaults(run=_cmd_rules)
+    explained = commands.add_parser(
+        "explain", help="explain an error code: what it means, an example, the fix",
+        description="Print the explanation of an error code (as an error message "
+        "names it: run `s2sad explain CODE`); without CODE, list the codes.")
+    explained.add_argument("code", metavar="CODE", nargs="?", help="e.g. no-rule")
+    explained.set_defaults(run=_cmd_explain)
     _add_cache_commands(commands)
     _add_inspection_commands(commands)
     return parser
@@ -343,7 +300,7 @@ def main(argv=None) -> int:
         code = args.run(args)
         sys.stdout.flush()
         return code
-    except (_UsageError, s2sad.S2SadError) as err:
+    except (CliError, s2sad.S2SadError) as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:             # `s2sad trace ... | head`: the reader has gone

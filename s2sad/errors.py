@@ -4,14 +4,15 @@ Every error a user can meet is a :class:`S2SadError` with a stable ``code``.
 Errors found in the user's source are :class:`CompileError`: they carry one
 :class:`Violation` per problem, each naming the file, line and column, the
 source line, the construct and a suggested rewrite, so that a function with
-several problems reports all of them at once. A message ends by pointing at the
-section of docs/errors.md for its code: what it means, an example, and the fix.
+several problems reports all of them at once. A message ends by naming the command
+that prints the explanation of its code, ``s2sad explain CODE`` (shipped with the
+package; the same text as docs/errors.md): what it means, an example, and the fix.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-DOCS = "docs/errors.md"       # one section per code, anchored by the code
+EXPLAIN = "s2sad explain"     # prints the section of docs/errors.md for a code
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,12 @@ class S2SadError(Exception):
         return (self.code,)
 
     def __str__(self) -> str:
-        # the message ends by pointing at the page that explains each code and its fix
+        # the message ends by naming the command that explains each code and its fix
         message = super().__str__()
-        where = ", ".join(f"{DOCS}#{code}" for code in self.codes)
+        where = ", ".join(f"`{EXPLAIN} {code}`" for code in self.codes)
         if "\n" in message:
-            return f"{message}\nsee {where}"
-        return f"{message} (see {where})"
+            return f"{message}\nrun {where}"
+        return f"{message} (run {where})"
 
 
 class CompileError(S2SadError):

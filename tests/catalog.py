@@ -597,8 +597,8 @@ def tuple_unpacking(x, y):
 CATALOG.append(Case(tuple_unpacking, (1.5, 0.4), (0, 1)))
 
 
-def design_g(x, n):
-    """The loop-with-branch example of the design document."""
+def loop_branch_g(x, n):
+    """A loop with a branch inside whose body overwrites x (examples/loops.py's g)."""
     for i in range(n):
         if x > 0:
             x = x * x
@@ -607,8 +607,8 @@ def design_g(x, n):
     return x
 
 
-CATALOG.append(Case(design_g, (1.1, 3), (0,)))
-CATALOG.append(Case(design_g, (-0.9, 3), (0,)))
+CATALOG.append(Case(loop_branch_g, (1.1, 3), (0,)))
+CATALOG.append(Case(loop_branch_g, (-0.9, 3), (0,)))
 
 
 def loop_carried(x, n):

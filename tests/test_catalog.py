@@ -185,7 +185,7 @@ def test_vector_vjp_matches_fd(case: Case):
         np.testing.assert_array_equal(g, g0)
 
 
-# --- closed forms named in the design ------------------------------------------
+# --- closed forms -------------------------------------------------------------
 
 def test_closed_forms():
     assert baydin(2.0, 5.0) == pytest.approx(math.log(2.0) + 10.0 - math.sin(5.0))

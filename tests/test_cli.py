@@ -42,7 +42,7 @@ def test_adjoint_options(flags):
 
 
 def test_parse_wrt():
-    from s2sad.cli import _parse_wrt
+    from s2sad.cliargs import parse_wrt as _parse_wrt
 
     assert _parse_wrt(None) is None
     assert _parse_wrt("x1") == "x1"

@@ -107,7 +107,7 @@ def test_example_raises_its_code_with_the_message_shown(code, tmp_path):
     shown = f"{type(err).__name__}: {err}"
     assert error_codes.message_pattern(section.message).search(shown), (
         f"### {code}: the message shown\n{section.message}\nis not what it gives\n{shown}")
-    assert f"see docs/errors.md#{code}" in str(err)
+    assert f"`s2sad explain {code}`" in str(err)
 
 
 @pytest.mark.parametrize("code", RUN)
@@ -115,11 +115,11 @@ def test_fixed_example_runs(code, tmp_path):
     run_example(SECTIONS[code].fixed, tmp_path, code + "-fixed")
 
 
-def test_a_message_ends_by_pointing_at_its_section():
+def test_a_message_ends_by_naming_the_command_that_explains_it():
     assert str(UsageError("wrt='z': no such argument", "bad-wrt")) == (
-        "wrt='z': no such argument (see docs/errors.md#bad-wrt)")
+        "wrt='z': no such argument (run `s2sad explain bad-wrt`)")
     two_lines = str(S2SadError("first\nsecond", "no-source"))
-    assert two_lines.endswith("second\nsee docs/errors.md#no-source")
+    assert two_lines.endswith("second\nrun `s2sad explain no-source`")
 
 
 def test_a_compile_error_points_at_each_kind_of_problem_once():
@@ -128,7 +128,8 @@ def test_a_compile_error_points_at_each_kind_of_problem_once():
     err = CompileError([problem("no-rule", 3), problem("in-place-input", 4),
                         problem("no-rule", 5)])
     assert err.code == "no-rule" and err.codes == ("no-rule", "in-place-input")
-    assert str(err).endswith("\nsee docs/errors.md#no-rule, docs/errors.md#in-place-input")
+    assert str(err).endswith(
+        "\nrun `s2sad explain no-rule`, `s2sad explain in-place-input`")
     assert str(err).count("[no-rule]") == 2
 
 

@@ -84,7 +84,8 @@ def uses_pinv(a):
 
 
 def uses_pinv_positional(a):
-    return np.sum(np.linalg.pinv(a, None, False) * np.array([[1.0, 2.0], [3.0, 4.0]]))
+    # rcond given as a number: NumPy < 2 does not take None
+    return np.sum(np.linalg.pinv(a, 1e-15, False) * np.array([[1.0, 2.0], [3.0, 4.0]]))
 
 
 def _pinv_vjp_short(g, ans, a):                # names only the argument it needs

@@ -283,7 +283,7 @@ def test_check_grad_fails_when_a_route_changes_its_arguments(mutating_rule):
 def test_the_check_command_fails_when_a_route_changes_its_arguments(mutating_rule, capsys,
                                                                    monkeypatch):
     # the function whose rules the fixture registered, not a second import of its file
-    monkeypatch.setattr(cli, "_load_function", lambda target: mutating_rule.uses_doubled)
+    monkeypatch.setattr(cli, "load_function", lambda target: mutating_rule.uses_doubled)
     assert cli.main(["check", "rule.py:uses_doubled", "--at", "[2.0, 3.0]"]) == 1
     out = capsys.readouterr().out
     assert "forward mode changed its arguments" in out and "FAIL" in out

@@ -21,7 +21,7 @@ s2sad.errors.CompileError: cannot differentiate: 1 problem
     y[0] = y[0] * y[0]
     ^
   suggestion: make a copy first: y = y.copy()
-see docs/errors.md#in-place-input
+run `s2sad explain in-place-input`
 >>> def square_first(y):
 ...     y = y.copy()
 ...     y[0] = y[0] * y[0]

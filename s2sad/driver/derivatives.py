@@ -40,7 +40,7 @@ def gradient(f, wrt, variant):
             out = fn(*args, **kwargs)
         except HANDLED as exc:
             out = recover(fn, exc, args, kwargs)
-        out = real(out)
+        out = real(out, args, kwargs)
         if not one_tuple:
             return out
         return (out,) if variant == "grad" else (out[0], (out[1],))
@@ -48,8 +48,15 @@ def gradient(f, wrt, variant):
     if variant == "grad":
         run.__s2sad_gradient__ = (target, names, single)
 
-    def real(out):
-        return out if type(out) is float else real_gradient(out, target.front.parsed.name)
+    def real(out, args, kwargs=None):
+        """The gradient, real, with each entry of its primal's float type."""
+        if type(out) is not float:
+            out = real_gradient(out, target.front.parsed.name)
+        wrt = _primals(target, names, args, kwargs)
+        like = wrt[0] if single else wrt
+        if variant == "grad":
+            return seeds.typed_like(out, like)
+        return out[0], seeds.typed_like(out[1], like)
 
     def recover(fn, exc, args, kwargs=None):
         try:
@@ -83,9 +90,20 @@ class _Dispatch:
             fn = self.target.generated(self.names, values, self.variant).functions[0]
             if signature is not None:
                 self.compiled[key] = fn
-        if signature is not None and all(k in _PLAIN_TYPES for k in signature):
+        # the fast entry returns a float as it comes: only for Python floats in wrt
+        if signature is not None and all(k in _PLAIN_TYPES for k in signature) \
+                and not any(isinstance(self.target.bind(args, kwargs)[n], np.floating)
+                            for n in self.names):
             self.by_type[(CACHE.generation, *map(type, args))] = fn
         return fn
+
+
+def _primals(target, names, args, kwargs) -> tuple:
+    """The values of the ``wrt`` arguments in a call (``args`` include the prefix)."""
+    if not kwargs and len(args) == len(target.params):
+        return tuple(args[target.params.index(n)] for n in names)
+    values = target.bind(args, kwargs or {})
+    return tuple(values[n] for n in names)
 
 
 def _signature_key(args):
@@ -106,7 +124,7 @@ def _signature_key(args):
 def vjp(f, *primals, wrt=None, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
     target = Target(f)
-    names, _ = target.wrt_names(wrt, everything=True)
+    names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
     target.check(names)
     primals = target.prefix + primals
     values = target.bind(primals, kwprimals)
@@ -122,9 +140,11 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     def pullback(ybar):
         ybar = seeds.as_cotangent(ybar, y, f"the pullback of {target.front.parsed.name!r}")
         if not on_numpy:
-            return call_on_floats(backward, (residuals, ybar), {})
-        with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
-            return call_on_floats(backward, (residuals, ybar), {})
+            cotangents = call_on_floats(backward, (residuals, ybar), {})
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # as the primal sweep ran
+                cotangents = call_on_floats(backward, (residuals, ybar), {})
+        return seeds.typed_like(cotangents, tuple(values[n] for n in names))
     return y, pullback
 
 

@@ -11,14 +11,15 @@ For ``def f(x1, x2)`` it reads::
             out = fn(x1, x2)
         except handled as exc:
             out = recover(fn, exc, (x1, x2))
-        return out if type(out) is float else real(out)
+        return out if type(out) is float else real(out, (x1, x2))
 
 (with every name but the parameters prefixed ``__s2sad_``).
 
 ``run`` is the general wrapper (argument kinds, cache, errors); it fills
 ``by_type`` for arguments that are plain numbers. ``recover`` does what ``run``
 does on an exception it handles (a float division by zero, a non-scalar output);
-``real`` refuses a complex gradient (a float gradient, the common case, skips it).
+``real`` refuses a complex gradient and gives each entry its argument's float type
+(a float gradient of a float argument, the common case, skips it).
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def fast_entry(run, signature: inspect.Signature, defaults, by_type: dict, cache
             f"    except __s2sad_handled as __s2sad_exc:\n"
             f"        __s2sad_out = __s2sad_recover(__s2sad_fn, __s2sad_exc, ({listed},))\n"
             f"    return __s2sad_out if __s2sad_type(__s2sad_out) is float else "
-            f"__s2sad_real(__s2sad_out)\n")
+            f"__s2sad_real(__s2sad_out, ({listed},))\n")
     scope = {"__s2sad_by_type": by_type, "__s2sad_cache": cache, "__s2sad_run": run,
              "__s2sad_handled": handled, "__s2sad_recover": recover, "__s2sad_type": type,
              "__s2sad_real": real}

@@ -47,6 +47,7 @@ def hvp(f, wrt=None):
         tangents = tuple(seeds.as_tangent(t, values[n], f"hvp: v for {n!r}")
                          for t, n in zip(tangents, names))
         hv = jvp(grad_fn, target.prefix + tuple(args), tangents, wrt=names)[1]
+        hv = seeds.typed_like(hv, values[names[0]] if single else tuple(values[n] for n in names))
         return (hv,) if not single and len(names) == 1 else hv     # as grad does
     hessian_vector_product.__s2sad_derivative__ = 'hvp'
     return hessian_vector_product
@@ -72,9 +73,9 @@ def hessian(f, wrt=None):
                 out = jvp(grad_fn, target.prefix + args, tangents, wrt=names)[1]
                 rows.append((out,) if single else out)
             columns[j] = rows
-        blocks = tuple(tuple(_assemble([r[i] for r in columns[j]], values[names[i]],
-                                       values[names[j]]) for j in range(len(names)))
-                       for i in range(len(names)))
+        blocks = tuple(tuple(seeds.typed_like(_assemble(
+            [r[i] for r in columns[j]], values[names[i]], values[names[j]]), values[names[i]])
+            for j in range(len(names))) for i in range(len(names)))
         return blocks[0][0] if single else blocks
     hess.__s2sad_derivative__ = 'hessian'
     return hess

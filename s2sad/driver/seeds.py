@@ -120,3 +120,34 @@ def _describe(seed) -> str:
     if isinstance(seed, np.ndarray):
         return f"an array of shape {seed.shape} and dtype {seed.dtype}"
     return f"{type(seed).__name__} {seed!r}"
+
+
+def typed_like(value, primal):
+    """A derivative given its primal's float type, leaf by leaf: a Python float for a
+    Python float (as autograd returns), a NumPy scalar of the primal's type for one,
+    an array of the primal's float dtype for a float array (float16 stays float16).
+    The one place a derivative's type is decided; generated code computes in whatever
+    NumPy's promotion gives (``np.cos`` of a float is an ``np.float64``)."""
+    if isinstance(primal, dict) and isinstance(value, dict):
+        return {k: typed_like(v, primal.get(k)) for k, v in value.items()}
+    if isinstance(primal, (tuple, list)) and isinstance(value, (tuple, list)):
+        if len(primal) != len(value):
+            return value
+        return rebuilt(value, [typed_like(v, p) for v, p in zip(value, primal)])
+    if not _real(value):
+        return value
+    if type(primal) is float:
+        return float(value) if type(value) is not float and np.ndim(value) == 0 else value
+    if isinstance(primal, np.floating) and np.ndim(value) == 0:
+        return value if type(value) is type(primal) else primal.dtype.type(value)
+    if isinstance(primal, np.ndarray) and primal.dtype.kind == "f" \
+            and isinstance(value, np.ndarray) and value.dtype != primal.dtype:
+        return value.astype(primal.dtype)
+    return value
+
+
+def _real(value) -> bool:
+    """A real float, or a real float array: what ``typed_like`` may convert."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind == "f"
+    return isinstance(value, (float, np.floating)) and not isinstance(value, bool)

@@ -56,12 +56,18 @@ class Target:
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
         self.positional = self.front.parsed.params[len(self.prefix):]
 
-    def wrt_names(self, wrt, everything=False):
-        """(names, single): ``wrt`` by position or name, alone or in a tuple."""
+    def wrt_names(self, wrt, everything=False, passed=None):
+        """(names, single): ``wrt`` by position or name, alone or in a tuple. Left out:
+        the decorator's, else argument 0, or with ``everything`` every positional one
+        (the first ``passed`` of them where given: ``jvp``/``vjp`` differentiate the
+        primals passed, as in JAX, never a default the caller left alone)."""
         if wrt is None:
             wrt = self.default_wrt
-        if wrt is None:
-            wrt = tuple(range(len(self.positional))) if everything else 0
+        if wrt is None and everything:
+            count = len(self.positional) if passed is None else min(passed, len(self.positional))
+            wrt = tuple(range(count))
+        elif wrt is None:
+            wrt = 0
         single = not isinstance(wrt, (tuple, list))
         items = (wrt,) if single else tuple(wrt)
         names = tuple(self._param(w) for w in items)
@@ -200,9 +206,10 @@ def recovered(target, names, variant, fn, exc, args, kwargs=None):
 def jvp(f, primals, tangents, wrt=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep (``s2sad.jvp``)."""
     target = Target(f)
-    names, _ = target.wrt_names(wrt, everything=True)
+    primals = tuple(primals)
+    names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
     target.check(names, mode="forward")
-    primals = target.prefix + tuple(primals)
+    primals = target.prefix + primals
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     if len(tangents) != len(names):
         raise UsageError(f"jvp: {len(tangents)} tangents for {len(names)} wrt arguments "
@@ -215,10 +222,11 @@ def jvp(f, primals, tangents, wrt=None):
         seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
         for t, n in zip(tangents, names))))
     try:
-        return call_on_floats(fn, primals, dots)
+        y, ydot = call_on_floats(fn, primals, dots)
     except Rebound:                   # a callee was rebound: the cache was cleared
         fn = target.generated(names, values, "jvp").functions[0]
-        return call_on_floats(fn, primals, dots)
+        y, ydot = call_on_floats(fn, primals, dots)
+    return y, seeds.typed_like(ydot, y)
 
 
 def gradient_function(target: Target, names, args, kwargs=None):
