@@ -51,12 +51,14 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
                 violations.append(parsed.violation(
                     stmt, "closure-over-active", f"the nested function {stmt.name!r} reads "
                     f"{', '.join(map(repr, captured))} from the enclosing function, which is "
-                    "differentiated: that dependence would be lost",
-                    f"pass {', '.join(captured)} to {stmt.name} as arguments"))
+                    "differentiated, and is used other than by calling it (stored, "
+                    "returned or passed on): that dependence would be lost",
+                    f"call {stmt.name} by its name only, or pass {', '.join(captured)} "
+                    f"to it as arguments"))
             continue
         if _calls_inactive(stmt, parsed, stored, mode):
             continue
-        problem = _side_effect_problem(stmt, active, varied, mode)
+        problem = _side_effect_problem(stmt, active, varied, mode, parsed, stored)
         if problem:
             violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
     if violations:
@@ -64,10 +66,12 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
 
 
 
-def _side_effect_problem(stmt, active, varied, mode):
-    """A call made for its effect that takes a differentiated value: only ``print``
-    and ``list.append`` are understood; anything else could hide a dependence, so it
-    is an error rather than a silent zero."""
+def _side_effect_problem(stmt, active, varied, mode, parsed, stored):
+    """A call made for its effect that takes a differentiated value. It runs in the
+    primal sweep and is not differentiated (``print(loss)``, ``logging.info(...)``,
+    ``ax.plot(y)``, ``callback(x)``) unless it could change a value the function goes
+    on to use: a method of a differentiated value or of a local (``x.sort()``,
+    ``out.extend(ys)``), a NumPy function (``np.copyto(x, y)``), an ``out=``."""
     if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
         return None
     call = stmt.value
@@ -78,11 +82,30 @@ def _side_effect_problem(stmt, active, varied, mode):
     receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
     if isinstance(receiver, gast.Name) and receiver.id in varied:
         touched.add(receiver.id)
-    if not touched or (isinstance(call.func, gast.Name) and call.func.id == "print"):
+    if not touched or not _may_change(call, varied, parsed, stored):
         return None
     return (f"a call made for its side effect on differentiated values "
-            f"({', '.join(sorted(touched))}) is not supported",
-            "assign its result, or move the call out of the function")
+            f"({', '.join(sorted(touched))}) could change them in place, which "
+            "s2sad cannot follow",
+            "assign its result to a new name, or move the call out of the function")
+
+
+def _may_change(call, varied, parsed, stored) -> bool:
+    """Whether an effect call could write into a value the function reads again."""
+    if any(k.arg == "out" for k in call.keywords):
+        return True
+    head = call.func
+    while isinstance(head, gast.Attribute):
+        head = head.value
+    if not isinstance(head, gast.Name) or head.id in varied:
+        return True
+    if isinstance(call.func, gast.Attribute) and head.id in stored \
+            and head.id not in parsed.params + parsed.kwonly:
+        return True                       # a method of a local: out.extend(ys)
+    path = dotted(call.func, stored)
+    found = parsed.resolve_path(path) if path else None
+    return getattr(found, "__module__", None) is not None \
+        and str(found.__module__).split(".")[0] == "numpy"
 
 
 def _calls_inactive(stmt, parsed, local, mode) -> bool:
