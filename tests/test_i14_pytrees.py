@@ -294,3 +294,110 @@ def test_an_effect_that_could_change_a_value_is_refused_located(program):
     with pytest.raises(s2sad.CompileError) as info:
         s2sad.grad(program)(0.3)
     assert info.value.violations[0].filename == __file__
+
+
+# --- item 5: map, list, parameter lists of (W, b) tuples ------------------------------------
+
+
+def square(x):
+    return x * x
+
+
+def scaled_sine(a, b):
+    return a * np.sin(b)
+
+
+def mapped(xs, ys):
+    return sum(map(square, xs)) + sum(map(scaled_sine, xs, ys)) + np.sum(list(ys)[0])
+
+
+def test_map_and_list_of_a_parameter_list():
+    xs, ys = [1.0, 2.0, -0.5], [0.5, 0.3, 1.1]
+    check_all_modes(mapped, (xs, ys), 0)
+    check_all_modes(mapped, (xs, ys), 1)
+
+
+def test_map_under_second_order():
+    def f(w):
+        return sum(map(square, [w, 2.0 * w])) + np.sin(w)
+    assert s2sad.hessian(f)(0.3) == pytest.approx(10.0 - np.sin(0.3), rel=1e-12)
+
+
+def mlp_layers(params, x):
+    for W, b in params:
+        x = np.tanh(x @ W + b)
+    return np.sum(x ** 2)
+
+
+def training_step(params, x, y, log=print):
+    def predict(x):
+        for W, b in params:
+            x = np.tanh(x @ W + b)
+        return x
+    loss = np.mean((predict(x) - y) ** 2)
+    log(f"loss {loss:.4f}")
+    return loss
+
+
+def layers(sizes):
+    return [(RNG.normal(size=(m, n)) * 0.5, RNG.normal(size=n) * 0.1)
+            for m, n in zip(sizes[:-1], sizes[1:])]
+
+
+def test_an_mlp_with_a_list_of_weight_bias_tuples():
+    g = check_all_modes(mlp_layers, (layers((3, 4, 2)), RNG.normal(size=(5, 3))))
+    assert type(g) is list and type(g[0]) is tuple
+
+
+def test_a_training_loop_over_a_closure_and_a_logger(capsys):
+    params, x, y = layers((3, 5, 1)), RNG.normal(size=(8, 3)), RNG.normal(size=(8, 1))
+    check_all_modes(training_step, (params, x, y))
+    capsys.readouterr()
+    for _ in range(3):
+        g = s2sad.grad(training_step)(params, x, y)
+        params = [(W - 0.1 * gW, b - 0.1 * gb) for (W, b), (gW, gb) in zip(params, g)]
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 3 and all(line.startswith("loss ") for line in printed)
+    assert float(printed[-1].split()[1]) < float(printed[0].split()[1]) + 1e-4
+
+
+def star_model(x, *layers):
+    for W in layers:
+        x = np.tanh(x @ W)
+    return np.sum(x)
+
+
+def helper_with_star(*xs):
+    return xs[0] * xs[1]
+
+
+def calls_star_helper(a, b):
+    return helper_with_star(a, b)
+
+
+def splats(pairs):
+    a, b = zip(*pairs)
+    return a[0] * b[1]
+
+
+@dataclasses.dataclass
+class Params:
+    w: np.ndarray
+    b: float
+
+
+def dataclass_loss(p, x):
+    return np.sum((x * p.w + p.b) ** 2)
+
+
+@pytest.mark.parametrize("program, args", [
+    (star_model, (np.ones((2, 3)), np.ones((3, 2)))),
+    (calls_star_helper, (1.0, 2.0)),
+    (splats, ([(1.0, 2.0), (3.0, 4.0)],)),
+    (dataclass_loss, (Params(np.ones(3), 0.5), np.arange(3.0))),
+])
+def test_call_forms_left_out_are_located_errors_with_a_rewrite(program, args):
+    with pytest.raises(s2sad.CompileError) as info:
+        s2sad.grad(program)(*args)
+    first = info.value.violations[0]
+    assert first.filename == __file__ and first.suggestion

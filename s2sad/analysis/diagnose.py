@@ -125,6 +125,9 @@ def _member_suggestion(prim: Prim, value) -> str:
                 f"them: pass the field as an argument of its own (`f(p.{name}, x)`), or "
                 f"the fields as a dict (`p = {{'{name}': w}}`, read as `p['{name}']`), or "
                 "leave the object out of wrt")
+    if name in ("values", "items", "keys", "get"):
+        return ("loop over the dict itself and index it: `for k in d: v = d[k]` "
+                "(d['w'] for d.get('w'))")
     if name == "item":
         return "for an array of one element write `np.sum(x)`; for element i, `x[i]`"
     count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 0
@@ -139,6 +142,13 @@ def _rule_suggestion(prim: Prim, value) -> str:
     name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
     count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 1
     xs = "x" if count <= 1 else ", ".join(f"x{i}" for i in range(count))
+    if prim.why == "the expression Dict":
+        return ("return or build a tuple or list of the values instead; a dict of "
+                "arrays may come in as an argument (wrt a dict of parameters)")
+    if "with *args or **kwargs" in prim.why:
+        return (f"define {name} with named parameters (`def {name}(a, b)`, not "
+                f"`*args`/`**kwargs`) and pass its arguments one by one; a list or dict "
+                "of arrays may be one parameter (`def model(layers)`)")
     if "functools.partial" in prim.why:
         return (f"call the function {name} wraps with its bound arguments written out, "
                 "so that s2sad reads its source (e.g. `loss(x, k=2.0)` for "
