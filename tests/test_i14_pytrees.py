@@ -401,3 +401,25 @@ def test_call_forms_left_out_are_located_errors_with_a_rewrite(program, args):
         s2sad.grad(program)(*args)
     first = info.value.violations[0]
     assert first.filename == __file__ and first.suggestion
+
+
+def pushes_in_a_nested_def(x):
+    lst = []
+
+    def push(v, into):
+        into.append(v)
+    push(x * 2.0, lst)
+    return lst[0]
+
+
+def extends_a_parameter(w, out):
+    out.extend([w * 2.0])
+    return out[0]
+
+
+@pytest.mark.parametrize("program, args", [(pushes_in_a_nested_def, (0.3,)),
+                                           (extends_a_parameter, (0.3, []))])
+def test_an_effect_call_that_writes_into_a_value_read_later_is_refused(program, args):
+    with pytest.raises(s2sad.CompileError) as info:
+        s2sad.grad(program, wrt=0)(*args)
+    assert info.value.violations[0].filename == __file__

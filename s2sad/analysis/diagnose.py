@@ -102,10 +102,35 @@ def _may_change(call, varied, parsed, stored) -> bool:
     if isinstance(call.func, gast.Attribute) and head.id in stored \
             and head.id not in parsed.params + parsed.kwonly:
         return True                       # a method of a local: out.extend(ys)
+    if isinstance(call.func, gast.Attribute) and head.id in _read_as_values(parsed.tree):
+        return True                       # out.extend(ys), then out read: a value
+    if isinstance(call.func, gast.Name) and call.func.id in _nested_defs(parsed.tree):
+        return True                       # a nested def called for its effect: it
+                                          # writes into something (lst.append(v))
     path = dotted(call.func, stored)
     found = parsed.resolve_path(path) if path else None
     return getattr(found, "__module__", None) is not None \
         and str(found.__module__).split(".")[0] == "numpy"
+
+
+def _nested_defs(tree) -> set:
+    return {n.name for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef)
+            and n is not tree}
+
+
+def _read_as_values(tree) -> set:
+    """Names read other than as the receiver of a call statement or an if/while test."""
+    allowed = set()
+    for stmt in nodes.walk_stmts(tree.body):
+        if isinstance(stmt, (gast.If, gast.While)) and isinstance(stmt.test, gast.Name):
+            allowed.add(id(stmt.test))
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            head = stmt.value.func
+            while isinstance(head, gast.Attribute):
+                head = head.value
+            allowed.add(id(head))
+    return {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
 
 
 def _calls_inactive(stmt, parsed, local, mode) -> bool:

@@ -4,7 +4,8 @@ them as keyword parameters, and each of its calls passes them.
 ``def predict(x): return np.tanh(x @ params["W"])`` inside ``loss(params)`` becomes
 ``def predict(x, *, params)``, called as ``predict(x, params=params)``: the same
 value as the closure reads (the variable's value when the call runs), now an
-argument, which the nested-def call machinery differentiates. A nested def used
+argument, which the nested-def call machinery differentiates (a name the nested def
+only calls, a function value, stays a closure's). A nested def used
 other than by calling it (returned, stored, passed on) escapes: it is left as
 written, and reading a differentiated value there stays a located error.
 
@@ -38,7 +39,7 @@ def lift(tree: gast.FunctionDef) -> None:
         return                    # none, or a name defined twice: left as written
     own = _outer_names(tree) - set(names)
     liftable = {d.name: d for d in defs if not _escapes(tree, d.name)}
-    captured = {n: (_free(d) & own) for n, d in liftable.items()}
+    captured = {n: (_free(d) & own) - _functions(d) for n, d in liftable.items()}
     changed = True
     while changed:                # a lifted def called by another: its callers need
         changed = False           # what it captures too
@@ -85,6 +86,15 @@ def _bound(d) -> set:
 def _free(d) -> set:
     """Names a nested def reads that it does not bind itself."""
     return nodes.names_loaded(d) - _bound(d)
+
+
+def _functions(d) -> set:
+    """Names a nested def only calls (``act(z)``): function values, read as closures
+    (passed as arguments, they would be calls of a parameter s2sad cannot see)."""
+    funcs = {id(c.func) for c in nodes.walk(d) if isinstance(c, gast.Call)}
+    names = [n for n in nodes.walk(d) if isinstance(n, gast.Name)]
+    return {n.id for n in names if id(n) in funcs} - \
+        {n.id for n in names if id(n) not in funcs}
 
 
 def _called(d) -> set:
