@@ -160,7 +160,8 @@ def nested_def(x):
 def closure_over_active(x):
     def scaled(t):  # <-- error
         return t * x
-    return scaled(2.0)
+    chosen = [scaled]       # stored, not only called: it escapes, so it is not lifted
+    return chosen[0](2.0)
 
 
 # --- #27 C functions without a derivative rule -------------------------------------------

@@ -52,12 +52,14 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
                 violations.append(parsed.violation(
                     stmt, "closure-over-active", f"the nested function {stmt.name!r} reads "
                     f"{', '.join(map(repr, captured))} from the enclosing function, which is "
-                    "differentiated: that dependence would be lost",
-                    f"pass {', '.join(captured)} to {stmt.name} as arguments"))
+                    "differentiated, and is used other than by calling it (stored, "
+                    "returned or passed on): that dependence would be lost",
+                    f"call {stmt.name} by its name only, or pass {', '.join(captured)} "
+                    f"to it as arguments"))
             continue
         if _calls_inactive(stmt, parsed, stored, mode):
             continue
-        problem = _side_effect_problem(stmt, active, varied, mode)
+        problem = _side_effect_problem(stmt, active, varied, mode, parsed, stored)
         if problem:
             violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
     if violations:
@@ -80,10 +82,12 @@ def _undefined(value, prim: Prim, varied, parsed):
         f"{name} with s2sad.defvjp and s2sad.defjvp")]
 
 
-def _side_effect_problem(stmt, active, varied, mode):
-    """A call made for its effect that takes a differentiated value: only ``print``
-    and ``list.append`` are understood; anything else could hide a dependence, so it
-    is an error rather than a silent zero."""
+def _side_effect_problem(stmt, active, varied, mode, parsed, stored):
+    """A call made for its effect that takes a differentiated value. It runs in the
+    primal sweep and is not differentiated (``print(loss)``, ``logging.info(...)``,
+    ``ax.plot(y)``, ``callback(x)``) unless it could change a value the function goes
+    on to use: a method of a differentiated value or of a local (``x.sort()``,
+    ``out.extend(ys)``), a NumPy function (``np.copyto(x, y)``), an ``out=``."""
     if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
         return None
     call = stmt.value
@@ -94,11 +98,55 @@ def _side_effect_problem(stmt, active, varied, mode):
     receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
     if isinstance(receiver, gast.Name) and receiver.id in varied:
         touched.add(receiver.id)
-    if not touched or (isinstance(call.func, gast.Name) and call.func.id == "print"):
+    if not touched or not _may_change(call, varied, parsed, stored):
         return None
     return (f"a call made for its side effect on differentiated values "
-            f"({', '.join(sorted(touched))}) is not supported",
-            "assign its result, or move the call out of the function")
+            f"({', '.join(sorted(touched))}) could change them in place, which "
+            "s2sad cannot follow",
+            "assign its result to a new name, or move the call out of the function")
+
+
+def _may_change(call, varied, parsed, stored) -> bool:
+    """Whether an effect call could write into a value the function reads again."""
+    if any(k.arg == "out" for k in call.keywords):
+        return True
+    head = call.func
+    while isinstance(head, gast.Attribute):
+        head = head.value
+    if not isinstance(head, gast.Name) or head.id in varied:
+        return True
+    if isinstance(call.func, gast.Attribute) and head.id in stored \
+            and head.id not in parsed.params + parsed.kwonly:
+        return True                       # a method of a local: out.extend(ys)
+    if isinstance(call.func, gast.Attribute) and head.id in _read_as_values(parsed.tree):
+        return True                       # out.extend(ys), then out read: a value
+    if isinstance(call.func, gast.Name) and call.func.id in _nested_defs(parsed.tree):
+        return True                       # a nested def called for its effect: it
+                                          # writes into something (lst.append(v))
+    path = dotted(call.func, stored)
+    found = parsed.resolve_path(path) if path else None
+    return getattr(found, "__module__", None) is not None \
+        and str(found.__module__).split(".")[0] == "numpy"
+
+
+def _nested_defs(tree) -> set:
+    return {n.name for n in nodes.walk(tree) if isinstance(n, gast.FunctionDef)
+            and n is not tree}
+
+
+def _read_as_values(tree) -> set:
+    """Names read other than as the receiver of a call statement or an if/while test."""
+    allowed = set()
+    for stmt in nodes.walk_stmts(tree.body):
+        if isinstance(stmt, (gast.If, gast.While)) and isinstance(stmt.test, gast.Name):
+            allowed.add(id(stmt.test))
+        if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
+            head = stmt.value.func
+            while isinstance(head, gast.Attribute):
+                head = head.value
+            allowed.add(id(head))
+    return {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
 
 
 def _calls_inactive(stmt, parsed, local, mode) -> bool:
@@ -118,6 +166,9 @@ def _member_suggestion(prim: Prim, value) -> str:
                 f"them: pass the field as an argument of its own (`f(p.{name}, x)`), or "
                 f"the fields as a dict (`p = {{'{name}': w}}`, read as `p['{name}']`), or "
                 "leave the object out of wrt")
+    if name in ("values", "items", "keys", "get"):
+        return ("loop over the dict itself and index it: `for k in d: v = d[k]` "
+                "(d['w'] for d.get('w'))")
     if name == "item":
         return "for an array of one element write `np.sum(x)`; for element i, `x[i]`"
     count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 0
@@ -132,6 +183,17 @@ def _rule_suggestion(prim: Prim, value) -> str:
     name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
     count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 1
     xs = "x" if count <= 1 else ", ".join(f"x{i}" for i in range(count))
+    if prim.why == "the expression Dict":
+        return ("return or build a tuple or list of the values instead; a dict of "
+                "arrays may come in as an argument (wrt a dict of parameters)")
+    if "with *args or **kwargs" in prim.why:
+        return (f"define {name} with named parameters (`def {name}(a, b)`, not "
+                f"`*args`/`**kwargs`) and pass its arguments one by one; a list or dict "
+                "of arrays may be one parameter (`def model(layers)`)")
+    if "functools.partial" in prim.why:
+        return (f"call the function {name} wraps with its bound arguments written out, "
+                "so that s2sad reads its source (e.g. `loss(x, k=2.0)` for "
+                "`functools.partial(loss, k=2.0)`)")
     if prim.why.startswith("no derivative rule"):
         return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, {xs}: ...) and "
                 f"s2sad.defjvp({name}, lambda d, ans, {xs}: ...); or rewrite it with "

@@ -22,7 +22,7 @@ import types
 
 import gast
 
-from . import jumps, sourcemap, ssa, syntax
+from . import builtin_calls, jumps, sourcemap, ssa, syntax
 from ..tree import emit, nodes
 from ..tree.names import NameGen
 from .parse import ParsedFunction
@@ -36,6 +36,7 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     """Check, flatten, lower jumps, rename to SSA; returns a new tree and its names."""
     syntax.check(parsed)
     tree = nodes.clone(parsed.tree)
+    builtin_calls.rewrite(tree, parsed.lookup)
     gen = NameGen.for_tree(tree)
     local = nodes.names_stored(tree)
     tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import sourcemap
+from . import closures, sourcemap
 from ..errors import CompileError, S2SadError, UsageError, Violation
 
 _MISSING = object()
@@ -339,6 +339,7 @@ def parse(func) -> ParsedFunction:
     tree = module.body[0]
     tree.decorator_list = []
     _mangle_private_attributes(tree, func.__qualname__)
+    closures.lift(tree)
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \
         ("\n",) * (first - 1) + tuple(text.splitlines(True))

@@ -32,7 +32,9 @@ _REJECTED = {
     gast.Delete: ("del", "leave the name bound; it is freed when the function returns"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
-    gast.Starred: ("star-unpacking (*args)", "pass the arguments one by one"),
+    gast.Starred: ("star-unpacking (*args)", "pass the arguments one by one, or index "
+                                             "the list (`zip(pairs[0], pairs[1])`; "
+                                             "`[p[0] for p in pairs]`)"),
     gast.Match: ("a match statement", "write it with if/elif/else"),
 }
 
@@ -98,6 +100,7 @@ def check(parsed: ParsedFunction) -> None:
             violations.append(parsed.violation(
                 extra, "unsupported-syntax",
                 f"variadic parameter {extra.id!r} is not supported",
-                "name each parameter explicitly"))
+                "name each parameter explicitly, or take the values as one list or "
+                "tuple parameter (`def model(x, layers)`, called `model(x, [W1, W2])`)"))
     if violations:
         raise CompileError(violations)
