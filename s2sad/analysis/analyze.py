@@ -21,6 +21,7 @@ from .indices import active_index, active_index_names, index_names
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..errors import CompileError
+from ..front.normalize import USER_NAMES
 from ..front.parse import ParsedFunction
 from ..rules import USER_CELLS, Rule
 from ..rules.forward import FORWARD
@@ -82,7 +83,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
                                 arg_kinds)
     calls = mutating.user_calls(nodes.walk_stmts(tree.body), prims,
                                 lambda call: classify(call, parsed, local, table))
-    aliased += mutating.problems(calls, varied, kinds, parsed)
+    aliased += mutating.problems(calls, varied, kinds, parsed, getattr(tree, USER_NAMES, {}))
     keys = {(loop.target.id, loop.iter.id) for loop in loops     # for k in d: d[k]
             if isinstance(loop.iter, gast.Name)}
     _check(tree, assigns, prims, active, varied, parsed, mode, aliased, keys)
@@ -410,7 +411,8 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
             continue
         if _calls_inactive(stmt, parsed, stored, mode):
             continue
-        problem = _side_effect_problem(stmt, active, varied, mode)
+        problem = _side_effect_problem(stmt, active, varied, mode,
+                                       getattr(tree, USER_NAMES, {}))
         if problem:
             violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
     if violations:
@@ -418,7 +420,7 @@ def _check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, e
 
 
 
-def _side_effect_problem(stmt, active, varied, mode):
+def _side_effect_problem(stmt, active, varied, mode, users):
     """A call made for its effect that takes a differentiated value: only ``print``
     and ``list.append`` are understood; anything else could hide a dependence, so it
     is an error rather than a silent zero."""
@@ -434,8 +436,9 @@ def _side_effect_problem(stmt, active, varied, mode):
         touched.add(receiver.id)
     if not touched or (isinstance(call.func, gast.Name) and call.func.id == "print"):
         return None
-    return (f"a call made for its side effect on differentiated values "
-            f"({', '.join(sorted(touched))}) is not supported",
+    shown = sorted({users[n] for n in touched if n in users})   # not the temporaries
+    return (f"a call made for its side effect on differentiated values"
+            f"{' (' + ', '.join(shown) + ')' if shown else ''} is not supported",
             "assign its result, or move the call out of the function")
 
 

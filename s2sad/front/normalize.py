@@ -28,6 +28,9 @@ from .parse import ParsedFunction
 # The attribute marking ``w = w op v`` written for the user's ``w op= v`` (its value: the
 # user's name): SSA renames w's versions, so the mark, not the names, says which it was.
 AUGMENTED = "s2sad_augmented"
+# The attribute of a normalized tree mapping each name the user wrote, and each SSA
+# version of one, to the user's name (temporaries are absent): messages show those.
+USER_NAMES = "s2sad_user_names"
 
 
 def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
@@ -38,7 +41,10 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     local = nodes.names_stored(tree)
     tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)
     tree.body = jumps.lower(tree.body, gen)
-    tree.body = ssa.rename(tree, gen)
+    written = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+    versions = {}
+    tree.body = ssa.rename(tree, gen, versions)
+    setattr(tree, USER_NAMES, {**{n: n for n in written}, **versions})
     return tree, gen
 
 

@@ -1,0 +1,255 @@
+"""Issue 12, the rest: in-place updates of memory the function does not own (globals,
+closure cells, attributes, their views and items, helpers), residuals of split mode
+that a later update would change, the plain adjoint of ``x ** c``, user names in
+messages, pullbacks whose cotangent is the seed itself, helpers returning functions,
+a rules file imported twice. Oracles: central differences, the primal's own effect on
+its arguments and globals, the other mode (<J v, w> == <v, J^T w>), closed forms."""
+import dataclasses
+import functools
+import inspect
+
+import numpy as np
+import pytest
+
+import s2sad
+from tests.fd import fd_grad
+
+X = np.array([0.3, -0.4, 0.8])
+V = np.array([0.7, -1.3, 0.4])
+G = np.array([0.5, -1.0, 1.5])
+G2 = np.array([[0.5, -1.0, 1.5], [1.0, 2.0, 3.0]])
+ARRAYS = [np.array([1.0, 2.0, 3.0])]
+
+
+class _Holder:
+    pass
+
+
+OBJ = _Holder()
+OBJ.w = np.array([1.0, 2.0, 3.0])
+
+
+@dataclasses.dataclass
+class Params:
+    w: np.ndarray
+
+
+def _routes(f, args):
+    """grad, value_and_grad, jvp and vjp of ``f`` at fresh copies of ``args``."""
+    fresh = lambda: tuple(np.copy(a) for a in args)          # noqa: E731
+    return (lambda: s2sad.grad(f)(*fresh()),
+            lambda: s2sad.value_and_grad(f)(*fresh()),
+            lambda: s2sad.jvp(f, fresh(), tuple(np.ones_like(a) for a in args)),
+            lambda: s2sad.vjp(f, *fresh()))
+
+
+def assert_refused(f, code, args=(X,), at=None):
+    """Every route refuses ``f`` with ``code`` at the line marked ``# refused`` (in
+    ``at``, the helper that does it, if given), and the globals end as they began."""
+    lines, first = inspect.getsourcelines(at or f)
+    line = first + next(i for i, text in enumerate(lines) if "# refused" in text)
+    before = [G.copy(), G2.copy(), ARRAYS[0].copy(), OBJ.w.copy()]
+    for route in _routes(f, args):
+        with pytest.raises(s2sad.CompileError) as info:
+            route()
+        assert code in info.value.codes, str(info.value)
+        found = [v for v in info.value.violations if v.code == code]
+        assert found[0].filename == __file__ and found[0].lineno == line, str(info.value)
+    for old, now in zip(before, [G, G2, ARRAYS[0], OBJ.w]):
+        np.testing.assert_array_equal(old, now)
+    return found[0]
+
+
+# --- item 1: memory the function does not own -----------------------------------------
+
+def global_item(x, s):
+    G[0] = s  # refused
+    return np.sum(G * x)
+
+
+def global_slice(x):
+    G[:] = x  # refused
+    return np.sum(G * x)
+
+
+def global_augmented_through_copy(x):
+    y1 = G
+    y1 += x  # refused
+    return np.sum(y1 * x)
+
+
+def global_view_method(x):
+    v = G.reshape(3)
+    v[0] = x[1]  # refused
+    return np.sum(x * v)
+
+
+def global_slice_view(x):
+    v = G[0:2]
+    v *= 2.0  # refused
+    return np.sum(x)
+
+
+def global_row(x):
+    row = G2[0]
+    row += x  # refused
+    return np.sum(row * x)
+
+
+def global_container_item(x):
+    a = ARRAYS[0]
+    a *= 2.0  # refused
+    return np.sum(a * x)
+
+
+def global_in_tuple(x):
+    keep = (G, 1.0)
+    y = keep[0]
+    y[2] = x[1]  # refused
+    return np.sum(y * x)
+
+
+def attribute_array(x):
+    w = OBJ.w
+    w[0] = x[0]  # refused
+    return np.sum(w * x)
+
+
+def _writes_global(a):
+    G[1] = a  # refused
+    return a * 2.0
+
+
+def calls_helper_writing_global(x):
+    t = _writes_global(x[0])
+    return t * x[1]
+
+
+def _make_closure_writer():
+    cell = np.array([1.0, 2.0, 3.0])
+
+    def writes_cell(x):
+        cell[0] = 2.0  # refused
+        return np.sum(cell * x)
+    return writes_cell
+
+
+@pytest.mark.parametrize("f", [global_item, global_slice, global_augmented_through_copy,
+                               global_view_method, global_slice_view, global_row,
+                               global_container_item, global_in_tuple, attribute_array,
+                               calls_helper_writing_global, _make_closure_writer()],
+                         ids=lambda f: f.__name__)
+def test_update_of_memory_the_function_does_not_own_is_refused(f):
+    args = (X, 2.0) if f is global_item else (X,)
+    at = _writes_global if f is calls_helper_writing_global else None
+    found = assert_refused(f, "in-place-global", args, at)
+    assert "does not own" in found.message and "copy" in found.suggestion
+
+
+def attribute_of_argument(x, p):
+    w = p.w
+    w[0] = 2.0  # refused
+    return np.sum(w * x)
+
+
+def default_argument(x, d=np.array([1.0, 2.0, 3.0])):
+    d += 1.0  # refused
+    return np.sum(d * x)
+
+
+def test_update_of_an_arguments_attribute_or_default_is_refused():
+    found = assert_refused(attribute_of_argument, "in-place-input", (X, Params(np.ones(3))))
+    assert "'p'" in found.message
+    for route in (lambda: s2sad.grad(default_argument)(X.copy()),
+                  lambda: s2sad.vjp(default_argument, X.copy())):
+        with pytest.raises(s2sad.CompileError) as info:       # jvp: d is a wrt argument
+            route()
+        assert info.value.codes == ("in-place-input",)
+
+
+def reads_global_number_item(x):
+    a = G[0]
+    a += 1.0                      # a number: G is not changed
+    return a * x[0] + np.sum(G * x)
+
+
+def works_on_a_copy_of_a_global(x):
+    w = np.array(G)
+    w[0] = x[1]
+    v = OBJ.w.copy()
+    v += x
+    return np.sum(w * x) + np.sum(v * v)
+
+
+@pytest.mark.parametrize("f", [reads_global_number_item, works_on_a_copy_of_a_global])
+def test_reading_globals_and_updating_copies_still_differentiates(f):
+    before = (G.copy(), OBJ.w.copy())
+    expected = fd_grad(lambda a: f(a.copy()), (X.copy(),), 0)
+    np.testing.assert_allclose(s2sad.grad(f)(X.copy()), expected, rtol=1e-6, atol=1e-8)
+    y, dy = s2sad.jvp(f, (X.copy(),), (V,))
+    np.testing.assert_allclose(dy, expected @ V, rtol=1e-6, atol=1e-8)
+    _, back = s2sad.vjp(f, X.copy())
+    np.testing.assert_allclose(back(1.0)[0], expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(back(1.0)[0], expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(G, before[0])
+    np.testing.assert_array_equal(OBJ.w, before[1])
+
+
+# --- item 4: names in messages are the user's ------------------------------------------
+
+def _step(v, a):
+    v += a
+    return v
+
+
+def ssa_copy_augmented(x):
+    y1 = x * 2.0
+    y1 = y1 + 1.0
+    z = y1
+    z += 1.0  # refused
+    return np.sum(z * y1)
+
+
+def ssa_view_updated(x):
+    y1 = x * 2.0
+    y1 = y1 + 1.0
+    z = y1[0:2]
+    y1[0] = 3.0  # refused
+    return np.sum(z) * x[0]
+
+
+def ssa_helper_argument(x):
+    v0 = x * 2.0
+    v0 = v0 * x
+    v1 = _step(v0, x)  # refused
+    return np.sum(v1 * v0)
+
+
+def ssa_argument_view(x):
+    y = x
+    y = y[0:2]
+    y[0] = 1.0  # refused
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("f, code, name", [
+    (ssa_copy_augmented, "in-place-alias", "y1"),
+    (ssa_view_updated, "in-place-alias", "y1"),
+    (ssa_helper_argument, "in-place-input", "v0"),
+    (ssa_argument_view, "in-place-input", "y"),
+])
+def test_messages_name_what_the_user_wrote(f, code, name):
+    found = assert_refused(f, code)
+    assert f"'{name}'" in found.message
+    assert f"'{name}_1'" not in found.message and "_1" not in found.suggestion
+
+
+def fills_from_a_temporary(x):
+    y = np.zeros(3)
+    y.fill(x[0])  # refused
+    return np.sum(y * x)
+
+
+def test_a_side_effect_message_names_no_temporary():
+    found = assert_refused(fills_from_a_temporary, "unsupported-syntax")
+    assert "v1" not in found.message
