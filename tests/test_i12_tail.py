@@ -253,3 +253,77 @@ def fills_from_a_temporary(x):
 def test_a_side_effect_message_names_no_temporary():
     found = assert_refused(fills_from_a_temporary, "unsupported-syntax")
     assert "v1" not in found.message
+
+
+# --- item 3: the adjoint of x ** c for a nonzero constant c reads as written -------------
+
+def square_sum(x):
+    return np.sum(x ** 2)
+
+
+def cube_sum(x):
+    return np.sum(x ** 3)
+
+
+def power_float(x):
+    return np.sum(np.power(x, 2.0) * x ** 0.5)
+
+
+def power_one(x):
+    return np.sum(x ** 1)
+
+
+def power_zero(x):
+    return np.sum(x ** 0 * x)
+
+
+def power_variable(x, y):
+    return np.sum(x ** y)
+
+
+@pytest.mark.parametrize("f, plain, forward", [
+    (square_sum, "(2 * x)", "2 * x * d_x"),
+    (cube_sum, "(3 * x ** 2)", "3 * x ** 2 * d_x"),
+])
+def test_constant_power_adjoint_is_plain(f, plain, forward):
+    assert plain in s2sad.source(f) and "pow_dx" not in s2sad.source(f)
+    assert forward in s2sad.source(f, mode="forward")
+    assert "pow_dx" not in s2sad.source(power_float) + s2sad.source(power_one)
+    assert "pow_dx" in s2sad.source(power_zero) and "pow_dx" in s2sad.source(power_variable)
+
+
+@pytest.mark.parametrize("f", [square_sum, cube_sum, power_float, power_one, power_zero])
+def test_constant_power_derivatives_match_differences(f):
+    x = np.array([0.7, 1.3, 2.1])
+    expected = fd_grad(f, (x,), 0)
+    np.testing.assert_allclose(s2sad.grad(f)(x), expected, rtol=1e-6)
+    np.testing.assert_allclose(s2sad.jvp(f, (x,), (V,))[1], expected @ V, rtol=1e-6)
+
+
+def scalar_square(x):
+    return x ** 2
+
+
+def scalar_first_power(x):
+    return x ** 1
+
+
+def scalar_zeroth_power(x):
+    return x ** 0
+
+
+@pytest.mark.parametrize("f, exact", [(scalar_square, 2.0), (scalar_first_power, 0.0),
+                                      (scalar_zeroth_power, 0.0)])
+def test_hessian_of_a_constant_power_at_zero_is_exact(f, exact):
+    assert s2sad.hessian(f)(0.0) == exact
+    assert s2sad.hessian(f)(np.float64(0.0)) == exact
+    assert np.all(s2sad.hessian(lambda_free_sum(f))(np.zeros(2)) == exact * np.eye(2))
+
+
+def lambda_free_sum(f):
+    return {scalar_square: square_sum, scalar_first_power: power_one,
+            scalar_zeroth_power: power_zero_only}[f]
+
+
+def power_zero_only(x):
+    return np.sum(x ** 0)

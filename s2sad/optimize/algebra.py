@@ -53,13 +53,17 @@ class Simplify(SinkTracker):
 
     def visit_Call(self, node):
         """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid;
-        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller."""
+        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller;
+        ``_rt.pow_dx(x, 3)`` -> ``3 * x ** 2``: only a zero exponent needs pow_dx."""
         self.generic_visit(node)
         func = _text(node.func) if isinstance(node.func, gast.Attribute) else ""
         if func in _REDUCTIONS:
             node.keywords = [k for k in node.keywords
                              if not (isinstance(k.value, gast.Constant)
                                      and (k.arg, k.value.value) in _DEFAULTS)]
+        if func == "_rt.pow_dx" and len(node.args) == 2 and not node.keywords \
+                and _is_const(node.args[1]) and node.args[1].value != 0:
+            return _power_derivative(node.args[0], node.args[1].value)
         if func == "_rt.unbroadcast" and _is_negation(node.args[0]):
             node.args[0] = node.args[0].operand
             return gast.UnaryOp(op=gast.USub(), operand=node)
@@ -108,6 +112,15 @@ class Simplify(SinkTracker):
         if isinstance(op, gast.Pow) and _is_const(right, 1) and self.may_alias(left):
             return left
         return node
+
+
+def _power_derivative(x, c):
+    """``c * x ** (c - 1)`` for a nonzero number c, folded: ``2 * x``, ``3 * x ** 2``,
+    ``1`` for c == 1 (x ** 0 is 1 even at x == 0, as pow_dx takes it)."""
+    if c == 1:
+        return nodes.const(c)
+    power = x if c - 1 == 1 else nodes.binop(x, gast.Pow(), nodes.const(c - 1))
+    return nodes.binop(nodes.const(c), gast.Mult(), power)
 
 
 def _is_negation(e) -> bool:
