@@ -288,9 +288,9 @@ def vjp(f, *primals, wrt=None, **kwprimals):
     def pullback(ybar):
         ybar = seeds.as_cotangent(ybar, y, f"the pullback of {target.front.parsed.name!r}")
         if not on_numpy:
-            return call_on_floats(backward, (residuals, ybar), {})
+            return seeds.apart_from(call_on_floats(backward, (residuals, ybar), {}), ybar)
         with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
-            return call_on_floats(backward, (residuals, ybar), {})
+            return seeds.apart_from(call_on_floats(backward, (residuals, ybar), {}), ybar)
     return y, pullback
 
 
@@ -313,10 +313,11 @@ def jvp(f, primals, tangents, wrt=None):
         seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
         for t, n in zip(tangents, names))))
     try:
-        return call_on_floats(fn, primals, dots)
+        y, ydot = call_on_floats(fn, primals, dots)
     except calls.Rebound:                   # a callee was rebound: the cache was cleared
         fn = target.generated(names, values, "jvp").functions[0]
-        return call_on_floats(fn, primals, dots)
+        y, ydot = call_on_floats(fn, primals, dots)
+    return y, seeds.apart_from(ydot, tuple(dots.values()))
 
 
 def _tangent_params(fn, count):

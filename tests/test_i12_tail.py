@@ -327,3 +327,34 @@ def lambda_free_sum(f):
 
 def power_zero_only(x):
     return np.sum(x ** 0)
+
+
+# --- item 5: a derivative that is the seed itself is returned as a fresh array ----------
+
+def adds_zero(x):
+    y = x + 0.0
+    return y
+
+
+def identity(x):
+    return x
+
+
+def times_one(x):
+    return x * 1.0
+
+
+@pytest.mark.parametrize("f", [adds_zero, identity, times_one])
+def test_pullback_and_jvp_results_do_not_share_the_seed(f):
+    x = np.array([1.0, 2.0])
+    _, back = s2sad.vjp(f, x.copy())
+    seed = np.array([3.0, 4.0])
+    (first,) = back(seed)
+    first[0] = 100.0                         # the caller's own array now
+    np.testing.assert_array_equal(seed, [3.0, 4.0])
+    (second,) = back(seed)                   # the pullback, called again, is unchanged
+    np.testing.assert_array_equal(second, [3.0, 4.0])
+    tangent = np.array([0.5, -0.5])
+    _, dy = s2sad.jvp(f, (x.copy(),), (tangent,))
+    dy[1] = 7.0
+    np.testing.assert_array_equal(tangent, [0.5, -0.5])
