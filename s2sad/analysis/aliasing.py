@@ -286,6 +286,11 @@ def _fresh_before(block, stmt, name) -> bool:
     return fresh
 
 
+def view_of(value, prim):
+    """The name whose memory ``value`` may view or be (None: a new array)."""
+    return _view_source(value, prim)
+
+
 def _view_source(value, prim):
     if prim.op == "copy":
         return value.id
