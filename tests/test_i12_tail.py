@@ -429,3 +429,63 @@ def test_split_mode_reads_the_values_the_primal_read(f):
     y, dy = s2sad.jvp(f, (mine,), (V,))
     np.testing.assert_allclose([y, dy], [value, expected @ V], rtol=1e-6, atol=1e-8)
     np.testing.assert_array_equal(mine, X)
+
+
+# --- item 7: rules registered by a file that is imported (again) -------------------------
+
+RULES_FILE = '''
+import numpy as np
+import s2sad
+
+def doubled(x):
+    return 2.0 * x
+
+def helper_jvp(d, ans, x):          # named as s2sad would name helper's derivative
+    return 2.0 * d
+
+def helper_vjp(g, ans, x):
+    return 2.0 * g
+
+s2sad.defjvp(doubled, helper_jvp)
+s2sad.defvjp(doubled, helper_vjp)
+
+def helper(x):
+    return np.sin(x) * 3.0
+
+def f(x):
+    return np.sum(doubled(x) * helper(x))
+'''
+
+
+def _load(path, name):
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_rule_named_like_a_derivative_link_and_a_file_imported_twice(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "rules_twice.py"
+    path.write_text(RULES_FILE)
+    x = np.array([0.4, 1.1])
+    expected = 6.0 * (np.sin(x) + x * np.cos(x))          # d/dx sum(2x * 3 sin x)
+    loaded = []
+    for _ in range(2):
+        module = _load(path, "i12_tail_rules_twice")
+        loaded.append(module)
+        np.testing.assert_allclose(s2sad.grad(module.f)(x), expected, rtol=1e-12)
+        np.testing.assert_allclose(s2sad.jvp(module.f, (x,), (V[:2],))[1], expected @ V[:2],
+                                   rtol=1e-12)
+        (cotangent,) = s2sad.vjp(module.f, x)[1](1.0)
+        np.testing.assert_allclose(cotangent, expected, rtol=1e-12)
+    result = subprocess.run([sys.executable, "-m", "s2sad", "check", f"{path}:f", "--at",
+                             "[0.4, 1.1]"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "PASS" in result.stdout, result.stderr
+    sys.modules.pop("i12_tail_rules_twice")
+    for module in loaded:
+        s2sad.custom.forget(module.doubled)

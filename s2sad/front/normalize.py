@@ -22,6 +22,7 @@ import gast
 
 from . import jumps, sourcemap, ssa, syntax
 from ..tree import nodes
+from ..rules import USER_CELLS
 from ..tree.names import NameGen
 from .parse import ParsedFunction
 
@@ -37,7 +38,7 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     """Check, flatten, lower jumps, rename to SSA; returns a new tree and its names."""
     syntax.check(parsed)
     tree = nodes.clone(parsed.tree)
-    gen = NameGen.for_tree(tree)
+    gen = NameGen.for_tree(tree, extra=USER_CELLS)    # the names rules are called by
     local = nodes.names_stored(tree)
     tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)
     tree.body = jumps.lower(tree.body, gen)
