@@ -489,3 +489,68 @@ def test_a_rule_named_like_a_derivative_link_and_a_file_imported_twice(tmp_path)
     sys.modules.pop("i12_tail_rules_twice")
     for module in loaded:
         s2sad.custom.forget(module.doubled)
+
+
+# --- item 6: a helper returning a tuple that holds a function ---------------------------
+
+def _unflatten_global(v):
+    return v.reshape(2, 2)
+
+
+def _flat_global(x):
+    return np.ravel(x), _unflatten_global
+
+
+def _flat_nested(x):
+    def unflatten(v):
+        return v.reshape(2, 2)
+    return np.ravel(x), unflatten
+
+
+def _flat_partial(x):
+    return np.ravel(x), functools.partial(np.reshape, shape=(2, 2))
+
+
+def ignores_unflatten_global(x):
+    v, _ = _flat_global(x)
+    return np.sum(v * v * x[0, 1])
+
+
+def ignores_unflatten_nested(x):
+    v, _ = _flat_nested(x)
+    return np.sum(np.sin(v))
+
+
+def ignores_unflatten_partial(x):
+    v, _ = _flat_partial(x)
+    return np.sum(v ** 3)
+
+
+def indexes_the_pair(x):
+    t = _flat_nested(x)
+    return np.sum(t[0] ** 2)
+
+
+@pytest.mark.parametrize("f", [ignores_unflatten_global, ignores_unflatten_nested,
+                               ignores_unflatten_partial, indexes_the_pair])
+def test_a_returned_function_has_no_derivative_and_breaks_nothing(f):
+    x = np.array([[1.0, 2.0], [3.0, -0.5]])
+    tangent = np.array([[0.3, -0.2], [0.1, 0.7]])
+    expected = fd_grad(f, (x,), 0)
+    np.testing.assert_allclose(s2sad.grad(f)(x), expected, rtol=1e-6)
+    np.testing.assert_allclose(s2sad.value_and_grad(f)(x)[1], expected, rtol=1e-6)
+    np.testing.assert_allclose(s2sad.jvp(f, (x,), (tangent,))[1], np.sum(expected * tangent),
+                               rtol=1e-6)
+    _, back = s2sad.vjp(f, x)
+    for _ in range(2):
+        np.testing.assert_allclose(back(1.0)[0], expected, rtol=1e-6)
+
+
+def calls_unflatten(x):
+    v, unflatten = _flat_global(x)
+    m = unflatten(v * 2.0)  # refused
+    return np.sum(m * x)
+
+
+def test_calling_a_returned_function_is_a_located_refusal():
+    assert_refused(calls_unflatten, "no-rule", (np.ones((2, 2)),))
