@@ -126,7 +126,10 @@ def apart_from(results, given):
             return value.copy() if any(np.may_share_memory(value, s) for s in seeds) \
                 else value
         if isinstance(value, (tuple, list)):
-            return type(value)(own(v) for v in value)
+            items = [own(v) for v in value]
+            if all(a is b for a, b in zip(items, value)):
+                return value                  # nothing copied: the same object back
+            return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
         if isinstance(value, dict):
             return {k: own(v) for k, v in value.items()}
         return value
