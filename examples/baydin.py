@@ -13,6 +13,9 @@ def f(x1, x2):
     return np.log(x1) + x1 * x2 - np.sin(x2)
 
 
+EXAMPLE_ARGS = {"f": (2.0, 5.0)}         # the arguments generated/baydin.py is written for
+
+
 if __name__ == "__main__":
     print("f(2, 5)      =", f(2.0, 5.0))
     print("grad f(2, 5) =", f.grad(2.0, 5.0))

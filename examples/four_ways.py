@@ -35,6 +35,9 @@ def logistic(x, n=N):
     return l
 
 
+EXAMPLE_ARGS = {"logistic": (X,)}        # the arguments generated/four_ways.py is written for
+
+
 def logistic_derivative_by_hand(x, n=N):
     """d l_n / dx by the chain rule, on paper: l' <- 4 (1 - 2 l) l' at each step."""
     l, dl = x, 1.0

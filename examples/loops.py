@@ -26,6 +26,10 @@ def newton_sqrt(a):
     return x
 
 
+# the arguments generated/loops.py is written for: n is an int (a trip count, no tangent)
+EXAMPLE_ARGS = {"g": (1.1, 3), "newton_sqrt": (2.0,)}
+
+
 if __name__ == "__main__":
     print("g(1.1, 3)            =", g(1.1, 3), "  dg/dx =", g.grad(1.1, 3),
           "  (closed form 8 x^7 =", 8 * 1.1 ** 7, ")")

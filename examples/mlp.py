@@ -15,14 +15,22 @@ def loss(W1, b1, W2, b2, x, labels):
     return -np.mean(np.sum(logp * labels, axis=1))
 
 
+def sample_arguments(batch=8, inputs=5, hidden=4, classes=3, seed=0):
+    """(W1, b1, W2, b2, x, labels): small random weights, a batch and one-hot labels."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, inputs))
+    labels = np.eye(classes)[rng.integers(0, classes, batch)]
+    return (0.3 * rng.standard_normal((inputs, hidden)), np.zeros(hidden),
+            0.3 * rng.standard_normal((hidden, classes)), np.zeros(classes), x, labels)
+
+
+EXAMPLE_ARGS = {"loss": sample_arguments()}    # the arguments generated/mlp.py is written for
+
+
 if __name__ == "__main__":
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((8, 5))
-    labels = np.eye(3)[rng.integers(0, 3, 8)]
-    params = (0.3 * rng.standard_normal((5, 4)), np.zeros(4),
-              0.3 * rng.standard_normal((4, 3)), np.zeros(3))
-    value, grads = s2sad.value_and_grad(loss)(*params, x, labels)
+    args = sample_arguments()
+    value, grads = s2sad.value_and_grad(loss)(*args)
     print("loss =", value)
     print("gradient shapes:", [g.shape for g in grads])
     print()
-    print(s2sad.source(loss, args=params + (x, labels)))
+    print(s2sad.source(loss, args=args))

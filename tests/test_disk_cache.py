@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from s2sad import api
+from s2sad.driver.target import Target
 from s2sad.driver import diskcache
 from s2sad.driver import pipeline
 from s2sad.driver.compile import CACHE
@@ -313,7 +313,7 @@ def test_eight_threads_transform_once_and_share_the_function(tmp_path, monkeypat
         slow = pipeline.adjoint
         monkeypatch.setattr(pipeline, "adjoint",
                             lambda *a, **k: time.sleep(0.05) or slow(*a, **k))
-        target = api._Target(m.g)
+        target = Target(m.g)
         start = threading.Barrier(8)
         results = [None] * 8
 

@@ -108,6 +108,9 @@ def test_no_orphaned_or_doubled_comments(user, name, optimize, mode, motion):
         if not _COMMENT.match(line):
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
+        above_another = _COMMENT.match(following)   # a statement made from several lines
+        if above_another and above_another.group(1) != _COMMENT.match(line).group(1):
+            continue
         assert following.strip() and not following.strip().startswith("#"), text
         indent = len(line) - len(line.lstrip())
         assert len(following) - len(following.lstrip()) == indent, text

@@ -278,7 +278,7 @@ def test_trace_path_docstring_example():
     from s2sad.tree import emit
     from s2sad.inspection import trace_path
     from s2sad.inspection import tracing
-    from s2sad.api import _Target
+    from s2sad.driver.target import Target as _Target
 
     shown = textwrap.dedent(trace_path.__doc__.split("::\n\n", 1)[1]).strip()
     path, _ = tracing._run_path(_Target(tp.g).front, (1.5, 2))

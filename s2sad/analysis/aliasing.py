@@ -8,14 +8,36 @@ sees the same memory: an argument (the caller's array), a copy of a name
 or list holding it (``keep = (y, 1.0)``, ``out.append(y)``; :mod:`holding`). The same
 holds for a list that is appended to. Those are located errors with the rewrite that
 makes the array its own.
+
+>>> import numpy as np, s2sad
+>>> def square_first(y):
+...     y[0] = y[0] * y[0]
+...     return np.sum(y)
+>>> s2sad.grad(square_first)(np.ones(3))  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+    ...
+s2sad.errors.CompileError: cannot differentiate: 1 problem
+<doctest ...>:2:5: [in-place-input] in-place update of the argument 'y': the derivative would change the caller's array
+    y[0] = y[0] * y[0]
+    ^
+  suggestion: make a copy first: y = y.copy()
+see docs/errors.md#in-place-input
+>>> def square_first(y):
+...     y = y.copy()
+...     y[0] = y[0] * y[0]
+...     return np.sum(y)
+>>> s2sad.grad(square_first)(np.array([3.0, 1.0, 1.0]))
+array([6., 1., 1.])
 """
 from __future__ import annotations
 
 import gast
 
 from . import foreign, holding
+from . import kinds as kind_rules
 from ..tree import nodes
-from ..front.normalize import AUGMENTED, USER_NAMES
+from ..front.normalize import AUGMENTED
+from .prims import sequence_of
 
 _VIEW_ATTRS = {"T", "real", "imag"}
 _VIEW_METHODS = foreign.VIEW_METHODS
@@ -53,13 +75,13 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
             reach, owners = reach & local, []
         if argument:
             found.append((argument[0], _input_violation(s, array, argument[0], augmented,
-                                                        parsed, _shown(tree, {array}))))
+                                                        parsed, foreign.shown(tree, {array}))))
         elif owners:
             found.append((None, foreign.refused_update(s, array, owners[0], parsed, tree)))
         elif reach and id(s) in augmented:
-            found.append((None, _augmented_violation(s, _shown(tree, reach), parsed)))
+            found.append((None, _augmented_violation(s, foreign.shown(tree, reach), parsed)))
         elif reach:
-            other, array = _shown(tree, reach), _shown(tree, {array})
+            other, array = foreign.shown(tree, reach), foreign.shown(tree, {array})
             found.append((None, parsed.violation(
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
                 f"with {other!r} (a copy of the name, a view, or a tuple or list "
@@ -67,13 +89,6 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
                 f"give each its own array: use .copy() where one is made from the other "
                 "or put in a tuple or list")))
     return found
-
-
-def _shown(tree, names) -> str:
-    """The first of ``names`` as the user wrote it (an SSA version under its user's
-    name), preferring names the user wrote to the normalizer's temporaries."""
-    users = getattr(tree, USER_NAMES, {})
-    return min((0, users[n]) if n in users else (1, n) for n in names)[1]
 
 
 def _input_violation(stmt, array, argument, augmented, parsed, shown):
@@ -99,12 +114,13 @@ def _numbers(assigns, prims, kinds, arg_kinds) -> set:
     """Names that may hold a Python number: of a number kind, an item of a tuple, list
     or dict argument (whose items kinds do not know), or copies (either way) of a name
     that is one (kinds join over a name's assignments)."""
-    numbers = {n for n, k in {**kinds, **arg_kinds}.items() if k in ("scalar", "int")}
+    numbers = {n for n, k in {**kinds, **arg_kinds}.items() if kind_rules.is_scalar(k)}
     containers = {n for n, k in arg_kinds.items()             # not known to be arrays
-                  if not (k or "").startswith(("array", "intarray"))}
-    numbers |= {s.targets[0].id for s in assigns if prims[id(s)].op == "index"
+                  if not (kind_rules.is_array(k) or k == kind_rules.INTARRAY)}
+    numbers |= {s.targets[0].id for s in assigns if prims[s].op == "index"
                 and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
-    copies = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
+    copies = [(s.targets[0].id, prims[s].source) for s in assigns
+              if prims[s].op == "copy"]
     grown = True
     while grown:
         before = len(numbers)
@@ -158,27 +174,48 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
     iterator holds the view while the body runs)."""
     updated = {_updated(u, augmented) for u in updates}
     subscripted = {_updated(u) for u in updates if id(u) not in augmented}
-    iterated = {loop.iter.id for loop in loops if isinstance(loop.iter, gast.Name)}
+    walked = {s.targets[0].id: sequence_of(s.value) for s in assigns
+              if sequence_of(s.value) is not None}
+    iterated = set(walked.values())
+    items = _items(loops, walked)
+    handed_out = {id(loop.body[0]) for loop, _, _ in items}     # by _row_alive below
     made = []
     for s in assigns:
-        source = _view_source(s.value, prims[id(s)])
+        if id(s) in handed_out:
+            continue
+        source = _view_source(s.value, prims[s])
         target = s.targets[0].id
-        if source is None and prims[id(s)].op == "index" and target in updated | iterated:
+        if source is None and prims[s].op == "index" and target in updated | iterated:
             base = s.value.value.id
-            if target in subscripted | iterated or (kinds.get(base) or "").startswith("array"):
+            if target in subscripted | iterated or kind_rules.is_array(kinds.get(base)):
                 source = base
         if source:
             made.append((target, source, s, True))
-    made += holding.pairs(assigns, prims, _appends(updates), _stores(updates, kinds))
+    made += holding.pairs([s for s in assigns if id(s) not in handed_out], prims,
+                          _appends(updates), _stores(updates, kinds))
     made += taken                      # what attributes and non-local items share
     made = _composed(made)
     pairs = [p for p in made
-             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented)]
+             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented, walked)]
     kept = updated | {p[1] for p in made if not p[3]}
-    for loop in loops:
-        if isinstance(loop.iter, gast.Name) and _row_alive(tree, loop, kept, augmented):
-            pairs.append((loop.target.id, loop.iter.id, loop, True))
+    for loop, item, seq in items:
+        if _row_alive(tree, loop, item, kept, augmented):
+            pairs.append((item, walked[seq], loop, True))
     return pairs
+
+
+def _items(loops, walked) -> list:
+    """``(loop, t, v)`` for each loop normalize wrote from ``for t in c``: ``v =
+    _rt.as_sequence(c)`` before it, ``t = v[k]`` first in its body."""
+    out = []
+    for loop in loops:
+        first = loop.body[0] if loop.body else None
+        if isinstance(first, gast.Assign) and isinstance(first.targets[0], gast.Name) \
+                and isinstance(first.value, gast.Subscript) \
+                and getattr(first.value.value, "id", None) in walked \
+                and getattr(first.value.slice, "id", None) == loop.target.id:
+            out.append((loop, first.targets[0].id, first.value.value.id))
+    return out
 
 
 def _composed(made) -> list:
@@ -208,15 +245,15 @@ def _stores(updates, kinds) -> list:
     """``c[i] = v`` into what is not known to be an array: a list or dict then holds v."""
     return [u for u in updates if isinstance(u, gast.Assign)
             and isinstance(u.targets[0], gast.Subscript)
-            and not (kinds.get(u.targets[0].value.id) or "").startswith(("array", "intarray"))]
+            and not (kind_rules.is_array(kinds.get(u.targets[0].value.id))
+                     or kinds.get(u.targets[0].value.id) == kind_rules.INTARRAY)]
 
 
-def _row_alive(tree, loop, kept, augmented) -> bool:
+def _row_alive(tree, loop, item, kept, augmented) -> bool:
     """Whether a loop's item may be a view of what it iterates when it matters: it is
     changed in place, kept (put in a list or tuple), read outside the loop, or an
     array is changed in place in the body (appends change no array's memory). The
     items of a 1-d array are numbers: reading them in the body alone is safe."""
-    item = loop.target.id
     outside = sum(_loads(s, item) for s in tree.body) - _loads(loop, item)
     return item in kept or outside > 0 or bool(_updates(loop, augmented, appends=False))
 
@@ -292,8 +329,8 @@ def view_of(value, prim):
 
 
 def _view_source(value, prim):
-    if prim.op == "copy":
-        return value.id
+    if prim.op == "copy" and sequence_of(value) is None:   # a loop's walk: see _items
+        return prim.source
     if prim.op == "index" and is_view_index(value.slice):
         return value.value.id
     if prim.op == "rule" and prim.bound:
@@ -325,20 +362,22 @@ def _reachable(name, shares) -> set:
     return seen
 
 
-def _used_up(tree, stmt, view: str, arrays: set, augmented) -> bool:
+def _used_up(tree, stmt, view: str, arrays: set, augmented, walked) -> bool:
     """Whether every read of ``view`` follows ``stmt`` before any update of ``arrays`` or
     any write through the view, and the view is assigned nowhere else. What follows is
     the rest of its block and of the blocks around it, up to an enclosing loop. A
-    simple statement reads before it writes: its own reads (``x += v``) come first."""
+    simple statement reads before it writes: its own reads (``x += v``) come first. A
+    loop walking the view reads it where it reads the view's sequence (``walked``)."""
     rest = _following(tree.body, stmt)
     if rest is None:
         return False
-    total = sum(_loads(s, view) for s in tree.body)
+    names = {view} | {seq for seq, source in walked.items() if source == view}
+    total = sum(_loads(s, n) for s in tree.body for n in names)
     seen = 0
     for later in rest:
         if seen == total:
             return True
-        reads, written = _loads(later, view), _updates(later, augmented)
+        reads, written = sum(_loads(later, n) for n in names), _updates(later, augmented)
         if view in written:
             return False                          # a write through the view
         if written & arrays or view in nodes.names_stored(later):

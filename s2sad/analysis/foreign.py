@@ -35,7 +35,7 @@ def pairs(assigns, prims, parsed, local) -> list:
             root = _root(value.func)
             if root is not None and root not in local and _may_view(value.func, parsed):
                 made.append((target, root, s, True))
-        elif prims[id(s)].op == "index" and isinstance(value.value, gast.Name) \
+        elif prims[s].op == "index" and isinstance(value.value, gast.Name) \
                 and value.value.id not in local and not _number_item(value, parsed):
             made.append((target, value.value.id, s, True))
     return made
@@ -48,18 +48,25 @@ def owners(array, reach, local) -> list:
 
 def refused_update(stmt, array, owner, parsed, tree):
     """``G[0] = s``, ``G += v``, or either through a name sharing G's memory."""
-    shown = getattr(tree, USER_NAMES, {}).get(array, array)
+    name = shown(tree, {array})
     what = _described(owner, parsed)
     if owner != array:
-        what = f"{shown!r}, which shares memory with {what}"
+        what = f"{name!r}, which shares memory with {what}"
     fix = f"update a copy of your own (mine = np.copy({owner}); mine[...] = ...)" \
-        if owner == array else f"give {shown!r} its own memory with np.copy(...) where it " \
+        if owner == array else f"give {name!r} its own memory with np.copy(...) where it " \
         "is made"
     return parsed.violation(
         stmt, "in-place-global", f"in-place update of {what}: memory the "
         "function does not own, and the derivative code would not leave it as the "
         "function does", f"{fix}, and return what the function computes instead of "
         "storing it")
+
+
+def shown(tree, names) -> str:
+    """The first of ``names`` as the user wrote it (an SSA version under its user's
+    name), preferring names the user wrote to the normalizer's temporaries."""
+    users = getattr(tree, USER_NAMES, {})
+    return min((0, users[n]) if n in users else (1, n) for n in names)[1]
 
 
 def _described(owner, parsed) -> str:

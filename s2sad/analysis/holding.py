@@ -19,7 +19,7 @@ def pairs(assigns, prims, appends, stores) -> list:
     array), and ``z = keep[i]``, unpacking ``a, b = keep`` included."""
     made = []
     for s in assigns:
-        if prims[id(s)].op == "pack":
+        if prims[s].op == "pack":
             made += [(s.targets[0].id, e.id, s, False) for e in s.value.elts
                      if isinstance(e, gast.Name)]
     for s, (holder, item) in appends:
@@ -31,7 +31,7 @@ def pairs(assigns, prims, appends, stores) -> list:
     items = _items(assigns, prims, made)
     packs = _single_packs(assigns, prims)
     for s in assigns:
-        if prims[id(s)].op == "index" and isinstance(s.value.value, gast.Name):
+        if prims[s].op == "index" and isinstance(s.value.value, gast.Name):
             taken = _taken(s.value, items, packs)
             made += [(s.targets[0].id, item, s, True) for item in sorted(taken)]
     return made
@@ -43,9 +43,9 @@ def _items(assigns, prims, holding) -> dict:
     items: dict = {}
     for holder, item, _, _ in holding:
         items.setdefault(holder, set()).add(item)
-    same = [(s.targets[0].id, s.value.id) for s in assigns if prims[id(s)].op == "copy"]
+    same = [(s.targets[0].id, prims[s].source) for s in assigns if prims[s].op == "copy"]
     taken = [(s.targets[0].id, s.value.value.id) for s in assigns
-             if prims[id(s)].op == "index" and isinstance(s.value.value, gast.Name)]
+             if prims[s].op == "index" and isinstance(s.value.value, gast.Name)]
     grown = True
     while grown:
         before = sum(len(v) for v in items.values())
@@ -66,7 +66,7 @@ def _single_packs(assigns, prims) -> dict:
     for s in assigns:
         counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
     return {s.targets[0].id: s.value for s in assigns
-            if prims[id(s)].op == "pack" and counts[s.targets[0].id] == 1}
+            if prims[s].op == "pack" and counts[s.targets[0].id] == 1}
 
 
 def _taken(value, items, packs) -> set:

@@ -33,7 +33,7 @@ def active_index(value, assigns, parsed):
     index tricks (``np.r_[x, y]``) or a float key; no rule gives its derivative."""
     base = next((s.value for s in assigns if isinstance(value.value, gast.Name)
                  and s.targets[0].id == value.value.id), value.value)
-    path = _dotted(base)
+    path = nodes.dotted_path(base)
     func = parsed.resolve_path(path) if path else None
     spelling = {id(np.r_): "np.r_", id(np.c_): "np.c_"}.get(id(func), path)
     if spelling in _INDEX_TRICKS:
@@ -45,12 +45,3 @@ def active_index(value, assigns, parsed):
         value, "no-rule", "cannot differentiate this value: an index computed from a "
         "differentiated value has no derivative", "compute the index from values that are "
         "not differentiated (or wrap it in s2sad.stop_gradient)")
-
-
-def _dotted(e):
-    """``np.r_`` as text when ``e`` is a dotted path from a name, else None."""
-    parts = []
-    while isinstance(e, gast.Attribute):
-        parts.append(e.attr)
-        e = e.value
-    return ".".join([e.id] + parts[::-1]) if isinstance(e, gast.Name) else None

@@ -15,8 +15,9 @@ import types
 import gast
 
 from . import aliasing
-from ..tree import nodes
 from . import kinds as kind_rules
+from .prims import classify as classify_value, is_update, mutation
+from ..tree import nodes
 from ..errors import S2SadError
 from ..front.normalize import normalize
 from ..front.parse import parse
@@ -43,7 +44,7 @@ def user_calls(stmts, prims, classify) -> list:
     calls made for their effect (``fill(v, x)``)."""
     out = []
     for s in stmts:
-        prim = prims.get(id(s))
+        prim = prims.get(s)
         if prim is None and isinstance(s, gast.Expr) and isinstance(s.value, gast.Call):
             prim = classify(s.value)
         if prim is not None and prim.op == "call" and _plain(prim.callee) is not None:
@@ -68,20 +69,18 @@ def _changed(func, code, arg_kinds: tuple, stack) -> tuple:
         tree, _ = normalize(parsed)
     except S2SadError:
         return ()               # the callee's own derivative reports what it cannot read
-    from . import analyze
-
     stmts = list(nodes.walk_stmts(tree.body))
     assigns = [s for s in stmts if isinstance(s, gast.Assign)
                and isinstance(s.targets[0], gast.Name)]
-    updates = [s for s in stmts if analyze.is_update(s) or analyze.mutation(s)]
+    updates = [s for s in stmts if is_update(s) or mutation(s)]
     loops = [s for s in stmts if isinstance(s, gast.For)]
     local = nodes.names_stored(tree)
-    prims = {id(s): analyze.classify(s.value, parsed, local) for s in assigns}
+    prims = {s: classify_value(s.value, parsed, local) for s in assigns}
     kinds = kind_rules.infer(assigns, loops, prims, arg_kinds)
     found = [(p, v) for p, v in aliasing.findings(tree, assigns, updates, loops, prims,
                                                   parsed, kinds, arg_kinds) if p]
     params = nodes.names_stored(tree.args)
-    classify = lambda call: analyze.classify(call, parsed, local)     # noqa: E731
+    classify = lambda call: classify_value(call, parsed, local)        # noqa: E731
     for _, prim in user_calls(stmts, prims, classify):               # handed on
         for param, inner in changed_arguments(prim.callee, _kinds_of(prim, kinds),
                                               stack + (func,)):

@@ -23,6 +23,8 @@ from pathlib import Path
 import gast
 import numpy as np
 
+from ..analysis.kinds import Kind
+from ..tree import nodes
 from ..rules.forward import FORWARD
 from ..rules.reverse import REVERSE
 
@@ -59,6 +61,8 @@ def digest(front, options: dict) -> str | None:
 def _jsonable(value):
     if isinstance(value, (set, frozenset)):
         return sorted(map(repr, value))
+    if isinstance(value, Kind):
+        return str(value)
     raise NotCacheable(repr(value))
 
 
@@ -67,16 +71,10 @@ def resolutions(parsed) -> dict:
     ``np.linalg.norm``), in order, mapped to what it resolves to now (None: nothing)."""
     paths = set()
     for node in gast.walk(parsed.tree):
-        parts = []
-        while isinstance(node, gast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if isinstance(node, gast.Name):
-            head = [node.id]
-            paths.add(node.id)
-            for part in reversed(parts):
-                head.append(part)
-                paths.add(".".join(head))
+        path = nodes.dotted_path(node)
+        if path is not None:
+            parts = path.split(".")
+            paths.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
     return {path: parsed.resolve_path(path) for path in sorted(paths)}
 
 

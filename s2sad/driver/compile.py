@@ -46,8 +46,13 @@ def compile_function(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: st
                      links=None):
     """``(function, unit)`` for one generated definition; ``links`` binds the names by
     which it calls the derivatives of the user functions it calls."""
-    unit = Unit(func_def.name, tag, emit.source(func_def), _takes_user_args(func_def, parsed))
+    unit = unit_of(func_def, parsed, tag)
     return compile_unit(unit, parsed, links), unit
+
+
+def unit_of(func_def: gast.FunctionDef, parsed: ParsedFunction, tag: str) -> Unit:
+    """One generated definition as the text that is compiled (and may be stored)."""
+    return Unit(func_def.name, tag, emit.source(func_def), _takes_user_args(func_def, parsed))
 
 
 def compile_unit(unit: Unit, parsed: ParsedFunction, links=None):

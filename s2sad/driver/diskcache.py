@@ -5,8 +5,8 @@ Off by default; on with the environment variable ``S2SAD_CACHE_DIR`` or
 everything the derivative depends on (:mod:`s2sad.driver.cachekey`): a checksum line,
 a JSON line (the generated functions' names, and by which of the function's
 names its callees' derivatives are linked), then the generated source itself.
-It is never unpickled: a hit compiles the stored text with the same cells a
-fresh build binds, so it behaves as one. Entries are written to a temporary
+It is never unpickled: a hit gives the stored text back to the pipeline, which
+compiles it with the same cells a fresh build binds, so it behaves as one. Entries are written to a temporary
 file in the same directory, then ``os.replace``-d into place, so a reader
 never sees half a file; a truncated or altered entry fails its checksum, is
 a miss, and is written again. A directory that is a symbolic link, writable
@@ -15,6 +15,7 @@ the memory cache is used.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -26,9 +27,8 @@ import warnings
 from pathlib import Path
 
 from . import cachekey
-from ..analysis.analyze import GradientOf
-from .compile import CACHE, Unit, compile_unit
-from .pipeline import Generated
+from ..analysis.prims import GradientOf
+from .compile import CACHE, Unit
 
 ENVIRONMENT = "S2SAD_CACHE_DIR"
 _HEADER = "# s2sad-cache sha256="
@@ -108,27 +108,31 @@ def _count(name):
         STATS[name] += 1
 
 
-def generated(front, options: dict, link, build):
-    """``build()``'s Generated, read from the disk cache when it holds it, else built
-    and stored. ``link(kind, callee, wrt)`` makes the callees' derivatives."""
+def load(front, options: dict):
+    """``(units, bindings)`` stored for ``front`` and ``options`` (the pipeline compiles
+    them), or None: the cache is off, or holds no sound entry."""
     where = directory()
     key = cachekey.digest(front, options) if where else None
     if key is None:
-        return build()
+        return None
     entry = _read(where, key)
-    if entry is not None:
-        restored = _restore(entry, front.parsed, link)
-        if restored is not None:
-            _count("hits")
-            return restored
-    _count("misses")
-    result = build()
-    spec = _links(result.bindings, front.parsed)
-    if spec is not None:
-        units = [{"name": u.name, "tag": u.tag, "takes_user_args": u.takes_user_args,
-                  "length": len(u.text)} for u in result.units]
-        _write(where, key, {"units": units, "links": spec}, "".join(u.text for u in result.units))
-    return result
+    stored = _restored(entry, front.parsed) if entry is not None else None
+    _count("hits" if stored is not None else "misses")
+    return stored
+
+
+def store(front, options: dict, generated) -> None:
+    """Write ``generated``'s source and how its callees are reached, when they are all
+    reachable by name (else it stays in memory only). The digest is computed again: a
+    miss is followed by a transformation, which costs far more."""
+    where = directory()
+    key = cachekey.digest(front, options) if where else None
+    spec = _links(generated.bindings, front.parsed) if key is not None else None
+    if spec is None:
+        return
+    units = [{"name": u.name, "tag": u.tag, "takes_user_args": u.takes_user_args,
+              "length": len(u.text)} for u in generated.units]
+    _write(where, key, {"units": units, "links": spec}, "".join(u.text for u in generated.units))
 
 
 def checked(front, options: dict, run) -> None:
@@ -162,7 +166,8 @@ def _links(bindings, parsed):
     return spec
 
 
-def _restore(entry, parsed, link):
+def _restored(entry, parsed):
+    """The units and bindings of a sound entry; None where its text does not parse."""
     meta, text = entry
     bindings = []
     for item in meta["links"]:
@@ -170,19 +175,18 @@ def _restore(entry, parsed, link):
         if "gradient_wrt" in item:
             callee = GradientOf(callee, item["gradient_wrt"])
         bindings.append((item["cell"], (item["kind"], callee, tuple(item["wrt"]))))
-    cells = {cell: link(*spec, parsed) for cell, spec in bindings}
     units, start = [], 0
     for u in meta["units"]:
         units.append(Unit(u["name"], u["tag"], text[start:start + u["length"]],
                           u["takes_user_args"]))
         start += u["length"]
     try:
-        functions = tuple(compile_unit(u, parsed, cells) for u in units)
+        for u in units:
+            ast.parse(u.text)
     except SyntaxError:
         _count("corrupt")
         return None
-    return Generated(functions, "\n\n".join(u.text for u in units), tuple(units),
-                     tuple(bindings))
+    return tuple(units), tuple(bindings)
 
 
 def _read(where, key):

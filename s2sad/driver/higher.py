@@ -6,17 +6,15 @@ Hessian-vector product costs one forward sweep through one gradient.
 """
 from __future__ import annotations
 
-import copy
 import functools
 
 import numpy as np
 
-from ..api import VERSION, _Target, _as_tangent, jvp, kind_of, vjp
-from .compile import CACHE
-from .inline import inline_calls
-from .calls import CallVJP, GradientVJP, NestedVJP
-from . import seeds
+from ..analysis import kinds as kind_rules
 from ..errors import UsageError
+from . import seeds
+from .derivatives import vjp
+from .target import Target, gradient_function, jvp
 
 
 def _units(x):
@@ -31,40 +29,9 @@ def _units(x):
         yield unit
 
 
-def gradient_function(target: _Target, names, args, kwargs=None):
-    """The generated joint adjoint for these arguments: the thing differentiated again.
-    Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
-    built again from the function with those calls inlined."""
-    values = target.bind(target.prefix + tuple(args), kwargs or {})
-    grad_fn = target.generated(names, values, "grad").functions[0]
-    calls = _calls_in(grad_fn)
-    if calls:
-        inlined = CACHE.get(("inlined", target.identity, VERSION),
-                            lambda: inline_calls(target.front))
-        if inlined is not None:
-            twin = copy.copy(target)
-            twin.front, twin.identity = inlined, ("inlined", target.identity)
-            grad_fn = twin.generated(names, values, "grad").functions[0]
-            calls = _calls_in(grad_fn)
-    if calls:
-        raise UsageError(
-            f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}); "
-            "s2sad builds them by inlining the callees, and these cannot be inlined "
-            "(recursion, a closure, a method, a nested def, a default that is not a "
-            "constant, a name that means something else in the callee's module)", "unsupported-second-order")
-    return grad_fn
-
-
-def _calls_in(grad_fn) -> list:
-    return [c.cell_contents for c in grad_fn.__closure__ or ()
-            if isinstance(c.cell_contents, (CallVJP, GradientVJP))
-            or c.cell_contents is NestedVJP]
-
-
 def hvp(f, wrt=None):
     """A function ``(*args, v) -> H v``: one forward sweep through the gradient code."""
-    target = _Target(f)
+    target = Target(f)
     names, single = target.wrt_names(wrt)
     target.check(names)
 
@@ -88,7 +55,7 @@ def hvp(f, wrt=None):
 def hessian(f, wrt=None):
     """A function returning the Hessian, shaped ``x.shape + x.shape`` for one argument,
     a tuple of tuples of blocks for a tuple ``wrt``."""
-    target = _Target(f)
+    target = Target(f)
     names, single = target.wrt_names(wrt)
     target.check(names)
 
@@ -121,7 +88,7 @@ def jacobian(f, wrt=None, mode="auto"):
     inputs are fewer than the outputs, backward otherwise."""
     if mode not in ("auto", "forward", "reverse"):
         raise UsageError(f"jacobian mode={mode!r}: use auto, forward or reverse", "bad-mode")
-    target = _Target(f)
+    target = Target(f)
     names, single = target.wrt_names(wrt)
     target.check(names, "reverse" if mode == "reverse" else "forward")
 
@@ -226,7 +193,7 @@ def _assemble(rows, value_i, value_j):
 
 
 def _zero_like(value):
-    return _as_tangent(np.zeros_like(value, dtype=float), value) if np.ndim(value) else 0.0
+    return seeds.float_like(np.zeros_like(value, dtype=float), value) if np.ndim(value) else 0.0
 
 
 def grad_of_gradient(inner, outer_wrt):
@@ -241,7 +208,7 @@ def grad_of_gradient(inner, outer_wrt):
     @functools.wraps(target.primal)
     def second(*args):
         values = target.bind(target.prefix + args, {})
-        if kind_of(values[names[0]]) != "scalar":
+        if kind_rules.of_value(values[names[0]]) != kind_rules.SCALAR:
             raise UsageError(f"grad of a gradient: the inner gradient w.r.t. {names[0]!r} "
                              "is not a scalar; use s2sad.hessian", "non-scalar-output")
         grad_fn = gradient_function(target, names, args)

@@ -33,7 +33,6 @@ import types
 import gast
 
 from ..tree import nodes
-from ..analysis.analyze import _dotted
 from .pipeline import Front, front
 
 _CONSTANTS = (float, int, bool, str, type(None))
@@ -82,7 +81,7 @@ def _callee(stmt, parsed, local):
             and isinstance(stmt.targets[0], gast.Name)):
         return None
     func = stmt.value.func
-    path = _dotted(func, local)
+    path = nodes.dotted_path(func, local)
     if path is None:
         return None
     target = parsed.resolve_path(path)

@@ -1,14 +1,18 @@
-"""The stages, in order; nothing else."""
+"""The stages, in order, and the one place their output becomes a ``Generated``:
+``assemble`` compiles the emitted units with their callees' derivatives linked, for a
+fresh transformation and for source the disk cache stored alike."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import gast
 
 from ..transform import motion
 from ..front import sourcemap
+from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
-from .compile import compile_function
+from .compile import compile_unit, unit_of
 from ..optimize.cse import mutation_free
 from ..errors import UsageError
 from ..transform.forward import forward
@@ -16,6 +20,7 @@ from ..front.normalize import normalize
 from ..optimize.passes import optimize
 from ..front.parse import ParsedFunction, is_generated, parse
 from ..transform.reverse import reverse
+from ..tree.nodes import clone
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,8 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     callee, wrt)`` makes what generated code calls for a user function's derivative;
     ``instrument(def) -> (def, cells)`` edits each definition before it is compiled
     (s2sad.trace inserts its recording calls there)."""
-    names = _copy_names(fr.names)
-    tree = _clone(fr.tree)
+    names = copy.deepcopy(fr.names)
+    tree = clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
     sweeps = reverse(tree, facts, wrt, names)
     sweeps.results[:] = motion.owned(sweeps.results, [kinds[w] for w in wrt])
@@ -65,21 +70,18 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             raise UsageError(f"grad of {base!r} needs a scalar output, but it returns a "
                              "tuple, list or dict; use s2sad.vjp with a seed of the "
                              "output's structure", "non-scalar-output")
-        scalar = facts.kind(sweeps.output) == "scalar"
+        scalar = facts.kind(sweeps.output) == kind_rules.SCALAR
         defs = (motion.joint(f"{base}_{variant}", tree.args, sweeps,
                              variant == "value_and_grad", None if scalar else base,
                              names.fresh("value")),)
+    defs = tuple(sourcemap.stamp_expressions(d) for d in defs)
     if optimized:
-        floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
+        floats = {n for n, k in facts.kinds.items() if k == kind_rules.SCALAR or n in facts.active}
         reuse = mutation_free(fr.tree.body)
-        defs = tuple(optimize(_clone(d), floats | sweeps.adjoints, sweeps.adjoints, reuse)
+        defs = tuple(optimize(clone(d), floats | sweeps.adjoints, sweeps.adjoints, reuse)
                      for d in defs)
-    cells = {name: link(*spec, fr.parsed) for name, spec in sweeps.bindings.items()}
-    defs, cells = _instrumented(defs, cells, instrument)
-    defs = tuple(_annotate(d, fr.parsed) for d in defs)
-    built = [compile_function(d, fr.parsed, f"{variant} {','.join(wrt)}", cells) for d in defs]
-    return Generated(tuple(fn for fn, _ in built), "\n\n".join(u.text for _, u in built),
-                     tuple(u for _, u in built), tuple(sweeps.bindings.items()))
+    return _emitted(defs, fr.parsed, f"{variant} {','.join(wrt)}", sweeps.bindings, link,
+                    instrument)
 
 
 def _built_as_container(tree, output) -> bool:
@@ -97,21 +99,44 @@ def _built_as_container(tree, output) -> bool:
 def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
             instrument=None) -> Generated:
     """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
-    names = _copy_names(fr.names)
-    tree = _clone(fr.tree)
+    names = copy.deepcopy(fr.names)
+    tree = clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds, mode="forward")
     body, output, d_output, params, bindings = forward(tree, facts, wrt, names)
     func = motion.tangent(f"{fr.parsed.name}_jvp", tree.args, body, output, d_output, params)
+    func = sourcemap.stamp_expressions(func)
     if optimized:
-        floats = {n for n, k in facts.kinds.items() if k == "scalar" or n in facts.active}
+        floats = {n for n, k in facts.kinds.items() if k == kind_rules.SCALAR or n in facts.active}
         tangents = frozenset(names.taken) - frozenset(fr.names.taken)
-        func = optimize(_clone(func), floats | tangents, frozenset(),
+        func = optimize(clone(func), floats | tangents, frozenset(),
                         mutation_free(fr.tree.body))
-    cells = {name: link(*spec, fr.parsed) for name, spec in bindings.items()}
-    (func,), cells = _instrumented((func,), cells, instrument)
-    func = _annotate(func, fr.parsed)
-    fn, unit = compile_function(func, fr.parsed, f"jvp {','.join(wrt)}", cells)
-    return Generated((fn,), unit.text, (unit,), tuple(bindings.items()))
+    return _emitted((func,), fr.parsed, f"jvp {','.join(wrt)}", bindings, link, instrument)
+
+
+def check(fr: Front, wrt: tuple, kinds: dict, mode: str) -> None:
+    """Analyze only: what cannot be differentiated is reported before anything runs."""
+    analyze(clone(fr.tree), fr.parsed, wrt, kinds, mode)
+
+
+def _emitted(defs, parsed, tag, bindings: dict, link, instrument) -> Generated:
+    extra = {}
+    if instrument is not None:
+        edited = [instrument(d) for d in defs]
+        defs = tuple(d for d, _ in edited)
+        extra = {name: cell for _, cells in edited for name, cell in cells.items()}
+    units = tuple(unit_of(_annotate(d, parsed), parsed, tag) for d in defs)
+    return assemble(parsed, units, tuple(bindings.items()), link, extra)
+
+
+def assemble(parsed: ParsedFunction, units: tuple, bindings: tuple, link,
+             extra_cells=None) -> Generated:
+    """The compiled functions of ``units``: each callee's derivative in ``bindings``
+    (``(cell, (kind, callee, wrt))``) made by ``link(kind, callee, wrt, parsed)``."""
+    cells = {name: link(*spec, parsed) for name, spec in bindings}
+    cells.update(extra_cells or {})
+    functions = tuple(compile_unit(u, parsed, cells) for u in units)
+    return Generated(functions, "\n\n".join(u.text for u in units), tuple(units),
+                     tuple(bindings))
 
 
 def _annotate(func, parsed):
@@ -121,21 +146,3 @@ def _annotate(func, parsed):
         return func
     return sourcemap.annotate(func, parsed.file_lines)
 
-
-def _instrumented(defs, cells, instrument):
-    if instrument is None:
-        return defs, cells
-    edited = [instrument(d) for d in defs]
-    for _, extra in edited:
-        cells = dict(cells, **extra)
-    return tuple(d for d, _ in edited), cells
-
-
-def _clone(tree):
-    from ..tree.nodes import clone
-    return clone(tree)
-
-
-def _copy_names(names):
-    import copy
-    return copy.deepcopy(names)

@@ -76,6 +76,16 @@ def _leaf(seed, value, where, what):
     return float(seed)
 
 
+def float_like(t, primal):
+    """A tangent as an array of the primal's shape and float type (a float for a float),
+    unchecked: for tangents s2sad makes itself."""
+    if isinstance(primal, np.ndarray):
+        return np.asarray(t, dtype=np.result_type(primal, np.float32))
+    if isinstance(primal, (dict, list, tuple)):
+        return t                                  # a tree of tangents, as given
+    return float(t) if np.ndim(t) == 0 else t
+
+
 def rebuilt(like, items: list):
     """A tuple or list of ``like``'s type holding ``items`` (a named tuple, such as
     slogdet's result, takes them as arguments)."""

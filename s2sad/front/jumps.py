@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import gast
 
-from ..tree import nodes
+from ..tree import emit, nodes
 from . import sourcemap
 from ..tree.names import NameGen
 
@@ -141,8 +141,6 @@ def _returns_to_assignments(block, out_name: str) -> list:
 
 
 def _demo(text: str) -> str:
-    from ..tree import emit
-
     tree = gast.parse(text.strip()).body[0]
     body = lower(tree.body, NameGen.for_tree(tree))
     return "\n".join(emit.unparse(s) for s in body)

@@ -18,11 +18,13 @@ def f(x1, x2):
 """
 from __future__ import annotations
 
+import types
+
 import gast
 
 from . import jumps, sourcemap, ssa, syntax
-from ..tree import nodes
 from ..rules import USER_CELLS
+from ..tree import emit, nodes
 from ..tree.names import NameGen
 from .parse import ParsedFunction
 
@@ -149,15 +151,44 @@ class _Flatten:
             s.body = [nodes.assign(t, nodes.subscript(seq, nodes.name(index)))
                       for t, seq in zip(s.target.elts, seqs)] + s.body
             s.target = nodes.name(index, store=True)
+        elif _is_call_to(it, "range"):
+            s.iter = self.rhs(it, out)
         else:
-            s.iter = self.rhs(it, out) if _is_call_to(it, "range") else \
-                self.iterated(self.atom(it, out), s, out)
-        if not isinstance(s.target, gast.Name):
+            s = self.items(s, self.atom(it, out), out)   # its view is the snapshot
+            if isinstance(s, gast.While):           # a body that grows the list it walks
+                self.stmt_While(s, out)
+                return
+        # a target the body rebinds (``for i in range(n): i = ...``) is assigned in the
+        # body from the loop's own name: the tape saves and restores it like any name
+        if not isinstance(s.target, gast.Name) or any(
+                s.target.id in nodes.names_stored(b) for b in s.body):
             item = self.gen.temp()
             s.body = [nodes.assign(s.target, nodes.name(item))] + s.body
             s.target = nodes.name(item, store=True)
         s.body = self.block(s.body)
         out.append(s)
+
+    def items(self, s, seq, out):
+        """``for t in c`` -> ``v = _rt.as_sequence(c)`` then ``for k in range(len(v)):
+        t = v[k]``: the item is an index the analysis sees (its kind, its adjoint), and
+        ``as_sequence`` makes indexing exact for every iterable (c itself for an array,
+        list or tuple; ``list(c)`` for a dict's keys or an iterator). A body that grows
+        c walks it as Python's list iterator does, re-reading its length each step."""
+        view = self.gen.temp()
+        self.emit(out, view, nodes.call("_rt.as_sequence", seq), s)
+        index = self.gen.temp()
+        item = gast.copy_location(nodes.assign(s.target, nodes.subscript(
+            nodes.name(view), nodes.name(index))), s)
+        if not _grows(s.body, seq):
+            s.target = nodes.name(index, store=True)
+            s.iter = nodes.call("range", nodes.call("len", nodes.name(view)))
+            s.body = [item] + s.body
+            return s
+        self.emit(out, index, nodes.const(0), s)
+        step = nodes.assign(index, nodes.binop(nodes.name(index), gast.Add(), nodes.const(1)))
+        test = gast.Compare(left=nodes.name(index), ops=[gast.Lt()],
+                            comparators=[nodes.call("len", nodes.name(view))])
+        return gast.copy_location(nodes.while_(test, [item, step] + s.body), s)
 
     def iterated(self, seq, loop, out):
         """The sequence a loop walks: Python evaluates it once, so where the loop rebinds
@@ -251,9 +282,7 @@ class _Flatten:
         return self.atom(func, out)
 
     def is_global_path(self, e) -> bool:
-        while isinstance(e, gast.Attribute):
-            e = e.value
-        return isinstance(e, gast.Name) and e.id not in self.local
+        return nodes.dotted_path(e, self.local) is not None
 
     def expr_Attribute(self, e, out):
         if self.is_global_path(e):
@@ -346,6 +375,25 @@ def _is_call_to(e, fname: str, nargs: int | None = None) -> bool:
             and not e.keywords and (nargs is None or len(e.args) == nargs))
 
 
+def _grows(body, seq) -> bool:
+    """Whether a loop body may change the length of the list it walks (``L.append``)."""
+    if not isinstance(seq, gast.Name):
+        return False
+    for n in (n for stmt in body for n in nodes.walk(stmt)):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and isinstance(n.func.value, gast.Name) and n.func.value.id == seq.id \
+                and n.func.attr in _GROWING:
+            return True
+        changed = [n.target] if isinstance(n, gast.AugAssign) else \
+            n.targets if isinstance(n, gast.Delete) else []
+        if any(isinstance(t, gast.Name) and t.id == seq.id for c in changed for t in gast.walk(c)):
+            return True
+    return False
+
+
+_GROWING = {"append", "extend", "insert", "pop", "remove", "clear"}
+
+
 def _is_pair(target) -> bool:
     return isinstance(target, gast.Tuple) and len(target.elts) == 2 and \
         all(isinstance(t, gast.Name) for t in target.elts)
@@ -353,10 +401,6 @@ def _is_pair(target) -> bool:
 
 def _demo(text: str) -> str:
     """Normalize source text (the docstring example)."""
-    import types
-
-    from ..tree import emit
-
     tree = gast.parse(text).body[0]
     parsed = ParsedFunction(types.FunctionType(compile("0", "<demo>", "eval"), {}), tree,
                             "<demo>", 0, 0, tuple(text.splitlines(True)),

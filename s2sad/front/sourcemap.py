@@ -2,10 +2,13 @@ r"""Source lines: which line of the user's file each generated statement comes f
 
 Normalize stamps every statement it writes with the user's line (temporaries
 inherit the line of the statement they come from); the transforms stamp what
-they derive from a statement with its line. After optimization,
-:func:`annotate` puts one comment above the first statement of each run of
-statements from the same line, so the comments never meet the analyses or
-the optimizer and cannot be orphaned by them.
+they derive from a statement with its line, and before optimization every
+expression is stamped too (:func:`stamp_expressions`), so that one the optimizer
+moves into a statement of another line still names its own. After optimization,
+:func:`annotate` puts comments above the first statement of each run of
+statements from the same lines (a statement made from several lines names each,
+its own last), so the comments never meet the analyses or the optimizer and
+cannot be orphaned by them.
 
 >>> import gast
 >>> from s2sad.tree import emit
@@ -55,6 +58,47 @@ def line_of(stmt):
     return getattr(stmt, _ATTR, None)
 
 
+def stamp_expressions(func):
+    """Mark every expression of each statement in ``func`` (names and constants aside)
+    with its statement's line, so that one the optimizer substitutes into a statement of
+    another line still names the line it comes from; returns ``func``."""
+    for stmt in gast.walk(func):
+        line = line_of(stmt) if isinstance(stmt, gast.stmt) else None
+        if line is not None:
+            for node in _own_expressions(stmt):
+                setattr(node, _ATTR, line)
+    return func
+
+
+def lines_of(stmt) -> tuple:
+    """The user's lines ``stmt`` computes: those of the expressions substituted into it,
+    in the order the code reads, then its own (last: the comment nearest the code)."""
+    own = line_of(stmt)
+    lines = []
+    for node in _own_expressions(stmt):
+        line = getattr(node, _ATTR, None)
+        if line is not None and line != own and line not in lines:
+            lines.append(line)
+    return tuple(lines) + ((own,) if own is not None else ())
+
+
+def _own_expressions(stmt):
+    """The expressions of ``stmt`` (not of the statements nested in it), in reading order;
+    names and constants carry no computation of their own and are left out."""
+    stack = [v for f, v in reversed(list(gast.iter_fields(stmt))) if f not in _BLOCKS]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, gast.expr):
+            if not isinstance(item, (gast.Name, gast.Constant)):
+                yield item
+            stack.extend(reversed([v for _, v in gast.iter_fields(item)]))
+
+
+_BLOCKS = ("body", "orelse", "handlers", "finalbody")
+
+
 def describe(line: int, file_lines) -> str:
     """``line 7: y = np.sin(x) * w``, cut at about 70 characters."""
     text = file_lines[line - 1].strip() if 0 < line <= len(file_lines) else ""
@@ -84,18 +128,25 @@ def annotate(func: gast.FunctionDef, file_lines) -> gast.FunctionDef:
 def _annotate_block(block, file_lines, state) -> list:
     out = []
     for stmt in block:
-        line = line_of(stmt)
+        lines = lines_of(stmt)
         if emit.is_comment(stmt):
             state["last"] = None        # a new section names its lines again
-        elif line is not None and line != state["last"]:
-            out.append(emit.line_comment(describe(line, file_lines)))
-            state["last"] = line
+        elif lines and not _named_above(lines, line_of(stmt), state["last"]):
+            out.append(emit.line_comment("\n".join(describe(line, file_lines)
+                                                     for line in lines)))
+            state["last"] = lines
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner and not isinstance(stmt, gast.FunctionDef):
                 setattr(stmt, field, _annotate_block(inner, file_lines, state))
         out.append(stmt)
     return out
+
+
+def _named_above(lines, own, above) -> bool:
+    """Whether the comments above (naming ``above``) already name ``lines``, the nearest
+    naming the statement's own line (the one an error in it is reported at)."""
+    return above is not None and set(lines) <= set(above) and own in (None, above[-1])
 
 
 ORIGINS: dict = {}

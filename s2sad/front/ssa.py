@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gast
 
-from ..tree import nodes
+from ..tree import emit, nodes
 from ..tree.names import NameGen
 
 
@@ -55,8 +55,6 @@ def rename(tree: gast.FunctionDef, gen: NameGen, versions=None) -> list:
 
 
 def _demo(text: str) -> str:
-    from ..tree import emit
-
     tree = gast.parse(text.strip()).body[0]
     body = rename(tree, NameGen.for_tree(tree))
     return "\n".join(emit.unparse(s) for s in body)

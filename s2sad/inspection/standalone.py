@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ..analysis import kinds as kind_rules
 from ..driver import pipeline
-from ..analysis.analyze import analyze
+from ..analysis.analyze import GradientOf, analyze
 from ..errors import UsageError
 from ..rules import USER_CELLS
 
@@ -29,9 +29,10 @@ _RUNTIME_IMPORTS = {"math": "import math", "np": "import numpy as np",
 _VARIANT_NAMES = {"grad": "Gradient", "value_and_grad": "Value and gradient",
                   "vjp": "Split reverse mode (forward and backward functions)",
                   "jvp": "Tangent (forward mode)"}
-_KIND_NAMES = {"scalar": "float", "array": "float array", "int": "int",
-               "intarray": "int array", "other": "any other value", "dict": "dict of floats",
-               "tree": "list or tuple of floats"}
+_KIND_NAMES = {kind_rules.Tag.SCALAR: "float", kind_rules.Tag.ARRAY: "float array",
+               kind_rules.Tag.INT: "int", kind_rules.Tag.INTARRAY: "int array",
+               kind_rules.Tag.OTHER: "any other value", kind_rules.Tag.DICT: "dict of floats",
+               kind_rules.Tag.TREE: "list or tuple of floats"}
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,12 @@ class _Unit:
     tangents: tuple = ()  # for a tangent function: its tangent parameters
 
 
-def module_source(front, wrt, kinds, variant, optimized, module=None, kind_of=None) -> str:
+def module_source(front, wrt, kinds, variant, optimized, module=None) -> str:
     """The text of an importable module holding the derivative ``variant`` (``grad``,
     ``value_and_grad``, ``vjp`` or ``jvp``) of ``front``'s function and all it needs.
     ``module`` is the name to import the user's globals from (default: the function's
-    ``__module__``); ``kind_of(value)`` gives the kind of a default argument."""
-    builder = _Builder(front.parsed.func.__globals__, module, kind_of)
+    ``__module__``)."""
+    builder = _Builder(front.parsed.func.__globals__, module)
     main = builder.build(front, wrt, kinds, variant, optimized)
     main.text = _guard(main.text, main.names[0], kinds)
     builder.units.insert(0, main)
@@ -76,8 +77,8 @@ def module_source(front, wrt, kinds, variant, optimized, module=None, kind_of=No
 
 
 class _Builder:
-    def __init__(self, main_globals, module, kind_of):
-        self.main_globals, self.module, self.kind_of = main_globals, module, kind_of
+    def __init__(self, main_globals, module):
+        self.main_globals, self.module = main_globals, module
         self.units: list = []
         self.glue: dict = {}          # link name -> the derivative (key) it calls
         self.done: dict = {}          # derivative key -> the first link name for it
@@ -122,7 +123,7 @@ class _Builder:
 
     def call_site_kinds(self, fr, wrt, kinds, mode) -> dict:
         """(callee, wrt) -> the kinds of the callee's parameters at its call sites."""
-        facts = analyze(pipeline._clone(fr.tree), fr.parsed, wrt, kinds, mode)
+        facts = analyze(pipeline.clone(fr.tree), fr.parsed, wrt, kinds, mode)
         found = {}
         for prim in facts.prims.values():
             if prim.op != "call" or prim.callee is None:
@@ -137,7 +138,7 @@ class _Builder:
         return found
 
     def add_callee(self, caller, name, found: _Link, call_kinds, optimized):
-        if found.kind not in ("vjp", "jvp") or type(found.callee).__name__ == "GradientOf":
+        if found.kind not in ("vjp", "jvp") or isinstance(found.callee, GradientOf):
             what = "a nested def" if found.callee is None else "s2sad.grad inside the function"
             raise _cannot(f"{caller.name!r} calls {what}, whose derivative is made while "
                           "the program runs; move the nested function to module level")
@@ -170,9 +171,9 @@ class _Builder:
 
     def default_kind(self, callee, param) -> str:
         value = inspect.signature(callee).parameters[param].default
-        if value is inspect.Parameter.empty or self.kind_of is None:
-            return "other"
-        return kind_rules.of_argument(param, value, self.kind_of(value))
+        if value is inspect.Parameter.empty:
+            return kind_rules.OTHER
+        return kind_rules.of_argument(param, value)
 
     def module_of(self, parsed) -> str:
         if parsed.func.__globals__ is self.main_globals and self.module:
@@ -227,21 +228,22 @@ class _Builder:
 
 def _kind_name(kind) -> str:
     ndim = kind_rules.ndim(kind)
-    return f"{ndim}-d float array" if ndim is not None else _KIND_NAMES.get(kind, kind)
+    return f"{ndim}-d float array" if ndim is not None else _KIND_NAMES[kind.tag]
 
 
 def _as_parameter(param, kind) -> str:
     """A caller's kind for a value, as the callee's parameter sees it (an array's shape
     class is the parameter's own, as when the call runs)."""
     ndim = kind_rules.ndim(kind)
-    return f"array@{param}/{ndim}" if ndim is not None else kind
+    return kind_rules.Kind(kind_rules.Tag.ARRAY, param, ndim) if ndim is not None else kind
 
 
 def _guard(text, name, kinds) -> str:
     """The entry function first checks that its float arguments have the dimensions it
     was generated for (``_rt.check_ndims``)."""
-    expected = [(p, kind_rules.ndim(k) if k != "scalar" else 0) for p, k in kinds.items()
-                if k == "scalar" or kind_rules.ndim(k) is not None]
+    expected = [(p, kind_rules.ndim(k) if k != kind_rules.SCALAR else 0)
+                for p, k in kinds.items()
+                if k == kind_rules.SCALAR or kind_rules.ndim(k) is not None]
     if not expected:
         return text
     checks = ", ".join(f"({p!r}, {p}, {ndim})" for p, ndim in expected)
@@ -251,7 +253,7 @@ def _guard(text, name, kinds) -> str:
 
 def _glue(kind, name, unit, callee_name, wrt) -> str:
     """The function callers call: ``(y, pullback)`` or ``(y, d_y)``, as s2sad's own
-    call links (s2sad.driver.calls) return them."""
+    call links (s2sad.driver.target) return them."""
     if kind == "vjp":
         forward, backward = unit.names
         return (f"def {name}(*args, **kwargs):\n"

@@ -15,10 +15,12 @@ import re
 import gast
 import numpy as np
 
-from ..driver import calls, pipeline
+from ..driver import pipeline
+from ..driver.calls import tangent_params
+from ..driver.seeds import float_like
+from ..driver.target import Target, bad_wrt_kind, link
 from ..tree import emit, nodes
 from ..analysis import kinds as kind_rules
-from ..api import _as_tangent, _bad_wrt_kind, _Target, _tangent_params, kind_of
 from ..driver.compile import compile_function
 from ..errors import UsageError
 from ..driver.running import call_on_floats
@@ -69,15 +71,15 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
 
     The function runs three times (its path, then the tangent and the adjoint code
     along that path); a run that computes other values is refused, not shown."""
-    target = _Target(f)
+    target = Target(f)
     args = target.prefix + tuple(args)
     values = target.bind(args, {})
     wrt_names = _wrt(target, wrt, values, len(args) - len(target.prefix))
-    kinds = {p: kind_rules.of_argument(p, values[p], kind_of(values[p])) for p in target.params}
+    kinds = {p: kind_rules.of_argument(p, values[p]) for p in target.params}
     for w in wrt_names:
         if not kind_rules.is_float(kinds[w]):
-            _bad_wrt_kind(target.front.parsed.name, w, values[w], kinds[w])
-        if kinds[w] in ("dict", "tree"):
+            bad_wrt_kind(target.front.parsed.name, w, values[w], kinds[w])
+        if kinds[w] in (kind_rules.DICT, kind_rules.TREE):
             raise UsageError(f"trace: {w!r} is a {kinds[w]} of parameters; trace takes "
                              "derivatives with respect to floats and float arrays", "bad-wrt")
     target.check(wrt_names, "forward")       # what the compiler refuses, located, first
@@ -89,13 +91,13 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
     _check_names(path, names, target.params)
     front = pipeline.Front(target.front.parsed, program, names)
     forward = _Recorder(names.fresh("_record"))
-    tangent = pipeline.tangent(front, wrt_names, kinds, False, calls.link, forward.instrument)
-    dots = dict(zip(_tangent_params(tangent.functions[0], len(wrt_names)), seeds))
+    tangent = pipeline.tangent(front, wrt_names, kinds, False, link, forward.instrument)
+    dots = dict(zip(tangent_params(tangent.functions[0], len(wrt_names)), seeds))
     y, d_y = call_on_floats(tangent.functions[0], args, dots)
     backward, gradient = None, {}
-    if kind_of(y) == "scalar":
+    if kind_rules.of_value(y) == kind_rules.SCALAR:
         backward = _Recorder(names.fresh("_record"))
-        adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, calls.link,
+        adjoint = pipeline.adjoint(front, wrt_names, kinds, "grad", False, link,
                                    backward.instrument)
         out = call_on_floats(adjoint.functions[0], args, {})
         gradient = dict(zip(wrt_names, (out,) if len(wrt_names) == 1 else out))
@@ -108,7 +110,7 @@ def _wrt(target, wrt, values, passed) -> tuple:
     """``wrt`` as names; by default the decorator's, else every float argument passed."""
     if wrt is None and target.default_wrt is None:
         floats = tuple(p for p in target.positional[:passed]
-                       if kind_rules.is_float(kind_of(values[p])))
+                       if kind_rules.is_float(kind_rules.of_value(values[p])))
         if not floats:
             raise UsageError(f"trace({target.front.parsed.name}): no float argument to "
                              "differentiate; pass wrt=", "bad-wrt")
@@ -125,7 +127,7 @@ def _seeds(wrt_names, values, seed) -> tuple:
     if len(seed) != len(wrt_names):
         raise UsageError(f"trace: {len(seed)} seeds for {len(wrt_names)} wrt arguments "
                          f"({', '.join(wrt_names)})", "bad-tangents")
-    return tuple(_as_tangent(s, values[w]) for s, w in zip(seed, wrt_names))
+    return tuple(float_like(s, values[w]) for s, w in zip(seed, wrt_names))
 
 
 def _run_path(front, args):
@@ -296,7 +298,7 @@ def graph(f, *args, wrt=None, seed=None) -> str:
     function without loops or branches (whose graph does not depend on its arguments)."""
     if args:
         return trace(f, *args, wrt=wrt, seed=seed).to_dot()
-    target = _Target(f)
+    target = Target(f)
     front = target.front
     path = Path(front.tree, copy.deepcopy(front.names), front.parsed)
     if any(isinstance(s, (gast.If, gast.For, gast.While)) for s in front.tree.body):

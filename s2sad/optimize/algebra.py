@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import gast
 
-from . import cse
-from ..tree import nodes
+from ..tree import emit, nodes
+from .expressions import key, pure
 from ..analysis.objects import Objects, SinkTracker
 
 _REDUCTIONS = {"np.sum", "np.mean"}
 _DEFAULTS = {("axis", None), ("keepdims", False)}
-_PURE_ROOTS = {"np", "math", "_rt", "abs", "min", "max", "float", "len", "range", "reversed",
-               "slice", "sum", "int", "round"}
-_PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatten", "copy",
-                 "transpose", "squeeze", "astype"}
 
 
 class Simplify(SinkTracker):
@@ -29,14 +25,24 @@ class Simplify(SinkTracker):
     def f(x1, b_y):
         b_v = 2.0 * _rt.unbroadcast(b_y * x1, x1)
         return -_rt.unbroadcast(b_v, x2)
+
+    An elementwise product and its mirror are one product doubled (``@`` does not commute):
+
+    >>> print(_demo('''
+    ... def f_jvp(x, A, d_x, d_A):
+    ...     return d_x * x + x * d_x, d_A @ A + A @ d_A'''), end="")
+    def f_jvp(x, A, d_x, d_A):
+        return (2.0 * (x * d_x), d_A @ A + A @ d_A)
     """
 
     def __init__(self, floats, objects):
         super().__init__(objects)
-        self.floats = floats
+        self.floats, self.rewrites = floats, 0
 
-    def visit_block(self, block):
-        return [self.visit(s) for s in block]
+    def visit_block(self, block) -> tuple[list, int]:
+        """``block`` simplified, and how many rewrites fired."""
+        self.rewrites = 0
+        return [self.visit(s) for s in block], self.rewrites
 
     def is_float(self, e) -> bool:
         if isinstance(e, gast.Constant):
@@ -56,17 +62,18 @@ class Simplify(SinkTracker):
         ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller;
         ``_rt.pow_dx(x, 3)`` -> ``3 * x ** 2``: only a zero exponent needs pow_dx."""
         self.generic_visit(node)
-        func = _text(node.func) if isinstance(node.func, gast.Attribute) else ""
+        func = nodes.dotted_path(node.func)
         if func in _REDUCTIONS:
-            node.keywords = [k for k in node.keywords
-                             if not (isinstance(k.value, gast.Constant)
-                                     and (k.arg, k.value.value) in _DEFAULTS)]
+            said = [k for k in node.keywords if not (isinstance(k.value, gast.Constant)
+                                                     and (k.arg, k.value.value) in _DEFAULTS)]
+            self.rewrites += len(node.keywords) - len(said)
+            node.keywords = said
         if func == "_rt.pow_dx" and len(node.args) == 2 and not node.keywords \
                 and _is_const(node.args[1]) and node.args[1].value != 0:
-            return _power_derivative(node.args[0], node.args[1].value)
+            return self._rewrote(_power_derivative(node.args[0], node.args[1].value))
         if func == "_rt.unbroadcast" and _is_negation(node.args[0]):
             node.args[0] = node.args[0].operand
-            return gast.UnaryOp(op=gast.USub(), operand=node)
+            return self._rewrote(nodes.neg(node))
         return node
 
     def visit_UnaryOp(self, node):
@@ -74,44 +81,64 @@ class Simplify(SinkTracker):
         inner = node.operand
         if isinstance(node.op, gast.USub):
             if isinstance(inner, gast.Constant) and isinstance(inner.value, (int, float)):
-                return nodes.const(-inner.value)
-            if isinstance(inner, gast.UnaryOp) and isinstance(inner.op, gast.USub) \
-                    and self.may_alias(inner.operand):
-                return inner.operand
+                return self._rewrote(nodes.const(-inner.value))
+            if _is_negation(inner) and self.may_alias(inner.operand):
+                return self._rewrote(inner.operand)
         return node
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        left, right, op = node.left, node.right, node.op
+        new = self._binop(node.left, node.op, node.right)
+        return node if new is None else self._rewrote(new)
+
+    def _rewrote(self, new):
+        self.rewrites += 1
+        return new
+
+    def _binop(self, left, op, right):
+        """The simpler form of ``left op right``, or None."""
         if _is_const(left) and _is_const(right) and isinstance(op, (gast.Add, gast.Sub, gast.Mult)):
-            return nodes.const(eval(compile(_text(node), "<fold>", "eval")))
+            return nodes.const(eval(compile(emit.unparse(nodes.binop(left, op, right)),
+                                            "<fold>", "eval")))
         if isinstance(op, gast.Mult):
             for one, other in ((left, right), (right, left)):
                 if _is_const(one, 1.0) and self.is_float(other) and self.may_alias(other):
                     return other
                 if _is_const(one, -1.0) and self.is_float(other):
-                    return gast.UnaryOp(op=gast.USub(), operand=other)
-        if isinstance(op, (gast.Mult, gast.Div)) and isinstance(left, gast.UnaryOp) \
-                and isinstance(left.op, gast.USub):              # (-a) * b -> -(a * b)
-            return gast.UnaryOp(op=gast.USub(), operand=nodes.binop(left.operand, op, right))
+                    return nodes.neg(other)
+        if isinstance(op, (gast.Mult, gast.Div)) and _is_negation(left):   # (-a) * b
+            return nodes.neg(nodes.binop(left.operand, op, right))
         if isinstance(op, gast.Div) and _is_const(right, 1.0) and self.is_float(left) \
                 and self.may_alias(left):
             return left
         if isinstance(op, gast.Add):
-            if _doubles(left) and cse.key(left) is not None \
-                    and cse.key(left) == cse.key(right) and self.is_float(left) and pure(left):
-                return nodes.binop(nodes.const(2.0), gast.Mult(), left)   # e + e: once
-            if _is_const(left, 0.0) and self.is_float(right) and self.may_alias(right):
-                return right
-            if _is_const(right, 0.0) and self.is_float(left) and self.may_alias(left):
-                return left
-            if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
-                return nodes.binop(left, gast.Sub(), right.operand)
-            if isinstance(left, gast.UnaryOp) and isinstance(left.op, gast.USub):
-                return nodes.binop(right, gast.Sub(), left.operand)
+            return self._sum(left, right)
         if isinstance(op, gast.Pow) and _is_const(right, 1) and self.may_alias(left):
             return left
-        return node
+        return None
+
+    def _sum(self, left, right):
+        """``e + e`` and ``a * b + b * a`` -> twice one term (exactly: IEEE ``*`` commutes,
+        and doubling is exact), ``0.0 + e`` -> ``e``, ``a + -b`` -> ``a - b``."""
+        if _doubles(left) and key(left) is not None and self.is_float(left) and pure(left) \
+                and key(right) in (key(left), _swapped_key(left)):
+            return nodes.binop(nodes.const(2.0), gast.Mult(), right)   # computed once
+        if _is_const(left, 0.0) and self.is_float(right) and self.may_alias(right):
+            return right
+        if _is_const(right, 0.0) and self.is_float(left) and self.may_alias(left):
+            return left
+        if _is_negation(right):
+            return nodes.binop(left, gast.Sub(), right.operand)
+        if _is_negation(left):
+            return nodes.binop(right, gast.Sub(), left.operand)
+        return None
+
+
+def _swapped_key(e):
+    """The key of ``b * a`` for an elementwise product ``a * b`` (``@`` does not commute)."""
+    if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult)):
+        return None
+    return key(nodes.binop(e.right, e.op, e.left))
 
 
 def _power_derivative(x, c):
@@ -142,33 +169,8 @@ def _doubles(e) -> bool:
         and e.func.attr == "unbroadcast" and getattr(e.func.value, "id", None) == "_rt")
 
 
-def _text(node) -> str:
-    from ..tree.emit import unparse
-    return unparse(node)
-
-
-def pure(e) -> bool:
-    for n in nodes.walk(e):
-        if isinstance(n, gast.Call):
-            func, parts = n.func, []
-            while isinstance(func, gast.Attribute):
-                parts.append(func.attr)
-                func = func.value
-            if not isinstance(func, gast.Name):
-                return False
-            if parts and parts[-1] in _PURE_METHODS and func.id not in _PURE_ROOTS:
-                continue
-            if func.id not in _PURE_ROOTS:
-                return False
-        if isinstance(n, (gast.Yield, gast.Await, gast.NamedExpr)):
-            return False
-    return True
-
-
 def _demo(text: str) -> str:
-    from ..tree.emit import source
-
     func = gast.parse(text.strip()).body[0]
     floats = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)}
-    func.body = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
-    return source(func)
+    func.body, _ = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
+    return emit.source(func)

@@ -11,7 +11,6 @@ share one object, so a function that updates anything in place (``y[i] = v``,
 next to another it holds (two returned results) is not read from that other
 (s2sad/analysis/objects.py).
 
->>> from s2sad.tree import emit
 >>> print(_demo('''
 ... def f_grad(x, b_y):
 ...     v1 = np.sin(x)
@@ -32,7 +31,8 @@ from __future__ import annotations
 
 import gast
 
-from ..tree import nodes
+from ..tree import emit, nodes
+from .expressions import key, pure
 from ..analysis.objects import CONSUMED, Objects, SinkTracker
 
 _IMPURE = ("random", "copy", "array", "empty", "zeros", "ones", "full", "put", "place",
@@ -40,25 +40,29 @@ _IMPURE = ("random", "copy", "array", "empty", "zeros", "ones", "full", "put", "
 _LEAVES = (gast.Name, gast.Constant)
 
 
-def eliminate(body: list, pure, objects: Objects) -> list:
-    """``body`` with repeated pure expressions read from the name that holds them;
-    ``pure(expr)`` says which expressions have no effect; ``objects``: which names'
-    objects may be shared (s2sad/analysis/objects.py). Only for the derivative of a function
-    that :func:`mutation_free` accepts."""
-    return _block(body, pure, objects)
+def eliminate(body: list, objects: Objects) -> tuple[list, int]:
+    """``body`` with repeated pure expressions read from the name that holds them, and
+    how many it replaced; ``objects``: which names' objects may be shared
+    (s2sad/analysis/objects.py). Only for the derivative of a function that
+    :func:`mutation_free` accepts."""
+    return _block(body, objects)
 
 
-def _block(block, pure, objects) -> list:
+def _block(block, objects) -> tuple[list, int]:
     available: dict = {}                       # expression key -> name that holds it
-    out = []
+    out, replaced = [], 0
     for s in block:
+        replace = _Replace(available, objects)
         if isinstance(s, (gast.If, gast.For, gast.While)):
-            s = _Replace(available, objects).visit_header(s)
-            s.body, s.orelse = _block(s.body, pure, objects), _block(s.orelse, pure, objects)
+            s = replace.visit_header(s)
+            (s.body, in_body), (s.orelse, in_orelse) = \
+                _block(s.body, objects), _block(s.orelse, objects)
+            replaced += replace.hits + in_body + in_orelse
             _forget(available, nodes.names_written(s))
             out.append(s)
             continue
-        s = _Replace(available, objects).visit(s)
+        s = replace.visit(s)
+        replaced += replace.hits
         written = nodes.names_written(s)
         if isinstance(s, gast.Expr) and isinstance(getattr(s.value, "func", None),
                                                    gast.Attribute):
@@ -71,7 +75,7 @@ def _block(block, pure, objects) -> list:
             if k is not None and target not in nodes.names_loaded(s.value):
                 available.setdefault(k, (target, nodes.names_loaded(s.value)))
         out.append(s)
-    return out
+    return out, replaced
 
 
 def _forget(available, written):
@@ -83,7 +87,7 @@ def _forget(available, written):
 class _Replace(SinkTracker):
     def __init__(self, available, objects):
         super().__init__(objects)
-        self.available = available
+        self.available, self.hits = available, 0
 
     def visit_header(self, s):
         field = "iter" if isinstance(s, gast.For) else "test"
@@ -99,50 +103,20 @@ class _Replace(SinkTracker):
         if isinstance(node, gast.expr) and not isinstance(node, _LEAVES) and self.available:
             hit = self.available.get(key(node))
             if hit is not None and self.may_alias(nodes.name(hit[0])):
+                self.hits += 1
                 return nodes.name(hit[0])
         return super().generic_visit(node)
-
-
-def key(node):
-    """A hashable description of an expression's structure, or None for one that is
-    not made of names, constants, operators, attributes, calls and subscripts."""
-    if isinstance(node, gast.Name):
-        return ("N", node.id) if isinstance(node.ctx, gast.Load) else None
-    if isinstance(node, gast.Constant):
-        return ("C", type(node.value).__name__, repr(node.value))
-    if isinstance(node, gast.Attribute):
-        return _join("A", node.attr, key(node.value))
-    if isinstance(node, gast.BinOp):
-        return _join("B", type(node.op).__name__, key(node.left), key(node.right))
-    if isinstance(node, gast.UnaryOp):
-        return _join("U", type(node.op).__name__, key(node.operand))
-    if isinstance(node, gast.Call):
-        return _join("F", key(node.func), *[key(a) for a in node.args],
-                     *[_join(k.arg, key(k.value)) for k in node.keywords if k.arg])
-    if isinstance(node, gast.Subscript):
-        return _join("S", key(node.value), key(node.slice))
-    if isinstance(node, gast.Tuple):
-        return _join("T", *[key(e) for e in node.elts])
-    if isinstance(node, gast.Slice):
-        return _join("L", *[key(p) if p is not None else ("C", "none")
-                            for p in (node.lower, node.upper, node.step)])
-    return None
-
-
-def _join(*parts):
-    return None if any(p is None for p in parts) else parts
 
 
 def _reusable(value) -> bool:
     """Not a call that makes a fresh object or has an effect (whatever its root)."""
     for n in nodes.walk(value):
         if isinstance(n, gast.Call):
-            parts, func = [], n.func
-            while isinstance(func, gast.Attribute):          # np.random.normal: all parts
-                parts.append(func.attr)
-                func = func.value
-            parts.append(getattr(func, "id", ""))
-            if any(word in part for part in parts for word in _IMPURE):
+            path = nodes.dotted_path(n.func)                   # np.random.normal: all parts
+            if path is None:                                   # x[0].fill(...): the methods
+                path = ".".join(a.attr for a in nodes.walk(n.func)
+                                if isinstance(a, gast.Attribute))
+            if any(word in path for word in _IMPURE):
                 return False
     return True
 
@@ -164,10 +138,7 @@ def mutation_free(body) -> bool:
 
 
 def _demo(text: str) -> str:
-    from ..tree.emit import source
-    from .algebra import pure as _pure
-
     func = gast.parse(text.strip()).body[0]
     floats = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)}
-    func.body = eliminate(func.body, _pure, Objects.of(func, floats, _pure))
-    return source(func)
+    func.body, _ = eliminate(func.body, Objects.of(func, floats, pure))
+    return emit.source(func)

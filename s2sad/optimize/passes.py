@@ -7,7 +7,6 @@ once, common subexpressions (s2sad/optimize/cse.py), and dead code elimination. 
 that would make a new array an existing one fires only where no one can tell
 (s2sad/analysis/objects.py), and a name a nested def or lambda reads keeps its assignment.
 
->>> from s2sad.tree import emit
 >>> print(_demo('''
 ... def f(x1, x2):
 ...     v1 = np.log(x1)
@@ -26,42 +25,52 @@ def f(x1, x2):
 """
 from __future__ import annotations
 
+import warnings
+
 import gast
 
 from . import cse
-from ..tree import nodes
+from ..tree import emit, nodes
 from .algebra import Simplify
-from .algebra import pure as _pure
+from .expressions import pure
 from ..analysis.objects import Objects
 
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
+MAX_ROUNDS = 20         # each round shrinks the function; more means two passes undo each other
+
+
+class NotSettled(RuntimeWarning):
+    """The passes kept changing a function for MAX_ROUNDS rounds: the code is right (each
+    pass keeps its meaning) but two passes undo each other. The test suite makes it an
+    error (pyproject.toml: filterwarnings)."""
 
 
 def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), reuse=False):
     """``floats``: names known to hold floating-point values (for ``1.0 * x`` -> ``x``);
     ``adjoints``: the adjoint variables, which may be substituted where they are used;
     ``reuse``: values may be shared (nothing is updated in place): eliminate common
-    subexpressions."""
-    for _ in range(20):
-        before = _dump(func)
-        params = nodes.names_stored(func.args) | _closure_reads(func.body)
-        func.body = _propagate(func.body, params)
-        func.body = _propagate_local(func.body, _assignment_counts(func.body), func.body, params)
-        func.body = Simplify(floats, Objects.of(func, floats, _pure)).visit_block(func.body)
-        func.body = _inline(func.body, adjoints - params)
-        if reuse:
-            func.body = cse.eliminate(func.body, _pure, Objects.of(func, floats, _pure))
-        func.body = _dce(func.body)
-        if _dump(func) == before:
-            break
+    subexpressions. The passes run until none of them changes anything."""
+    for _ in range(MAX_ROUNDS):
+        if not _round(func, floats, adjoints, reuse):
+            return func
+    warnings.warn(NotSettled(f"s2sad: the optimizer did not settle on {func.name} in "
+                             f"{MAX_ROUNDS} rounds"), stacklevel=2)
     return func
 
 
-def _dump(func) -> tuple:
-    """A fingerprint of the tree, to tell when the passes have stopped changing it."""
-    return tuple((type(n), getattr(n, "id", None), getattr(n, "attr", None),
-                  repr(n.value) if isinstance(n, gast.Constant) else None)
-                 for n in nodes.walk(func))
+def _round(func, floats, adjoints, reuse) -> int:
+    """Every pass once over ``func``; how many changes they made."""
+    params = nodes.names_stored(func.args) | _closure_reads(func.body)
+    func.body, propagated = _propagate(func.body, params)
+    func.body, local = _propagate_local(func.body, _assignment_counts(func.body), func.body,
+                                        params)
+    func.body, simplified = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
+    func.body, inlined = _inline(func.body, adjoints - params)
+    reused = 0
+    if reuse:
+        func.body, reused = cse.eliminate(func.body, Objects.of(func, floats, pure))
+    func.body, dropped = _dce(func.body)
+    return propagated + local + simplified + inlined + reused + dropped
 
 
 def _assignment_counts(body) -> dict:
@@ -79,15 +88,17 @@ def _closure_reads(body) -> set:
     """Names a nested def or lambda reads: it reads them when called, maybe before the
     statements after their assignment, so the assignment stays (as a parameter's does)."""
     out = set()
-    for n in nodes.walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(n, (gast.FunctionDef, gast.Lambda)):
-            out |= nodes.names_loaded(n)
+    for s in body:
+        for n in nodes.walk(s):
+            if isinstance(n, (gast.FunctionDef, gast.Lambda)):
+                out |= nodes.names_loaded(n)
     return out
 
 
-def _propagate(body, params) -> list:
+def _propagate(body, params) -> tuple[list, int]:
     """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``;
-    ``params``: names that keep their assignment (parameters, names closures read)."""
+    ``params``: names that keep their assignment (parameters, names closures read).
+    Returns the body and how many assignments it dropped."""
     counts = _assignment_counts(body)
     subs, out = {}, []
     for s in body:
@@ -101,23 +112,38 @@ def _propagate(body, params) -> list:
                 subs[target] = source
                 continue
         out.append(s)
-    return out
+    return out, len(subs)
 
 
-def _propagate_local(block, counts, whole, params) -> list:
+def _propagate_local(block, counts, whole, params) -> tuple[list, int]:
     """``a = b`` in any block, ``a`` assigned once and read only later in that block,
-    ``b`` not reassigned before the last read: read ``b`` there instead."""
+    ``b`` not reassigned before the last read: read ``b`` there instead. Returns the
+    block and how many assignments it dropped."""
+    dropped = 0
     for s in block:
         for field in ("body", "orelse"):
             if getattr(s, field, None):
-                setattr(s, field, _propagate_local(getattr(s, field), counts, whole, params))
+                inner, n = _propagate_local(getattr(s, field), counts, whole, params)
+                setattr(s, field, inner)
+                dropped += n
+    new = _propagate_one(block, counts, whole, params)
+    while new is not None:
+        block, counts, whole = new
+        dropped += 1
+        new = _propagate_one(block, counts, whole, params)
+    return block, dropped
+
+
+def _propagate_one(block, counts, whole, params):
+    """``(block, counts, whole)`` after dropping the first ``a = b`` of ``block`` that
+    can go, or None when none can."""
     for i, s in enumerate(block):
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                 and nodes.is_atom(s.value)):
             continue
         target, source = s.targets[0].id, s.value
         if target == getattr(source, "id", None):
-            return _propagate_local(block[:i] + block[i + 1:], counts, whole, params)
+            return block[:i] + block[i + 1:], counts, whole
         if counts.get(target) != 1 or target in params:
             continue
         readers = [j for j in range(i + 1, len(block)) if _count_loads(block[j], target)]
@@ -136,12 +162,13 @@ def _propagate_local(block, counts, whole, params) -> list:
             continue                                     # a view may see the update
         rest = [nodes.substitute(w, {target: source}) for w in block[i + 1:last + 1]]
         new = block[:i] + rest + block[last + 1:]
-        return _propagate_local(new, _assignment_counts(new) if block is whole else counts,
-                                new if block is whole else whole, params)
-    return block
+        if block is whole:
+            return new, _assignment_counts(new), new
+        return new, counts, whole
+    return None
 
 
-def _inline(body, adjoints, whole=None) -> list:
+def _inline(body, adjoints, whole=None) -> tuple[list, int]:
     """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
     ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
     branch that may not be taken does not end ``b_x``'s life, so ``b_x = 1.0`` stays:
@@ -159,13 +186,17 @@ def _inline(body, adjoints, whole=None) -> list:
         if c:
             b_x = b_y * 3.0
         return (b_x, b_y)
+
+    Returns the body and how many assignments it substituted.
     """
-    body, i = list(body), 0
+    body, i, inlined = list(body), 0, 0
     whole = whole or body
     for s in body:
         for field in ("body", "orelse"):
             if _is_compound(s) and getattr(s, field):
-                setattr(s, field, _inline(getattr(s, field), adjoints, whole))
+                inner, n = _inline(getattr(s, field), adjoints, whole)
+                setattr(s, field, inner)
+                inlined += n
     uses = _Uses()
     while i < len(body):
         s = body[i]
@@ -176,7 +207,8 @@ def _inline(body, adjoints, whole=None) -> list:
         uses.forget(body[j])
         body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})
         del body[i]
-    return body
+        inlined += 1
+    return body, inlined
 
 
 class _Uses:
@@ -211,7 +243,7 @@ def _inline_site(body, i, adjoints, whole, uses):
     again, or be the only place the function reads a name it assigns only here."""
     s = body[i]
     if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-            and s.targets[0].id in adjoints and _pure(s.value)):
+            and s.targets[0].id in adjoints and pure(s.value)):
         return None
     target, reads = s.targets[0].id, nodes.names_loaded(s.value)
     for j in range(i + 1, len(body)):
@@ -223,7 +255,7 @@ def _inline_site(body, i, adjoints, whole, uses):
                     or in_place:                      # a view may see the update
                 return None
             continue
-        if count > 1 or _is_compound(later) or len(_text(s.value)) > _INLINE_CHARS:
+        if count > 1 or _is_compound(later) or len(emit.unparse(s.value)) > _INLINE_CHARS:
             return None
         if _used_after(body[j + 1:], target, later, uses) if whole is None \
                 else not _dies_at(later, target, whole):
@@ -252,53 +284,55 @@ def _used_after(rest, target, stmt, uses) -> bool:
     return False
 
 
-def _dce(body) -> list:
-    """Drop pure assignments whose target is never read, and empty branches."""
+def _dce(body) -> tuple[list, int]:
+    """Drop pure assignments whose target is never read, and empty branches, until
+    nothing more goes; returns the body and how many statements went or changed."""
+    total = 0
     while True:
         loaded = set()
         for s in nodes.walk_stmts(body):
             loaded |= nodes.names_loaded(s) if not _is_compound(s) else _header_loads(s)
-        new = _drop(body, loaded)
-        if _dump_list(new) == _dump_list(body):
-            return new
-        body = new
+        body, dropped = _drop(body, loaded)
+        if not dropped:
+            return body, total
+        total += dropped
 
 
-def _drop(block, loaded) -> list:
-    out = []
+def _drop(block, loaded) -> tuple[list, int]:
+    out, dropped = [], 0
     for s in block:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and s.targets[0].id not in loaded and _pure(s.value):
+                and s.targets[0].id not in loaded and pure(s.value):
+            dropped += 1
             continue
         if isinstance(s, gast.If):
-            s.body, s.orelse = _drop(s.body, loaded), _drop(s.orelse, loaded)
+            (s.body, in_body), (s.orelse, in_orelse) = \
+                _drop(s.body, loaded), _drop(s.orelse, loaded)
+            dropped += in_body + in_orelse
             if not s.body and not s.orelse:
-                if not _pure(s.test):
+                if not pure(s.test):
                     out.append(nodes.expr_stmt(s.test))
+                dropped += 1
                 continue
             if not s.body:                  # if c: pass / else: ... -> if not c: ...
                 s.test, s.body, s.orelse = _negate(s.test), s.orelse, []
+                dropped += 1
         elif isinstance(s, (gast.For, gast.While)):
-            s.body = _drop(s.body, loaded)
+            s.body, in_body = _drop(s.body, loaded)
+            dropped += in_body
             if not s.body:
                 s.body = [nodes.pass_()]
         elif isinstance(s, gast.Pass) and len(block) > 1:
+            dropped += 1
             continue
         out.append(s)
-    return out
+    return out, dropped
 
 
 def _negate(test):
     if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
         return test.operand
     return nodes.not_(test)
-
-
-def _text(node) -> str:
-    from ..tree.emit import unparse
-    return unparse(node)
-
-
 
 
 def _count_loads(s, target) -> int:
@@ -322,13 +356,7 @@ def _header_loads(s) -> set:
 
 
 
-def _dump_list(block) -> str:
-    return "|".join(gast.dump(s) for s in block)
-
-
 def _demo(text: str) -> str:
-    from ..tree.emit import source
-
     func = gast.parse(text.strip()).body[0]
     adjoints = {n.id for n in gast.walk(func) if isinstance(n, gast.Name) and n.id[:2] == "b_"}
-    return source(optimize(func, {"x1", "x2"} | adjoints, adjoints))
+    return emit.source(optimize(func, {"x1", "x2"} | adjoints, adjoints))

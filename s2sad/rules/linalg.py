@@ -10,6 +10,7 @@ full rank.
 import numpy as np
 
 from .. import runtime as _rt
+from .table import LINEAR
 
 OPERANDS = tuple(f"x{i}" for i in range(8))      # einsum of up to 8 operands
 EINSUM = "subscripts, " + ", ".join([OPERANDS[0]] + [f"{x}=None" for x in OPERANDS[1:]])
@@ -41,8 +42,7 @@ TRACE = "np.trace(np.linalg.solve(x, d), axis1=-2, axis2=-1)"
 def reverse(R):
     R.add(np.vdot, "x, y", "g * np.reshape(y, np.shape(x))", "g * np.reshape(x, np.shape(y))",
           result="scalar")
-    R.add(np.inner, "x, y", "_rt.inner_vjp_a(g, x, y)", "_rt.inner_vjp_b(g, x, y)",
-          result="array")
+    R.add(np.inner, "x, y", "_rt.inner_vjp_a(g, x, y)", "_rt.inner_vjp_b(g, x, y)", result="array")
     R.add(np.tensordot, "x, y, axes=2", "_rt.tensordot_vjp_a(g, x, y, axes)",
           "_rt.tensordot_vjp_b(g, x, y, axes)", result="array")
     R.add(np.einsum, EINSUM, *(f"_rt.einsum_vjp(g, subscripts, {k}, {XS})"
@@ -69,24 +69,22 @@ def reverse(R):
 
 
 def forward(F):
-    F.add(np.vdot, "x, y", "np.vdot(d, y)", "np.vdot(x, d)", result="scalar")
-    F.add(np.inner, "x, y", "np.inner(d, y)", "np.inner(x, d)", result="array")
-    F.add(np.tensordot, "x, y, axes=2", "np.tensordot(d, y, axes)", "np.tensordot(x, d, axes)",
-          result="array")
+    F.add(np.vdot, "x, y", LINEAR, LINEAR, result="scalar")
+    F.add(np.inner, "x, y", LINEAR, LINEAR, result="array")
+    F.add(np.tensordot, "x, y, axes=2", LINEAR, LINEAR, result="array")
     F.add(np.einsum, EINSUM, *(f"_rt.einsum({', '.join(_swap(k))})"
                                for k in range(-1, len(OPERANDS))), result="array")
-    F.add(np.kron, "x, y", "np.kron(d, y)", "np.kron(x, d)", result="array")
-    F.add(np.cross, "x, y", "np.cross(d, y)", "np.cross(x, d)", broadcast=True)
+    F.add(np.kron, "x, y", LINEAR, LINEAR, result="array")
+    F.add(np.cross, "x, y", LINEAR, LINEAR, broadcast=True)
     F.add(np.trace, "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
           "np.trace(d, offset, axis1, axis2)", result="array")
-    F.add(np.diagonal, "x, offset=0, axis1=0, axis2=1", "np.diagonal(d, offset, axis1, axis2)",
-          result="array")
-    F.add(np.diag, "x, k=0", "np.diag(d, k)", result="array")
-    F.add(np.tril, "x, k=0", "np.tril(d, k)", result="same")
-    F.add(np.triu, "x, k=0", "np.triu(d, k)", result="same")
+    F.add(np.diagonal, "x, offset=0, axis1=0, axis2=1", LINEAR, result="array")
+    F.add(np.diag, "x, k=0", LINEAR, result="array")
+    F.add(np.tril, "x, k=0", LINEAR, result="same")
+    F.add(np.triu, "x, k=0", LINEAR, result="same")
     F.add(np.linalg.inv, "x", "-ans @ d @ ans", result="same")
     F.add(np.linalg.solve, "a, b", "-_rt.from_columns(np.linalg.solve(a, d @ "
-          "_rt.as_columns(ans, b)), b)", "np.linalg.solve(a, d)", result="array")
+          "_rt.as_columns(ans, b)), b)", LINEAR, result="array")
     F.add(np.linalg.det, "x", f"ans * {TRACE}", result="array")
     F.add(np.linalg.slogdet, "x", f"(_rt.zeros_like(ans[0]), {TRACE})", result="other")
     F.add(np.linalg.cholesky, "x", CHOLESKY_F, result="same")
@@ -97,60 +95,38 @@ def forward(F):
     F.add(np.linalg.norm, NORM, "_rt.norm_jvp(d, x, ord, axis, keepdims)", result="reduction")
 
 
-def reverse_methods(R):
-    R.method("trace", "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
-             "_rt.untrace(g, x, offset, axis1, axis2)", result="array")
-    R.method("diagonal", "x, offset=0, axis1=0, axis2=1",
-             "_rt.undiagonal(g, x, offset, axis1, axis2)", result="array")
-
-
-def forward_methods(F):
-    F.method("trace", "x, offset=0, axis1=0, axis2=1, dtype=None, out=None",
-             "np.trace(d, offset, axis1, axis2)", result="array")
-    F.method("diagonal", "x, offset=0, axis1=0, axis2=1", "np.diagonal(d, offset, axis1, axis2)",
-             result="array")
-
-
 def _swap(k):
     """The arguments with argument ``k`` replaced by its tangent (-1: ``subscripts``, the
     first operand of the interleaved form ``np.einsum(a, [0, 1], b, [1, 2])``)."""
     return ["d" if i == k else name for i, name in enumerate(("subscripts",) + OPERANDS, -1)]
 
 
-def helpers(F):
+def helpers(H):
     # adjoints of products: linear in g and in the other operand, x's values unread
     A = "g, x, y"
-    F.add(_rt.inner_vjp_a, A, "_rt.inner_vjp_a(d, x, y)", None, "_rt.inner_vjp_a(g, x, d)",
-          result="array")
-    F.add(_rt.inner_vjp_b, A, "_rt.inner_vjp_b(d, x, y)", "_rt.inner_vjp_b(g, d, y)",
-          result="array")
-    F.add(_rt.kron_vjp_a, A, "_rt.kron_vjp_a(d, x, y)", None, "_rt.kron_vjp_a(g, x, d)",
-          result="array")
-    F.add(_rt.kron_vjp_b, A, "_rt.kron_vjp_b(d, x, y)", "_rt.kron_vjp_b(g, d, y)",
-          result="array")
-    F.add(_rt.tensordot_vjp_a, A + ", axes=2", "_rt.tensordot_vjp_a(d, x, y, axes)", None,
-          "_rt.tensordot_vjp_a(g, x, d, axes)", result="array")
-    F.add(_rt.tensordot_vjp_b, A + ", axes=2", "_rt.tensordot_vjp_b(d, x, y, axes)",
-          "_rt.tensordot_vjp_b(g, d, y, axes)", result="array")
-    F.add(_rt.einsum_vjp, "g, subscripts, k, " + EINSUM.split(", ", 1)[1],
+    H.add(_rt.inner_vjp_a, A, LINEAR, None, LINEAR, result="array")
+    H.add(_rt.inner_vjp_b, A, LINEAR, LINEAR, result="array")
+    H.add(_rt.kron_vjp_a, A, LINEAR, None, LINEAR, result="array")
+    H.add(_rt.kron_vjp_b, A, LINEAR, LINEAR, result="array")
+    H.add(_rt.tensordot_vjp_a, A + ", axes=2", LINEAR, None, LINEAR, result="array")
+    H.add(_rt.tensordot_vjp_b, A + ", axes=2", LINEAR, LINEAR, result="array")
+    H.add(_rt.einsum_vjp, "g, subscripts, k, " + EINSUM.split(", ", 1)[1],
           f"_rt.einsum_vjp(d, subscripts, k, {XS})",
           f"_rt.einsum_vjp_swap(g, subscripts, k, -1, d, {XS})", None,
           *(f"_rt.einsum_vjp_swap(g, subscripts, k, {j}, d, {XS})"
             for j in range(len(OPERANDS))), result="array")
-    F.add(_rt.untrace, "g, x, offset=0, axis1=0, axis2=1",
-          "_rt.untrace(d, x, offset, axis1, axis2)", result="array")
-    F.add(_rt.undiagonal, "g, x, offset=0, axis1=0, axis2=1",
-          "_rt.undiagonal(d, x, offset, axis1, axis2)", result="array")
-    F.add(_rt.undiag, "g, x, k=0", "_rt.undiag(d, x, k)", result="array")
-    F.add(_rt.mT, "x", "_rt.mT(d)", result="array")
-    F.add(_rt.sym, "x", "_rt.sym(d)", result="array")
-    F.add(_rt.phi, "x", "_rt.phi(d)", result="array")
-    F.add(_rt.copyltu, "x", "_rt.copyltu(d)", result="array")
-    F.add(_rt.diag_embed, "x", "_rt.diag_embed(d)", result="array")
-    F.add(_rt.expand2, "g, x", "_rt.expand2(d, x)", result="array")
-    F.add(_rt.as_columns, "g, b", "_rt.as_columns(d, b)", result="array")
-    F.add(_rt.from_columns, "u, b", "_rt.from_columns(d, b)", result="array")
-    F.add(_rt.eigh_gap, "w", "_rt.eigh_gap_jvp(w, d)", result="array")
-    F.add(_rt.vdvt, "v, g", "_rt.vdvt_dv(v, g, d)", "_rt.vdvt(v, d)", result="array")
-    F.add(_rt.norm_vjp, "g, " + NORM, "_rt.norm_vjp(d, x, ord, axis, keepdims)",
+    H.add(_rt.untrace, "g, x, offset=0, axis1=0, axis2=1", LINEAR, result="array")
+    H.add(_rt.undiagonal, "g, x, offset=0, axis1=0, axis2=1", LINEAR, result="array")
+    H.add(_rt.undiag, "g, x, k=0", LINEAR, result="array")
+    H.add(_rt.mT, "x", LINEAR, result="array")
+    H.add(_rt.sym, "x", LINEAR, result="array")
+    H.add(_rt.phi, "x", LINEAR, result="array")
+    H.add(_rt.copyltu, "x", LINEAR, result="array")
+    H.add(_rt.diag_embed, "x", LINEAR, result="array")
+    H.add(_rt.expand2, "g, x", LINEAR, result="array")
+    H.add(_rt.as_columns, "g, b", LINEAR, result="array")
+    H.add(_rt.from_columns, "u, b", LINEAR, result="array")
+    H.add(_rt.eigh_gap, "w", "_rt.eigh_gap_jvp(w, d)", result="array")
+    H.add(_rt.vdvt, "v, g", "_rt.vdvt_dv(v, g, d)", LINEAR, result="array")
+    H.add(_rt.norm_vjp, "g, " + NORM, LINEAR,
           "_rt.norm_vjp_dx(g, x, d, ord, axis, keepdims)", result="array")

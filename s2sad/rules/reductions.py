@@ -7,6 +7,7 @@ so that generated adjoint code can be differentiated again (Hessians).
 import numpy as np
 
 from .. import runtime as _rt
+from .table import LINEAR
 
 PROD = "x, axis=None, dtype=None, out=None, keepdims=False"
 VAR = "x, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
@@ -65,38 +66,18 @@ def forward(F):
     F.add(np.nansum, PROD, f"np.sum({VALID}, axis=axis, keepdims=keepdims)", result="reduction")
     F.add(np.nanmean, PROD, f"np.sum({VALID}, axis=axis, keepdims=keepdims) / "
           "_rt.nancount(x, axis, keepdims)", result="reduction")
-    F.add(np.nanmax, EXTREMUM, "_rt.extremum_jvp(d, x, ans, axis, keepdims)",
-          result="reduction")
-    F.add(np.nanmin, EXTREMUM, "_rt.extremum_jvp(d, x, ans, axis, keepdims)",
-          result="reduction")
-    F.add(np.diff, "x, n=1, axis=-1", "np.diff(d, n, axis)", result="array")
+    F.add(np.nanmax, EXTREMUM, "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
+    F.add(np.nanmin, EXTREMUM, "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
+    F.add(np.diff, "x, n=1, axis=-1", LINEAR, result="array")
 
 
-def reverse_methods(R):
-    R.method("prod", PROD, "_rt.prod_vjp(g, x, axis, keepdims)", result="reduction")
-    R.method("var", VAR, VAR_R, result="reduction")
-    R.method("std", VAR, STD_R, result="reduction")
-    R.method("cumsum", SCAN, "_rt.uncumsum(g, x, axis)", result="array")
-    R.method("cumprod", SCAN, "_rt.cumprod_vjp(g, x, axis)", result="array")
-
-
-def forward_methods(F):
-    F.method("prod", PROD, "_rt.prod_jvp(d, x, axis, keepdims)", result="reduction")
-    F.method("var", VAR, VAR_F, result="reduction")
-    F.method("std", VAR, STD_F, result="reduction")
-    F.method("cumsum", SCAN, "np.cumsum(d, axis)", result="array")
-    F.method("cumprod", SCAN, "_rt.cumprod_jvp(d, x, axis)", result="array")
-
-
-def helpers(F):
-    F.add(_rt.prod_vjp, "g, x, axis=None, keepdims=False", "_rt.prod_vjp(d, x, axis, keepdims)",
+def helpers(H):
+    H.add(_rt.prod_vjp, "g, x, axis=None, keepdims=False", LINEAR,
           "_rt.prod_vjp_dx(g, x, d, axis, keepdims)", result="array")
-    F.add(_rt.centered, "x, axis=None", "_rt.centered(d, axis)", result="array")
-    F.add(_rt.uncumsum, "g, x, axis=None", "_rt.uncumsum(d, x, axis)", result="array")
-    F.add(_rt.cumprod_vjp, "g, x, axis=None", "_rt.cumprod_vjp(d, x, axis)",
+    H.add(_rt.centered, "x, axis=None", LINEAR, result="array")
+    H.add(_rt.uncumsum, "g, x, axis=None", LINEAR, result="array")
+    H.add(_rt.cumprod_vjp, "g, x, axis=None", LINEAR,
           "_rt.cumprod_vjp_dx(g, x, d, axis)", result="array")
-    F.add(_rt.weights_like, "weights, x, axis=None", "_rt.weights_like(d, x, axis)",
-          result="array")
-    F.add(_rt.unweights, "gw, weights, axis=None", "_rt.unweights(d, weights, axis)",
-          result="array")
-    F.add(_rt.undiff, "g, x, n=1, axis=-1", "_rt.undiff(d, x, n, axis)", result="array")
+    H.add(_rt.weights_like, "weights, x, axis=None", LINEAR, result="array")
+    H.add(_rt.unweights, "gw, weights, axis=None", LINEAR, result="array")
+    H.add(_rt.undiff, "g, x, n=1, axis=-1", LINEAR, result="array")

@@ -10,8 +10,10 @@ import math
 
 import numpy as np
 
-from .. import runtime as _rt
-from . import Table, linalg, reductions, shapes
+from . import linalg, reductions, shapes
+from .shapes import ASTYPE
+from .shared import METHODS, NO_DERIVATIVE
+from .table import Table
 
 REVERSE = Table("reverse")
 R = REVERSE
@@ -24,8 +26,7 @@ R.op("Mult", "x, y", "g * y", "g * x", broadcast=True)
 R.op("Div", "x, y", "g / y", "-g * x / (y * y)", broadcast=True)
 R.op("Pow", "x, y", "g * _rt.pow_dx(x, y)", "g * _rt.pow_log(x, ans)", broadcast=True)
 R.op("Mod", "x, y", "g", "-g * (x // y)", broadcast=True)
-R.op("MatMult", "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)",
-     result="array")
+R.op("MatMult", "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)", result="array")
 R.op("USub", "x", "-g", result="same")
 R.op("UAdd", "x", "g", result="same")
 
@@ -45,8 +46,7 @@ R.add(math.tan, "x", "g / math.cos(x) ** 2", result="scalar")
 R.add(math.asin, "x", "g / math.sqrt(1.0 - x * x)", result="scalar")
 R.add(math.acos, "x", "-g / math.sqrt(1.0 - x * x)", result="scalar")
 R.add(math.atan, "x", "g / (1.0 + x * x)", result="scalar")
-R.add(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)",
-      result="scalar")
+R.add(math.atan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)", result="scalar")
 R.add(math.sinh, "x", "g * math.cosh(x)", result="scalar")
 R.add(math.cosh, "x", "g * math.sinh(x)", result="scalar")
 R.add(math.tanh, "x", "g * (1.0 - ans * ans)", result="scalar")
@@ -60,10 +60,8 @@ R.add(math.log2, "x", "g / (x * math.log(2.0))", result="scalar")
 R.add(math.log10, "x", "g / (x * math.log(10.0))", result="scalar")
 R.add(math.log1p, "x", "g / (1.0 + x)", result="scalar")
 R.add(math.sqrt, "x", "g / (2.0 * ans)", result="scalar")
-R.add(math.pow, "x, y", "g * _rt.pow_dx(x, y)", "g * _rt.pow_log(x, ans)",
-      result="scalar")
-R.add(math.hypot, "x, y", "g * _rt.hypot_dx(x, ans)", "g * _rt.hypot_dx(y, ans)",
-      result="scalar")
+R.add(math.pow, "x, y", "g * _rt.pow_dx(x, y)", "g * _rt.pow_log(x, ans)", result="scalar")
+R.add(math.hypot, "x, y", "g * _rt.hypot_dx(x, ans)", "g * _rt.hypot_dx(y, ans)", result="scalar")
 R.add(math.fabs, "x", "g * _rt.sign(x)", result="scalar")
 R.add(math.erf, "x", "g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)", result="scalar")
 R.add(math.erfc, "x", "-g * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)", result="scalar")
@@ -109,16 +107,14 @@ R.add(np.tan, "x", "g / np.cos(x) ** 2")
 R.add(np.arcsin, "x", "g / np.sqrt(1.0 - x * x)")
 R.add(np.arccos, "x", "-g / np.sqrt(1.0 - x * x)")
 R.add(np.arctan, "x", "g / (1.0 + x * x)")
-R.add(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)",
-      broadcast=True)
+R.add(np.arctan2, "y, x", "g * x / (x * x + y * y)", "-g * y / (x * x + y * y)", broadcast=True)
 R.add(np.sinh, "x", "g * np.cosh(x)")
 R.add(np.cosh, "x", "g * np.sinh(x)")
 R.add(np.tanh, "x", "g * (1.0 - ans * ans)")
 R.add(np.arcsinh, "x", "g / np.sqrt(x * x + 1.0)")
 R.add(np.arccosh, "x", "g / np.sqrt(x * x - 1.0)")
 R.add(np.arctanh, "x", "g / (1.0 - x * x)")
-R.add(np.hypot, "x, y", "g * _rt.hypot_dx(x, ans)", "g * _rt.hypot_dx(y, ans)",
-      broadcast=True)
+R.add(np.hypot, "x, y", "g * _rt.hypot_dx(x, ans)", "g * _rt.hypot_dx(y, ans)", broadcast=True)
 R.add(np.sinc, "x", "g * _rt.sinc_dx(x)")
 R.add(np.deg2rad, "x", "g * (np.pi / 180.0)")
 R.add(np.radians, "x", "g * (np.pi / 180.0)")
@@ -158,10 +154,8 @@ reductions.reverse(R)
 # NumPy linear algebra and shapes --------------------------------------------------
 R.section("NumPy linear algebra")
 R.add(np.dot, "x, y", "_rt.dot_vjp_x(g, x, y)", "_rt.dot_vjp_y(g, x, y)", result="array")
-R.add(np.matmul, "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)",
-      result="array")
-R.add(np.outer, "x, y", "_rt.outer_vjp_x(g, x, y)", "_rt.outer_vjp_y(g, x, y)",
-      result="array")
+R.add(np.matmul, "x, y", "_rt.matmul_vjp_x(g, x, y)", "_rt.matmul_vjp_y(g, x, y)", result="array")
+R.add(np.outer, "x, y", "_rt.outer_vjp_x(g, x, y)", "_rt.outer_vjp_y(g, x, y)", result="array")
 linalg.reverse(R)
 R.section("NumPy shapes and indexing")
 R.add(np.transpose, "x, axes=None", "_rt.untranspose(g, axes)", result="array")
@@ -176,39 +170,14 @@ shapes.reverse(R)
 
 # ndarray methods and attributes -------------------------------------------------
 R.section("ndarray methods and attributes")
-R.method("sum", "x, axis=None, dtype=None, out=None, keepdims=False",
-         "_rt.unreduce(g, x, axis, keepdims)", result="reduction")
-R.method("mean", "x, axis=None, dtype=None, out=None, keepdims=False",
-         "_rt.unreduce(g, x, axis, keepdims) / _rt.count(x, axis)", result="reduction")
-for _name in ("max", "min"):
-    R.method(_name, "x, axis=None, out=None, keepdims=False",
-             "_rt.unreduce_extremum(g, x, ans, axis, keepdims)", result="reduction")
-R.method("dot", "x, y", "_rt.dot_vjp_x(g, x, y)", "_rt.dot_vjp_y(g, x, y)", result="array")
+R.methods(METHODS)
 R.method("reshape", "x, *shape", "np.reshape(g, np.shape(x))", result="array")
-R.method("ravel", "x", "np.reshape(g, np.shape(x))", result="array")
-R.method("flatten", "x", "np.reshape(g, np.shape(x))", result="array")
-R.method("squeeze", "x, axis=None", "np.reshape(g, np.shape(x))", result="array")
 R.method("transpose", "x, *axes", "_rt.untranspose(g, axes or None)", result="array")
-R.method("copy", "x", "g", result="same")
+R.method("clip", "x, min=None, max=None", "g * _rt.inside(x, min, max)",
+         "g * _rt.below(x, min)", "g * _rt.above(x, max)", broadcast=True)
+R.method("astype", ASTYPE, "_rt.uncast(g, x, dtype)", result="same")
 R.attr("T", "np.transpose(g)")
 R.attr("real", "g", result="same")
-reductions.reverse_methods(R)
-linalg.reverse_methods(R)
-shapes.reverse_methods(R)
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
-R.zero(len, range, int, round, bool, isinstance, type, enumerate, zip,
-       math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
-       np.floor, np.ceil, np.trunc, np.rint, np.round, np.sign, np.isnan, np.isinf,
-       np.isfinite, np.argmax, np.argmin, np.argsort, np.nonzero, np.shape, np.ndim,
-       np.size, np.zeros, np.ones, np.empty, np.zeros_like, np.ones_like, np.empty_like,
-       np.arange, np.eye, np.identity, np.equal, np.not_equal, np.less, np.less_equal,
-       np.greater, np.greater_equal, np.logical_and, np.logical_or, np.logical_not,
-       ("op", "FloorDiv"), ("method", "argmax"), ("method", "argmin"),
-       ("method", "argsort"), ("method", "nonzero"), ("attr", "shape"), ("attr", "ndim"),
-       ("attr", "size"), ("attr", "dtype"),
-       np.heaviside, np.fix, np.around, np.floor_divide, np.imag, np.isclose, np.signbit,
-       np.argpartition, np.searchsorted, np.count_nonzero, np.all, np.any, np.logical_xor,
-       ("op", "BitAnd"), ("op", "BitOr"), ("op", "BitXor"), ("op", "Invert"),
-       ("method", "round"), ("method", "all"), ("method", "any"), ("attr", "imag"),
-       _rt.stop_gradient)
+R.zero(*NO_DERIVATIVE)

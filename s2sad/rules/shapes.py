@@ -7,6 +7,7 @@ arrays (``concatenate``, ``vstack``, ...) give a list of adjoints, one per item.
 import numpy as np
 
 from .. import runtime as _rt
+from .table import LINEAR
 
 SPLIT = "x, indices_or_sections, axis=0"
 SORT = "x, axis=-1, kind=None, order=None"
@@ -31,8 +32,7 @@ def reverse(R):
     R.add(np.split, SPLIT, "np.concatenate(g, axis)", result="other")
     R.add(np.array_split, SPLIT, "np.concatenate(g, axis)", result="other")
     R.add(np.tile, "x, reps", "_rt.untile(g, x, reps)", result="array")
-    R.add(np.repeat, "x, repeats, axis=None", "_rt.unrepeat(g, x, repeats, axis)",
-          result="array")
+    R.add(np.repeat, "x, repeats, axis=None", "_rt.unrepeat(g, x, repeats, axis)", result="array")
     R.add(np.flip, "x, axis=None", "np.flip(g, axis)", result="same")
     R.add(np.fliplr, "x", "np.fliplr(g)", result="same")
     R.add(np.flipud, "x", "np.flipud(g)", result="same")
@@ -48,71 +48,41 @@ def reverse(R):
 
 
 def forward(F):
-    F.add(np.swapaxes, "x, axis1, axis2", "np.swapaxes(d, axis1, axis2)", result="array")
-    F.add(np.moveaxis, "x, source, destination", "np.moveaxis(d, source, destination)",
-          result="array")
-    F.add(np.broadcast_to, "x, shape", "np.broadcast_to(d, shape)", result="array")
+    F.add(np.swapaxes, "x, axis1, axis2", LINEAR, result="array")
+    F.add(np.moveaxis, "x, source, destination", LINEAR, result="array")
+    F.add(np.broadcast_to, "x, shape", LINEAR, result="array")
     F.add(np.atleast_1d, "x", "np.reshape(d, np.shape(ans))", result="array")
     F.add(np.atleast_2d, "x", "np.reshape(d, np.shape(ans))", result="array")
     F.add(np.copy, "x", "_rt.copy(d)", result="same")
-    F.add(np.concatenate, "x, axis=0", "np.concatenate(d, axis)", result="array")
-    F.add(np.vstack, "x", "np.vstack(d)", result="array")
-    F.add(np.hstack, "x", "np.hstack(d)", result="array")
-    F.add(np.column_stack, "x", "np.column_stack(d)", result="array")
-    F.add(np.split, SPLIT, "np.split(d, indices_or_sections, axis)", result="other")
-    F.add(np.array_split, SPLIT, "np.array_split(d, indices_or_sections, axis)", result="other")
-    F.add(np.tile, "x, reps", "np.tile(d, reps)", result="array")
-    F.add(np.repeat, "x, repeats, axis=None", "np.repeat(d, repeats, axis)", result="array")
-    F.add(np.flip, "x, axis=None", "np.flip(d, axis)", result="same")
-    F.add(np.fliplr, "x", "np.fliplr(d)", result="same")
-    F.add(np.flipud, "x", "np.flipud(d)", result="same")
-    F.add(np.roll, "x, shift, axis=None", "np.roll(d, shift, axis)", result="same")
+    F.add(np.concatenate, "x, axis=0", LINEAR, result="array")
+    F.add(np.vstack, "x", LINEAR, result="array")
+    F.add(np.hstack, "x", LINEAR, result="array")
+    F.add(np.column_stack, "x", LINEAR, result="array")
+    F.add(np.split, SPLIT, LINEAR, result="other")
+    F.add(np.array_split, SPLIT, LINEAR, result="other")
+    F.add(np.tile, "x, reps", LINEAR, result="array")
+    F.add(np.repeat, "x, repeats, axis=None", LINEAR, result="array")
+    F.add(np.flip, "x, axis=None", LINEAR, result="same")
+    F.add(np.fliplr, "x", LINEAR, result="same")
+    F.add(np.flipud, "x", LINEAR, result="same")
+    F.add(np.roll, "x, shift, axis=None", LINEAR, result="same")
     F.add(np.pad, PAD, "_rt.pad_tangent(d, pad_width, mode)", None, None,
           "np.pad(_rt.zeros_like(x), pad_width, mode, constant_values=d)", result="array")
-    F.add(np.take, "x, indices, axis=None", "np.take(d, indices, axis)", result="array")
-    F.add(np.take_along_axis, "x, indices, axis", "np.take_along_axis(d, indices, axis)",
-          result="array")
+    F.add(np.take, "x, indices, axis=None", LINEAR, result="array")
+    F.add(np.take_along_axis, "x, indices, axis", LINEAR, result="array")
     F.add(np.sort, SORT, PERMUTED, result="array")
     F.add(np.partition, PARTITION, PERMUTED, result="array")
 
 
-def reverse_methods(R):
-    R.method("swapaxes", "x, axis1, axis2", "np.swapaxes(g, axis1, axis2)", result="array")
-    R.method("take", "x, indices, axis=None", "_rt.untake(g, x, indices, axis)", result="array")
-    R.method("repeat", "x, repeats, axis=None", "_rt.unrepeat(g, x, repeats, axis)",
-             result="array")
-    R.method("clip", "x, min=None, max=None", "g * _rt.inside(x, min, max)",
-             "g * _rt.below(x, min)", "g * _rt.above(x, max)", broadcast=True)
-    R.method("conj", "x", "g", result="same")
-    R.method("conjugate", "x", "g", result="same")
-    R.method("astype", ASTYPE, "_rt.uncast(g, x, dtype)", result="same")
-
-
-def forward_methods(F):
-    F.method("swapaxes", "x, axis1, axis2", "np.swapaxes(d, axis1, axis2)", result="array")
-    F.method("take", "x, indices, axis=None", "np.take(d, indices, axis)", result="array")
-    F.method("repeat", "x, repeats, axis=None", "np.repeat(d, repeats, axis)", result="array")
-    F.method("clip", "x, min=None, max=None", "_rt.inside(x, min, max) * d",
-             "_rt.like(_rt.below(x, min) * d, ans)", "_rt.like(_rt.above(x, max) * d, ans)",
-             broadcast=True)
-    F.method("conj", "x", "d", result="same")
-    F.method("conjugate", "x", "d", result="same")
-    F.method("astype", ASTYPE, "_rt.cast(d, dtype)", result="same")
-
-
-def helpers(F):
-    F.add(_rt.reshape_like, "g, x", "_rt.reshape_like(d, x)", result="array")
-    F.add(_rt.unconcatenate, "g, x, axis=0", "_rt.unconcatenate(d, x, axis)", result="array")
-    F.add(_rt.unvstack, "g, x", "_rt.unvstack(d, x)", result="array")
-    F.add(_rt.unhstack, "g, x", "_rt.unhstack(d, x)", result="array")
-    F.add(_rt.uncolumn_stack, "g, x", "_rt.uncolumn_stack(d, x)", result="array")
-    F.add(_rt.untile, "g, x, reps", "_rt.untile(d, x, reps)", result="array")
-    F.add(_rt.unrepeat, "g, x, repeats, axis=None", "_rt.unrepeat(d, x, repeats, axis)",
-          result="array")
-    F.add(_rt.unpad, "g, x, pad_width, mode='constant'", "_rt.unpad(d, x, pad_width, mode)",
-          result="array")
-    F.add(_rt.untake, "g, x, indices, axis=None", "_rt.untake(d, x, indices, axis)",
-          result="array")
-    F.add(_rt.untake_along_axis, "g, x, indices, axis",
-          "_rt.untake_along_axis(d, x, indices, axis)", result="array")
-    F.add(_rt.unpermute, "g, x, y, axis=-1", "_rt.unpermute(d, x, y, axis)", result="array")
+def helpers(H):
+    H.add(_rt.reshape_like, "g, x", LINEAR, result="array")
+    H.add(_rt.unconcatenate, "g, x, axis=0", LINEAR, result="array")
+    H.add(_rt.unvstack, "g, x", LINEAR, result="array")
+    H.add(_rt.unhstack, "g, x", LINEAR, result="array")
+    H.add(_rt.uncolumn_stack, "g, x", LINEAR, result="array")
+    H.add(_rt.untile, "g, x, reps", LINEAR, result="array")
+    H.add(_rt.unrepeat, "g, x, repeats, axis=None", LINEAR, result="array")
+    H.add(_rt.unpad, "g, x, pad_width, mode='constant'", LINEAR, result="array")
+    H.add(_rt.untake, "g, x, indices, axis=None", LINEAR, result="array")
+    H.add(_rt.untake_along_axis, "g, x, indices, axis", LINEAR, result="array")
+    H.add(_rt.unpermute, "g, x, y, axis=-1", LINEAR, result="array")

@@ -1,8 +1,45 @@
-"""Helpers for elementwise rules: clip masks, casts, sinc's derivatives."""
+"""Helpers for elementwise rules: powers, clip masks, casts, sinc's derivatives."""
+import math
+
 import numpy as np
 
-__all__ = ["hypot_dx", "inside", "below", "above", "copysign_dx", "like", "cast", "uncast", "sinc_dx",
-           "sinc_dx2", "over"]
+__all__ = ["pow_log", "pow_dx", "pow_log_dx", "hypot_dx", "inside", "below", "above", "copysign_dx",
+           "like", "cast", "uncast", "sinc_dx", "sinc_dx2", "over"]
+
+
+def pow_log(x, ans, scale=1.0):
+    """``ans * log(x) * scale``, the exponent's derivative of ``x ** y`` (times a tangent
+    ``scale``); 0 where x == 0, NaN where x < 0, and 0 where the scale is 0: an exponent
+    that does not move moves nothing (jvp of x ** y at x < 0 along dy = 0)."""
+    if isinstance(x, (float, int)) and isinstance(scale, (float, int)):
+        if x == 0 or scale == 0:
+            return 0.0
+        return ans * math.log(x) * scale if x > 0 else float("nan")
+    dtype = np.result_type(x, ans, scale, np.float32)     # a Python x is not float64
+    x = np.asarray(x)
+    logs = np.where(x < 0, np.nan, np.log(np.where(x > 0, x, 1.0)))
+    out = np.where((x == 0) | (np.asarray(scale) == 0), 0.0, ans * logs * scale)
+    return out.astype(dtype, copy=False)[()]
+
+
+def pow_dx(x, y, c=1.0):
+    """``c * y * x ** (y - 1)``, the derivative of ``x ** y`` in x (times ``c``), taken as
+    0 where ``c * y == 0``: ``x ** 0`` is the constant 1, even at x == 0 (not 0 * inf)."""
+    coefficient = c * y
+    if isinstance(coefficient, (float, int)) and isinstance(x, (float, int)):
+        return 0.0 if coefficient == 0 else coefficient * x ** (y - 1)
+    dtype = np.result_type(x, y, coefficient, np.float32)   # a Python x is not float64
+    zero = np.asarray(coefficient) == 0
+    out = np.where(zero, 0.0, coefficient * np.where(zero, 1.0, x) ** (y - 1))
+    return out.astype(dtype, copy=False)[()]
+
+
+def pow_log_dx(x, ans):
+    """``ans / x``: the derivative of ``pow_log(x, ans)`` in x; 0 where x == 0."""
+    if isinstance(x, (float, int)):
+        return 0.0 if x == 0 else ans / x
+    return np.where(x == 0, 0.0, ans / np.where(x == 0, 1.0, x))
+
 
 
 def hypot_dx(x, r):

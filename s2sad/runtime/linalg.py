@@ -7,7 +7,9 @@ Symmetric inputs (``cholesky``, ``eigh``) get the symmetric derivative, as in JA
 """
 import numpy as np
 
-from . import Unsupported, _axes, as_float, rebuild, unreduce
+from .checks import Unsupported
+from .core import _axes, as_float, rebuild
+from .reductions import unreduce
 
 __all__ = ["mT", "sym", "phi", "copyltu", "expand2", "diag_embed", "as_columns",
            "from_columns", "eigh_gap", "eigh_gap_jvp", "eigh_jvp", "vdvt", "vdvt_dv",

@@ -1,13 +1,87 @@
-"""Helpers for tensor products: kron, inner, tensordot, einsum. Each adjoint is linear
+"""Helpers for products: dot, matmul, outer, kron, inner, tensordot, einsum. Each adjoint is linear
 in ``g`` and in the other operands (the products are multilinear)."""
 import string
 
 import numpy as np
 
-from . import Unsupported, _cast, as_float, unbroadcast
+from .checks import Unsupported
+from .core import as_float, unbroadcast
 
-__all__ = ["kron_vjp_a", "kron_vjp_b", "inner_vjp_a", "inner_vjp_b", "tensordot_vjp_a",
+__all__ = ["dot_vjp_x", "dot_vjp_y", "matmul_vjp_x", "matmul_vjp_y", "outer_vjp_x", "outer_vjp_y",
+           "kron_vjp_a", "kron_vjp_b", "inner_vjp_a", "inner_vjp_b", "tensordot_vjp_a",
            "tensordot_vjp_b", "einsum", "einsum_vjp", "einsum_vjp_swap"]
+
+
+def dot_vjp_x(g, x, y):
+    """Adjoint of ``np.dot(x, y)`` for x (scalars, vectors, matrices)."""
+    return _cast(_dot_vjp_x(g, x, y), x)
+
+
+def _cast(adjoint, x):
+    """An adjoint in x's float type (np.dot and np.inner make Python floats float64)."""
+    if isinstance(x, (float, int)):
+        return adjoint
+    return np.asarray(adjoint).astype(np.result_type(x, np.float32), copy=False)
+
+
+def _dot_axis(y):
+    """The axis of y that ``np.dot(x, y)`` sums over: the second-to-last (the only one
+    of a vector)."""
+    return max(np.ndim(y) - 2, 0)
+
+
+def _dot_vjp_x(g, x, y):
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    free = [i for i in range(np.ndim(y)) if i != _dot_axis(y)]    # y's axes in g, last
+    g = as_float(g, x, y)
+    return np.tensordot(g, y, axes=(list(range(np.ndim(g) - len(free), np.ndim(g))), free))
+
+
+def dot_vjp_y(g, x, y):
+    """Adjoint of ``np.dot(x, y)`` for y."""
+    return _cast(_dot_vjp_y(g, x, y), y)
+
+
+def _dot_vjp_y(g, x, y):
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    lead = list(range(np.ndim(x) - 1))                           # x's free axes, first in g
+    g = as_float(g, x, y)
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, _dot_axis(y))
+
+
+def matmul_vjp_x(g, x, y):
+    """Adjoint of ``x @ y`` for x, batch dimensions broadcast back."""
+    if np.ndim(y) == 1:
+        out = np.expand_dims(g, -1) * y
+    elif np.ndim(x) == 1:
+        out = np.matmul(y, np.expand_dims(g, -1))[..., 0] if np.ndim(y) > 2 else np.dot(y, g)
+    else:
+        out = np.matmul(g, np.swapaxes(y, -1, -2))
+    return unbroadcast(out, x)
+
+
+def matmul_vjp_y(g, x, y):
+    """Adjoint of ``x @ y`` for y."""
+    if np.ndim(x) == 1:
+        out = np.multiply.outer(x, g) if np.ndim(y) > 1 else g * x
+        if np.ndim(y) > 2:
+            out = np.expand_dims(x, -1) * np.expand_dims(g, -2)
+    elif np.ndim(y) == 1:
+        out = np.matmul(np.swapaxes(x, -1, -2), np.expand_dims(g, -1))[..., 0]
+    else:
+        out = np.matmul(np.swapaxes(x, -1, -2), g)
+    return unbroadcast(out, y)
+
+
+def outer_vjp_x(g, x, y):
+    return np.reshape(np.dot(g, np.ravel(y)), np.shape(x))
+
+
+def outer_vjp_y(g, x, y):
+    return np.reshape(np.dot(np.ravel(x), g), np.shape(y))
+
 
 
 def _kron_shapes(a, b):

@@ -1,12 +1,62 @@
-"""Helpers for reductions and scans: prod and cumprod (exact where x has zeros),
-cumsum, var/std, average, diff, the nan-ignoring reductions."""
+"""Helpers for reductions and scans: sum, mean, max and min spread back to their
+input, prod and cumprod (exact where x has zeros), cumsum, var/std, average, diff, the
+nan-ignoring reductions."""
 import numpy as np
 
-from . import unreduce
+from .core import _axes, _float_type, rebuild
 
-__all__ = ["prod_vjp", "prod_jvp", "prod_vjp_dx", "centered", "uncumsum", "cumprod_vjp",
-           "cumprod_jvp", "cumprod_vjp_dx", "weights_like", "unweights", "nancount",
-           "undiff"]
+__all__ = ["unreduce", "count", "unreduce_extremum", "extremum_jvp", "unsum", "prod_vjp",
+           "prod_jvp", "prod_vjp_dx", "centered", "uncumsum", "cumprod_vjp", "cumprod_jvp",
+           "cumprod_vjp_dx", "weights_like", "unweights", "nancount", "undiff"]
+
+
+def unreduce(g, x, axis=None, keepdims=False):
+    """Spread the adjoint of a sum over ``axis`` back to ``x``'s shape: a read-only
+    broadcast view, not a copy (:func:`owned` copies one that reaches the caller)."""
+    shape, dtype = np.shape(x), _float_type(x, g)
+    if axis is not None and not keepdims:
+        g = np.expand_dims(g, _axes(axis, len(shape)))
+    spread = np.broadcast_to(g, shape)
+    return spread if spread.dtype == dtype else spread.astype(dtype)
+
+
+def count(x, axis=None):
+    """How many elements a reduction over ``axis`` combines."""
+    shape = np.shape(x)
+    if axis is None:
+        return max(int(np.prod(shape)), 1)
+    return int(np.prod([shape[a] for a in _axes(axis, len(shape))]))
+
+
+def unreduce_extremum(g, x, ans, axis=None, keepdims=False):
+    """The adjoint of max/min: to the extreme elements, ties sharing evenly."""
+    shape, dtype = np.shape(x), _float_type(x, g)
+    if axis is not None and not keepdims:
+        axes = _axes(axis, len(shape))
+        g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
+    mask = np.asarray(x) == ans
+    ties = np.sum(mask, axis=axis, keepdims=True)
+    return (g * mask / ties).astype(dtype)
+
+
+def extremum_jvp(d, x, ans, axis=None, keepdims=False):
+    """The tangent of max/min: the mean of the tangents of the extreme elements."""
+    shape = np.shape(x)
+    full = ans
+    if axis is not None and not keepdims:
+        full = np.expand_dims(ans, _axes(axis, len(shape)))
+    mask = np.asarray(x) == full
+    ties = np.sum(mask, axis=axis, keepdims=keepdims)
+    out = np.sum(np.where(mask, d, 0.0), axis=axis, keepdims=keepdims) / ties
+    return np.asarray(out).astype(np.result_type(ans, d, np.float32))[()]
+
+
+def unsum(g, x):
+    """The adjoint of builtin ``sum(x)``: each item of ``x`` gets ``g``."""
+    if isinstance(x, (list, tuple)):
+        return rebuild(x, [g for _ in x])
+    return np.broadcast_to(g, np.shape(x)).astype(_float_type(x, g))
+
 
 
 def _others(x, axis):

@@ -2,11 +2,130 @@
 came from (linear in ``g``), summing where one element was used several times."""
 import numpy as np
 
-from . import Unsupported, _float_type, as_float, rebuild, unbroadcast
+from .checks import Unsupported
+from .core import _float_type, add, as_float, rebuild, unbroadcast, zeros_like
 
-__all__ = ["reshape_like", "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile",
-           "unrepeat", "pad_tangent", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
-           "undiagonal", "untrace", "undiag", "list_part", "times_part"]
+__all__ = ["ShapeOf", "shape_of", "unindex", "add_indexed", "unstack", "as_array", "unassign",
+           "zero_slot", "setitem", "stack_tangent", "broadcast_like", "untranspose", "reshape_like",
+           "unconcatenate", "unvstack", "unhstack", "uncolumn_stack", "untile", "unrepeat",
+           "pad_tangent", "unpad", "untake", "untake_along_axis", "permutation", "unpermute",
+           "undiagonal", "untrace", "undiag", "list_part", "times_part",
+           "as_sequence"]
+
+
+def as_sequence(c):
+    """What ``for t in c`` walks, indexable by position: c itself for an array, a list, a
+    tuple (``c[k]`` is the k-th item), a list of the items for any other iterable (a
+    dict's keys, a set, an iterator)."""
+    if isinstance(c, (np.ndarray, list, tuple, str, range)):
+        return c
+    return list(c)
+
+
+class ShapeOf:
+    """What the tape saves of an array the adjoint reads only for its shape."""
+    __slots__ = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+
+def shape_of(x):
+    """``x`` itself for a float (as cheap to keep), a :class:`ShapeOf` for an array."""
+    return ShapeOf(x.shape) if isinstance(x, np.ndarray) else x
+
+
+def unindex(g, x, index):
+    """The adjoint of ``x[index]``: ``g`` scattered into zeros, repeats accumulating."""
+    if isinstance(x, dict):
+        out = zeros_like(x)
+        out[index] = g
+        return out
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(v) for v in x]
+        if isinstance(index, slice):
+            for i, gi in zip(range(*index.indices(len(x))), g):
+                out[i] = gi
+        else:
+            out[index] = g
+        return rebuild(x, out)
+    out = np.zeros_like(x, dtype=_float_type(x, g))
+    np.add.at(out, index, g)
+    return out
+
+
+def add_indexed(b, g, x, index):
+    """``b`` plus the adjoint of ``x[index]``."""
+    if isinstance(x, (list, tuple, dict)):
+        return add(b, unindex(g, x, index))
+    out = np.array(b, dtype=np.result_type(b, g), copy=True)
+    np.add.at(out, index, g)
+    return out
+
+
+def unstack(g, x, axis=0):
+    """The adjoint of ``np.array(x)`` / ``np.stack(x, axis)``: ``g`` split back into
+    ``x``'s items when ``x`` is a list or tuple."""
+    if isinstance(x, (tuple, list)):
+        return rebuild(x, [unstack(np.take(g, i, axis=axis), item)
+                           for i, item in enumerate(x)])
+    if np.ndim(x) == 0:
+        return unbroadcast(g, x)
+    return np.moveaxis(g, axis, 0)          # np.stack(x, axis) of an array: its rows
+
+
+def as_array(x):
+    """``np.asarray(x)`` for a list or tuple (``np.sum([a, b])`` reads it so), else ``x``."""
+    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+
+
+def unassign(g, index, v):
+    """The adjoint reaching ``v`` from ``y[index] = v``: the slot's adjoint, reduced to
+    v's shape; with repeated indices only the last write of a position counts."""
+    part = np.asarray(g)[index]
+    if isinstance(index, (list, np.ndarray)) and np.ndim(index) == 1:
+        positions = np.asarray(index)
+        _, first_from_end = np.unique(positions[::-1], return_index=True)
+        last = np.zeros(len(positions), dtype=bool)
+        last[len(positions) - 1 - first_from_end] = True
+        part = part * last.reshape((-1,) + (1,) * (np.ndim(part) - 1))
+    return unbroadcast(part, v)
+
+
+def zero_slot(g, index):
+    """A copy of the adjoint ``g`` with ``g[index]`` zeroed (that slot was overwritten)."""
+    out = np.array(g, dtype=np.result_type(g, np.float32), copy=True)
+    out[index] = 0.0
+    return out
+
+
+def setitem(d, index, value):
+    """A copy of the tangent ``d`` with ``d[index] = value``."""
+    out = np.array(d, dtype=np.result_type(d, value, np.float32), copy=True)
+    out[index] = value
+    return out
+
+
+def stack_tangent(d, ans):
+    """The tangent of ``np.array(items)``: the items' tangents as one array."""
+    return np.broadcast_to(np.array(d, dtype=np.result_type(ans, np.float32)),
+                           np.shape(ans))
+
+
+def broadcast_like(d, ans):
+    """A tangent stretched to its result's shape (an operand without one was bigger)."""
+    if np.shape(d) == np.shape(ans):
+        return d
+    return np.broadcast_to(d, np.shape(ans))
+
+
+def untranspose(g, axes=None):
+    if axes is None:
+        return np.transpose(g)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    return np.transpose(g, np.argsort(axes))
+
 
 
 def _shaped(part, item):

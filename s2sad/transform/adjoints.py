@@ -10,7 +10,7 @@ active operand, with broadcasting undone where the operands' kinds need it.
 >>> from s2sad.rules.reverse import REVERSE
 >>> rule = REVERSE.get(("op", "Mult"))
 >>> prim = Prim("rule", rule, {"x": nodes.name("a"), "y": nodes.name("b")}, (("x", "a"), ("y", "b")))
->>> facts = Analysis({}, frozenset("ab"), {"a": "scalar", "b": "array"}, None)
+>>> facts = Analysis({}, frozenset("ab"), {"a": kinds.SCALAR, "b": kinds.ARRAY}, None)
 >>> value = nodes.template("a * b")
 >>> for name, expr in contributions(prim, value, nodes.name("b_t"), nodes.name("t"), facts):
 ...     print(name, "<-", emit.unparse(expr))
@@ -50,7 +50,7 @@ def _rule_adjoint(prim: Prim, param: str, g, ans, facts: Analysis):
     subs = dict(prim.bound)
     subs.update(g=g, ans=ans)
     if rule.key in (("op", "Add"), ("op", "Mult")) \
-            and facts.kind(prim.bound[param]) in ("other", "tree"):
+            and facts.kind(prim.bound[param]) in (kinds.OTHER, kinds.TREE):
         return _sequence_adjoint(prim, param, g)
     if converts_sequence(prim, param, facts):
         subs[param] = nodes.call("_rt.as_array", nodes.clone(prim.bound[param]))
@@ -68,7 +68,7 @@ def converts_sequence(prim: Prim, param: str, facts: Analysis) -> bool:
     into the items. The functions of a list of arrays (``np.stack``, ``np.concatenate``)
     take the list itself."""
     key = prim.rule.key
-    return facts.kind(prim.bound[param]) == "other" and not isinstance(key, tuple) \
+    return facts.kind(prim.bound[param]) == kinds.OTHER and not isinstance(key, tuple) \
         and prim.rule.result in ("reduction", "elementwise", "same", "scalar") \
         and (getattr(key, "__module__", None) or "numpy").startswith("numpy")
 
@@ -106,6 +106,6 @@ def index_value(index):
 
 def zero(ident: str, facts: Analysis):
     """A zero adjoint for ``ident``: ``0.0`` for a scalar, else shaped like the value."""
-    if facts.kind(nodes.name(ident)) == "scalar":
+    if facts.kind(nodes.name(ident)) == kinds.SCALAR:
         return nodes.const(0.0)
     return nodes.call("_rt.zeros_like", nodes.name(ident))

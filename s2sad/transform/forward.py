@@ -6,6 +6,22 @@ result, or before it when the statement overwrites one of its own operands
 (``d_x = 2.0 * x * d_x`` then ``x = x * x``). Lists that receive active values
 carry a list of tangents, so the tapes of generated adjoint code can be
 differentiated again (forward over reverse).
+
+As built, before optimization:
+
+>>> import numpy as np, s2sad
+>>> def f(x):
+...     y = np.sin(x)
+...     return y * x
+>>> print(s2sad.source(f, mode="forward", optimize=False), end="")
+def f_jvp(x, *, d_x):
+    # line 2: y = np.sin(x)
+    y = np.sin(x)
+    d_y = np.cos(x) * d_x
+    # line 3: return y * x
+    v1 = y * x
+    d_v1 = d_y * x + y * d_x
+    return (v1, d_v1)
 """
 from __future__ import annotations
 
@@ -14,7 +30,9 @@ import gast
 from . import adjoints
 from ..analysis import kinds
 from ..tree import nodes
+from .. import runtime
 from ..front import sourcemap
+from ..rules.forward import FORWARD
 from ..analysis.analyze import Analysis, Prim, is_update, mutation, shrinks
 
 
@@ -27,7 +45,6 @@ def forward(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen):
 class _Forward:
     def __init__(self, tree, facts: Analysis, gen):
         self.tree, self.facts, self.gen = tree, facts, gen
-        self.prims = dict(facts.prims)
         self.dots: dict[str, str] = {}
         self.links: dict = {}                 # (kind, callee, wrt) -> cell name
         self.bindings: dict = {}              # cell name -> (kind, callee, wrt)
@@ -83,7 +100,6 @@ class _Forward:
             return self.test_pops(s.test) + [nodes.if_(s.test, self.block(s.body),
                                                        self.block(s.orelse))]
         if isinstance(s, gast.For):
-            s = self.index_active_iteration(s)
             return [nodes.for_(s.target, s.iter, self.constant_item(s) + self.block(s.body))]
         if isinstance(s, gast.While):
             return [nodes.while_(s.test, self.block(s.body))]
@@ -92,13 +108,13 @@ class _Forward:
     def assign(self, s) -> list:
         target = s.targets[0].id
         if not self.facts.is_active(target):
-            prim = self.prims.get(id(s))
+            prim = self.facts.prims.get(s)
             lists = [i for _, i in prim.operands if self.facts.is_active(i)] \
                 if prim is not None and prim.op == "pop" else []
             # a value popped off a tangent-carrying list: its tangent goes too
             return [s] + [nodes.expr_stmt(nodes.call(f"{self.dot(lst)}.pop"))
                           for lst in lists[:1]]
-        prim = self.prims[id(s)]
+        prim = self.facts.of(s)
         if prim.op == "call":
             if not any(self.facts.is_active(i) for _, i in prim.operands):
                 return [s, nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
@@ -163,7 +179,6 @@ class _Forward:
         return total
 
     def rule_term(self, prim: Prim, param, ident, ans):
-        from ..rules.forward import FORWARD
         rule = FORWARD.get(prim.rule.key)
         template = rule.adjoints[rule.params.index(param)]
         subs = dict(prim.bound)
@@ -216,17 +231,6 @@ class _Forward:
             return []
         return [nodes.assign(self.dot(target), adjoints.zero(target, self.facts))]
 
-    def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``."""
-        if not (isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id)) \
-                or self.facts.kind(s.iter) == "dict":            # a dict yields its keys
-            return s
-        index = self.gen.temp()
-        item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-        self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-        return nodes.for_(index, nodes.call("range", nodes.call("len", s.iter)),
-                          [item] + s.body)
-
 
 def _is_runtime(key) -> bool:
-    return getattr(key, "__module__", "") == "s2sad.runtime"
+    return key in runtime.HELPERS

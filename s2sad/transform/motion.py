@@ -5,11 +5,38 @@ seeds the output's adjoint with 1.0 and runs the adjoint sweep. Split
 (``vjp``): a forward function returns the output and the residuals (the tape
 and the values the adjoint reads); a backward function takes them and a
 seed, and reads a copy of the tape, so it can run many times.
+
+Split motion, before optimization: the residuals are what the adjoint reads.
+
+>>> import numpy as np, s2sad
+>>> def f(x):
+...     y = np.sin(x)
+...     return y * x
+>>> print(s2sad.source(f, motion="split", optimize=False), end="")
+def f_forward(x):
+    # primal sweep
+    # line 2: y = np.sin(x)
+    y = np.sin(x)
+    # line 3: return y * x
+    v1 = y * x
+    return (v1, (x, y))
+<BLANKLINE>
+<BLANKLINE>
+def f_backward(_residuals, b_v1):
+    x, y = _residuals
+    # adjoint sweep
+    # line 3: return y * x
+    b_y = b_v1 * x
+    b_x = b_v1 * y
+    # line 2: y = np.sin(x)
+    b_x = b_x + b_y * np.cos(x)
+    return (b_x,)
 """
 from __future__ import annotations
 
 import gast
 
+from ..analysis.kinds import is_scalar
 from ..tree import nodes
 from ..tree.emit import comment
 from .reverse import Sweeps
@@ -110,7 +137,7 @@ def _shrunk(sw: Sweeps) -> set:
 def owned(results: list, kinds: list) -> list:
     """The adjoints of array (and tree) arguments as ``_rt.owned(...)``: a gradient may
     be a read-only broadcast view inside, never where the caller gets it."""
-    return [r if kind in ("scalar", "int") or isinstance(r, gast.Constant)
+    return [r if is_scalar(kind) or isinstance(r, gast.Constant)
             else nodes.call("_rt.owned", r) for r, kind in zip(results, kinds)]
 
 

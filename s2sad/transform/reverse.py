@@ -9,6 +9,33 @@ statements in reverse, restores overwritten values from the tape, and
 accumulates adjoints ``b_<name>``: the first write is an assignment, a
 derivative known to be zero produces no code. Tape operations for values the
 adjoint never reads are removed at the end (to-be-recorded analysis).
+
+A ``while`` loop that overwrites ``x``, as built (joint motion, before optimization):
+
+>>> import s2sad
+>>> def f(x):
+...     while x < 10.0:
+...         x = x * x
+...     return x
+>>> print(s2sad.source(f, optimize=False), end="")
+def f_grad(x):
+    # primal sweep
+    _tape = []
+    # line 2: while x < 10.0:
+    _n1 = 0
+    while x < 10.0:
+        _n1 += 1
+        # line 3: x = x * x
+        _tape.append(x)
+        x = x * x
+    # adjoint sweep
+    b_x = 1.0
+    # line 2: while x < 10.0:
+    for _ in range(_n1):
+        # line 3: x = x * x
+        x = _tape.pop()
+        b_x = b_x * x + b_x * x
+    return b_x
 """
 from __future__ import annotations
 
@@ -16,6 +43,7 @@ from dataclasses import dataclass
 
 import gast
 
+from .blocks import at_exits, is_call_to, single_assignments
 from . import adjoints
 from ..analysis import kinds, tbr
 from ..tree import nodes
@@ -48,14 +76,12 @@ def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
 class _Reverse(UpdatesAndCalls):
     def __init__(self, tree, facts: Analysis, gen):
         self.tree, self.facts, self.gen = tree, facts, gen
-        self.prims = dict(facts.prims)
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.tape = gen.fresh("_tape")              # values overwritten, for the adjoint
         self.path = gen.fresh("_path")              # branch decisions and loop records
-        self.single = _single_assignments(tree.body) - set(self.params)
+        self.single = single_assignments(tree.body) - set(self.params)
         self.records: dict[int, str] = {}
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
-        self.rewritten: dict[int, gast.For] = {}    # loops made to iterate over an index
         self.backs: dict[int, str] = {}             # call statement -> its pullback's name
         self.created = created_lists(tree.body) - set(self.params)   # lists it may pop
         self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
@@ -68,6 +94,7 @@ class _Reverse(UpdatesAndCalls):
         self.written = set(self.params)             # names assigned so far, in text order
         self.bars: dict[str, str] = {}              # name -> its adjoint's name
         self.restored_targets: set[int] = set()     # loops whose target is saved first
+        self.trips: dict = {}                       # primal for loop -> its _TripRecord
         self.loads: dict[str, int] = {}
         for n in gast.walk(tree):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -137,21 +164,21 @@ class _Reverse(UpdatesAndCalls):
             decision = self.record(s, "_c")
             return [nodes.assign(decision, s.test),
                     nodes.if_(nodes.name(decision), body, orelse)]
-        body = _at_exits(body, self.note(nodes.const(True)))
-        orelse = _at_exits(orelse, self.note(nodes.const(False)))
+        body = at_exits(body, self.note(nodes.const(True)))
+        orelse = at_exits(orelse, self.note(nodes.const(False)))
         return [nodes.if_(s.test, body, orelse)]
 
     def primal_for(self, s, depth) -> list:
-        original, s = s, self.index_active_iteration(s)
         target = s.target.id
-        keep = self.overwrites_live_target(original, target)
+        keep = self.overwrites_live_target(s, target)
         self.written.add(target)
         targets = self.record(s, "_i")
         note = nodes.expr_stmt(nodes.call(f"{targets}.append", nodes.name(target)))
         loop = nodes.for_(s.target, s.iter, [note] + self.primal_block(s.body, depth + 1))
-        out = [nodes.assign(targets, gast.List(elts=[], ctx=gast.Load())), loop]
-        out = ([self.push(target)] if keep else []) + out
-        return out + ([self.note(nodes.name(targets))] if depth else [])
+        start = nodes.assign(targets, gast.List(elts=[], ctx=gast.Load()))
+        handed = [self.note(nodes.name(targets))] if depth else []
+        self.trips[s] = _TripRecord(start, loop, handed)
+        return ([self.push(target)] if keep else []) + [start, loop] + handed
 
     def overwrites_live_target(self, loop, target) -> bool:
         """Whether the loop's target may hold a value read elsewhere: then the adjoint
@@ -235,9 +262,10 @@ class _Reverse(UpdatesAndCalls):
             return self.adjoint_if(s, defined, depth)
         if isinstance(s, gast.For):
             restore = id(s) in self.restored_targets
-            s = self.rewritten.get(id(s), s)
             head = nodes.call("reversed", nodes.name(self.records[id(s)]))
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
+            if s.target.id not in nodes.names_loaded(loop[-1]):
+                self.count_trips(s, loop)
             return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
         if mutation(s):
             return self.adjoint_append(s, defined)
@@ -254,7 +282,7 @@ class _Reverse(UpdatesAndCalls):
             if id(s) in self.backs and id(s) not in self.unsaved:
                 restore = [nodes.assign(self.backs[id(s)], self.pop(self.backs[id(s)]))] + restore
             return restore
-        prim = self.prims[id(s)]
+        prim = self.facts.of(s)
         if self.differentiated_call(s):
             return self.adjoint_call(s, defined, restore)
         g = nodes.name(self.bar(target))
@@ -281,7 +309,7 @@ class _Reverse(UpdatesAndCalls):
         b = nodes.name(self.bar(ident))
         if ident not in defined:
             value = expr
-        elif _is_call_to(expr, "_rt.unindex"):
+        elif is_call_to(expr, "_rt.unindex"):
             value = nodes.call("_rt.add_indexed", b, *expr.args)
         else:
             value = self.plus(ident, b, expr)
@@ -290,7 +318,7 @@ class _Reverse(UpdatesAndCalls):
 
     def plus(self, ident, a, b):
         """``a + b`` for adjoints of ``ident``; item by item when it is a tuple or list."""
-        if self.facts.kind(nodes.name(ident)) in ("other", "dict", "tree"):
+        if self.facts.kind(nodes.name(ident)) in kinds.CONTAINERS:
             return nodes.call("_rt.add", a, b)
         return nodes.binop(a, gast.Add(), b)
 
@@ -324,6 +352,22 @@ class _Reverse(UpdatesAndCalls):
         fetch = [nodes.assign(self.records[id(s)], self.recall())] if depth else []
         return fetch + init + [nodes.for_(target, head, body + refill)]
 
+    def count_trips(self, s, adjoint):
+        """A loop whose adjoint never reads its target records its trip count, not the
+        targets: ``_n = 0`` and ``_n += 1`` in the primal, ``for _ in range(_n)`` after."""
+        count, trip = self.gen.numbered("_n"), self.trips[s]
+        targets, self.records[id(s)] = self.records[id(s)], count
+        trip.start.targets[0].id, trip.start.value = count, nodes.const(0)
+        trip.loop.body[0] = gast.AugAssign(target=nodes.name(count, store=True), op=gast.Add(),
+                                           value=nodes.const(1))
+        for handed in trip.handed:                  # _path.append(_n): the outer loop's
+            handed.value.args[0].id = count
+        fetch = adjoint[0]                          # _n = _path.pop(), in an outer loop
+        if isinstance(fetch, gast.Assign) and getattr(fetch.targets[0], "id", None) == targets:
+            fetch.targets[0].id = count
+        adjoint[-1].target = nodes.name(self.gen.fresh("_"), store=True)
+        adjoint[-1].iter = nodes.call("range", nodes.name(count))
+
     # to-be-recorded: keep only the tape traffic the adjoint reads ------------------
 
     def prune(self, primal, adjoint):
@@ -344,43 +388,11 @@ class _Reverse(UpdatesAndCalls):
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
 
 
-def _single_assignments(body) -> set:
-    """Names assigned exactly once and not inside a loop: they never need the tape."""
-    counts: dict[str, int] = {}
-    in_loops = set()
-    for s in nodes.walk_stmts(body):
-        if isinstance(s, gast.Assign):
-            if isinstance(s.targets[0], gast.Name):
-                counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
-        if isinstance(s, (gast.For, gast.While)):
-            in_loops |= nodes.names_stored(s)
-    return {n for n, c in counts.items() if c == 1 and n not in in_loops}
+@dataclass(frozen=True)
+class _TripRecord:
+    """The statements of a for loop's record in the primal sweep, rewritten in place when
+    the adjoint sweep turns out to need only the trip count."""
 
-
-def _at_exits(block, stmt) -> list:
-    """Insert ``stmt`` where control leaves ``block``: before a final jump, at its end,
-    or at the exits of a final ``if`` (jumps only end blocks after normalize)."""
-    if block and isinstance(block[-1], (gast.Break, gast.Continue)):
-        return block[:-1] + [stmt, block[-1]]
-    if block and isinstance(block[-1], gast.Raise):
-        return block
-    if block and isinstance(block[-1], gast.If) and _has_jump(block[-1]):
-        last = block[-1]
-        last.body = _at_exits(last.body, nodes.clone(stmt))
-        last.orelse = _at_exits(last.orelse, nodes.clone(stmt))
-        return block
-    return block + [stmt]
-
-
-def _has_jump(s) -> bool:
-    return any(isinstance(n, (gast.Break, gast.Continue)) for n in nodes.walk_stmts(s.body + s.orelse))
-
-
-def _is_call_to(expr, path: str) -> bool:
-    if not isinstance(expr, gast.Call):
-        return False
-    func, parts = expr.func, []
-    while isinstance(func, gast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    return isinstance(func, gast.Name) and ".".join([func.id] + parts[::-1]) == path
+    start: gast.Assign       # _i = []
+    loop: gast.For           # its body starts with _i.append(target)
+    handed: list             # [_path.append(_i)] inside an outer loop, else []

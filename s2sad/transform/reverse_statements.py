@@ -3,8 +3,7 @@
 An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
 moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
 user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
-in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A ``for`` loop over an
-active array, or one whose body rebinds its target, assigns the target in its body.
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep.
 """
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import gast
 from . import adjoints
 from ..analysis import aliasing, kinds
 from ..tree import nodes
-from ..analysis.analyze import Prim
 
 
 def created_lists(body) -> set:
@@ -59,16 +57,15 @@ class UpdatesAndCalls:
         the adjoint sweep restores y slot by slot, and must not reach v through a view
         (nor may a pullback, which reads v as the primal left it). ``y[0]`` is a view too
         when y has more than one axis: ``_rt.copy`` copies a row, keeps a number. So is
-        ``z = y``, and an item taken out of a tuple or list that holds y (aliasing has
-        refused the update where such a name is read after it: the copy is the value
-        the name had when read)."""
+        ``z = y``, a view ``y.T``, and an item taken out of a tuple or list that holds y
+        (aliasing has refused the update where such a name is read after it: the copy is
+        the value the name had when read)."""
         value = s.value
         if isinstance(value, gast.Name) and value.id in self.sharing_updated() \
-                and self.facts.kind(value).startswith("array"):
+                and self.facts.kind(value).is_array:
             copy = "np.copy"                  # z = y: z is y, and y changes after
-        elif isinstance(value, (gast.Call, gast.Attribute)) and id(s) in self.prims \
-                and aliasing.view_of(
-                value, self.prims[id(s)]) in self.sharing_updated():
+        elif isinstance(value, (gast.Call, gast.Attribute)) and s in self.facts.prims \
+                and aliasing.view_of(value, self.facts.of(s)) in self.sharing_updated():
             copy = "np.copy"                  # v = y.T, y.reshape(3)
         elif not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
                   and value.value.id in self.sharing_updated()):
@@ -77,7 +74,7 @@ class UpdatesAndCalls:
             copy = "_rt.copy"                 # v = keep[0] of a tuple holding y
         elif aliasing.is_view_index(value.slice):
             copy = "np.copy"
-        elif self.facts.kind(value.value).startswith("array") \
+        elif self.facts.kind(value.value).is_array \
                 and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
             copy = "_rt.copy"
         else:
@@ -99,28 +96,6 @@ class UpdatesAndCalls:
                 grown = len(shared) > before
             self._sharing = shared
         return self._sharing
-
-    def index_active_iteration(self, s):
-        """``for t in x`` over an active x -> ``for k in range(len(x)): t = x[k]``; and
-        ``for t in it`` whose body rebinds t -> ``for k in it: t = k``. Either way t is
-        an assignment the tape saves and restores, so the adjoint body starts from t's
-        last value, not the one the loop handed out."""
-        if isinstance(s.iter, gast.Name) and self.facts.is_active(s.iter.id) \
-                and self.facts.kind(s.iter) != "dict":           # a dict yields its keys
-            index = self.gen.temp()
-            item = nodes.assign(s.target.id, nodes.subscript(s.iter, nodes.name(index)))
-            self.prims[id(item)] = Prim("index", operands=((0, s.iter.id),))
-            head = nodes.call("range", nodes.call("len", s.iter))
-        elif any(s.target.id in nodes.names_stored(b) for b in s.body):
-            index = self.gen.temp()
-            item = nodes.assign(s.target.id, nodes.name(index))
-            self.prims[id(item)] = Prim("copy", operands=((0, index),))
-            head = s.iter
-        else:
-            return s
-        loop = nodes.for_(index, head, [item] + s.body)
-        self.rewritten[id(s)] = loop
-        return loop
 
     def primal_update(self, s) -> list:
         """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
@@ -156,14 +131,14 @@ class UpdatesAndCalls:
     def differentiated_call(self, s) -> bool:
         """A call of a user function whose result and some argument are active (a call
         of constants only is run as it is: its result has no derivative)."""
-        prim = self.prims[id(s)]
+        prim = self.facts.of(s)
         return prim.op == "call" and self.facts.is_active(s.targets[0].id) and any(
             self.facts.is_active(ident) for _, ident in prim.operands)
 
     def primal_call(self, s, saved) -> list:
         """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
         derivative returns its result and a pullback for the adjoint sweep."""
-        target, prim = s.targets[0].id, self.prims[id(s)]
+        target, prim = s.targets[0].id, self.facts.of(s)
         back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
         call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
@@ -191,7 +166,7 @@ class UpdatesAndCalls:
         return self.links[key]
 
     def adjoint_call(self, s, defined, restore) -> list:
-        target, prim = s.targets[0].id, self.prims[id(s)]
+        target, prim = s.targets[0].id, self.facts.of(s)
         back = self.backs[id(s)]
         active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
         cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())

@@ -1,8 +1,8 @@
 """Stage 6, emit: gast trees -> Python source text.
 
-``ast.unparse`` writes each simple statement; blocks are laid out here so
-that comments (section headers) can sit between statements, which
-``ast.unparse`` would drop.
+``ast.unparse`` writes each simple statement (a long one broken inside its
+brackets: :mod:`s2sad.tree.wrap`); blocks are laid out here so that comments
+(section headers) can sit between statements, which ``ast.unparse`` would drop.
 
 >>> import gast
 >>> from s2sad.tree import nodes
@@ -19,6 +19,9 @@ import ast
 
 import gast
 
+from . import nodes
+from .wrap import wrap
+
 _COMMENT = "__s2sad_comment__"
 
 
@@ -27,11 +30,7 @@ def comment(text: str, kind: str = "header") -> gast.Expr:
     ``header`` (a section's title) is dropped when its section is empty: followed by
     nothing or by another header; a ``line`` comment (the user's source line, see
     sourcemap) sits above the statements it names."""
-    return gast.Expr(value=gast.Call(func=gast.Name(id=_COMMENT, ctx=gast.Load(),
-                                                    annotation=None, type_comment=None),
-                                     args=[gast.Constant(value=text, kind=None),
-                                           gast.Constant(value=kind, kind=None)],
-                                     keywords=[]))
+    return nodes.expr_stmt(nodes.call(_COMMENT, nodes.const(text), nodes.const(kind)))
 
 
 def line_comment(text: str) -> gast.Expr:
@@ -71,11 +70,7 @@ def source(func: gast.FunctionDef) -> str:
 
 
 def nodes_header(func: gast.FunctionDef) -> str:
-    stub = gast.FunctionDef(name=func.name, args=func.args, body=[gast.Pass()],
-                            decorator_list=[], returns=None, type_comment=None)
-    if "type_params" in gast.FunctionDef._fields:
-        stub.type_params = []
-    return unparse(stub).splitlines()[0]
+    return unparse(nodes.signature(func)).splitlines()[0]
 
 
 def _block(stmts, indent: str) -> list:
@@ -97,7 +92,7 @@ def _section_is_empty(rest) -> bool:
     for k, stmt in enumerate(rest):
         if _is_header(stmt):
             return True
-        if isinstance(stmt, gast.Return) and k == len(rest) - 1 and k == 0:
+        if isinstance(stmt, gast.Return) and k == len(rest) - 1:   # under line comments
             return True
         if not is_comment(stmt):
             return False
@@ -125,4 +120,4 @@ def _stmt(stmt, indent: str) -> list:
         return [f"{indent}while {unparse(stmt.test)}:"] + _block(stmt.body, inner)
     if isinstance(stmt, gast.FunctionDef):
         return [indent + nodes_header(stmt)] + _block(stmt.body, inner)
-    return [indent + line for line in unparse(stmt).splitlines()]
+    return [part for line in unparse(stmt).splitlines() for part in wrap(indent + line)]

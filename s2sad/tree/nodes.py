@@ -36,12 +36,28 @@ def call(func, *args, **keywords) -> gast.Call:
 
 
 def dotted(path: str):
-    """``a.b.c`` as a Name with Attributes on it."""
+    """``a.b.c`` as a Name with Attributes on it; :func:`dotted_path` reads it back."""
     head, *rest = path.split(".")
     node = name(head)
     for attr in rest:
         node = gast.Attribute(value=node, attr=attr, ctx=gast.Load())
     return node
+
+
+def dotted_path(e, local=()):
+    """``np.linalg.norm`` as text when ``e`` is Attributes on a Name, else None (also
+    when the Name is in ``local``: a path from a global is wanted).
+
+    >>> dotted_path(template("np.linalg.norm")), dotted_path(template("x[0].sum"))
+    ('np.linalg.norm', None)
+    """
+    attrs = []
+    while isinstance(e, gast.Attribute):
+        attrs.append(e.attr)
+        e = e.value
+    if not isinstance(e, gast.Name) or e.id in local:
+        return None
+    return ".".join([e.id] + attrs[::-1])
 
 
 def expr_stmt(value) -> gast.Expr:
@@ -83,6 +99,11 @@ def not_(operand) -> gast.UnaryOp:
     return gast.UnaryOp(op=gast.Not(), operand=operand)
 
 
+def neg(operand) -> gast.UnaryOp:
+    """``-operand``."""
+    return gast.UnaryOp(op=gast.USub(), operand=operand)
+
+
 def aug_add(target: str, value) -> gast.AugAssign:
     return gast.AugAssign(target=name(target, store=True), op=gast.Add(), value=value)
 
@@ -103,6 +124,15 @@ def function(fname: str, params, body, defaults=()) -> gast.FunctionDef:
         posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
         defaults=list(defaults))
     node = gast.FunctionDef(name=fname, args=args, body=list(body), decorator_list=[],
+                            returns=None, type_comment=None)
+    if "type_params" in gast.FunctionDef._fields:
+        node.type_params = []
+    return node
+
+
+def signature(func: gast.FunctionDef) -> gast.FunctionDef:
+    """``func``'s ``def`` line over a ``pass`` body (what a header is printed from)."""
+    node = gast.FunctionDef(name=func.name, args=func.args, body=[pass_()], decorator_list=[],
                             returns=None, type_comment=None)
     if "type_params" in gast.FunctionDef._fields:
         node.type_params = []

@@ -1,0 +1,138 @@
+"""Part of analyze: what cannot be differentiated, as located errors with a rewrite.
+
+An active value without a rule, an active index, a list popped in reverse mode,
+a nested function reading a differentiated value, a call made for its effect on
+one: each is a violation at the user's line with the rewrite that works; all of
+them are raised together, in source order.
+"""
+from __future__ import annotations
+
+import gast
+
+from .indices import active_index, active_index_names
+from .prims import Prim, dotted, mutation, shrinks
+from ..tree import nodes
+from ..errors import CompileError
+from ..front.normalize import USER_NAMES
+from ..front.parse import ParsedFunction
+from ..rules.forward import FORWARD
+from ..rules.reverse import REVERSE
+
+
+def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, earlier,
+           keys=frozenset()):
+    violations = list(earlier)
+    made = {s.targets[0].id: prims[s] for s in assigns}
+    for s in assigns:
+        prim = prims[s]
+        if s.targets[0].id in active and prim.op == "unknown":
+            why, suggestion = prim.why, prim.suggestion or _rule_suggestion(prim, s.value)
+            callee = s.value.func.id if isinstance(s.value, gast.Call) \
+                and isinstance(s.value.func, gast.Name) else None
+            if callee in made and made[callee].makes_derivative:
+                why = ("a derivative built with s2sad inside the function being "
+                       "differentiated (nested differentiation) is not supported yet")
+                suggestion = "differentiate the inner function on its own, outside"
+            message = f"cannot differentiate this value: {why}"
+            violations.append(parsed.violation(s.value, "lambda", message, suggestion)
+                              if prim.is_lambda else
+                              parsed.violation(s.value, "no-rule", message, suggestion))
+        if s.targets[0].id in active and prim.op == "index" \
+                and active_index_names(s.value, varied, keys):
+            violations.append(active_index(s.value, assigns, parsed))
+        if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
+            violations.append(parsed.violation(
+                s.value, "no-rule", "list.pop of a differentiated value is not supported "
+                "in reverse mode", "index the list instead"))
+    stored = nodes.names_stored(tree)             # once: per statement is quadratic
+    for stmt in nodes.walk_stmts(tree.body):
+        if isinstance(stmt, gast.FunctionDef):
+            captured = sorted(_free_names(stmt) & varied)
+            if captured:
+                violations.append(parsed.violation(
+                    stmt, "closure-over-active", f"the nested function {stmt.name!r} reads "
+                    f"{', '.join(map(repr, captured))} from the enclosing function, which is "
+                    "differentiated: that dependence would be lost",
+                    f"pass {', '.join(captured)} to {stmt.name} as arguments"))
+            continue
+        if _calls_inactive(stmt, parsed, stored, mode):
+            continue
+        problem = _side_effect_problem(stmt, active, varied, mode,
+                                       getattr(tree, USER_NAMES, {}))
+        if problem:
+            violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
+    if violations:
+        raise CompileError(sorted(violations, key=lambda v: (v.lineno, v.col)))
+
+
+
+def _side_effect_problem(stmt, active, varied, mode, users):
+    """A call made for its effect that takes a differentiated value: only ``print``
+    and ``list.append`` are understood; anything else could hide a dependence, so it
+    is an error rather than a silent zero."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return None
+    call = stmt.value
+    if mutation(stmt) or shrinks(stmt):
+        return None
+    args = list(call.args) + [k.value for k in call.keywords]
+    touched = {a.id for a in args if isinstance(a, gast.Name)} & varied
+    receiver = call.func.value if isinstance(call.func, gast.Attribute) else None
+    if isinstance(receiver, gast.Name) and receiver.id in varied:
+        touched.add(receiver.id)
+    if not touched or (isinstance(call.func, gast.Name) and call.func.id == "print"):
+        return None
+    shown = sorted({users[n] for n in touched if n in users})   # not the temporaries
+    return (f"a call made for its side effect on differentiated values"
+            f"{' (' + ', '.join(shown) + ')' if shown else ''} is not supported",
+            "assign its result, or move the call out of the function")
+
+
+def _calls_inactive(stmt, parsed, local, mode) -> bool:
+    """A call statement to a function without derivative (e.g. ``_rt.check_scalar``)."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return False
+    path = dotted(stmt.value.func, local)
+    table = FORWARD if mode == "forward" else REVERSE
+    return path is not None and table.is_inactive(parsed.resolve_path(path))
+
+
+def _member_suggestion(prim: Prim, value) -> str:
+    """For ``p.w`` or ``x.item()``: what the value should be, and a rewrite that works."""
+    name = prim.why.split("'.")[1].split("'")[0].rstrip("()")
+    if prim.why.startswith("it reads the attribute"):
+        return ("s2sad differentiates floats, float arrays and dicts, lists or tuples of "
+                f"them: pass the field as an argument of its own (`f(p.{name}, x)`), or "
+                f"the fields as a dict (`p = {{'{name}': w}}`, read as `p['{name}']`), or "
+                "leave the object out of wrt")
+    if name == "item":
+        return "for an array of one element write `np.sum(x)`; for element i, `x[i]`"
+    count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 0
+    xs = ", ".join(["x"] + [f"a{i}" for i in range(count)])
+    return (f"call it through a function with rules: `def {name}_of({xs}): return "
+            f"x.{name}({xs[3:]})`, then `s2sad.defvjp({name}_of, lambda g, ans, {xs}: ...)`")
+
+
+def _rule_suggestion(prim: Prim, value) -> str:
+    if "'." in prim.why:
+        return _member_suggestion(prim, value)
+    name = prim.why.split("'")[1] if prim.why.count("'") >= 2 else "f"
+    count = len(value.args) + len(value.keywords) if isinstance(value, gast.Call) else 1
+    xs = "x" if count <= 1 else ", ".join(f"x{i}" for i in range(count))
+    if "functools.partial" in prim.why:
+        return (f"call the function {name} wraps with its bound arguments written out, "
+                "so that s2sad reads its source (e.g. `loss(x, k=2.0)` for "
+                "`functools.partial(loss, k=2.0)`)")
+    if prim.why.startswith("no derivative rule"):
+        return (f"register rules for it: s2sad.defvjp({name}, lambda g, ans, {xs}: ...) and "
+                f"s2sad.defjvp({name}, lambda d, ans, {xs}: ...); or rewrite it with "
+                "operations that have rules (`s2sad rules` and docs/rules.md list them)")
+    return ("rewrite it with operations that have rules (`s2sad rules` and docs/rules.md "
+            "list them), or compute it only from arguments that are not differentiated")
+
+
+def _free_names(definition: gast.FunctionDef) -> set:
+    """Names a nested def reads that it does not define itself."""
+    own = {n.id for n in gast.walk(definition)
+           if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+    return nodes.names_loaded(definition) - own

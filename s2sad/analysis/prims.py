@@ -1,0 +1,295 @@
+"""Part of analyze: what one right-hand side computes, as a :class:`Prim`.
+
+``classify`` reads an expression once: which derivative rule applies (from the
+mode's table), which operands carry derivatives, or, for what has no rule, why
+and what rewrite works. The statement shapes analyze and the transforms ask
+about (``y[i] = v``, ``L.append(v)``, ``L.pop()``) are named here too.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+from dataclasses import dataclass, replace
+
+import gast
+
+from ..tree import nodes
+from ..front.parse import ParsedFunction
+from ..rules import USER_CELLS, Rule
+from ..rules.reverse import REVERSE
+
+
+@dataclass(frozen=True)
+class Prim:
+    """One right-hand side: what it is and which operands carry derivatives."""
+
+    op: str                   # copy | const | rule | index | pack | pop | call | zero | unknown
+    rule: Rule | None = None
+    bound: dict | None = None             # rule (or callee) parameter -> atom
+    operands: tuple = ()                  # (slot, Name id) of differentiable operands
+    why: str = ""                         # for unknown: what is missing
+    callee: object = None                 # for call: the user function called
+    suggestion: str = ""                  # for unknown: the rewrite, if not a rule
+    is_lambda: bool = False               # for unknown: a call of a lambda
+    makes_derivative: bool = False        # for unknown: a call of s2sad.grad, jvp, ...
+
+    @property
+    def source(self) -> str:
+        """For copy: the name copied (``t = x``, or ``v = _rt.as_sequence(x)``)."""
+        return self.operands[0][1]
+
+
+# What normalize writes for the sequence ``for t in c`` walks (``v = _rt.as_sequence(c)``,
+# then ``t = v[k]``): the same object as c for arrays, lists and tuples, so a copy.
+SEQUENCE = "_rt.as_sequence"
+
+
+def sequence_of(value):
+    """``c`` for ``_rt.as_sequence(c)``, else None."""
+    if isinstance(value, gast.Call) and len(value.args) == 1 and not value.keywords \
+            and isinstance(value.args[0], gast.Name) and dotted(value.func, ()) == SEQUENCE:
+        return value.args[0].id
+    return None
+
+
+
+def is_update(stmt) -> bool:
+    """``y[index] = v``: an in-place update of a named array."""
+    return isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript)
+
+
+def shrinks(stmt):
+    """The list name for a statement ``L.pop()`` (its result unused), else None."""
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr == "pop" and isinstance(call.func.value, gast.Name) \
+            and not call.args and not call.keywords:
+        return call.func.value.id
+    return None
+
+
+def mutation(stmt):
+    """``(list name, appended atom)`` for a statement ``L.append(v)``, else None."""
+    call = getattr(stmt, "value", None) if isinstance(stmt, gast.Expr) else None
+    if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) \
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name) \
+            and len(call.args) == 1 and not call.keywords:
+        return call.func.value.id, call.args[0]
+    return None
+
+
+def classify(value, parsed: ParsedFunction, local: set, table=REVERSE) -> Prim:
+    """What ``value`` computes; an unknown one keeps all its local operands, so that
+    activity reaches it and the missing rule is reported, never taken as zero."""
+    prim = _classify(value, parsed, local, table)
+    if prim.op == "unknown":
+        names = sorted(nodes.names_loaded(value) & local)
+        prim = replace(prim, operands=tuple(enumerate(names)))
+    return prim
+
+
+def _classify(value, parsed: ParsedFunction, local: set, table) -> Prim:
+    if isinstance(value, gast.Name):
+        return Prim("copy", operands=((0, value.id),))
+    if isinstance(value, gast.Constant):
+        return Prim("const")
+    if isinstance(value, gast.BinOp):
+        return _rule(("op", type(value.op).__name__), [value.left, value.right], [], table)
+    if isinstance(value, gast.UnaryOp):
+        if isinstance(value.op, gast.Not):
+            return Prim("zero")
+        return _rule(("op", type(value.op).__name__), [value.operand], [], table)
+    if isinstance(value, gast.Call):
+        return _call(value, parsed, local, table)
+    if isinstance(value, gast.Attribute):
+        if dotted(value, local) is not None:
+            return Prim("zero")                       # np.pi, math.e: a constant
+        return _rule(("attr", value.attr), [value.value], [], table)
+    if isinstance(value, gast.Subscript):
+        return Prim("index", operands=_names([(0, value.value)]))
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return Prim("pack", operands=_names(list(enumerate(value.elts))))
+    if isinstance(value, gast.Compare):
+        return Prim("zero")
+    return Prim("unknown", why=f"the expression {type(value).__name__}")
+
+
+def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
+    if sequence_of(call) is not None:
+        return Prim("copy", operands=((0, sequence_of(call)),))
+    path = dotted(call.func, local)
+    if isinstance(call.func, gast.Attribute) and call.func.attr == "pop" and path is None \
+            and isinstance(call.func.value, gast.Name) and not call.args and not call.keywords:
+        return Prim("pop", operands=((0, call.func.value.id),))
+    if isinstance(call.func, gast.Name) and path is None:
+        nested = _nested_defs(parsed).get(call.func.id)
+        if nested is not None:
+            return user_call(_signature_of(nested), call, call.func.id, callee=None)
+        return Prim("unknown", why=f"the call to {call.func.id!r}, a function passed in or "
+                                   "assigned in the body (s2sad needs to see what it calls)")
+    if path is None:                                   # a method on a local value
+        receiver = call.func.value
+        prim = _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
+        if prim.op == "unknown" and isinstance(receiver, gast.Name) \
+                and receiver.id in ("self", "cls"):
+            return _method_call(call)                  # a user class's own method
+        return prim
+    func = parsed.resolve_path(path)
+    if func is None:
+        return Prim("unknown", why=f"{path!r}, which is not defined")
+    if table.is_inactive(func):
+        return Prim("zero")
+    made = getattr(func, "__s2sad_derivative__", None)
+    if made:
+        return _made_call(func, made, call, path)
+    prim = _rule(func, call.args, call.keywords, table, label=path)
+    if prim.op == "unknown" and isinstance(func, types.FunctionType) \
+            and func in DERIVATIVE_MAKERS:
+        return replace(prim, makes_derivative=True)
+    if prim.op == "unknown" and is_user_function(func):
+        return _lambda_call(func, path) or user_call(func, call, path)
+    return prim
+
+
+# s2sad's own functions that make derivatives (s2sad.api adds them): a derivative
+# they make inside the function is refused, but s2sad.grad's is differentiated
+DERIVATIVE_MAKERS: set = set()
+GRADIENT_MAKERS: set = set()
+
+
+def _lambda_call(func, path) -> Prim | None:
+    """A call of a lambda (a global or a closure's): its source is a line, not a def, and
+    the derivative code would be named after ``<lambda>``."""
+    func = getattr(func, "__s2sad_primal__", func)
+    func = getattr(func, "__func__", func)
+    if func.__name__ != "<lambda>":
+        return None
+    if USER_CELLS.get(path) is func:            # in a gradient a second derivative reads
+        return Prim("unknown", why="a derivative rule given to s2sad.defvjp or defjvp is a "
+                    "lambda, and a second derivative differentiates the rule's code",
+                    is_lambda=True, suggestion=f"write the rule with def (def rule"
+                    f"{inspect.signature(func)}: return ...) and register that")
+    return Prim("unknown", why=f"{path!r} is a lambda, and s2sad differentiates the "
+                               "functions a function calls from their def",
+                is_lambda=True, suggestion=f"define it with def instead: def "
+                f"{path.rpartition('.')[2]}{inspect.signature(func)}: return ...")
+
+
+def _made_call(func, made, call, path) -> Prim:
+    """A call of a derivative s2sad made: ``s2sad.grad(f)`` of one argument is
+    differentiated through f's second derivatives; the others are not."""
+    target, names, single = getattr(func, "__s2sad_gradient__", (None, (), False))
+    if single:
+        return user_call(target.primal, call, path,
+                          callee=GradientOf(target.primal, names[0]))
+    return Prim("unknown", why=f"{path!r}, a {made} function s2sad made (only a "
+                               "gradient with one wrt argument is differentiated again)")
+
+
+def is_user_function(func) -> bool:
+    """A def of the user's; or its method bound to an object (``MODEL.apply``: the
+    object is passed first, as ``self`` is to a method called on ``self``)."""
+    func = getattr(func, "__s2sad_primal__", func)
+    if isinstance(func, types.MethodType):
+        func = func.__func__
+    return isinstance(func, types.FunctionType) and \
+        (func.__module__ or "").partition(".")[0] != "s2sad"    # s2sad's own need rules
+
+
+def _method_call(call) -> Prim:
+    """``self.f(a, b)``: the bound method is known when the call runs; arguments are
+    matched by position (after self) or keyword."""
+    if any(isinstance(a, gast.Starred) for a in call.args):
+        return Prim("unknown", why=f"a call of self.{call.func.attr} with *args")
+    bound = dict(enumerate(call.args))
+    bound.update({k.arg: k.value for k in call.keywords})
+    operands = tuple((slot, v.id) for slot, v in bound.items() if isinstance(v, gast.Name))
+    return Prim("call", bound=bound, operands=operands, why=f"self.{call.func.attr}",
+                callee=None)
+
+
+@dataclass(frozen=True)
+class GradientOf:
+    """The function ``s2sad.grad(func, wrt=wrt)`` builds, called inside the function being
+    differentiated (nested differentiation): its derivative is a Hessian block."""
+
+    func: object
+    wrt: object
+
+    @property
+    def __name__(self) -> str:
+        return "grad_" + self.func.__name__
+
+
+
+def _nested_defs(parsed) -> dict:
+    return {n.name: n for n in gast.walk(parsed.tree)
+            if isinstance(n, gast.FunctionDef) and n is not parsed.tree}
+
+
+def _signature_of(definition: gast.FunctionDef) -> inspect.Signature:
+    """The signature of a nested def, read from its tree (it exists only at run time)."""
+    args = definition.args
+    kind = inspect.Parameter
+    params = [kind(a.id, kind.POSITIONAL_ONLY) for a in args.posonlyargs]
+    params += [kind(a.id, kind.POSITIONAL_OR_KEYWORD) for a in args.args]
+    if args.vararg is not None:
+        params.append(kind(args.vararg.id, kind.VAR_POSITIONAL))
+    params += [kind(a.id, kind.KEYWORD_ONLY) for a in args.kwonlyargs]
+    defaults = len(args.defaults)
+    if defaults:                 # the values don't matter here, only that there are some
+        params = [p.replace(default=None) if i >= len(params) - defaults - len(args.kwonlyargs)
+                  and p.kind == kind.POSITIONAL_OR_KEYWORD else p for i, p in enumerate(params)]
+    return inspect.Signature(params)
+
+
+def user_call(func, call, path, callee="same") -> Prim:
+    """A call to a user function: differentiated through its own generated derivative.
+    ``func`` is the function, or the signature of a nested def (callee None: the
+    function object exists only when the outer function runs)."""
+    callee = func if callee == "same" else callee
+    try:
+        signature = func if isinstance(func, inspect.Signature) else \
+            inspect.signature(getattr(func, "__s2sad_primal__", func))
+        bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments
+    except (TypeError, ValueError):
+        return Prim("unknown", why=f"an unsupported call form of {path!r}")
+    if any(not isinstance(v, (gast.Name, gast.Constant)) for v in bound.values()):
+        return Prim("unknown", why=f"a call of {path!r} with *args or **kwargs")
+    operands = tuple((p, v.id) for p, v in bound.items() if isinstance(v, gast.Name))
+    return Prim("call", bound=dict(bound), operands=operands, why=path, callee=callee)
+
+
+def _rule(key, args, keywords, table, label=None) -> Prim:
+    if table.is_inactive(key):
+        return Prim("zero")
+    rule = table.get(key)
+    label = label or (key[1] if isinstance(key, tuple) else repr(key))
+    if rule is None and isinstance(key, tuple) and key[0] in ("attr", "method"):
+        return Prim("unknown", why=_member_why(*key))
+    if rule is None:
+        if isinstance(key, functools.partial):
+            return Prim("unknown", why=f"no derivative rule for {label!r}, a "
+                                       "functools.partial, whose source s2sad cannot read")
+        return Prim("unknown", why=f"no derivative rule for {label!r}")
+    bound = rule.bind(args, keywords)
+    if bound is None:
+        return Prim("unknown", why=f"an unsupported call form of {label!r}")
+    slots = [(p, bound[p]) for p in rule.differentiable()]
+    return Prim("rule", rule, bound, _names(slots))
+
+
+def _names(slots) -> tuple:
+    return tuple((slot, atom.id) for slot, atom in slots if isinstance(atom, gast.Name))
+
+
+dotted = nodes.dotted_path       # the one reader of dotted paths, in tree/nodes
+
+
+def _member_why(kind, name) -> str:
+    if kind == "attr":
+        return (f"it reads the attribute '.{name}' of a differentiated value, which is not "
+                "an array attribute with a rule (x.T, x.real, ...)")
+    return f"no derivative rule for the method '.{name}()'"
+

@@ -1,0 +1,122 @@
+"""What ``s2sad.grad``, ``value_and_grad`` and ``vjp`` do (``jvp`` lives with the
+targets, whose callees' derivatives call it): check the function when the derivative
+is requested, then at each call specialize on the arguments' kinds, run the
+generated code, and turn what it raises into the answer or a UsageError.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import seeds
+from .compile import CACHE
+from .entry import fast_entry
+from .running import HANDLED, call_on_floats, real_gradient, run_on_floats
+from .target import Rebound, Target, check_all_float, recovered
+
+_PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
+
+
+def gradient(f, wrt, variant):
+    """The function ``grad``/``value_and_grad`` return: dispatch on argument kinds,
+    run the generated code, and turn a non-scalar output into a UsageError."""
+    target = Target(f)
+    names, single = target.wrt_names(wrt)
+    target.check(names)
+    one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
+    dispatch = _Dispatch(target, names, variant)
+    prefix = target.prefix
+
+    @functools.wraps(target.primal)
+    def run(*args, **kwargs):
+        args = prefix + args if prefix else args
+        # the common case costs a tuple of types and a dict look-up
+        fn = None if kwargs else dispatch.by_type.get((CACHE.generation, *map(type, args)))
+        if fn is None:
+            fn = dispatch(args, kwargs)
+        try:
+            out = fn(*args, **kwargs)
+        except HANDLED as exc:
+            out = recover(fn, exc, args, kwargs)
+        out = real(out)
+        if not one_tuple:
+            return out
+        return (out,) if variant == "grad" else (out[0], (out[1],))
+    run.__s2sad_derivative__ = variant
+    if variant == "grad":
+        run.__s2sad_gradient__ = (target, names, single)
+
+    def real(out):
+        return out if type(out) is float else real_gradient(out, target.front.parsed.name)
+
+    def recover(fn, exc, args, kwargs=None):
+        return recovered(target, names, variant, fn, exc, args, kwargs)
+    if prefix or one_tuple:
+        return run
+    return fast_entry(run, target.signature, target.primal.__defaults__, dispatch.by_type,
+                      CACHE, HANDLED, recover, real)
+
+
+class _Dispatch:
+    """The generated function for a call's arguments: by their signature (types, and for
+    arrays dimensions and dtype), and by their types alone where none is an array or a
+    container (``by_type``, which the fast entry reads)."""
+
+    def __init__(self, target, names, variant):
+        self.target, self.names, self.variant = target, names, variant
+        self.compiled: dict = {}        # (cache generation, signature) -> function
+        self.by_type: dict = {}         # (cache generation, *argument types) -> function
+
+    def __call__(self, args, kwargs):
+        signature = None if kwargs else _signature_key(args)
+        key = (CACHE.generation, signature)
+        fn = self.compiled.get(key) if signature is not None else None
+        if fn is None:
+            values = self.target.bind(args, kwargs)
+            fn = self.target.generated(self.names, values, self.variant).functions[0]
+            if signature is not None:
+                self.compiled[key] = fn
+        if signature is not None and all(k in _PLAIN_TYPES for k in signature):
+            self.by_type[(CACHE.generation, *map(type, args))] = fn
+        return fn
+
+
+def _signature_key(args):
+    """What the generated code is specialized on, cheaply: the types, and for arrays the
+    number of dimensions and dtype; None for containers (their kind depends on items)."""
+    key = []
+    for a in args:
+        kind = type(a)
+        if kind is np.ndarray:
+            key.append((a.ndim, a.dtype.char))
+        elif kind in (dict, list, tuple):
+            return None
+        else:
+            key.append(kind)
+    return tuple(key)
+
+
+def vjp(f, *primals, wrt=None, **kwprimals):
+    """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
+    target = Target(f)
+    names, _ = target.wrt_names(wrt, everything=True)
+    target.check(names)
+    primals = target.prefix + primals
+    values = target.bind(primals, kwprimals)
+    if wrt is None:
+        check_all_float(target, names, values)
+    forward, backward = target.generated(names, values, "vjp").functions
+    try:
+        (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
+    except Rebound:                   # a callee was rebound: the cache was cleared
+        forward, backward = target.generated(names, values, "vjp").functions
+        (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
+
+    def pullback(ybar):
+        ybar = seeds.as_cotangent(ybar, y, f"the pullback of {target.front.parsed.name!r}")
+        if not on_numpy:
+            return seeds.apart_from(call_on_floats(backward, (residuals, ybar), {}), ybar)
+        with np.errstate(divide="ignore", invalid="ignore"):     # as the primal sweep ran
+            return seeds.apart_from(call_on_floats(backward, (residuals, ybar), {}), ybar)
+    return y, pullback

@@ -1,0 +1,391 @@
+"""A user function as the driver sees it (``Target``), and the derivatives of the
+functions it calls, which generated code calls when it runs.
+
+These belong together because they are mutually recursive at run time: a Target's
+generated code calls its callees' derivatives (``t, back_t = g_vjp(a, b)`` in the
+primal sweep, ``back_t(b_t)`` in the adjoint sweep; ``t, d_t = g_jvp((d_a,), a, b)``
+in forward mode), and each of those builds the callee's Target and its generated
+code when first called: once per activity pattern (its ``wrt``) and argument kinds,
+so recursion is bounded by the run, never by the transformation. A call of
+``s2sad.grad(f)`` inside the function has a Hessian block as its derivative: the
+tangent (``jvp``) of f's generated gradient.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import types
+from dataclasses import replace
+
+import numpy as np
+
+from ..analysis import kinds as kind_rules
+from ..analysis.prims import GradientOf
+from ..errors import UsageError
+from ..front.parse import refuse_derivative
+from ..runtime import zeros_like
+from . import diskcache, pipeline, seeds
+from .cachekey import resolutions
+from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
+from .compile import CACHE, rebind
+from .inline import inline_calls
+from .running import HANDLED, call_on_floats, real_gradient, recover_gradient
+
+VERSION = "0.1.0"
+
+
+class Target:
+    """A user function, its parsed front end, and its parameters."""
+
+    def __init__(self, func, shared=False):
+        # a bound method: its object is passed first and never differentiated
+        self.prefix = (func.__self__,) if isinstance(func, types.MethodType) else ()
+        func = func.__func__ if self.prefix else func
+        refuse_derivative(func)
+        self.primal = getattr(func, "__s2sad_primal__", func)
+        self.default_wrt = getattr(func, "__s2sad_wrt__", None)
+        # Cached by the function object, not its code: a reloaded module's functions
+        # have equal code but other callees. A nested def, made anew on each call of
+        # the function around it, shares the derivative of its first instance, bound
+        # to its own cells (``shared``).
+        self.identity = _shared_identity(self.primal) if shared else self.primal
+        self.front = CACHE.get(("front", self.identity, VERSION),
+                               lambda: pipeline.front(self.primal))
+        self.signature = inspect.signature(self.primal)
+        self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
+        self.positional = self.front.parsed.params[len(self.prefix):]
+
+    def wrt_names(self, wrt, everything=False):
+        """(names, single): ``wrt`` by position or name, alone or in a tuple."""
+        if wrt is None:
+            wrt = self.default_wrt
+        if wrt is None:
+            wrt = tuple(range(len(self.positional))) if everything else 0
+        single = not isinstance(wrt, (tuple, list))
+        items = (wrt,) if single else tuple(wrt)
+        names = tuple(self._param(w) for w in items)
+        if not names:
+            raise UsageError("wrt names no argument; give at least one", "bad-wrt")
+        return names, single
+
+    def _param(self, w):
+        if isinstance(w, (int, np.integer)) and not isinstance(w, bool):
+            if not 0 <= w < len(self.positional):
+                raise UsageError(f"wrt={w}: {self.front.parsed.name!r} has "
+                                 f"{len(self.positional)} positional arguments", "bad-wrt")
+            return self.positional[w]
+        if isinstance(w, str) and w in self.params:
+            return w
+        raise UsageError(f"wrt={w!r}: {self.front.parsed.name!r} has no argument {w!r} "
+                         f"(its arguments: {', '.join(self.params)})", "bad-wrt")
+
+    def bind(self, args, kwargs) -> dict:
+        """Argument name -> value, defaults applied (``args`` include the prefix)."""
+        if not kwargs and len(args) == len(self.params):
+            return dict(zip(self.params, args))
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise UsageError(f"{self.front.parsed.name}(): {exc}", "bad-arguments") from None
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def generated(self, wrt, values: dict, variant: str, optimized=True):
+        """The compiled derivative for arguments like ``values``: ``grad``,
+        ``value_and_grad``, ``vjp`` (split reverse) or ``jvp`` (forward)."""
+        kinds = {p: kind_rules.of_argument(p, values[p]) for p in self.params}
+        for w in wrt:
+            if not kind_rules.is_float(kinds[w]):
+                bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
+        key = (self.identity, variant, wrt, tuple(kinds.values()), optimized, VERSION)
+        result = CACHE.get(key, lambda: self._built(wrt, kinds, variant, optimized))
+        if self.front.parsed.func is self.primal:
+            return result
+        return replace(result, functions=tuple(rebind(fn, self.front.parsed, self.primal)
+                                               for fn in result.functions))
+
+    def _built(self, wrt, kinds, variant, optimized):
+        """The source the disk cache stored, compiled; else transformed anew, and stored."""
+        options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized,
+                   "front": self.front.tag}
+        stored = diskcache.load(self.front, options)
+        if stored is not None:
+            return pipeline.assemble(self.front.parsed, *stored, link)
+        if variant == "jvp":
+            result = pipeline.tangent(self.front, wrt, kinds, optimized, link)
+        else:
+            result = pipeline.adjoint(self.front, wrt, kinds, variant, optimized, link)
+        diskcache.store(self.front, options, result)
+        return result
+
+    def check(self, wrt, mode="reverse"):
+        """Analyze once with float arguments so unsupported code is reported now."""
+        sample = {p: 1.0 for p in self.params}
+        for name, param in self.signature.parameters.items():
+            if param.default is not inspect.Parameter.empty:
+                sample[name] = param.default
+        kinds = {p: kind_rules.of_value(v) for p, v in sample.items()}
+        kinds.update({p: kind_rules.SCALAR for p in wrt})
+        key = ("check", self.identity, wrt, tuple(kinds.items()), mode, VERSION)
+        CACHE.get(key, lambda: diskcache.checked(
+            self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
+            lambda: pipeline.check(self.front, wrt, kinds, mode)) or True)
+
+
+def _shared_identity(func):
+    """What instances of one nested def share a derivative by: their code, globals, and
+    what their cells hold where it decides what a call resolves to (a function)."""
+    cells = []
+    for cell in func.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            cells.append(None)
+            continue
+        if not (callable(value) or isinstance(value, types.ModuleType)):
+            cells.append(type(value))
+            continue
+        try:
+            hash(value)
+            cells.append(value)
+        except TypeError:
+            cells.append(id(value))
+    return ("nested", func.__code__, id(func.__globals__), tuple(cells))
+
+
+def bad_wrt_kind(fname, name, value, kind):
+    if kind in (kind_rules.INT, kind_rules.INTARRAY):
+        example = float(np.sum(value)) if kind == kind_rules.INT else "x.astype(float)"
+        raise UsageError(
+            f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
+            f"({value!r}); pass a float (e.g. {name}={example}) or leave it out of wrt",
+            "int-wrt")
+    raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
+                     f"{type(value).__name__}; wrt arguments must be floats or float arrays",
+                     "bad-wrt-type")
+
+
+def check_all_float(target, names, values):
+    """``wrt`` left out means every positional argument: each must be a float."""
+    for n in names:
+        if not kind_rules.is_float(kind_rules.of_value(values[n])):
+            raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
+                             "or float array; pass wrt= to name the arguments to "
+                             "differentiate", "bad-wrt")
+
+
+def run_gradient(target, names, variant, args, kwargs):
+    """The generated ``grad`` (``value_and_grad``) run on ``args`` (the prefix in them),
+    as the function ``s2sad.grad`` returns runs it when no fast path applies."""
+    fn = target.generated(names, target.bind(args, kwargs), variant).functions[0]
+    try:
+        out = fn(*args, **kwargs)
+    except HANDLED as exc:
+        out = recovered(target, names, variant, fn, exc, args, kwargs)
+    return out if type(out) is float else real_gradient(out, target.front.parsed.name)
+
+
+def recovered(target, names, variant, fn, exc, args, kwargs=None):
+    """What a gradient call returns (or raises) when its generated code raised ``exc``."""
+    if isinstance(exc, Rebound):      # a callee was rebound: the cache was cleared
+        fn = target.generated(names, target.bind(args, kwargs or {}), variant).functions[0]
+        try:
+            return fn(*args, **(kwargs or {}))
+        except HANDLED as again:
+            exc = again
+    return recover_gradient(fn, exc, args, kwargs)
+
+
+def jvp(f, primals, tangents, wrt=None):
+    """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep (``s2sad.jvp``)."""
+    target = Target(f)
+    names, _ = target.wrt_names(wrt, everything=True)
+    target.check(names, mode="forward")
+    primals = target.prefix + tuple(primals)
+    tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+    if len(tangents) != len(names):
+        raise UsageError(f"jvp: {len(tangents)} tangents for {len(names)} wrt arguments "
+                         f"({', '.join(names)})", "bad-tangents")
+    values = target.bind(primals, {})
+    if wrt is None:
+        check_all_float(target, names, values)
+    fn = target.generated(names, values, "jvp").functions[0]
+    dots = dict(zip(tangent_params(fn, len(names)), (
+        seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
+        for t, n in zip(tangents, names))))
+    try:
+        y, ydot = call_on_floats(fn, primals, dots)
+    except Rebound:                   # a callee was rebound: the cache was cleared
+        fn = target.generated(names, values, "jvp").functions[0]
+        y, ydot = call_on_floats(fn, primals, dots)
+    return y, seeds.apart_from(ydot, tuple(dots.values()))
+
+
+def gradient_function(target: Target, names, args, kwargs=None):
+    """The generated joint adjoint for these arguments: the thing differentiated again.
+    Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
+    built again from the function with those calls inlined."""
+    values = target.bind(target.prefix + tuple(args), kwargs or {})
+    grad_fn = target.generated(names, values, "grad").functions[0]
+    calls = _calls_in(grad_fn)
+    if calls:
+        inlined = CACHE.get(("inlined", target.identity, VERSION),
+                            lambda: inline_calls(target.front))
+        if inlined is not None:
+            twin = copy.copy(target)
+            twin.front, twin.identity = inlined, ("inlined", target.identity)
+            grad_fn = twin.generated(names, values, "grad").functions[0]
+            calls = _calls_in(grad_fn)
+    if calls:
+        raise UsageError(
+            f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
+            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}); "
+            "s2sad builds them by inlining the callees, and these cannot be inlined "
+            "(recursion, a closure, a method, a nested def, a default that is not a "
+            "constant, a name that means something else in the callee's module)",
+            "unsupported-second-order")
+    return grad_fn
+
+
+def _calls_in(grad_fn) -> list:
+    return [c.cell_contents for c in grad_fn.__closure__ or ()
+            if isinstance(c.cell_contents, (CallVJP, GradientVJP))
+            or c.cell_contents is NestedVJP]
+
+
+def link(kind: str, callee, wrt: tuple, parsed=None):
+    """The object bound in generated code for ``callee``'s derivative; for a nested def
+    (``vjp_of``, ``jvp_of``), the class that makes one from the function when it runs.
+    ``parsed``: the caller, whose name for the callee is checked when it runs."""
+    if kind == "vjp_of":
+        return NestedVJP
+    if kind == "jvp_of":
+        return NestedJVP
+    if isinstance(callee, GradientOf):
+        return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
+    paths = resolutions(parsed) if parsed is not None else {}
+    path = next((p for p, obj in paths.items() if same(obj, callee)), None)
+    return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt,
+                                                  (parsed, path) if path else None)
+
+
+class CallVJP:
+    """A user function's split reverse derivative: ``(y, pullback)``. ``where`` is
+    ``(parsed caller, dotted path)``: how the caller reaches the callee, checked on each
+    call since the caller's primal reads it live (a rebound global)."""
+
+    shared = False      # a nested def: one derivative for all its instances
+
+    def __init__(self, callee, wrt: tuple, where=None):
+        self.callee, self.wrt, self.where = callee, wrt, where
+        self.target = None
+
+    def __repr__(self):
+        return f"<s2sad vjp of {self.callee.__qualname__} w.r.t. {', '.join(self.wrt)}>"
+
+    def __call__(self, *args, **kwargs):
+        target = self._current()
+        args = target.prefix + args                    # a bound method's object first
+        values = target.bind(args, kwargs)
+        names = target.wrt_names(self.wrt)[0]
+        live = live_floats(names, values)
+        if not live:                                   # ints here: nothing to differentiate
+            return target.primal(*args, **kwargs), Zeros(len(names))
+        forward, backward = target.generated(live, values, "vjp").functions
+        y, residuals = forward(*args, **kwargs)
+        pullback = functools.partial(backward, residuals)
+        return y, pullback if live == names else Spread(pullback, names, live)
+
+    def _current(self) -> Target:
+        if self.where is not None:
+            now = self.where[0].resolve_path(self.where[1])
+            if not same(now, self.callee):
+                self._rebound(now)
+        if self.target is None:
+            self.target = Target(self.callee, shared=self.shared)
+        return self.target
+
+    def _rebound(self, now):
+        """The caller's derivative was built for a callee of this signature: another
+        function with the same one is differentiated in its place; else the derivative
+        must be built again."""
+        if signature_of(now) is None or signature_of(now) != signature_of(self.callee):
+            CACHE.clear()
+            raise Rebound(
+                f"{self.where[1]!r} was rebound to {now!r} after the derivative of the "
+                f"function that calls it was built for {self.callee!r}, whose signature "
+                "differs; call s2sad.grad (or vjp, jvp) again to build it anew",
+                "rebound-callee")
+        self.callee, self.target = now, None
+
+
+class CallJVP(CallVJP):
+    """A user function's tangent: ``(y, d_y)`` from the tangents of its ``wrt``."""
+
+    def __repr__(self):
+        return f"<s2sad jvp of {self.callee.__qualname__} w.r.t. {', '.join(self.wrt)}>"
+
+    def __call__(self, tangents, *args, **kwargs):
+        target = self._current()
+        args = target.prefix + args
+        values = target.bind(args, kwargs)
+        names = target.wrt_names(self.wrt)[0]
+        live = live_floats(names, values)
+        if not live:
+            y = target.primal(*args, **kwargs)
+            return y, zeros_like(y)
+        fn = target.generated(live, values, "jvp").functions[0]
+        kept = [t for n, t in zip(names, tangents) if n in live]
+        dots = dict(zip(tangent_params(fn, len(live)), kept))
+        return fn(*args, **kwargs, **dots)
+
+
+class NestedVJP(CallVJP):
+    """``vjp_of(h, wrt)``: the derivative of a nested def, made when the call runs."""
+
+    shared = True
+
+
+class NestedJVP(CallJVP):
+    shared = True
+
+
+class GradientVJP:
+    """``s2sad.grad(f, wrt=A)`` called inside a differentiated function: the value is
+    the gradient; its pullback is a Hessian block, J^T w = H[B, A] w, computed as the
+    tangent of f's gradient w.r.t. B along w on A (forward over reverse), so the inner
+    and outer derivatives never mix (no perturbation confusion)."""
+
+    def __init__(self, gradient: GradientOf, wrt: tuple):
+        self.func, self.inner, self.outer = gradient.func, gradient.wrt, wrt
+
+    def __repr__(self):
+        return f"<s2sad gradient of {self.func.__qualname__} called inside the function>"
+
+    def __call__(self, *args, **kwargs):
+        target = Target(self.func)
+        inner, single = target.wrt_names(self.inner)
+        outer = target.wrt_names(self.outer)[0]
+        target.check(inner)
+        y = run_gradient(target, inner, "grad", target.prefix + args, kwargs)
+        y = y if single or len(inner) != 1 else (y,)    # as s2sad.grad returns it
+
+        def pullback(w):
+            grad_outer = gradient_function(target, outer, args, kwargs)
+            tangents = (w,) if single else tuple(w)
+            hv = jvp(grad_outer, target.prefix + args, tangents, wrt=inner)[1]
+            return (hv,) if len(outer) == 1 else tuple(hv)
+        return y, pullback
+
+
+class GradientJVP(GradientVJP):
+    """The tangent of ``s2sad.grad(f, wrt=A)(...)``: H[A, B] d, one forward sweep
+    through f's generated gradient w.r.t. A."""
+
+    def __call__(self, tangents, *args, **kwargs):
+        target = Target(self.func)
+        inner = target.wrt_names(self.inner)[0]
+        outer = target.wrt_names(self.outer)[0]
+        grad_inner = gradient_function(target, inner, args, kwargs)
+        return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
