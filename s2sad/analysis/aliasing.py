@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import gast
 
-from . import holding
+from . import foreign, holding
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
 from .prims import sequence_of
 
 _VIEW_ATTRS = {"T", "real", "imag"}
-_VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "view", "swapaxes"}
+_VIEW_METHODS = foreign.VIEW_METHODS
 _VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray",
                    "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
 
@@ -57,7 +57,9 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
     updates = updates + [s for s in assigns if id(s) in augmented]
     if not updates:
         return []
-    pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds)
+    local = nodes.names_stored(tree)
+    pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds,
+                     foreign.pairs(assigns, prims, parsed, local))
     places = _places(tree.body)
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     found = []
@@ -68,13 +70,18 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
         reach = _reachable(array, _graph(live))
         argument = sorted(reach & params | ({array} & params if not _fresh_before(
             tree.body, s, array) else set()))          # x = x * 2.0 in a branch: not x
+        owners = foreign.owners(array, reach, local)
+        if isinstance(s, gast.Expr):    # appends to an outside list the derivative repeats
+            reach, owners = reach & local, []
         if argument:
             found.append((argument[0], _input_violation(s, array, argument[0], augmented,
-                                                        parsed)))
+                                                        parsed, foreign.shown(tree, {array}))))
+        elif owners:
+            found.append((None, foreign.refused_update(s, array, owners[0], parsed, tree)))
         elif reach and id(s) in augmented:
-            found.append((None, _augmented_violation(s, sorted(reach)[0], parsed)))
+            found.append((None, _augmented_violation(s, foreign.shown(tree, reach), parsed)))
         elif reach:
-            other = sorted(reach)[0]
+            other, array = foreign.shown(tree, reach), foreign.shown(tree, {array})
             found.append((None, parsed.violation(
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
                 f"with {other!r} (a copy of the name, a view, or a tuple or list "
@@ -84,9 +91,10 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
     return found
 
 
-def _input_violation(stmt, array, argument, augmented, parsed):
+def _input_violation(stmt, array, argument, augmented, parsed, shown):
     """An update of the caller's array: ``x[i] = v`` or ``x += v`` (NumPy changes the
-    caller's x; the derivative, which must not, would compute another function)."""
+    caller's x; the derivative, which must not, would compute another function);
+    ``shown``: the array's name as the user wrote it."""
     if id(stmt) in augmented:
         op, name = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
         what = f"the argument {argument!r}" if argument == array else \
@@ -96,10 +104,10 @@ def _input_violation(stmt, array, argument, augmented, parsed):
             "derivative would not change the caller's array as the function does",
             f"write {name} = {name} {op} ... (a new array)")
     what = f"the argument {argument!r}" if argument == array else \
-        f"{array!r}, which shares memory with the argument {argument!r}"
+        f"{shown!r}, which shares memory with the argument {argument!r}"
     return parsed.violation(
         stmt, "in-place-input", f"in-place update of {what}: the derivative would "
-        "change the caller's array", f"make a copy first: {array} = {argument}.copy()")
+        "change the caller's array", f"make a copy first: {shown} = {argument}.copy()")
 
 
 def _numbers(assigns, prims, kinds, arg_kinds) -> set:
@@ -157,7 +165,7 @@ def _updated(stmt, augmented=None) -> str:
     return stmt.targets[0].value.id
 
 
-def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
+def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -> list:
     """(name, name it may share memory with, the statement that makes it, whether the
     sharing goes both ways); a view used up before its array is next updated (``v =
     y[:2]; w = v * x; y[3:] = w``) shares nothing. ``row = y[i]`` counts as a view where
@@ -185,6 +193,7 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds) -> list:
             made.append((target, source, s, True))
     made += holding.pairs([s for s in assigns if id(s) not in handed_out], prims,
                           _appends(updates), _stores(updates, kinds))
+    made += taken                      # what attributes and non-local items share
     made = _composed(made)
     pairs = [p for p in made
              if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented, walked)]
@@ -312,6 +321,11 @@ def _fresh_before(block, stmt, name) -> bool:
         if name in nodes.definitely_assigned([s]):
             fresh = True
     return fresh
+
+
+def view_of(value, prim):
+    """The name whose memory ``value`` may view or be (None: a new array)."""
+    return _view_source(value, prim)
 
 
 def _view_source(value, prim):

@@ -36,6 +36,7 @@ from . import kinds as kind_rules
 from .prims import GRADIENT_MAKERS, GradientOf, Prim, classify, dotted, is_update, \
     is_user_function, mutation, sequence_of, shrinks, user_call
 from ..tree import nodes
+from ..front.normalize import USER_NAMES
 from ..front.parse import ParsedFunction
 from ..rules.forward import FORWARD
 from ..rules.reverse import REVERSE
@@ -95,7 +96,7 @@ def analyze(tree: gast.FunctionDef, parsed: ParsedFunction, wrt: tuple, arg_kind
                                 arg_kinds)
     calls = mutating.user_calls(nodes.walk_stmts(tree.body), prims,
                                 lambda call: classify(call, parsed, local, table))
-    aliased += mutating.problems(calls, varied, kinds, parsed)
+    aliased += mutating.problems(calls, varied, kinds, parsed, getattr(tree, USER_NAMES, {}))
     diagnose.check(tree, assigns, prims, active, varied, parsed, mode, aliased, keys)
     return Analysis(MappingProxyType(prims), active, kinds, output)
 

@@ -13,6 +13,7 @@ from .indices import active_index, active_index_names
 from .prims import Prim, dotted, mutation, shrinks
 from ..tree import nodes
 from ..errors import CompileError
+from ..front.normalize import USER_NAMES
 from ..front.parse import ParsedFunction
 from ..rules import label
 from ..rules.forward import FORWARD
@@ -59,7 +60,8 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
             continue
         if _calls_inactive(stmt, parsed, stored, mode):
             continue
-        problem = _side_effect_problem(stmt, active, varied, mode, parsed, stored)
+        problem = _side_effect_problem(stmt, active, varied, mode, parsed, stored,
+                                       getattr(tree, USER_NAMES, {}))
         if problem:
             violations.append(parsed.violation(stmt, "unsupported-syntax", *problem))
     if violations:
@@ -82,7 +84,7 @@ def _undefined(value, prim: Prim, varied, parsed):
         f"{name} with s2sad.defvjp and s2sad.defjvp")]
 
 
-def _side_effect_problem(stmt, active, varied, mode, parsed, stored):
+def _side_effect_problem(stmt, active, varied, mode, parsed, stored, users):
     """A call made for its effect that takes a differentiated value. It runs in the
     primal sweep and is not differentiated (``print(loss)``, ``logging.info(...)``,
     ``ax.plot(y)``, ``callback(x)``) unless it could change a value the function goes
@@ -100,9 +102,10 @@ def _side_effect_problem(stmt, active, varied, mode, parsed, stored):
         touched.add(receiver.id)
     if not touched or not _may_change(call, varied, parsed, stored):
         return None
-    return (f"a call made for its side effect on differentiated values "
-            f"({', '.join(sorted(touched))}) could change them in place, which "
-            "s2sad cannot follow",
+    shown = sorted({users[n] for n in touched if n in users})   # not the temporaries
+    return (f"a call made for its side effect on differentiated values"
+            f"{' (' + ', '.join(shown) + ')' if shown else ''} could change them in place, "
+            "which s2sad cannot follow",
             "assign its result to a new name, or move the call out of the function")
 
 

@@ -23,9 +23,10 @@ from ..front.normalize import normalize
 from ..front.parse import parse
 
 
-def problems(calls, varied, kinds, parsed) -> list:
+def problems(calls, varied, kinds, parsed, users=None) -> list:
     """Violations for ``calls`` ((statement, Prim) of user-function calls) that pass a
-    differentiated call an array its callee changes in place."""
+    differentiated call an array its callee changes in place; ``users``: SSA version ->
+    the user's name, for the message."""
     out = []
     for stmt, prim in calls:
         if not any(name in varied for _, name in prim.operands):
@@ -33,7 +34,8 @@ def problems(calls, varied, kinds, parsed) -> list:
         for param, found in changed_arguments(prim.callee, _kinds_of(prim, kinds)):
             atom = prim.bound.get(param)
             if isinstance(atom, gast.Name):
-                out.append(_at_call(stmt, atom.id, param, found, prim, parsed))
+                name = (users or {}).get(atom.id, atom.id)
+                out.append(_at_call(stmt, name, param, found, prim, parsed))
     return out
 
 

@@ -144,7 +144,7 @@ def vjp(f, *primals, wrt=None, **kwprimals):
         else:
             with np.errstate(divide="ignore", invalid="ignore"):  # as the primal sweep ran
                 cotangents = call_on_floats(backward, (residuals, ybar), {})
-        return seeds.typed_like(cotangents, tuple(values[n] for n in names))
+        return seeds.apart_from(seeds.typed_like(cotangents, tuple(values[n] for n in names)), ybar)
     return y, pullback
 
 

@@ -151,3 +151,35 @@ def _real(value) -> bool:
     if isinstance(value, np.ndarray):
         return value.dtype.kind == "f"
     return isinstance(value, (float, np.floating)) and not isinstance(value, bool)
+
+
+def apart_from(results, given):
+    """``results`` with each array that may share memory with an array of ``given``
+    (the seeds) copied: ``return x`` passes the seed through as the derivative, and a
+    caller that changes what it got back must not change its seed. A bounds check per
+    array, and a copy only where a seed would escape."""
+    seeds = [a for a in _leaves(given) if isinstance(a, np.ndarray)]
+    if not seeds:
+        return results
+
+    def own(value):
+        if isinstance(value, np.ndarray):
+            return value.copy() if any(np.may_share_memory(value, s) for s in seeds) \
+                else value
+        if isinstance(value, (tuple, list)):
+            items = [own(v) for v in value]
+            if all(a is b for a, b in zip(items, value)):
+                return value                  # nothing copied: the same object back
+            return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+        if isinstance(value, dict):
+            return {k: own(v) for k, v in value.items()}
+        return value
+    return own(results)
+
+
+def _leaves(tree):
+    if isinstance(tree, (tuple, list)):
+        return [leaf for t in tree for leaf in _leaves(t)]
+    if isinstance(tree, dict):
+        return [leaf for t in tree.values() for leaf in _leaves(t)]
+    return [tree]

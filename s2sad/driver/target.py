@@ -226,7 +226,7 @@ def jvp(f, primals, tangents, wrt=None):
     except Rebound:                   # a callee was rebound: the cache was cleared
         fn = target.generated(names, values, "jvp").functions[0]
         y, ydot = call_on_floats(fn, primals, dots)
-    return y, seeds.typed_like(ydot, y)
+    return y, seeds.apart_from(seeds.typed_like(ydot, y), tuple(dots.values()))
 
 
 def gradient_function(target: Target, names, args, kwargs=None):

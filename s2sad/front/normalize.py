@@ -23,6 +23,7 @@ import types
 import gast
 
 from . import builtin_calls, jumps, sourcemap, ssa, syntax
+from ..rules import USER_CELLS
 from ..tree import emit, nodes
 from ..tree.names import NameGen
 from .parse import ParsedFunction
@@ -30,6 +31,9 @@ from .parse import ParsedFunction
 # The attribute marking ``w = w op v`` written for the user's ``w op= v`` (its value: the
 # user's name): SSA renames w's versions, so the mark, not the names, says which it was.
 AUGMENTED = "s2sad_augmented"
+# The attribute of a normalized tree mapping each name the user wrote, and each SSA
+# version of one, to the user's name (temporaries are absent): messages show those.
+USER_NAMES = "s2sad_user_names"
 
 
 def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
@@ -37,11 +41,14 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     syntax.check(parsed)
     tree = nodes.clone(parsed.tree)
     builtin_calls.rewrite(tree, parsed.lookup)
-    gen = NameGen.for_tree(tree)
+    gen = NameGen.for_tree(tree, extra=USER_CELLS)    # the names rules are called by
     local = nodes.names_stored(tree)
     tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)
     tree.body = jumps.lower(tree.body, gen)
-    tree.body = ssa.rename(tree, gen)
+    written = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+    versions = {}
+    tree.body = ssa.rename(tree, gen, versions)
+    setattr(tree, USER_NAMES, {**{n: n for n in written}, **versions})
     return tree, gen
 
 

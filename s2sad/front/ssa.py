@@ -24,8 +24,9 @@ from ..tree import emit, nodes
 from ..tree.names import NameGen
 
 
-def rename(tree: gast.FunctionDef, gen: NameGen) -> list:
-    """The body of ``tree`` with top-level-only names versioned."""
+def rename(tree: gast.FunctionDef, gen: NameGen, versions=None) -> list:
+    """The body of ``tree`` with top-level-only names versioned; ``versions`` (a dict,
+    if given) gets each version's user name, for messages."""
     nested = set()
     for stmt in tree.body:
         if not isinstance(stmt, gast.Assign):
@@ -45,6 +46,8 @@ def rename(tree: gast.FunctionDef, gen: NameGen) -> list:
                 if target in seen:
                     version = gen.numbered(target, sep="_")
                     current[target] = version
+                    if versions is not None:
+                        versions[version] = target
                     stmt.targets[0] = nodes.name(version, store=True)
                 seen.add(target)
         body.append(stmt)

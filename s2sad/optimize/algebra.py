@@ -59,7 +59,8 @@ class Simplify(SinkTracker):
 
     def visit_Call(self, node):
         """``np.sum(d, axis=None, keepdims=False)`` -> ``np.sum(d)``: defaults unsaid;
-        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller."""
+        ``_rt.unbroadcast(-g, x)`` -> ``-_rt.unbroadcast(g, x)``: negate the smaller;
+        ``_rt.pow_dx(x, 3)`` -> ``3 * x ** 2``: only a zero exponent needs pow_dx."""
         self.generic_visit(node)
         func = nodes.dotted_path(node.func)
         if func in _REDUCTIONS:
@@ -67,6 +68,9 @@ class Simplify(SinkTracker):
                                                      and (k.arg, k.value.value) in _DEFAULTS)]
             self.rewrites += len(node.keywords) - len(said)
             node.keywords = said
+        if func == "_rt.pow_dx" and len(node.args) == 2 and not node.keywords \
+                and _is_const(node.args[1]) and node.args[1].value != 0:
+            return self._rewrote(_power_derivative(node.args[0], node.args[1].value))
         if func == "_rt.unbroadcast" and _is_negation(node.args[0]):
             node.args[0] = node.args[0].operand
             return self._rewrote(nodes.neg(node))
@@ -135,6 +139,15 @@ def _swapped_key(e):
     if not (isinstance(e, gast.BinOp) and isinstance(e.op, gast.Mult)):
         return None
     return key(nodes.binop(e.right, e.op, e.left))
+
+
+def _power_derivative(x, c):
+    """``c * x ** (c - 1)`` for a nonzero number c, folded: ``2 * x``, ``3 * x ** 2``,
+    ``1`` for c == 1 (x ** 0 is 1 even at x == 0, as pow_dx takes it)."""
+    if c == 1:
+        return nodes.const(c)
+    power = x if c - 1 == 1 else nodes.binop(x, gast.Pow(), nodes.const(c - 1))
+    return nodes.binop(nodes.const(c), gast.Mult(), power)
 
 
 def _is_negation(e) -> bool:

@@ -15,8 +15,9 @@ def sign(x):
 
 def zeros_like(x):
     """A zero adjoint shaped like ``x`` (0.0 for Python numbers; the same structure for
-    a list, tuple or dict of them; 0.0 for a string, which carries no derivative)."""
-    if isinstance(x, (float, int, bool, str, bytes)) or x is None:
+    a list, tuple or dict of them). A function (``return flat, unflatten``) or a string
+    has no derivative: its adjoint is 0.0 too."""
+    if isinstance(x, (float, int, bool, str, bytes)) or x is None or callable(x):
         return 0.0
     if isinstance(x, (tuple, list)):
         return rebuild(x, [zeros_like(v) for v in x])

@@ -38,6 +38,18 @@ def _makes_list(value) -> bool:
             or isinstance(func, gast.Attribute) and func.attr == "copy" and not value.args)
 
 
+def _passes_on(value, shared) -> bool:
+    """Whether ``value`` may be (or hold) an object of ``shared``: a name, an item of
+    one, a tuple or list display with one."""
+    if isinstance(value, gast.Name):
+        return value.id in shared
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return value.value.id in shared
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return any(isinstance(e, gast.Name) and e.id in shared for e in value.elts)
+    return False
+
+
 class UpdatesAndCalls:
     """Mixed into the reverse transformation (it provides push, pop, bar, accumulate)."""
 
@@ -45,12 +57,23 @@ class UpdatesAndCalls:
         """``v = y[:2]`` of an array updated in place reads a copy in the primal sweep:
         the adjoint sweep restores y slot by slot, and must not reach v through a view
         (nor may a pullback, which reads v as the primal left it). ``y[0]`` is a view too
-        when y has more than one axis: ``_rt.copy`` copies a row, keeps a number."""
+        when y has more than one axis: ``_rt.copy`` copies a row, keeps a number. So is
+        ``z = y``, a view ``y.T``, and an item taken out of a tuple or list that holds y
+        (aliasing has refused the update where such a name is read after it: the copy is
+        the value the name had when read)."""
         value = s.value
-        if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                and value.value.id in self.updated):
+        if isinstance(value, gast.Name) and value.id in self.sharing_updated() \
+                and self.facts.kind(value).is_array:
+            copy = "np.copy"                  # z = y: z is y, and y changes after
+        elif isinstance(value, (gast.Call, gast.Attribute)) and s in self.facts.prims \
+                and aliasing.view_of(value, self.facts.of(s)) in self.sharing_updated():
+            copy = "np.copy"                  # v = y.T, y.reshape(3)
+        elif not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                  and value.value.id in self.sharing_updated()):
             return s
-        if aliasing.is_view_index(value.slice):
+        elif value.value.id not in self.updated:
+            copy = "_rt.copy"                 # v = keep[0] of a tuple holding y
+        elif aliasing.is_view_index(value.slice):
             copy = "np.copy"
         elif self.facts.kind(value.value).is_array \
                 and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
@@ -59,6 +82,21 @@ class UpdatesAndCalls:
             return s
         return gast.copy_location(nodes.assign(s.targets[0].id,
                                                nodes.call(copy, nodes.clone(value))), s)
+
+    def sharing_updated(self) -> set:
+        """The arrays updated in place, and the names that may be one of them or hold
+        one: copies of the name, tuples and lists holding one, items taken out."""
+        if getattr(self, "_sharing", None) is None:
+            shared, grown = set(self.updated), True
+            while grown:
+                before = len(shared)
+                for s in nodes.walk_stmts(self.tree.body):
+                    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                            and _passes_on(s.value, shared):
+                        shared.add(s.targets[0].id)
+                grown = len(shared) > before
+            self._sharing = shared
+        return self._sharing
 
     def primal_update(self, s) -> list:
         """``y[i] = v`` in place, the slot's old value saved first (pruned when unread)."""
