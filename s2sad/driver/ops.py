@@ -16,6 +16,9 @@ from .target import Target, gradient_function
 
 def plain(f):
     """``f``, or a one-line def around a primitive that has a rule (``np.sin``)."""
+    if not callable(f):
+        raise UsageError(f"expected a function to differentiate, got a "
+                         f"{type(f).__name__} ({f!r:.60})", "bad-arguments")
     return wrappers.primitive_function(f) if wrappers.has_rule(f) else f
 
 
