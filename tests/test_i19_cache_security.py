@@ -9,7 +9,6 @@ entries do run when they are trusted, so a marker that stays absent means
 something. Finally eight processes hammer one cache while a ninth corrupts,
 poisons and clears it, every gradient checked against finite differences.
 """
-import importlib.util
 import json
 import os
 import shutil
@@ -19,7 +18,6 @@ import sys
 import tempfile
 import textwrap
 import time
-import uuid
 import warnings
 from pathlib import Path
 
@@ -30,6 +28,7 @@ import s2sad
 from s2sad.driver import diskcache
 from s2sad.driver.compile import CACHE
 from tests.fd import assert_close_to_fd, fd_grads, fd_vjp
+from tests.test_disk_cache import _module
 
 ROOT = Path(__file__).resolve().parent.parent
 NOBODY = 65534
@@ -113,16 +112,6 @@ def base():
     shutil.rmtree(path)
 
 
-def _module(directory):
-    path = Path(directory) / f"victim_{uuid.uuid4().hex[:8]}.py"
-    path.write_text(MODULE)
-    spec = importlib.util.spec_from_file_location(f"_i19_{uuid.uuid4().hex}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _check_all(m):
     """grad, vjp and jvp of a small training loss, each against finite differences;
     the caller's arrays are left as they were."""
@@ -162,7 +151,7 @@ def _poisoned(base, m, marker):
 
 @pytest.fixture
 def attack(base):
-    m = _module(base)
+    m = _module(base, MODULE)
     marker = base / "marker"
     return m, marker, _poisoned(base, m, marker)
 
@@ -291,17 +280,22 @@ def _mine_but_writable(mode):
 ], ids=["symlink-to-theirs", "symlink-to-mine", "owned-by-another", "group-writable",
         "world-writable"])
 def test_an_entry_another_user_could_write_is_refused_and_rebuilt(base, attack, plant):
-    m, marker, planted = attack
-    cache = base / "cache"
-    cache.mkdir(mode=0o700)
-    for name, data in planted.items():
-        plant(base, cache, name, data)
-    messages, delta = _run_victim(m, cache)
+    m, marker, planted, cache, messages, delta = _planted_in_private(base, attack, plant)
     assert not marker.exists(), "the planted code ran"
     assert delta["refused"] >= len(planted) - 2 and delta["hits"] == 0
     assert messages and all("built again" in text for text in messages)
     _assert_rebuilt(m, cache, planted)
     assert not marker.exists()
+
+
+def _planted_in_private(base, attack, plant):
+    """The victim run on a private cache of ours whose entries ``plant`` put there."""
+    m, marker, planted = attack
+    cache = base / "cache"
+    cache.mkdir(mode=0o700)
+    for name, data in planted.items():
+        plant(base, cache, name, data)
+    return (m, marker, planted, cache) + _run_victim(m, cache)
 
 
 def _assert_rebuilt(m, cache, planted):
@@ -336,12 +330,7 @@ def _fifo(base, cache, name, data):
 @pytest.mark.parametrize("plant", [_stale_checksum, _truncated, _garbage, _fifo],
                          ids=["stale-checksum", "truncated", "garbage", "named-pipe"])
 def test_a_damaged_entry_is_a_miss_and_is_rebuilt(base, attack, plant):
-    m, marker, planted = attack
-    cache = base / "cache"
-    cache.mkdir(mode=0o700)
-    for name, data in planted.items():
-        plant(base, cache, name, data)
-    messages, delta = _run_victim(m, cache)
+    m, marker, planted, cache, messages, delta = _planted_in_private(base, attack, plant)
     assert not marker.exists()
     assert delta["corrupt"] + delta["refused"] >= len(planted) - 2 and delta["hits"] == 0
     _assert_rebuilt(m, cache, planted)
