@@ -9,13 +9,22 @@ It is never unpickled: a hit gives the stored text back to the pipeline, which
 compiles it with the same cells a fresh build binds, so it behaves as one. Entries are written to a temporary
 file in the same directory, then ``os.replace``-d into place, so a reader
 never sees half a file; a truncated or altered entry fails its checksum, is
-a miss, and is written again. A directory that is a symbolic link, writable
-by everyone, or owned by another user is refused with a warning, and only
-the memory cache is used.
+a miss, and is written again.
+
+The checksum detects accidents, not attackers. What is executed must be
+something only the current user could have written: a directory that is a
+symbolic link, writable by its group or by everyone, or owned by another user
+is refused with a warning, and only the memory cache is used; an entry is
+opened without following a symbolic link (``O_NOFOLLOW``) and read only when
+the opened file is a regular file owned by the current user and writable by no
+one else (``fstat`` on the descriptor, in a directory checked the same way
+through its own descriptor); any other entry is refused with a warning and
+rebuilt. docs/cache.md states the threat model.
 """
 from __future__ import annotations
 
 import ast
+import errno
 import hashlib
 import json
 import os
@@ -35,11 +44,17 @@ _HEADER = "# s2sad-cache sha256="
 _ENTRY = re.compile(r"[0-9a-f]{64}\.py")
 _UNSET = object()
 
-STATS = {"hits": 0, "misses": 0, "writes": 0, "corrupt": 0, "checks_skipped": 0}
+STATS = {"hits": 0, "misses": 0, "writes": 0, "corrupt": 0, "refused": 0,
+         "checks_skipped": 0}
 """Counts for this process (tests and benchmarks read them)."""
 
 _state = {"configured": _UNSET, "warned": set()}
 _lock = threading.Lock()
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_ENTRY_FLAGS = (os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0)
+                | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+_DIR_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_BY_FD = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
 
 class CacheWarning(UserWarning):
@@ -88,10 +103,21 @@ def unsafe(path: str, create: bool) -> str | None:
         return "it is a symbolic link"
     if not stat.S_ISDIR(info.st_mode):
         return "it is not a directory"
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+    return foreign(info)
+
+
+def foreign(info: os.stat_result) -> str | None:
+    """Why a file or directory with this status could hold what another user wrote, or
+    None: it is owned by the current user and writable by no one else. (A POSIX ACL
+    that lets others write shows as group write permission: it is refused too.)"""
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
         return f"it is owned by another user (uid {info.st_uid})"
-    if info.st_mode & stat.S_IWOTH:
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_IWOTH:
         return "it is writable by every user"
+    if mode & stat.S_IWGRP:
+        return (f"it is writable by its group (gid {info.st_gid}, mode {mode:04o}; "
+                "`chmod go-w` it to use it)")
     return None
 
 
@@ -190,11 +216,10 @@ def _restored(entry, parsed):
 
 
 def _read(where, key):
-    """``(metadata, source text)`` of a sound entry, else None (missing or damaged)."""
-    path = os.path.join(where, key + ".py")
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
+    """``(metadata, source text)`` of a sound entry, else None (missing, damaged or
+    refused)."""
+    data = _trusted_bytes(where, key + ".py")
+    if data is None:
         return None
     head, _, rest = data.partition(b"\n")
     try:
@@ -208,6 +233,53 @@ def _read(where, key):
         _count("corrupt")
         return None
     return meta, text
+
+
+def _trusted_bytes(where, name):
+    """The bytes of the entry ``name`` when only the current user could have written
+    it; None when it is missing, or refused (with a warning: it is rebuilt)."""
+    try:
+        folder = os.open(where, _DIR_FLAGS) if _BY_FD else None
+    except OSError:
+        return None                    # gone or swapped since directory() checked it
+    try:
+        if folder is not None and foreign(os.fstat(folder)):
+            return None                # swapped for another since directory() checked it
+        try:
+            handle = os.open(name, _ENTRY_FLAGS, dir_fd=folder) if folder is not None \
+                else os.open(os.path.join(where, name), _ENTRY_FLAGS)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return _refuse(where, name, "it is a symbolic link" if exc.errno == errno.ELOOP
+                           else f"it cannot be opened ({exc.strerror or exc})")
+        try:
+            return _read_whole(where, name, handle)
+        finally:
+            os.close(handle)
+    finally:
+        if folder is not None:
+            os.close(folder)
+
+
+def _read_whole(where, name, handle):
+    info = os.fstat(handle)
+    if not stat.S_ISREG(info.st_mode):
+        return _refuse(where, name, "it is not a regular file")
+    problem = foreign(info)
+    if problem:
+        return _refuse(where, name, problem)
+    chunks = []
+    while chunk := os.read(handle, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse(where, name, problem):
+    _count("refused")
+    _warn(where, f"not using the disk cache entry {name} in {where}: {problem}; it is "
+                 "built again")
+    return None
 
 
 def _write(where, key, meta, text):
@@ -234,7 +306,8 @@ def info() -> dict:
     problem = unsafe(path, create=False) if path else "off (set S2SAD_CACHE_DIR)"
     entries = _entries(path) if path and not problem else []
     return {"directory": path, "enabled": not problem, "reason": problem,
-            "entries": len(entries), "bytes": sum(e.stat().st_size for e in entries)}
+            "entries": len(entries),
+            "bytes": sum(e.stat(follow_symlinks=False).st_size for e in entries)}
 
 
 def clear() -> int:
@@ -246,7 +319,7 @@ def clear() -> int:
     removed = 0
     for entry in _entries(path):
         try:
-            entry.unlink()
+            os.unlink(entry.path)
             removed += 1
         except FileNotFoundError:
             pass
@@ -254,7 +327,11 @@ def clear() -> int:
 
 
 def _entries(path) -> list:
+    """The entries (by their names) as ``os.DirEntry``: symbolic links included, never
+    followed."""
     try:
-        return [e for e in Path(path).iterdir() if _ENTRY.fullmatch(e.name) and e.is_file()]
+        with os.scandir(path) as listing:
+            return [e for e in listing
+                    if _ENTRY.fullmatch(e.name) and not e.is_dir(follow_symlinks=False)]
     except OSError:
         return []
