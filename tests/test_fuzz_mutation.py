@@ -23,38 +23,14 @@ EXAMPLES = int(os.environ.get("S2SAD_FUZZ_MUTATION_EXAMPLES", "200"))
 SEED = os.environ.get("S2SAD_FUZZ_SEED")
 
 
-#: The classes of issue 12's bugs this fuzzer hits (on main, before their fixes):
-#: a failing program that uses the construct of one counts as that bug instead of
-#: failing the run. A failure matching none fails the test. Remove an entry once
-#: its item is fixed (tests/fuzz_mutation_findings: /work/notes/fuzz_findings.md
-#: has a shrunk program for each).
-_IDENTITY = r"(?m)= (1\.0 \* \S+|\S+ (\* 1\.0|\+ 0\.0|- 0\.0|/ 1\.0|\*\* 1|\* one|\* 1)|np\.zeros\(3\) \+ \S+)$"
-KNOWN_BUGS = [
-    ("issue 12 item 7/18: a second derivative of a power at 0 is NaN (x ** 1 at x = 0)",
-     r"\*\* 1\b"),
-    ("issue 12 item 3: a helper updates its argument in place",
-     r"\b(step|step_twice|scale_inplace|set_first|fill_tanh|accumulate)\("),
-    ("issue 12 item 1: an algebraic identity turns a fresh array into an alias", _IDENTITY),
-    ("issue 12 item 2: an array updated while a container holds it", r"\b(c|lst)\d+ = "),
-    ("issue 12 item 16 (and NEW: G[i] = e on a global array crashes in generated code): "
-     "a side effect on a global", r"(?m)^\s*(G|GL)\b.*(=|\.append)|HIST"),
-    ("NEW: a global array updated in place through an alias (z = G; z += e)",
-     r"(?m)= (G|GL\[\d\])$"),
-    ("issue 12 item 20: a slice assigned from itself", r"(?m)^\s*(\w+)\[.*\] = \1(\[.*\])?$"),
-    ("issue 12 item 14/NEW: an argument (or an alias or view of it or of a global) "
-     "updated by an augmented assignment",
-     r"(?ms)^\s*(x|p\[[^]\n]*\]) [-+*/]= "
-     r"|^\s*(\w+) = (x|G|GL\[\d\]|p\[[^]\n]*\])(\[[^]\n]*\])?$.*^\s*\2 [-+*/]= "),
-    ("issue 12 items 15/19: a loop over an array its body updates", r"for .* in .*(x|y\d+)"),
-]
+#: Bug classes this fuzzer is known to hit, as (description, regex over the program's
+#: source): a failing program matching one counts as that bug instead of failing the
+#: run. Empty: every class issue 12's run found is fixed; a failure fails the test.
+KNOWN_BUGS: list = []
 
 
-#: ... and those told by the failure's message
-KNOWN_MESSAGES = [
-    ("issue 12 item 12: a pullback called twice answers differently", r"called twice"),
-    ("issue 12 (crashes): an error of second derivatives located in generated code",
-     r"^hvp: s2sad error not located"),
-]
+#: ... and those told by the failure's message, (description, regex over it)
+KNOWN_MESSAGES: list = []
 
 
 def _known_bug(source, message=""):
