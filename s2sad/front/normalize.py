@@ -192,13 +192,12 @@ class _Flatten:
         return gast.copy_location(nodes.while_(test, [item, step] + s.body), s)
 
     def iterated(self, seq, loop, out):
-        """The sequence a loop walks: Python evaluates it once, so where the loop rebinds
-        its name (``for e in x: ... x = x * 2.0``, also through ``enumerate``/``zip``),
-        the loop indexes a snapshot of the original."""
-        if not (isinstance(seq, gast.Name) and seq.id in nodes.names_stored(loop)):
-            return seq
+        """The sequence an ``enumerate``/``zip`` loop indexes: ``_rt.as_sequence`` of
+        what it walks, evaluated once as Python does (the original object where the body
+        rebinds the name, ``for e in x: ... x = x * 2.0``), and indexable exactly for
+        every iterable (a dict's keys, ``reversed(...)``, a generator)."""
         snapshot = self.gen.temp()
-        self.emit(out, snapshot, seq, loop)
+        self.emit(out, snapshot, nodes.call("_rt.as_sequence", seq), loop)
         return nodes.name(snapshot)
 
     # assignment helpers ---------------------------------------------------
