@@ -17,10 +17,13 @@ array@x/1 array array@x/1
 from __future__ import annotations
 
 import enum
+from collections import deque
 from dataclasses import dataclass, replace
 
 import gast
 import numpy as np
+
+from ..tree import nodes
 
 _INT_CALLS = ("len", "int", "round", "bool")
 
@@ -146,24 +149,41 @@ def same_shape(kind, others) -> bool:
 
 
 def infer(assigns, loops, prims, arg_kinds) -> dict:
-    """Kinds of all names: a fixed point over the assignments (loops join kinds)."""
+    """Kinds of all names: a fixed point over the assignments (loops join kinds), by a
+    worklist: an assignment is evaluated again only when a name it reads changes."""
     kinds = dict(arg_kinds)
     own = _own_classes(assigns, loops, arg_kinds)
-    changed = True
-    while changed:
-        changed = False
-        updates = [(s.targets[0].id, _of_value(s.value, prims[s], kinds)) for s in assigns]
-        updates += [(loop.target.id, _of_loop(loop)) for loop in loops]
-        for target, kind in updates:
-            if kind is None:
-                continue
-            if kind == ARRAY and target in own:
-                kind = Kind(Tag.ARRAY, target)        # its value's shape, named after it
-            new = join(kinds.get(target), kind)
-            if new != kinds.get(target):
-                kinds[target] = new
-                changed = True
+    readers: dict = {}
+    for index, s in enumerate(assigns):
+        source = getattr(prims[s], "source", None) if prims[s].op == "copy" else None
+        for ident in nodes.names_loaded(s.value) | ({source} if source else set()):
+            readers.setdefault(ident, []).append(index)
+    pending = deque(range(len(assigns)))
+    queued = set(pending)
+    for loop in loops:
+        _join_into(kinds, own, loop.target.id, _of_loop(loop), readers, pending, queued)
+    while pending:
+        index = pending.popleft()
+        queued.discard(index)
+        s = assigns[index]
+        _join_into(kinds, own, s.targets[0].id, _of_value(s.value, prims[s], kinds), readers,
+                   pending, queued)
     return kinds
+
+
+def _join_into(kinds, own, target, kind, readers, pending, queued):
+    """Join ``kind`` into ``target``'s; when that changes it, queue the readers."""
+    if kind is None:
+        return
+    if kind == ARRAY and target in own:
+        kind = Kind(Tag.ARRAY, target)        # its value's shape, named after it
+    new = join(kinds.get(target), kind)
+    if new != kinds.get(target):
+        kinds[target] = new
+        for index in readers.get(target, ()):
+            if index not in queued:
+                queued.add(index)
+                pending.append(index)
 
 
 def _own_classes(assigns, loops, arg_kinds) -> set:
