@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import higher, ops, target as targets
+from .driver import higher, numba_jit, ops, target as targets
 from .errors import UsageError
 from .inspection import standalone as standalone_module
 from .inspection.highlight import Source
@@ -22,17 +22,19 @@ from .inspection.highlight import Source
 VERSION = targets.VERSION
 
 
-def grad(f, wrt=None, has_aux=False):
+def grad(f, wrt=None, has_aux=False, jit=None):
     """A function with f's signature returning df/d(wrt); ``has_aux=True``: f returns
     ``(value, aux)`` and the function ``(grad, aux)``. ``f`` may be a NumPy function
-    with a rule (``np.sin``) or a derivative s2sad made (any order)."""
-    return ops.grad(f, wrt, has_aux)
+    with a rule (``np.sin``) or a derivative s2sad made (any order). ``jit="numba"``:
+    the generated code compiled by numba (a warning and plain Python where it cannot
+    be; ``"numba!"`` raises instead)."""
+    return ops.grad(f, wrt, has_aux, jit)
 
 
-def value_and_grad(f, wrt=None, has_aux=False):
+def value_and_grad(f, wrt=None, has_aux=False, jit=None):
     """A function returning ``(f(...), grad)`` from one primal sweep (``has_aux``:
-    ``((value, aux), grad)``, as JAX's)."""
-    return ops.value_and_grad(f, wrt, has_aux)
+    ``((value, aux), grad)``, as JAX's; ``jit`` as for grad)."""
+    return ops.value_and_grad(f, wrt, has_aux, jit)
 
 
 def vjp(f, *primals, wrt=None, has_aux=False, **kwprimals):
@@ -42,11 +44,11 @@ def vjp(f, *primals, wrt=None, has_aux=False, **kwprimals):
     return ops.vjp(f, *primals, wrt=wrt, has_aux=has_aux, **kwprimals)
 
 
-def jvp(f, primals, tangents, wrt=None):
+def jvp(f, primals, tangents, wrt=None, jit=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep. ``tangents`` has
     one entry per ``wrt`` argument (``None``: each primal passed, as in JAX; not the
-    defaults left out)."""
-    return ops.jvp(f, primals, tangents, wrt)
+    defaults left out; ``jit`` as for grad)."""
+    return ops.jvp(f, primals, tangents, wrt, jit)
 
 
 def jacobian(f, wrt=None, mode="auto", has_aux=False):
@@ -82,7 +84,7 @@ DERIVATIVE_MAKERS.update({grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp
 
 
 def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None,
-           standalone=False, module=None):
+           standalone=False, module=None, jit=None):
     """The generated source text, exactly the code that runs for arguments of the
     kinds of ``args`` (default: a float for each argument without a default).
     ``mode``: ``reverse`` (``motion`` joint or split) or ``forward``. The text is a
@@ -110,7 +112,9 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
         text = standalone_module.module_source(target.front, names, argument_kinds, variant,
                                                optimize, module)
         return Source(text)
-    return Source(target.generated(names, values, variant, optimize).source)
+    text = target.generated(names, values, variant, optimize).source
+    numba_jit.check_mode(jit)
+    return Source(numba_jit.numba_text(text) if jit else text)
 
 
 def differentiate(func=None, *, wrt=None):

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import seeds
 from .compile import CACHE
+from . import numba_jit
 from .entry import fast_entry
 from .running import HANDLED, call_on_floats, real_gradient, run_on_floats
 from ..errors import UsageError
@@ -19,14 +20,16 @@ from .target import Rebound, Target, check_all_float, recovered
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
 
 
-def gradient(f, wrt, variant):
+def gradient(f, wrt, variant, jit=None):
     """The function ``grad``/``value_and_grad`` return: dispatch on argument kinds,
-    run the generated code, and turn a non-scalar output into a UsageError."""
+    run the generated code (``jit="numba"``: compiled by numba), and turn a non-scalar
+    output into a UsageError."""
+    numba_jit.check_mode(jit)
     target = Target(f)
     names, single = target.wrt_names(wrt)
     target.check(names)
     one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
-    dispatch = _Dispatch(target, names, variant)
+    dispatch = _Dispatch(target, names, variant, jit)
     prefix = target.prefix
 
     @functools.wraps(target.primal)
@@ -59,6 +62,7 @@ def gradient(f, wrt, variant):
         return out[0], seeds.typed_like(out[1], like)
 
     def recover(fn, exc, args, kwargs=None):
+        fn = getattr(fn, "__s2sad_plain__", fn)      # numba's twin: rerun as Python
         try:
             return recovered(target, names, variant, fn, exc, args, kwargs)
         except UsageError as error:
@@ -76,8 +80,8 @@ class _Dispatch:
     arrays dimensions and dtype), and by their types alone where none is an array or a
     container (``by_type``, which the fast entry reads)."""
 
-    def __init__(self, target, names, variant):
-        self.target, self.names, self.variant = target, names, variant
+    def __init__(self, target, names, variant, jit=None):
+        self.target, self.names, self.variant, self.jit = target, names, variant, jit
         self.compiled: dict = {}        # (cache generation, signature) -> function
         self.by_type: dict = {}         # (cache generation, *argument types) -> function
 
@@ -87,7 +91,10 @@ class _Dispatch:
         fn = self.compiled.get(key) if signature is not None else None
         if fn is None:
             values = self.target.bind(args, kwargs)
-            fn = self.target.generated(self.names, values, self.variant).functions[0]
+            made = self.target.generated(self.names, values, self.variant)
+            fn = made.functions[0]
+            if self.jit:
+                fn = numba_jit.jitted(fn, made.source, self.jit, self.target.front.parsed.name)
             if signature is not None:
                 self.compiled[key] = fn
         # the fast entry returns a float as it comes: only for Python floats in wrt

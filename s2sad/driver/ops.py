@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from ..errors import UsageError
-from . import compose, derivatives, higher, seeds, target as targets, wrappers
+from . import compose, derivatives, higher, numba_jit, seeds, target as targets, wrappers
 from .target import Target, gradient_function
 
 
@@ -22,19 +22,25 @@ def plain(f):
     return wrappers.primitive_function(f) if wrappers.has_rule(f) else f
 
 
-def grad(f, wrt=None, has_aux=False):
+def grad(f, wrt=None, has_aux=False, jit=None):
     f = plain(f)
+    if jit and (has_aux or compose.is_derived(f)):
+        numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True or a derivative "
+                         "s2sad made (only a user function's grad, value_and_grad, jvp, vjp)")
     if has_aux:
         return _aux_gradient(f, wrt, "grad")
     if compose.is_derived(f):
         return compose.made(compose.jacobian_lowering(f, wrt, scalar=True), "grad", f)
-    fn = derivatives.gradient(f, wrt, "grad")
+    fn = derivatives.gradient(f, wrt, "grad", jit)
     fn.__s2sad_lower__ = compose.gradient_lowering(*fn.__s2sad_gradient__)
     return fn
 
 
-def value_and_grad(f, wrt=None, has_aux=False):
+def value_and_grad(f, wrt=None, has_aux=False, jit=None):
     f = plain(f)
+    if jit and (has_aux or compose.is_derived(f)):
+        numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True or a derivative "
+                         "s2sad made (only a user function's grad, value_and_grad, jvp, vjp)")
     if has_aux:
         return _aux_gradient(f, wrt, "value_and_grad")
     if compose.is_derived(f):
@@ -45,7 +51,7 @@ def value_and_grad(f, wrt=None, has_aux=False):
             return f(*args, **kwargs), inner(*args, **kwargs)
         both.__s2sad_derivative__ = "value_and_grad"
         return both
-    return derivatives.gradient(f, wrt, "value_and_grad")
+    return derivatives.gradient(f, wrt, "value_and_grad", jit)
 
 
 def _aux_gradient(f, wrt, variant):
@@ -133,10 +139,13 @@ def _hessian_pullback(g, args, kwargs, wrt, y):
     return pullback
 
 
-def jvp(f, primals, tangents, wrt=None):
+def jvp(f, primals, tangents, wrt=None, jit=None):
     f = plain(f)
+    numba_jit.check_mode(jit)
     if not compose.is_derived(f):
-        return targets.jvp(f, primals, tangents, wrt)
+        return targets.jvp(f, primals, tangents, wrt, jit)
+    if jit:
+        numba_jit.refuse(jit, getattr(f, "__name__", "f"), "a derivative s2sad made")
     low = compose.base(f, tuple(primals), {})
     names, _ = compose.names_of(low, wrt, everything=True)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)

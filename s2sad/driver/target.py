@@ -25,7 +25,7 @@ from ..analysis.prims import GradientOf
 from ..errors import UsageError
 from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
-from . import diskcache, pipeline, seeds, values
+from . import diskcache, numba_jit, pipeline, seeds, values
 from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
@@ -203,7 +203,7 @@ def recovered(target, names, variant, fn, exc, args, kwargs=None):
     return recover_gradient(fn, exc, args, kwargs)
 
 
-def jvp(f, primals, tangents, wrt=None):
+def jvp(f, primals, tangents, wrt=None, jit=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep (``s2sad.jvp``)."""
     target = Target(f)
     primals = tuple(primals)
@@ -217,8 +217,10 @@ def jvp(f, primals, tangents, wrt=None):
     values = target.bind(primals, {})
     if wrt is None:
         check_all_float(target, names, values)
-    fn = target.generated(names, values, "jvp").functions[0]
-    dots = dict(zip(tangent_params(fn, len(names)), (
+    made = target.generated(names, values, "jvp")
+    fn = numba_jit.jitted(made.functions[0], made.source, jit, target.front.parsed.name) \
+        if jit else made.functions[0]
+    dots = dict(zip(tangent_params(made.functions[0], len(names)), (
         seeds.as_tangent(t, values[n], f"jvp: the tangent of {n!r}")
         for t, n in zip(tangents, names))))
     try:
