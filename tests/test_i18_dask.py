@@ -11,9 +11,13 @@ import pytest
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
+import importlib.util                               # noqa: E402
+import pathlib                                      # noqa: E402
+
 import s2sad                                        # noqa: E402
 from s2sad.analysis import kinds                    # noqa: E402
 from tests.fd import fd_grad                        # noqa: E402
+from tests.i18_programs import lstsq, residuals  # noqa: E402
 
 RNG = np.random.default_rng(18)
 N, D, H = 120, 4, 6
@@ -34,15 +38,6 @@ def client():
 def data():
     """The same data as Dask arrays of several chunks (30 rows each)."""
     return da.from_array(X_NP, chunks=(30, D)), da.from_array(Y_NP, chunks=30)
-
-
-def lstsq(w, X, y):
-    r = X @ w - y
-    return np.sum(r ** 2) / y.shape[0]
-
-
-def residuals(w, X, y):
-    return np.tanh(X @ w) - y
 
 
 def lazy(value):
@@ -188,3 +183,22 @@ def test_a_repeated_index_on_dask_names_the_rule_and_the_array_type():
     with pytest.raises(s2sad.UsageError, match=r"rule of x\[index\].*a dask array") as info:
         s2sad.grad(repeated)(X)
     assert info.value.code == "unsupported-argument"
+
+
+def test_the_example_fits_least_squares_on_the_cluster(client):
+    """examples/dask_lstsq.py's gradient descent, on 8 chunks: the least-squares
+    solution NumPy finds (a closed form's oracle: np.linalg.lstsq)."""
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "dask_lstsq.py"
+    spec = importlib.util.spec_from_file_location("dask_lstsq_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    true_w = np.linspace(-1.0, 1.0, 3)
+    X = da.random.default_rng(0).normal(size=(4000, 3), chunks=(500, 3))
+    y = X @ true_w + da.random.default_rng(1).normal(scale=0.1, size=4000, chunks=500)
+    X, y = client.persist([X, y])
+    assert X.npartitions == 8
+    w, value = example.fit(client, X, y, steps=12)
+    X_np, y_np = client.compute([X, y], sync=True)
+    best = np.linalg.lstsq(X_np, y_np, rcond=None)[0]
+    np.testing.assert_allclose(w, best, atol=1e-6)
+    assert value == pytest.approx(np.mean((X_np @ best - y_np) ** 2), rel=1e-6)
