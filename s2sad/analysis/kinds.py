@@ -24,6 +24,7 @@ import gast
 import numpy as np
 
 from ..tree import nodes
+from ..runtime.core import family, is_array as _is_array_value
 
 _INT_CALLS = ("len", "int", "round", "bool")
 
@@ -91,7 +92,7 @@ def of_value(value) -> Kind:
         return INT
     if isinstance(value, (float, np.floating)):
         return SCALAR
-    if isinstance(value, np.ndarray):
+    if _is_array_value(value):        # NumPy's, or a Dask or CuPy array (the protocols)
         if not np.issubdtype(value.dtype, np.floating):
             return INTARRAY if np.issubdtype(value.dtype, np.integer) else OTHER
         return ARRAY if value.ndim else SCALAR
@@ -108,6 +109,26 @@ def of_argument(name: str, value) -> Kind:
     if base == ARRAY:
         return Kind(Tag.ARRAY, name, value.ndim)
     return base
+
+
+def families(values: dict) -> tuple:
+    """``(name, family)`` for each argument holding (leaves of) arrays of a library other
+    than NumPy: a part of the derivative cache key, so that code compiled for NumPy
+    arrays is never run on Dask or CuPy arrays by accident (nor the other way round)."""
+    out = []
+    for name, value in values.items():
+        found = sorted({family(leaf) for leaf in _leaves(value)} - {"numpy"})
+        if found:
+            out.append((name, ",".join(found)))
+    return tuple(out)
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
 
 
 def ndim(kind) -> int | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UsageError
+from ..runtime.core import is_array
 
 
 class _Mismatch(Exception):
@@ -58,8 +59,8 @@ def _leaf(seed, value, where, what):
     if isinstance(seed, (dict, tuple, list)) and not _numeric_sequence(seed):
         raise _Mismatch(f"{where}: expected one array or number like the {what}, got "
                         f"{_describe(seed)}")
-    try:
-        array = np.asarray(seed)
+    try:             # a Dask or CuPy seed is read by its dtype and shape, never computed
+        array = seed if is_array(seed) else np.asarray(seed)
     except (TypeError, ValueError):
         array = np.asarray(None, dtype=object)
     if array.dtype.kind not in "fiu":
@@ -69,8 +70,8 @@ def _leaf(seed, value, where, what):
     if array.shape != np.shape(value):
         raise _Mismatch(f"{where}: shape {array.shape} does not match the {what}'s shape "
                         f"{np.shape(value)}")
-    if isinstance(value, np.ndarray):
-        return np.asarray(seed, dtype=np.result_type(value.dtype, np.float32))
+    if is_array(value):
+        return _astype(array, np.result_type(value.dtype, np.float32))
     if isinstance(value, np.floating):
         return value.dtype.type(seed)
     return float(seed)
@@ -79,11 +80,17 @@ def _leaf(seed, value, where, what):
 def float_like(t, primal):
     """A tangent as an array of the primal's shape and float type (a float for a float),
     unchecked: for tangents s2sad makes itself."""
-    if isinstance(primal, np.ndarray):
-        return np.asarray(t, dtype=np.result_type(primal, np.float32))
+    if is_array(primal):
+        return _astype(t if is_array(t) else np.asarray(t),
+                       np.result_type(primal.dtype, np.float32))
     if isinstance(primal, (dict, list, tuple)):
         return t                                  # a tree of tangents, as given
     return float(t) if np.ndim(t) == 0 else t
+
+
+def _astype(array, dtype):
+    """``array`` of ``dtype``, in its own library (a Dask array stays lazy)."""
+    return array if array.dtype == dtype else array.astype(dtype)
 
 
 def rebuilt(like, items: list):
@@ -99,7 +106,7 @@ def _is_float(value) -> bool:
         return False
     if isinstance(value, (float, np.floating)):
         return True
-    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+    return is_array(value) and value.dtype.kind == "f"
 
 
 def _numeric_sequence(seed) -> bool:
@@ -117,9 +124,14 @@ def _describe(seed) -> str:
         return f"a dict with the keys {sorted(map(str, seed))}"
     if isinstance(seed, (tuple, list)):
         return f"a {type(seed).__name__} of {len(seed)} items"
-    if isinstance(seed, np.ndarray):
-        return f"an array of shape {seed.shape} and dtype {seed.dtype}"
+    if is_array(seed):
+        kind = "an array" if isinstance(seed, np.ndarray) else f"a {_library(seed)} array"
+        return f"{kind} of shape {seed.shape} and dtype {seed.dtype}"
     return f"{type(seed).__name__} {seed!r}"
+
+
+def _library(array) -> str:
+    return type(array).__module__.split(".")[0]
 
 
 def typed_like(value, primal):
@@ -134,21 +146,21 @@ def typed_like(value, primal):
         if len(primal) != len(value):
             return value
         return rebuilt(value, [typed_like(v, p) for v, p in zip(value, primal)])
-    if not _real(value):
-        return value
+    if not _real(value) or is_array(value) and not isinstance(value, np.ndarray):
+        return value                     # a Dask or CuPy derivative stays lazy, as it is
     if type(primal) is float:
         return float(value) if type(value) is not float and np.ndim(value) == 0 else value
     if isinstance(primal, np.floating) and np.ndim(value) == 0:
         return value if type(value) is type(primal) else primal.dtype.type(value)
-    if isinstance(primal, np.ndarray) and primal.dtype.kind == "f" \
-            and isinstance(value, np.ndarray) and value.dtype != primal.dtype:
+    if is_array(primal) and primal.dtype.kind == "f" \
+            and is_array(value) and value.dtype != primal.dtype:
         return value.astype(primal.dtype)
     return value
 
 
 def _real(value) -> bool:
     """A real float, or a real float array: what ``typed_like`` may convert."""
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         return value.dtype.kind == "f"
     return isinstance(value, (float, np.floating)) and not isinstance(value, bool)
 

@@ -104,17 +104,19 @@ class Target:
         for w in wrt:
             if not kind_rules.is_float(kinds[w]):
                 bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
-        key = (self.identity, variant, wrt, tuple(kinds.values()), optimized, VERSION)
-        result = CACHE.get(key, lambda: self._built(wrt, kinds, variant, optimized))
+        families = kind_rules.families(values)   # NumPy's code never runs on Dask's arrays
+        key = (self.identity, variant, wrt, tuple(kinds.values()), families, optimized,
+               VERSION)
+        result = CACHE.get(key, lambda: self._built(wrt, kinds, variant, optimized, families))
         if self.front.parsed.func is self.primal:
             return result
         return replace(result, functions=tuple(rebind(fn, self.front.parsed, self.primal)
                                                for fn in result.functions))
 
-    def _built(self, wrt, kinds, variant, optimized):
+    def _built(self, wrt, kinds, variant, optimized, families=()):
         """The source the disk cache stored, compiled; else transformed anew, and stored."""
         options = {"variant": variant, "wrt": wrt, "kinds": kinds, "optimized": optimized,
-                   "front": self.front.tag}
+                   "front": self.front.tag, "families": families}
         stored = diskcache.load(self.front, options)
         if stored is not None:
             return pipeline.assemble(self.front.parsed, *stored, link)

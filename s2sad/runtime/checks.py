@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from .core import is_array
+
 __all__ = ["check_scalar", "NonScalarOutput", "ComplexOutput", "Unsupported", "ShapeMismatch",
            "check_ndims", "numpy_math"]
 
@@ -11,7 +13,8 @@ __all__ = ["check_scalar", "NonScalarOutput", "ComplexOutput", "Unsupported", "S
 def check_scalar(value, fname):
     """grad needs a real scalar output; anything else is an error, never a silent sum
     (the check is made on the value, where the analysis cannot know its kind)."""
-    if isinstance(value, (tuple, list, dict)) or not isinstance(value, _NUMBERS):
+    if isinstance(value, (tuple, list, dict)) or not (isinstance(value, _NUMBERS)
+                                                      or is_array(value)):
         raise NonScalarOutput(
             f"grad of {fname!r} needs a scalar output, but it returns a "
             f"{type(value).__name__}; use s2sad.vjp with a seed of the output's structure")

@@ -6,6 +6,43 @@ __all__ = ["sign", "zeros_like", "rebuild", "add", "copy", "owned", "unbroadcast
            "private", "stop_gradient"]
 
 
+def is_array(x) -> bool:
+    """A NumPy array, or an array of another library that follows NumPy's protocols
+    (``__array_function__`` with a shape and a dtype: Dask, CuPy), never a scalar."""
+    if isinstance(x, np.ndarray):
+        return True
+    return not isinstance(x, np.generic) and hasattr(type(x), "__array_function__") \
+        and all(hasattr(x, a) for a in ("shape", "ndim", "dtype"))
+
+
+def native(x):
+    """``x`` as an array of its own library: ``np.asarray`` of a number or a list, but a
+    Dask or CuPy array as it is (``np.asarray`` would compute it into NumPy's memory)."""
+    return x if is_array(x) else np.asarray(x)
+
+
+def eager(x) -> bool:
+    """True unless ``x`` is an array of another library (Dask's is lazy, CuPy's on a
+    device): ``float(x)`` of such a 0-d array would compute it now."""
+    return isinstance(x, np.ndarray) or not is_array(x)
+
+
+def fresh(x, dtype):
+    """A copy of ``x`` of ``dtype`` that may be written to, in ``x``'s own library
+    (``np.array(x, copy=True)`` would compute a Dask array into NumPy's memory)."""
+    if isinstance(x, np.ndarray) or not is_array(x):
+        return np.array(x, dtype=dtype, copy=True)
+    return x.astype(dtype, copy=True)
+
+
+def family(x) -> str:
+    """Which library's array ``x`` is: ``numpy``, or the top-level module of its type
+    (``dask``, ``cupy``); ``numpy`` too for anything that is not an array."""
+    if isinstance(x, np.ndarray) or not is_array(x):
+        return "numpy"
+    return type(x).__module__.split(".")[0]
+
+
 def sign(x):
     """The sign of a float or array, with sign(0) == 0 (so abs'(0) == 0)."""
     if isinstance(x, float):
@@ -45,7 +82,7 @@ def add(a, b):
 
 def copy(d):
     """A copy of a tangent (lists and arrays are copied, numbers returned)."""
-    if isinstance(d, np.ndarray):
+    if is_array(d):
         return d.copy()
     return list(d) if isinstance(d, list) else d
 
@@ -55,6 +92,8 @@ def owned(g):
     :func:`unreduce`), so that the caller may update the gradient it gets in place."""
     if isinstance(g, np.ndarray):
         return g if g.flags.writeable else g.copy()
+    if is_array(g):
+        return g                  # a Dask or CuPy array: never a read-only NumPy view
     if isinstance(g, (tuple, list)):
         return rebuild(g, [owned(v) for v in g])
     if isinstance(g, dict):
@@ -72,7 +111,7 @@ def unbroadcast(g, x):
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
     if stretched:
         g = np.sum(g, axis=stretched, keepdims=True)
-    if ndim == 0 and isinstance(x, (float, int)):
+    if ndim == 0 and isinstance(x, (float, int)) and eager(g):
         return float(g)
     return g
 

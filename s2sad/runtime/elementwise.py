@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from .core import eager, is_array, native
+
 __all__ = ["pow_log", "pow_dx", "pow_log_dx", "hypot_dx", "inside", "below", "above", "copysign_dx",
            "like", "cast", "uncast", "sinc_dx", "sinc_dx2", "over"]
 
@@ -16,9 +18,9 @@ def pow_log(x, ans, scale=1.0):
             return 0.0
         return ans * math.log(x) * scale if x > 0 else float("nan")
     dtype = np.result_type(x, ans, scale, np.float32)     # a Python x is not float64
-    x = np.asarray(x)
+    x = native(x)
     logs = np.where(x < 0, np.nan, np.log(np.where(x > 0, x, 1.0)))
-    out = np.where((x == 0) | (np.asarray(scale) == 0), 0.0, ans * logs * scale)
+    out = np.where((x == 0) | (native(scale) == 0), 0.0, ans * logs * scale)
     return out.astype(dtype, copy=False)[()]
 
 
@@ -29,7 +31,7 @@ def pow_dx(x, y, c=1.0):
     if isinstance(coefficient, (float, int)) and isinstance(x, (float, int)):
         return 0.0 if coefficient == 0 else coefficient * x ** (y - 1)
     dtype = np.result_type(x, y, coefficient, np.float32)   # a Python x is not float64
-    zero = np.asarray(coefficient) == 0
+    zero = native(coefficient) == 0
     out = np.where(zero, 0.0, coefficient * np.where(zero, 1.0, x) ** (y - 1))
     return out.astype(dtype, copy=False)[()]
 
@@ -47,7 +49,7 @@ def hypot_dx(x, r):
     (the origin: 0, as for ``abs``, not 0 / 0)."""
     if np.ndim(r) == 0 and np.ndim(x) == 0:
         return 0.0 * x if r == 0 else x / r
-    zero = np.asarray(r) == 0
+    zero = native(r) == 0
     return np.where(zero, 0.0, x / np.where(zero, 1.0, r))
 
 
@@ -56,7 +58,7 @@ def over(a, b):
     there (``np.std`` of one element; docs/conventions.md)."""
     if isinstance(a, (float, int)) and isinstance(b, (float, int)):
         return 0.0 if b == 0 else a / b
-    zero = np.asarray(b) == 0
+    zero = native(b) == 0
     return np.where(zero, 0.0, a / np.where(zero, 1.0, b))[()]
 
 
@@ -83,9 +85,9 @@ def above(x, high):
 def _as_float_mask(mask, x):
     """A mask as 1.0 and 0.0 in x's float type: a derivative is a number, never a bool
     (``g * mask`` may be simplified to ``mask`` when g is 1.0)."""
-    if isinstance(x, (float, int)) and np.ndim(mask) == 0:
+    if isinstance(x, (float, int)) and np.ndim(mask) == 0 and eager(mask):
         return float(mask)
-    return np.asarray(mask).astype(_float_of(x))[()]
+    return native(mask).astype(_float_of(x))[()]
 
 
 def copysign_dx(x, y):
@@ -104,8 +106,8 @@ def like(g, x):
     """``g`` in x's float type (a float for a Python number): for functions such as
     ``np.float_power`` whose result is wider than their operands."""
     if isinstance(x, (float, int)):
-        return float(g) if np.ndim(g) == 0 else g
-    return np.asarray(g).astype(_float_of(x), copy=False)
+        return float(g) if np.ndim(g) == 0 and eager(g) else g
+    return native(g).astype(_float_of(x), copy=False)
 
 
 def _is_float_type(dtype) -> bool:
@@ -116,7 +118,7 @@ def cast(d, dtype):
     """The tangent of ``x.astype(dtype)``: ``d`` cast, zero for a non-float dtype."""
     if not _is_float_type(dtype):
         return np.zeros(np.shape(d))
-    if isinstance(d, np.ndarray):
+    if is_array(d):
         return d.astype(dtype)
     return np.dtype(dtype).type(d)
 
@@ -132,7 +134,7 @@ def uncast(g, x, dtype):
 def sinc_dx(x):
     """d/dx of ``np.sinc(x) = sin(pi x) / (pi x)``: ``(cos(pi x) - sinc(x)) / x``, by its
     Taylor series near 0 (where the quotient cancels)."""
-    x = np.asarray(x)
+    x = native(x)
     small = np.abs(x) < 1e-3
     safe = np.where(small, 1.0, x)
     pi2 = np.pi ** 2
@@ -143,7 +145,7 @@ def sinc_dx(x):
 
 def sinc_dx2(x):
     """The second derivative of ``np.sinc``: ``-pi^2 sinc(x) - 2 sinc'(x) / x``."""
-    x = np.asarray(x)
+    x = native(x)
     small = np.abs(x) < 1e-3
     safe = np.where(small, 1.0, x)
     pi2 = np.pi ** 2

@@ -8,7 +8,7 @@ Symmetric inputs (``cholesky``, ``eigh``) get the symmetric derivative, as in JA
 import numpy as np
 
 from .checks import Unsupported
-from .core import _axes, as_float, rebuild
+from .core import _axes, as_float, native, rebuild
 from .reductions import unreduce
 
 __all__ = ["mT", "sym", "phi", "copyltu", "expand2", "diag_embed", "as_columns",
@@ -47,7 +47,7 @@ def expand2(g, x):
 
 def diag_embed(v):
     """A batch of diagonal matrices with ``v`` (last axis) on their diagonals."""
-    v = np.asarray(v)
+    v = native(v)
     n = v.shape[-1]
     out = np.zeros(v.shape + (n,), dtype=np.result_type(v, np.float32))
     out[..., np.arange(n), np.arange(n)] = v
@@ -56,7 +56,7 @@ def diag_embed(v):
 
 def as_columns(g, b):
     """``g`` as a matrix of columns when ``b`` (the right-hand side of a solve) is a vector."""
-    return np.asarray(g)[..., None] if np.ndim(b) == 1 else g
+    return native(g)[..., None] if np.ndim(b) == 1 else g
 
 
 def from_columns(u, b):
@@ -66,7 +66,7 @@ def from_columns(u, b):
 
 def eigh_gap(w):
     """``F[i, j] = 1 / (w[j] - w[i])`` off the diagonal, 0 on it (eigenvalues distinct)."""
-    w = np.asarray(w)
+    w = native(w)
     diff = w[..., None, :] - w[..., :, None]
     eye = np.eye(w.shape[-1], dtype=bool)
     return np.where(eye, 0, 1 / np.where(eye, 1, diff))
@@ -75,7 +75,7 @@ def eigh_gap(w):
 def eigh_gap_jvp(w, d):
     """The tangent of ``eigh_gap(w)`` along ``d``."""
     f = eigh_gap(w)
-    d = np.asarray(d)
+    d = native(d)
     return -f * f * (d[..., None, :] - d[..., :, None])
 
 
@@ -88,12 +88,12 @@ def eigh_jvp(d, ans):
 
 def vdvt(v, g):
     """``V diag(g) V^T``: the adjoint of eigenvalues computed by eigvalsh."""
-    return (v * np.asarray(g)[..., None, :]) @ mT(v)
+    return (v * native(g)[..., None, :]) @ mT(v)
 
 
 def vdvt_dv(v, g, d):
     """The tangent of ``vdvt(v, g)`` along ``d`` in v."""
-    scaled = np.asarray(g)[..., None, :]
+    scaled = native(g)[..., None, :]
     return (d * scaled) @ mT(v) + (v * scaled) @ mT(d)
 
 
@@ -131,7 +131,7 @@ def _safe_div(a, n):
 
 def _norm_grad(x, ord, axis):
     """The gradient of each norm in ``np.linalg.norm(x, ord, axis)``, shaped like x."""
-    return _norm_grad_of(np.asarray(x), ord, axis).astype(np.result_type(x, np.float32))
+    return _norm_grad_of(native(x), ord, axis).astype(np.result_type(x, np.float32))
 
 
 def _norm_grad_of(x, ord, axis):
@@ -178,7 +178,7 @@ def norm_jvp(d, x, ord=None, axis=None, keepdims=False):
 def norm_vjp_dx(g, x, d, ord=None, axis=None, keepdims=False):
     """The tangent of ``norm_vjp(g, x)`` along ``d`` in x: the norm's Hessian times d
     (zero for the piecewise linear norms)."""
-    x = np.asarray(x)
+    x = native(x)
     axes = _norm_axes(x, ord, axis)
     scale = unreduce(g, x, axes, keepdims)
     n = np.linalg.norm(x, ord, axis if axes is None else axes, keepdims=True)

@@ -5,7 +5,7 @@ import string
 import numpy as np
 
 from .checks import Unsupported
-from .core import as_float, unbroadcast
+from .core import as_float, native, unbroadcast
 
 __all__ = ["dot_vjp_x", "dot_vjp_y", "matmul_vjp_x", "matmul_vjp_y", "outer_vjp_x", "outer_vjp_y",
            "kron_vjp_a", "kron_vjp_b", "inner_vjp_a", "inner_vjp_b", "tensordot_vjp_a",
@@ -21,7 +21,7 @@ def _cast(adjoint, x):
     """An adjoint in x's float type (np.dot and np.inner make Python floats float64)."""
     if isinstance(x, (float, int)):
         return adjoint
-    return np.asarray(adjoint).astype(np.result_type(x, np.float32), copy=False)
+    return native(adjoint).astype(np.result_type(x, np.float32), copy=False)
 
 
 def _dot_axis(y):

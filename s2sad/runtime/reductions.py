@@ -3,7 +3,7 @@ input, prod and cumprod (exact where x has zeros), cumsum, var/std, average, dif
 nan-ignoring reductions."""
 import numpy as np
 
-from .core import _axes, _float_type, rebuild
+from .core import _axes, _float_type, fresh, native, rebuild
 
 __all__ = ["unreduce", "count", "unreduce_extremum", "extremum_jvp", "unsum", "prod_vjp",
            "prod_jvp", "prod_vjp_dx", "centered", "uncumsum", "cumprod_vjp", "cumprod_jvp",
@@ -34,7 +34,7 @@ def unreduce_extremum(g, x, ans, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         axes = _axes(axis, len(shape))
         g, ans = np.expand_dims(g, axes), np.expand_dims(ans, axes)
-    mask = np.asarray(x) == ans
+    mask = native(x) == ans
     ties = np.sum(mask, axis=axis, keepdims=True)
     return (g * mask / ties).astype(dtype)
 
@@ -45,10 +45,10 @@ def extremum_jvp(d, x, ans, axis=None, keepdims=False):
     full = ans
     if axis is not None and not keepdims:
         full = np.expand_dims(ans, _axes(axis, len(shape)))
-    mask = np.asarray(x) == full
+    mask = native(x) == full
     ties = np.sum(mask, axis=axis, keepdims=keepdims)
     out = np.sum(np.where(mask, d, 0.0), axis=axis, keepdims=keepdims) / ties
-    return np.asarray(out).astype(np.result_type(ans, d, np.float32))[()]
+    return native(out).astype(np.result_type(ans, d, np.float32))[()]
 
 
 def unsum(g, x):
@@ -63,7 +63,7 @@ def _others(x, axis):
     """For each element, the product of the other elements of its reduction, with the
     pieces the second derivative needs: (others, zero mask, zero count, nonzero product,
     x with zeros replaced by 1)."""
-    x = np.asarray(x)
+    x = native(x)
     zero = x == 0
     count = np.sum(zero, axis=axis, keepdims=True)
     safe = np.where(zero, 1, x)
@@ -132,7 +132,7 @@ def _exclusive(x):
 def _suffix(g, x):
     """``S[j] = sum_{k >= j} g[k] prod_{j < i <= k} x[i]`` along the last axis, by the
     recurrence ``S[j] = g[j] + x[j+1] S[j+1]`` (exact where x has zeros)."""
-    s = np.array(g, dtype=np.result_type(g, x), copy=True)
+    s = fresh(g, np.result_type(g, x))
     for j in range(x.shape[-1] - 2, -1, -1):
         s[..., j] = s[..., j] + x[..., j + 1] * s[..., j + 1]
     return s
@@ -141,7 +141,7 @@ def _suffix(g, x):
 def cumprod_vjp(g, x, axis=None):
     """The adjoint of ``np.cumprod(x, axis)``, exact where x has zeros."""
     shape = np.shape(x)
-    xs, gs = _last(np.asarray(x), axis, shape), _last(g, axis, shape)
+    xs, gs = _last(native(x), axis, shape), _last(g, axis, shape)
     if not np.any(xs == 0):
         out = np.flip(np.cumsum(np.flip(gs * np.cumprod(xs, axis=-1), -1), -1), -1) / xs
     else:
@@ -152,11 +152,11 @@ def cumprod_vjp(g, x, axis=None):
 def cumprod_jvp(d, x, axis=None):
     """The tangent of ``np.cumprod(x, axis)``: ``t[k] = t[k-1] x[k] + c[k-1] d[k]``."""
     shape = np.shape(x)
-    xs, ds = _last(np.asarray(x), axis, shape), _last(d, axis, shape)
+    xs, ds = _last(native(x), axis, shape), _last(d, axis, shape)
     c = np.cumprod(xs, axis=-1)
     if not np.any(xs == 0):
         return _back(c * np.cumsum(ds / xs, axis=-1), axis, np.shape(c) if axis is None else shape)
-    t = np.array(ds, dtype=np.result_type(ds, xs), copy=True)
+    t = fresh(ds, np.result_type(ds, xs))
     for k in range(1, xs.shape[-1]):
         t[..., k] = t[..., k - 1] * xs[..., k] + c[..., k - 1] * ds[..., k]
     return _back(t, axis, np.shape(c) if axis is None else shape)
@@ -166,7 +166,7 @@ def cumprod_vjp_dx(g, x, d, axis=None):
     """The tangent of ``cumprod_vjp(g, x)`` along ``d`` in x: the product rule on
     ``exclusive * suffix``, each differentiated through its recurrence."""
     shape = np.shape(x)
-    xs, gs, ds = (_last(a, axis, shape) for a in (np.asarray(x), g, d))
+    xs, gs, ds = (_last(a, axis, shape) for a in (native(x), g, d))
     n = xs.shape[-1]
     left = _exclusive(xs)
     dleft = np.zeros(np.broadcast_shapes(xs.shape, ds.shape), np.result_type(xs, ds))
@@ -184,7 +184,7 @@ def weights_like(weights, x, axis=None):
     when there are none, 1-d weights laid along ``axis``."""
     if weights is None:
         return np.ones(np.shape(x), dtype=np.result_type(x, np.float32))
-    w = np.asarray(weights)
+    w = native(weights)
     if w.shape != np.shape(x):
         shape = [1] * np.ndim(x)
         shape[axis] = w.size
@@ -203,7 +203,7 @@ def unweights(gw, weights, axis=None):
 def nancount(x, axis=None, keepdims=True):
     """How many non-NaN elements a reduction over ``axis`` combines, in x's float type."""
     counts = np.sum(~np.isnan(x), axis=axis, keepdims=keepdims)
-    return np.asarray(counts).astype(np.result_type(x, np.float32))[()]
+    return native(counts).astype(np.result_type(x, np.float32))[()]
 
 
 def undiff(g, x, n=1, axis=-1):

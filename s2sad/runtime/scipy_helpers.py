@@ -9,6 +9,8 @@ import importlib
 
 import numpy as np
 
+from .core import native
+
 __all__ = ["lse_value", "lse_sign", "lse_tangent", "weights", "as_cov", "from_cov",
            "library"]
 
@@ -46,7 +48,7 @@ def weights(b):
 def as_cov(cov, x):
     """A covariance as ``multivariate_normal`` reads it, a (d, d) matrix: a number is a
     multiple of the identity, a vector the diagonal (d: the last axis of ``x``)."""
-    cov = np.asarray(cov)
+    cov = native(cov)
     if cov.ndim == 2:
         return cov
     size = np.shape(x)[-1] if np.ndim(x) else 1

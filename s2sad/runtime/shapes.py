@@ -3,7 +3,8 @@ came from (linear in ``g``), summing where one element was used several times.""
 import numpy as np
 
 from .checks import Unsupported
-from .core import _float_type, add, as_float, rebuild, unbroadcast, zeros_like
+from .core import (_float_type, add, as_float, eager, family, fresh, is_array, native,
+                   rebuild, unbroadcast, zeros_like)
 
 __all__ = ["ShapeOf", "shape_of", "unindex", "add_indexed", "unstack", "as_array", "unassign",
            "zero_slot", "setitem", "stack_tangent", "broadcast_like", "untranspose", "reshape_like",
@@ -50,17 +51,47 @@ def unindex(g, x, index):
             out[index] = g
         return rebuild(x, out)
     out = np.zeros_like(x, dtype=_float_type(x, g))
-    np.add.at(out, index, g)
-    return out
+    return scatter_add(out, index, g, "x[index]")
+
+
+def scatter_add(out, index, g, rule):
+    """``out[index] += g`` with repeated indices accumulating (``np.add.at``), in
+    ``out``'s library: NumPy's in place; an array without ``add.at`` (Dask) by item
+    assignment where the index repeats no position, else an error naming the rule."""
+    try:
+        np.add.at(out, index, g)
+        return out
+    except TypeError:
+        if not _repeats(index) and is_array(out) and not isinstance(out, np.ndarray):
+            out[index] = out[index] + g
+            return out
+    kinds = sorted({f"a {family(a)} array" for a in (out, g) if is_array(a)})
+    raise Unsupported(f"the derivative rule of {rule} scatters with np.add.at, which "
+                      f"{' and '.join(kinds)} cannot do here (an index that may repeat "
+                      "a position); index a NumPy array, or use indices that repeat no "
+                      "position (slices, ints, masks)")
+
+
+def _repeats(index) -> bool:
+    """True unless ``index`` surely names each position once: ints, slices, masks, and
+    int arrays without repeats (a tuple: the same for each of its parts, one array)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    arrays = [p for p in parts if not (p is None or p is Ellipsis or isinstance(
+        p, (int, np.integer, slice)) or getattr(p, "dtype", None) == bool)]
+    if not arrays:
+        return False
+    if len(arrays) > 1 or not isinstance(arrays[0], (np.ndarray, list)):
+        return True
+    flat = np.ravel(arrays[0])
+    return len(np.unique(flat)) != len(flat)
 
 
 def add_indexed(b, g, x, index):
     """``b`` plus the adjoint of ``x[index]``."""
     if isinstance(x, (list, tuple, dict)):
         return add(b, unindex(g, x, index))
-    out = np.array(b, dtype=np.result_type(b, g), copy=True)
-    np.add.at(out, index, g)
-    return out
+    out = fresh(b, np.result_type(b, g))
+    return scatter_add(out, index, g, "x[index]")
 
 
 def unstack(g, x, axis=0):
@@ -75,16 +106,16 @@ def unstack(g, x, axis=0):
 
 
 def as_array(x):
-    """``np.asarray(x)`` for a list or tuple (``np.sum([a, b])`` reads it so), else ``x``."""
-    return np.asarray(x) if isinstance(x, (list, tuple)) else x
+    """``native(x)`` for a list or tuple (``np.sum([a, b])`` reads it so), else ``x``."""
+    return native(x) if isinstance(x, (list, tuple)) else x
 
 
 def unassign(g, index, v):
     """The adjoint reaching ``v`` from ``y[index] = v``: the slot's adjoint, reduced to
     v's shape; with repeated indices only the last write of a position counts."""
-    part = np.asarray(g)[index]
+    part = native(g)[index]
     if isinstance(index, (list, np.ndarray)) and np.ndim(index) == 1:
-        positions = np.asarray(index)
+        positions = native(index)
         _, first_from_end = np.unique(positions[::-1], return_index=True)
         last = np.zeros(len(positions), dtype=bool)
         last[len(positions) - 1 - first_from_end] = True
@@ -94,14 +125,14 @@ def unassign(g, index, v):
 
 def zero_slot(g, index):
     """A copy of the adjoint ``g`` with ``g[index]`` zeroed (that slot was overwritten)."""
-    out = np.array(g, dtype=np.result_type(g, np.float32), copy=True)
+    out = fresh(g, np.result_type(g, np.float32))
     out[index] = 0.0
     return out
 
 
 def setitem(d, index, value):
     """A copy of the tangent ``d`` with ``d[index] = value``."""
-    out = np.array(d, dtype=np.result_type(d, value, np.float32), copy=True)
+    out = fresh(d, np.result_type(d, value, np.float32))
     out[index] = value
     return out
 
@@ -130,14 +161,19 @@ def untranspose(g, axes=None):
 
 def _shaped(part, item):
     """``part`` reshaped like ``item`` (a float for a Python number)."""
-    if isinstance(item, (float, int)):
+    if isinstance(item, (float, int)) and eager(part):
         return float(np.reshape(part, ()))
     return np.reshape(part, np.shape(item))
 
 
 def _cut(g, x, sizes, axis):
     """``g`` cut along ``axis`` into pieces of ``sizes``, each shaped like its item."""
-    parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    if eager(g):
+        parts = np.split(g, np.cumsum(sizes)[:-1], axis=axis)
+    else:                                  # Dask has no np.split: slices of g, lazily
+        ends = np.cumsum(sizes)
+        lead = (slice(None),) * (axis % np.ndim(g))
+        parts = [g[lead + (slice(int(e - n), int(e)),)] for e, n in zip(ends, sizes)]
     items = [_shaped(p, item) for p, item in zip(parts, x)]
     if isinstance(x, np.ndarray):          # NumPy took an array's rows as the items
         return np.reshape(np.stack(items), np.shape(x))
@@ -198,7 +234,7 @@ def unrepeat(g, x, repeats, axis=None):
         out = np.sum(np.reshape(moved, (n, r) + moved.shape[1:]), axis=1)
     else:
         out = np.zeros((n,) + moved.shape[1:], dtype=_float_type(x, g))
-        np.add.at(out, np.repeat(np.arange(n), repeats), moved)
+        scatter_add(out, np.repeat(np.arange(n), repeats), moved, "np.repeat")
     return np.moveaxis(out, 0, axis)
 
 
@@ -238,12 +274,12 @@ def untake(g, x, indices, axis=None):
     indices accumulating."""
     out = np.zeros(np.shape(x), dtype=_float_type(x, g))
     if axis is None:
-        np.add.at(out.reshape(-1), indices, g)
+        scatter_add(out.reshape(-1), indices, g, "np.take_along_axis")
         return out
     axis = axis % np.ndim(x)
     k = np.ndim(indices)
     moved = np.moveaxis(g, tuple(range(axis, axis + k)), tuple(range(k)))
-    np.add.at(np.moveaxis(out, axis, 0), indices, moved)
+    scatter_add(np.moveaxis(out, axis, 0), indices, moved, "np.take")
     return out
 
 
@@ -251,7 +287,7 @@ def untake_along_axis(g, x, indices, axis):
     """The adjoint of ``np.take_along_axis(x, indices, axis)``."""
     out = np.zeros(np.shape(x), dtype=_float_type(x, g))
     if axis is None:
-        np.add.at(out.reshape(-1), indices, g)
+        scatter_add(out.reshape(-1), indices, g, "np.take_along_axis")
         return out
     shape = np.shape(x)
     axis = axis % len(shape)
@@ -263,8 +299,8 @@ def untake_along_axis(g, x, indices, axis):
             grid = [1] * len(shape)
             grid[dim] = n
             index.append(np.arange(n).reshape(grid))
-    np.add.at(out, tuple(index), np.broadcast_to(g, np.broadcast_shapes(
-        *[np.shape(i) for i in index])))
+    scatter_add(out, tuple(index), np.broadcast_to(g, np.broadcast_shapes(
+        *[np.shape(i) for i in index])), "np.take_along_axis")
     return out
 
 
