@@ -86,10 +86,10 @@ def of_value(value) -> Kind:
         return OTHER
     if isinstance(value, (int, np.integer)):
         return INT
-    if isinstance(value, (float, np.floating)):
-        return SCALAR
+    if isinstance(value, (float, np.floating, complex, np.complexfloating)):
+        return SCALAR             # complex: differentiated (docs/conventions.md)
     if isinstance(value, np.ndarray):
-        if not np.issubdtype(value.dtype, np.floating):
+        if not np.issubdtype(value.dtype, np.inexact):
             return INTARRAY if np.issubdtype(value.dtype, np.integer) else OTHER
         return ARRAY if value.ndim else SCALAR
     if isinstance(value, (dict, list, tuple)) and value and all(

@@ -134,6 +134,8 @@ def typed_like(value, primal):
         if len(primal) != len(value):
             return value
         return rebuilt(value, [typed_like(v, p) for v, p in zip(value, primal)])
+    if _real_primal(primal) and (type(value) is complex or np.iscomplexobj(value)):
+        value = value.real       # a complex intermediate's adjoint: its real part (JAX's)
     if not _real(value):
         return value
     if type(primal) is float:
@@ -144,6 +146,11 @@ def typed_like(value, primal):
             and isinstance(value, np.ndarray) and value.dtype != primal.dtype:
         return value.astype(primal.dtype)
     return value
+
+
+def _real_primal(primal) -> bool:
+    return type(primal) is float or isinstance(primal, np.floating) or (
+        isinstance(primal, np.ndarray) and primal.dtype.kind == "f")
 
 
 def _real(value) -> bool:

@@ -30,7 +30,8 @@ from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
 from .inline import inline_calls
-from .running import HANDLED, call_on_floats, real_gradient, recover_gradient
+from .running import (HANDLED, bad_wrt_kind, call_on_floats, is_complex, primal_value,
+                      real_gradient, recover_gradient)
 
 VERSION = "0.1.0"
 
@@ -97,12 +98,13 @@ class Target:
         bound.apply_defaults()
         return dict(bound.arguments)
 
-    def generated(self, wrt, values: dict, variant: str, optimized=True):
+    def generated(self, wrt, values: dict, variant: str, optimized=True, callee=False):
         """The compiled derivative for arguments like ``values``: ``grad``,
-        ``value_and_grad``, ``vjp`` (split reverse) or ``jvp`` (forward)."""
+        ``value_and_grad``, ``vjp`` (split reverse) or ``jvp`` (forward). A ``callee``
+        (a user function called by differentiated code) may get complex values."""
         kinds = {p: kind_rules.of_argument(p, values[p]) for p in self.params}
         for w in wrt:
-            if not kind_rules.is_float(kinds[w]):
+            if not kind_rules.is_float(kinds[w]) or not callee and is_complex(values[w]):
                 bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
         key = (self.identity, variant, wrt, tuple(kinds.values()), optimized, VERSION)
         result = CACHE.get(key, lambda: self._built(wrt, kinds, variant, optimized))
@@ -160,22 +162,10 @@ def _shared_identity(func):
     return ("nested", func.__code__, id(func.__globals__), tuple(cells))
 
 
-def bad_wrt_kind(fname, name, value, kind):
-    if kind in (kind_rules.INT, kind_rules.INTARRAY):
-        example = float(np.sum(value)) if kind == kind_rules.INT else "x.astype(float)"
-        raise UsageError(
-            f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
-            f"({value!r}); pass a float (e.g. {name}={example}) or leave it out of wrt",
-            "int-wrt")
-    raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
-                     f"{type(value).__name__}; wrt arguments must be floats or float arrays",
-                     "bad-wrt-type")
-
-
 def check_all_float(target, names, values):
     """``wrt`` left out means every positional argument: each must be a float."""
     for n in names:
-        if not kind_rules.is_float(kind_rules.of_value(values[n])):
+        if not kind_rules.is_float(kind_rules.of_value(values[n])) or is_complex(values[n]):
             raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
                              "or float array; pass wrt= to name the arguments to "
                              "differentiate", "bad-wrt")
@@ -189,7 +179,9 @@ def run_gradient(target, names, variant, args, kwargs):
         out = fn(*args, **kwargs)
     except HANDLED as exc:
         out = recovered(target, names, variant, fn, exc, args, kwargs)
-    return out if type(out) is float else real_gradient(out, target.front.parsed.name)
+    if type(out) is float:
+        return out
+    return real_gradient(out, target.front.parsed.name, primal_value(target, args, kwargs))
 
 
 def recovered(target, names, variant, fn, exc, args, kwargs=None):
@@ -308,7 +300,7 @@ class CallVJP:
         live = live_floats(names, values)
         if not live:                                   # ints here: nothing to differentiate
             return target.primal(*args, **kwargs), Zeros(len(names))
-        forward, backward = target.generated(live, values, "vjp").functions
+        forward, backward = target.generated(live, values, "vjp", callee=True).functions
         y, residuals = forward(*args, **kwargs)
         pullback = functools.partial(backward, residuals)
         return y, pullback if live == names else Spread(pullback, names, live)
@@ -351,7 +343,7 @@ class CallJVP(CallVJP):
         if not live:
             y = target.primal(*args, **kwargs)
             return y, zeros_like(y)
-        fn = target.generated(live, values, "jvp").functions[0]
+        fn = target.generated(live, values, "jvp", callee=True).functions[0]
         kept = [t for n, t in zip(names, tangents) if n in live]
         dots = dict(zip(tangent_params(fn, len(live)), kept))
         return fn(*args, **kwargs, **dots)
