@@ -52,7 +52,7 @@ def gradient(f, wrt, variant):
         """The gradient, real, with each entry of its primal's float type."""
         if type(out) is not float:
             out = real_gradient(out, target.front.parsed.name,
-                                primal_value(target, args, kwargs))
+                                primal_value(target, args, kwargs), project=False)
         wrt = _primals(target, names, args, kwargs)
         like = wrt[0] if single else wrt
         if variant == "grad":

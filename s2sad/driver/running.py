@@ -44,12 +44,14 @@ def recover_gradient(fn, exc, args, kwargs=None):
         raise UsageError(str(again), "complex-output") from None
 
 
-def real_gradient(out, fname, value=None):
+def real_gradient(out, fname, value=None, project=True):
     """The gradient of real arguments. A complex intermediate (``np.exp(1j * x)``) gives
     a real argument an adjoint whose imaginary part means nothing: its real part is the
     gradient (docs/conventions.md, "Complex numbers"), once ``value()`` (the function
     run again on copies of the arguments) shows the output is real. A complex output
-    (Python's ``x ** 0.5`` at x < 0, where the analysis sees a float) is refused."""
+    (Python's ``x ** 0.5`` at x < 0, where the analysis sees a float) is refused.
+    ``project=False``: leave the real parts to ``seeds.typed_like``, which takes them
+    for real arguments only (a complex argument's gradient is complex)."""
     part = _complex_part(out)
     if part is None:
         return out
@@ -59,7 +61,7 @@ def real_gradient(out, fname, value=None):
                          "number (a negative float to a fractional power?); "
                          "differentiate its real and imaginary parts apart",
                          "complex-output")
-    return _real_part(out)
+    return _real_part(out) if project else out
 
 
 def _complex_value(value) -> bool:
@@ -151,10 +153,6 @@ def _with_numpy_math(fn):
     return twin
 
 
-def is_complex(value) -> bool:
-    return isinstance(value, complex) or np.iscomplexobj(value)
-
-
 def bad_wrt_kind(fname, name, value, kind):
     if kind in (kind_rules.INT, kind_rules.INTARRAY):
         example = float(np.sum(value)) if kind == kind_rules.INT else "x.astype(float)"
@@ -162,17 +160,24 @@ def bad_wrt_kind(fname, name, value, kind):
             f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
             f"({value!r}); pass a float (e.g. {name}={example}) or leave it out of wrt",
             "int-wrt")
-    hint = ""
-    if is_complex(value):
-        hint = (f" (complex arguments are not differentiated yet: pass {name}.real and "
-                f"{name}.imag as two float arguments and build {name} = re + 1j * im "
-                "inside; docs/conventions.md, \"Complex numbers\")")
     raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
-                     f"{type(value).__name__}; wrt arguments must be floats or float arrays"
-                     + hint, "bad-wrt-type")
+                     f"{type(value).__name__}; wrt arguments must be floats or float arrays "
+                     "(real or complex)", "bad-wrt-type")
 
 
 def primal_value(target, args, kwargs):
     """The function's value, run on copies of ``args``: to tell a complex output from a
     complex intermediate where the gradient came out complex."""
     return lambda: target.primal(*copy.deepcopy(args), **copy.deepcopy(kwargs or {}))
+
+
+def refuse_complex_second(fname, names, values):
+    """Second derivatives (hessian, hvp, grad of grad) w.r.t. complex arguments are not
+    specified (a real function's Hessian in x and y is not one complex number; JAX asks
+    for ``holomorphic=True``): an error, never a number."""
+    for n in names:
+        if isinstance(values[n], complex) or np.iscomplexobj(values[n]):
+            raise UsageError(
+                f"second derivatives of {fname!r} with respect to the complex argument "
+                f"{n!r} are not supported; pass {n}.real and {n}.imag as two float "
+                f"arguments and build {n} = re + 1j * im inside", "bad-wrt-type")

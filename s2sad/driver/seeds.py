@@ -62,7 +62,7 @@ def _leaf(seed, value, where, what):
         array = np.asarray(seed)
     except (TypeError, ValueError):
         array = np.asarray(None, dtype=object)
-    if array.dtype.kind not in "fiu":
+    if array.dtype.kind not in ("fiuc" if _complex(value) else "fiu"):
         kind = "complex" if array.dtype.kind == "c" else f"dtype {array.dtype}"
         raise _Mismatch(f"{where}: expected real numbers for a float {what}, got {kind} "
                         f"({_describe(seed)})")
@@ -71,9 +71,9 @@ def _leaf(seed, value, where, what):
                         f"{np.shape(value)}")
     if isinstance(value, np.ndarray):
         return np.asarray(seed, dtype=np.result_type(value.dtype, np.float32))
-    if isinstance(value, np.floating):
+    if isinstance(value, (np.floating, np.complexfloating)):
         return value.dtype.type(seed)
-    return float(seed)
+    return complex(seed) if _complex(value) else float(seed)
 
 
 def float_like(t, primal):
@@ -97,9 +97,13 @@ def rebuilt(like, items: list):
 def _is_float(value) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return False
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, np.floating, complex, np.complexfloating)):
         return True
-    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+    return isinstance(value, np.ndarray) and value.dtype.kind in "fc"
+
+
+def _complex(value) -> bool:
+    return isinstance(value, complex) or np.iscomplexobj(value)
 
 
 def _numeric_sequence(seed) -> bool:

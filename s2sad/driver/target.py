@@ -30,8 +30,8 @@ from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
 from .inline import inline_calls
-from .running import (HANDLED, bad_wrt_kind, call_on_floats, is_complex, primal_value,
-                      real_gradient, recover_gradient)
+from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
+                      recover_gradient, refuse_complex_second)
 
 VERSION = "0.1.0"
 
@@ -98,13 +98,12 @@ class Target:
         bound.apply_defaults()
         return dict(bound.arguments)
 
-    def generated(self, wrt, values: dict, variant: str, optimized=True, callee=False):
+    def generated(self, wrt, values: dict, variant: str, optimized=True):
         """The compiled derivative for arguments like ``values``: ``grad``,
-        ``value_and_grad``, ``vjp`` (split reverse) or ``jvp`` (forward). A ``callee``
-        (a user function called by differentiated code) may get complex values."""
+        ``value_and_grad``, ``vjp`` (split reverse) or ``jvp`` (forward)."""
         kinds = {p: kind_rules.of_argument(p, values[p]) for p in self.params}
         for w in wrt:
-            if not kind_rules.is_float(kinds[w]) or not callee and is_complex(values[w]):
+            if not kind_rules.is_float(kinds[w]):
                 bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
         key = (self.identity, variant, wrt, tuple(kinds.values()), optimized, VERSION)
         result = CACHE.get(key, lambda: self._built(wrt, kinds, variant, optimized))
@@ -165,7 +164,7 @@ def _shared_identity(func):
 def check_all_float(target, names, values):
     """``wrt`` left out means every positional argument: each must be a float."""
     for n in names:
-        if not kind_rules.is_float(kind_rules.of_value(values[n])) or is_complex(values[n]):
+        if not kind_rules.is_float(kind_rules.of_value(values[n])):
             raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
                              "or float array; pass wrt= to name the arguments to "
                              "differentiate", "bad-wrt")
@@ -226,6 +225,7 @@ def gradient_function(target: Target, names, args, kwargs=None):
     Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
     built again from the function with those calls inlined."""
     values = target.bind(target.prefix + tuple(args), kwargs or {})
+    refuse_complex_second(target.front.parsed.name, names, values)
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = _calls_in(grad_fn)
     if calls:
@@ -300,7 +300,7 @@ class CallVJP:
         live = live_floats(names, values)
         if not live:                                   # ints here: nothing to differentiate
             return target.primal(*args, **kwargs), Zeros(len(names))
-        forward, backward = target.generated(live, values, "vjp", callee=True).functions
+        forward, backward = target.generated(live, values, "vjp").functions
         y, residuals = forward(*args, **kwargs)
         pullback = functools.partial(backward, residuals)
         return y, pullback if live == names else Spread(pullback, names, live)
@@ -343,7 +343,7 @@ class CallJVP(CallVJP):
         if not live:
             y = target.primal(*args, **kwargs)
             return y, zeros_like(y)
-        fn = target.generated(live, values, "jvp", callee=True).functions[0]
+        fn = target.generated(live, values, "jvp").functions[0]
         kept = [t for n, t in zip(names, tangents) if n in live]
         dots = dict(zip(tangent_params(fn, len(live)), kept))
         return fn(*args, **kwargs, **dots)
