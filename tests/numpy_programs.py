@@ -2878,6 +2878,38 @@ def method_real_1_loss(a):
     return np.sum(np.sin(a.real))
 
 
+def imag_1(a):
+    return np.imag(np.exp(1j * a) * (a + 2.0))
+
+
+def imag_1_loss(a):
+    return np.sum(np.sin(np.imag(np.exp(1j * a) * (a + 2.0))))
+
+
+def method_imag_1(a):
+    return (np.sqrt(a + 1j) * (a - 2.0j)).imag
+
+
+def method_imag_1_loss(a):
+    return np.sum(np.sin((np.sqrt(a + 1j) * (a - 2.0j)).imag))
+
+
+def angle_1(a):
+    return np.angle(a + 1j * (a * a + 1.0))
+
+
+def angle_1_loss(a):
+    return np.sum(np.sin(np.angle(a + 1j * (a * a + 1.0))))
+
+
+def angle_2(a):
+    return np.angle(a + 1j * (a * a + 1.0), deg=True)
+
+
+def angle_2_loss(a):
+    return np.sum(np.sin(np.angle(a + 1j * (a * a + 1.0), deg=True)))
+
+
 def method_swapaxes_1(a):
     return a.swapaxes(0, 1)
 

@@ -247,6 +247,10 @@ ROWS = [
     Row("x.copy()", "a.copy()", [M]),
     Row("x.T", "a.T", [M]),
     Row("x.real", "a.real", [M]),
+    # complex intermediates of real arguments (docs/conventions.md, "Complex numbers")
+    Row("np.imag", "np.imag(np.exp(1j * a) * (a + 2.0))", [M, F]),
+    Row("x.imag", "(np.sqrt(a + 1j) * (a - 2.0j)).imag", [M, F]),
+    Row("np.angle", "np.angle(a + 1j * (a * a + 1.0))", [M, F], ("", "deg=True")),
     Row("x.swapaxes()", "a.swapaxes(0, 1)", [M]),
     Row("x.take()", "a.take([1, 1, 0])", [M], ("", "axis=1")),
     Row("x.repeat()", "a.repeat(2)", [M], ("", "axis=0")),

@@ -90,10 +90,10 @@ def of_value(value) -> Kind:
         return OTHER
     if isinstance(value, (int, np.integer)):
         return INT
-    if isinstance(value, (float, np.floating)):
-        return SCALAR
+    if isinstance(value, (float, np.floating, complex, np.complexfloating)):
+        return SCALAR             # complex: differentiated (docs/conventions.md)
     if _is_array_value(value):        # NumPy's, or a Dask or CuPy array (the protocols)
-        if not np.issubdtype(value.dtype, np.floating):
+        if not np.issubdtype(value.dtype, np.inexact):
             return INTARRAY if np.issubdtype(value.dtype, np.integer) else OTHER
         return ARRAY if value.ndim else SCALAR
     if isinstance(value, (dict, list, tuple)) and value and all(

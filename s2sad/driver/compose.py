@@ -166,7 +166,8 @@ def _shaped(blocks, values, names, single, out, scalar):
     """JAX's structure: the output's around the arguments'; a scalar output's gradient
     has each argument's own structure and shapes."""
     if scalar:
-        blocks = [[[np.reshape(b, np.shape(leaf)) if np.ndim(leaf) else float(np.sum(b))
+        blocks = [[[np.reshape(b, np.shape(leaf)) if np.ndim(leaf)
+                    else float(np.real(np.sum(b)))
                     for b, leaf in zip(row, _flatten(values[n]))]
                    for row, n in zip(blocks[0], names)]]
         out = 0.0

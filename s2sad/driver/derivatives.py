@@ -13,7 +13,7 @@ from . import seeds
 from .compile import CACHE
 from . import numba_jit
 from .entry import fast_entry
-from .running import HANDLED, call_on_floats, real_gradient, run_on_floats
+from .running import HANDLED, call_on_floats, primal_value, real_gradient, run_on_floats
 from ..errors import UsageError
 from .target import Rebound, Target, check_all_float, recovered
 
@@ -54,7 +54,8 @@ def gradient(f, wrt, variant, jit=None):
     def real(out, args, kwargs=None):
         """The gradient, real, with each entry of its primal's float type."""
         if type(out) is not float:
-            out = real_gradient(out, target.front.parsed.name)
+            out = real_gradient(out, target.front.parsed.name,
+                                primal_value(target, args, kwargs), project=False)
         wrt = _primals(target, names, args, kwargs)
         like = wrt[0] if single else wrt
         if variant == "grad":

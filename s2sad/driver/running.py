@@ -8,12 +8,14 @@ UsageError; a callee found rebound (``calls.Rebound``) is the caller's to rebuil
 """
 from __future__ import annotations
 
+import copy
 import types
 
 import numpy as np
 
 from . import calls
 from .. import runtime
+from ..analysis import kinds as kind_rules
 from ..errors import UsageError
 
 
@@ -42,17 +44,39 @@ def recover_gradient(fn, exc, args, kwargs=None):
         raise UsageError(str(again), "complex-output") from None
 
 
-def real_gradient(out, fname):
-    """The gradient, unless it is complex: Python's ``x ** 0.5`` at x < 0 is complex
-    where the analysis sees a float, and grad needs a real output."""
+def real_gradient(out, fname, value=None, project=True):
+    """The gradient of real arguments. A complex intermediate (``np.exp(1j * x)``) gives
+    a real argument an adjoint whose imaginary part means nothing: its real part is the
+    gradient (docs/conventions.md, "Complex numbers"), once ``value()`` (the function
+    run again on copies of the arguments) shows the output is real. A complex output
+    (Python's ``x ** 0.5`` at x < 0, where the analysis sees a float) is refused.
+    ``project=False``: leave the real parts to ``seeds.typed_like``, which takes them
+    for real arguments only (a complex argument's gradient is complex)."""
     part = _complex_part(out)
-    if part is not None:
+    if part is None:
+        return out
+    if value is None or _complex_value(value):
         raise UsageError(f"grad of {fname!r} needs a real output, but its derivative "
                          f"is complex ({part!r}): the function returned a complex "
                          "number (a negative float to a fractional power?); "
                          "differentiate its real and imaginary parts apart",
                          "complex-output")
-    return out
+    return _real_part(out) if project else out
+
+
+def _complex_value(value) -> bool:
+    try:
+        return _complex_part(value()) is not None
+    except Exception:                 # noqa: BLE001 - cannot tell: refuse, as before
+        return True
+
+
+def _real_part(out):
+    if isinstance(out, (tuple, list)):
+        return type(out)(map(_real_part, out))
+    if isinstance(out, dict):
+        return {k: _real_part(v) for k, v in out.items()}
+    return out.real if _complex_part(out) is not None else out
 
 
 def _complex_part(value):
@@ -127,3 +151,33 @@ def _with_numpy_math(fn):
                               cells)
     twin.__kwdefaults__ = fn.__kwdefaults__
     return twin
+
+
+def bad_wrt_kind(fname, name, value, kind):
+    if kind in (kind_rules.INT, kind_rules.INTARRAY):
+        example = float(np.sum(value)) if kind == kind_rules.INT else "x.astype(float)"
+        raise UsageError(
+            f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
+            f"({value!r}); pass a float (e.g. {name}={example}) or leave it out of wrt",
+            "int-wrt")
+    raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
+                     f"{type(value).__name__}; wrt arguments must be floats or float arrays "
+                     "(real or complex)", "bad-wrt-type")
+
+
+def primal_value(target, args, kwargs):
+    """The function's value, run on copies of ``args``: to tell a complex output from a
+    complex intermediate where the gradient came out complex."""
+    return lambda: target.primal(*copy.deepcopy(args), **copy.deepcopy(kwargs or {}))
+
+
+def refuse_complex_second(fname, names, values):
+    """Second derivatives (hessian, hvp, grad of grad) w.r.t. complex arguments are not
+    specified (a real function's Hessian in x and y is not one complex number; JAX asks
+    for ``holomorphic=True``): an error, never a number."""
+    for n in names:
+        if isinstance(values[n], complex) or np.iscomplexobj(values[n]):
+            raise UsageError(
+                f"second derivatives of {fname!r} with respect to the complex argument "
+                f"{n!r} are not supported; pass {n}.real and {n}.imag as two float "
+                f"arguments and build {n} = re + 1j * im inside", "bad-wrt-type")

@@ -63,7 +63,7 @@ def _leaf(seed, value, where, what):
         array = seed if is_array(seed) else np.asarray(seed)
     except (TypeError, ValueError):
         array = np.asarray(None, dtype=object)
-    if array.dtype.kind not in "fiu":
+    if array.dtype.kind not in ("fiuc" if _complex(value) else "fiu"):
         kind = "complex" if array.dtype.kind == "c" else f"dtype {array.dtype}"
         raise _Mismatch(f"{where}: expected real numbers for a float {what}, got {kind} "
                         f"({_describe(seed)})")
@@ -72,9 +72,9 @@ def _leaf(seed, value, where, what):
                         f"{np.shape(value)}")
     if is_array(value):
         return _astype(array, np.result_type(value.dtype, np.float32))
-    if isinstance(value, np.floating):
+    if isinstance(value, (np.floating, np.complexfloating)):
         return value.dtype.type(seed)
-    return float(seed)
+    return complex(seed) if _complex(value) else float(seed)
 
 
 def float_like(t, primal):
@@ -104,9 +104,13 @@ def rebuilt(like, items: list):
 def _is_float(value) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return False
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, np.floating, complex, np.complexfloating)):
         return True
-    return is_array(value) and value.dtype.kind == "f"
+    return is_array(value) and value.dtype.kind in "fc"
+
+
+def _complex(value) -> bool:
+    return isinstance(value, complex) or np.iscomplexobj(value)
 
 
 def _numeric_sequence(seed) -> bool:
@@ -146,6 +150,8 @@ def typed_like(value, primal):
         if len(primal) != len(value):
             return value
         return rebuilt(value, [typed_like(v, p) for v, p in zip(value, primal)])
+    if _real_primal(primal) and (type(value) is complex or np.iscomplexobj(value)):
+        value = value.real       # a complex intermediate's adjoint: its real part (JAX's)
     if not _real(value) or is_array(value) and not isinstance(value, np.ndarray):
         return value                     # a Dask or CuPy derivative stays lazy, as it is
     if type(primal) is float:
@@ -156,6 +162,11 @@ def typed_like(value, primal):
             and is_array(value) and value.dtype != primal.dtype:
         return value.astype(primal.dtype)
     return value
+
+
+def _real_primal(primal) -> bool:
+    return type(primal) is float or isinstance(primal, np.floating) or (
+        isinstance(primal, np.ndarray) and primal.dtype.kind == "f")
 
 
 def _real(value) -> bool:

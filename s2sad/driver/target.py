@@ -30,7 +30,8 @@ from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
 from .inline import inline_calls
-from .running import HANDLED, call_on_floats, real_gradient, recover_gradient
+from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
+                      recover_gradient, refuse_complex_second)
 
 VERSION = "0.1.0"
 
@@ -162,18 +163,6 @@ def _shared_identity(func):
     return ("nested", func.__code__, id(func.__globals__), tuple(cells))
 
 
-def bad_wrt_kind(fname, name, value, kind):
-    if kind in (kind_rules.INT, kind_rules.INTARRAY):
-        example = float(np.sum(value)) if kind == kind_rules.INT else "x.astype(float)"
-        raise UsageError(
-            f"cannot differentiate {fname!r} with respect to {name!r}: it is an int "
-            f"({value!r}); pass a float (e.g. {name}={example}) or leave it out of wrt",
-            "int-wrt")
-    raise UsageError(f"cannot differentiate {fname!r} with respect to {name!r} of type "
-                     f"{type(value).__name__}; wrt arguments must be floats or float arrays",
-                     "bad-wrt-type")
-
-
 def check_all_float(target, names, values):
     """``wrt`` left out means every positional argument: each must be a float."""
     for n in names:
@@ -191,7 +180,9 @@ def run_gradient(target, names, variant, args, kwargs):
         out = fn(*args, **kwargs)
     except HANDLED as exc:
         out = recovered(target, names, variant, fn, exc, args, kwargs)
-    return out if type(out) is float else real_gradient(out, target.front.parsed.name)
+    if type(out) is float:
+        return out
+    return real_gradient(out, target.front.parsed.name, primal_value(target, args, kwargs))
 
 
 def recovered(target, names, variant, fn, exc, args, kwargs=None):
@@ -238,6 +229,7 @@ def gradient_function(target: Target, names, args, kwargs=None):
     Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
     built again from the function with those calls inlined."""
     values = target.bind(target.prefix + tuple(args), kwargs or {})
+    refuse_complex_second(target.front.parsed.name, names, values)
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = _calls_in(grad_fn)
     if calls:

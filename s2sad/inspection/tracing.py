@@ -18,7 +18,8 @@ import numpy as np
 from ..driver import pipeline
 from ..driver.calls import tangent_params
 from ..driver.seeds import float_like
-from ..driver.target import Target, bad_wrt_kind, link
+from ..driver.running import bad_wrt_kind
+from ..driver.target import Target, link
 from ..tree import emit, nodes
 from ..analysis import kinds as kind_rules
 from ..driver.compile import compile_function

@@ -121,7 +121,7 @@ class Simplify(SinkTracker):
         """``e + e`` and ``a * b + b * a`` -> twice one term (exactly: IEEE ``*`` commutes,
         and doubling is exact), ``0.0 + e`` -> ``e``, ``a + -b`` -> ``a - b``."""
         if _doubles(left) and key(left) is not None and self.is_float(left) and pure(left) \
-                and key(right) in (key(left), _swapped_key(left)):
+                and key(right) is not None and key(right) in (key(left), _swapped_key(left)):
             return nodes.binop(nodes.const(2.0), gast.Mult(), right)   # computed once
         if _is_const(left, 0.0) and self.is_float(right) and self.may_alias(right):
             return right

@@ -35,7 +35,7 @@ F.op("UAdd", "x", "d", result="same")
 
 # builtins -----------------------------------------------------------------
 F.section("builtins")
-F.add(builtins.abs, "x", "_rt.sign(x) * d", result="same")
+F.add(builtins.abs, "x", "_rt.abs_jvp(x, d)", result="same")
 F.add(builtins.max, "x, y", "(x > y) * d", "(x <= y) * d", broadcast=True)
 F.add(builtins.min, "x, y", "(x < y) * d", "(x >= y) * d", broadcast=True)
 F.add(builtins.float, "x", "d", result="scalar")
@@ -124,7 +124,7 @@ F.add(np.deg2rad, "x", "(np.pi / 180.0) * d")
 F.add(np.radians, "x", "(np.pi / 180.0) * d")
 F.add(np.rad2deg, "x", "(180.0 / np.pi) * d")
 F.add(np.degrees, "x", "(180.0 / np.pi) * d")
-F.add(np.abs, "x", "np.sign(x) * d")
+F.add(np.abs, "x", "_rt.abs_jvp(x, d)")
 F.add(np.fabs, "x", "np.sign(x) * d")
 F.add(np.copysign, "x, y", "_rt.copysign_dx(x, y) * d", broadcast=True)
 F.add(np.maximum, "x, y", "_rt.like((x > y) * d, ans)", "_rt.like((x <= y) * d, ans)",
@@ -140,8 +140,10 @@ F.add(np.where, "condition, x, y", None, "_rt.like(np.where(condition, d, 0.0), 
 F.add(np.clip, "x, a_min, a_max", "_rt.inside(x, a_min, a_max) * d",
       "_rt.like(_rt.below(x, a_min) * d, ans)", "_rt.like(_rt.above(x, a_max) * d, ans)",
       broadcast=True)
-F.add(np.real, "x", "d", result="same")
-F.add(np.conjugate, "x", "d", result="same")
+F.add(np.real, "x", "_rt.re(d)", result="same")
+F.add(np.imag, "x", "_rt.imag_tangent(d)", result="same")
+F.add(np.conjugate, "x", "_rt.conj(d)", result="same")
+F.add(np.angle, "z, deg=False", "_rt.angle_jvp(z, d, deg)", result="same")
 F.add(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "np.isfinite(x) * d",
       result="same")
 F.add(np.float64, "x", "_rt.cast(d, np.float64)", result="same")
@@ -185,7 +187,8 @@ F.method("clip", "x, min=None, max=None", "_rt.inside(x, min, max) * d",
          broadcast=True)
 F.method("astype", ASTYPE, "_rt.cast(d, dtype)", result="same")
 F.attr("T", "np.transpose(d)")
-F.attr("real", "d", result="same")
+F.attr("real", "_rt.re(d)", result="same")
+F.attr("imag", "_rt.imag_tangent(d)", result="same")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 F.zero(*NO_DERIVATIVE)

@@ -32,7 +32,7 @@ R.op("UAdd", "x", "g", result="same")
 
 # builtins -----------------------------------------------------------------
 R.section("builtins")
-R.add(builtins.abs, "x", "g * _rt.sign(x)", result="same")
+R.add(builtins.abs, "x", "_rt.abs_vjp(g, x)", result="same")
 R.add(builtins.max, "x, y", "g * (x > y)", "g * (x <= y)", broadcast=True)
 R.add(builtins.min, "x, y", "g * (x < y)", "g * (x >= y)", broadcast=True)
 R.add(builtins.float, "x", "g", result="scalar")
@@ -120,7 +120,7 @@ R.add(np.deg2rad, "x", "g * (np.pi / 180.0)")
 R.add(np.radians, "x", "g * (np.pi / 180.0)")
 R.add(np.rad2deg, "x", "g * (180.0 / np.pi)")
 R.add(np.degrees, "x", "g * (180.0 / np.pi)")
-R.add(np.abs, "x", "g * np.sign(x)")
+R.add(np.abs, "x", "_rt.abs_vjp(g, x)")
 R.add(np.fabs, "x", "g * np.sign(x)")
 R.add(np.copysign, "x, y", "g * _rt.copysign_dx(x, y)", broadcast=True)
 R.add(np.maximum, "x, y", "g * (x > y)", "g * (x <= y)", broadcast=True)
@@ -133,8 +133,10 @@ R.add(np.where, "condition, x, y", None, "np.where(condition, g, 0.0)",
       "np.where(condition, 0.0, g)", broadcast=True)
 R.add(np.clip, "x, a_min, a_max", "g * _rt.inside(x, a_min, a_max)", "g * _rt.below(x, a_min)",
       "g * _rt.above(x, a_max)", broadcast=True)
-R.add(np.real, "x", "g", result="same")
-R.add(np.conjugate, "x", "g", result="same")
+R.add(np.real, "x", "_rt.re(g)", result="same")
+R.add(np.imag, "x", "_rt.imag_vjp(g, x)", result="same")
+R.add(np.conjugate, "x", "_rt.conj(g)", result="same")
+R.add(np.angle, "z, deg=False", "_rt.angle_vjp(g, z, deg)", result="same")
 R.add(np.nan_to_num, "x, copy=True, nan=0.0, posinf=None, neginf=None", "g * np.isfinite(x)",
       result="same")
 R.add(np.float64, "x", "_rt.uncast(g, x, np.float64)", result="same")
@@ -177,7 +179,8 @@ R.method("clip", "x, min=None, max=None", "g * _rt.inside(x, min, max)",
          "g * _rt.below(x, min)", "g * _rt.above(x, max)", broadcast=True)
 R.method("astype", ASTYPE, "_rt.uncast(g, x, dtype)", result="same")
 R.attr("T", "np.transpose(g)")
-R.attr("real", "g", result="same")
+R.attr("real", "_rt.re(g)", result="same")
+R.attr("imag", "_rt.imag_vjp(g, x)", result="same")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 R.zero(*NO_DERIVATIVE)

@@ -26,8 +26,8 @@ NO_DERIVATIVE = (
     ("op", "FloorDiv"), ("method", "argmax"), ("method", "argmin"),
     ("method", "argsort"), ("method", "nonzero"), ("attr", "shape"), ("attr", "ndim"),
     ("attr", "size"), ("attr", "dtype"),
-    np.heaviside, np.fix, np.around, np.floor_divide, np.imag, np.isclose, np.signbit,
+    np.heaviside, np.fix, np.around, np.floor_divide, np.isclose, np.signbit,
     np.argpartition, np.searchsorted, np.count_nonzero, np.all, np.any, np.logical_xor,
     ("op", "BitAnd"), ("op", "BitOr"), ("op", "BitXor"), ("op", "Invert"),
-    ("method", "round"), ("method", "all"), ("method", "any"), ("attr", "imag"),
+    ("method", "round"), ("method", "all"), ("method", "any"),
     _rt.stop_gradient)
