@@ -33,7 +33,6 @@ import stat
 import tempfile
 import threading
 import warnings
-from pathlib import Path
 
 from . import cachekey
 from ..analysis.prims import GradientOf

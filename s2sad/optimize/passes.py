@@ -25,7 +25,6 @@ def f(x1, x2):
 """
 from __future__ import annotations
 
-import bisect
 import warnings
 
 import gast
@@ -34,6 +33,7 @@ from . import cse
 from ..tree import emit, nodes
 from .algebra import Simplify
 from .expressions import pure
+from .propagation import is_compound, propagate_local, updates_in_place
 from ..analysis.objects import Objects
 
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
@@ -63,7 +63,7 @@ def _round(func, floats, adjoints, reuse) -> int:
     """Every pass once over ``func``; how many changes they made."""
     params = nodes.names_stored(func.args) | _closure_reads(func.body)
     func.body, propagated = _propagate(func.body, params)
-    func.body, local = _propagate_local(func.body, _assignment_counts(func.body), func.body,
+    func.body, local = propagate_local(func.body, _assignment_counts(func.body), func.body,
                                         params)
     func.body, simplified = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
     func.body, inlined = _inline(func.body, adjoints - params)
@@ -116,130 +116,6 @@ def _propagate(body, params) -> tuple[list, int]:
     return out, len(subs)
 
 
-def _propagate_local(body, counts, whole, params) -> tuple[list, int]:
-    """``a = b`` in any block, ``a`` assigned once and read only later in that block,
-    ``b`` not reassigned before the last read: read ``b`` there instead. Returns the
-    body and how many assignments it dropped. One pass over each block, innermost
-    first, with the function's load and assignment counts kept up to date as it goes
-    (no walk over the whole function per candidate, no recursion)."""
-    table = _Counts(whole, counts)
-    dropped = 0
-    for owner, field in _blocks_innermost_first(body):
-        block = getattr(owner, field) if owner is not None else body
-        block, n = _LocalBlock(block, table, params).run()
-        dropped += n
-        if owner is None:
-            body = block
-        else:
-            setattr(owner, field, block)
-    return body, dropped
-
-
-def _blocks_innermost_first(body):
-    """``(owner, field)`` of every if/for/while body in ``body``, inner ones before the
-    blocks that hold them, and last ``(None, None)`` for ``body`` itself."""
-    order, stack = [], [(None, None, body)]
-    while stack:
-        owner, field, block = stack.pop()
-        order.append((owner, field))
-        for s in block:
-            for f in ("body", "orelse"):
-                if getattr(s, f, None) and not isinstance(s, gast.FunctionDef):
-                    stack.append((s, f, getattr(s, f)))
-    return order[::-1]
-
-
-class _Counts:
-    """How many times the function loads and assigns each name, kept up to date."""
-
-    def __init__(self, whole, assigned):
-        self.assigned = dict(assigned)
-        self.loads: dict[str, int] = {}
-        for s in whole:
-            _add_loads(self.loads, s)
-
-
-def _add_loads(table, s):
-    for n in nodes.walk(s):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            table[n.id] = table.get(n.id, 0) + 1
-
-
-class _LocalBlock:
-    """One block's copies ``a = b`` dropped in one pass, first to last, with per
-    statement load counts and an index of where each name is read and written."""
-
-    def __init__(self, block, table, params):
-        self.block, self.table, self.params = list(block), table, params
-        self.loads = []
-        self.readers: dict[str, list] = {}
-        self.writers: dict[str, list] = {}
-        self.in_place = [0]
-        for j, s in enumerate(self.block):
-            loads = {}
-            _add_loads(loads, s)
-            self.loads.append(loads)
-            for ident in loads:
-                self.readers.setdefault(ident, set()).add(j)
-            for ident in nodes.names_written(s):
-                self.writers.setdefault(ident, []).append(j)
-            self.in_place.append(self.in_place[-1] + _updates_in_place(s))
-        self.alive = [True] * len(self.block)
-
-    def run(self) -> tuple[list, int]:
-        dropped = 0
-        for i, s in enumerate(self.block):
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                    and nodes.is_atom(s.value) and self._drop(i, s):
-                dropped += 1
-        return [s for s, keep in zip(self.block, self.alive) if keep], dropped
-
-    def _drop(self, i, s) -> bool:
-        target, source = s.targets[0].id, s.value
-        if target == getattr(source, "id", None):
-            self._remove(i, target, source)
-            return True
-        if self.table.assigned.get(target) != 1 or target in self.params:
-            return False
-        readers = sorted(j for j in self.readers.get(target, ()) if j > i)
-        if not readers or sum(self.loads[j][target] for j in readers) != \
-                self.table.loads.get(target, 0):
-            return False
-        last = readers[-1]
-        if isinstance(source, gast.Name) and self._written(source.id, i, last):
-            return False
-        if self.in_place[last + 1] - self.in_place[i + 1]:
-            return False                                 # a view may see the update
-        for j in readers:
-            self.block[j] = nodes.substitute(self.block[j], {target: source})
-            count = self.loads[j].pop(target)
-            if isinstance(source, gast.Name):
-                self.loads[j][source.id] = self.loads[j].get(source.id, 0) + count
-                self.table.loads[source.id] = self.table.loads.get(source.id, 0) + count
-        self.table.loads[target] = 0
-        if isinstance(source, gast.Name):
-            self.readers.setdefault(source.id, set()).update(readers)
-        self.readers[target] = set()
-        self._remove(i, target, source)
-        return True
-
-    def _written(self, ident, i, last) -> bool:
-        """Whether a live statement after ``i`` and before ``last`` (``last`` too when it
-        is compound) may change ``ident``."""
-        end = last + 1 if _is_compound(self.block[last]) else last
-        writers = self.writers.get(ident, ())
-        return any(self.alive[j] for j in writers[bisect.bisect_right(writers, i):
-                                                  bisect.bisect_left(writers, end)])
-
-    def _remove(self, i, target, source):
-        self.alive[i] = False
-        self.table.assigned[target] = self.table.assigned.get(target, 0) - 1
-        if isinstance(source, gast.Name):
-            self.table.loads[source.id] -= 1
-            self.loads[i] = {}
-            self.readers[source.id].discard(i)
-
-
 def _inline(body, adjoints, whole=None) -> tuple[list, int]:
     """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
     ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
@@ -265,7 +141,7 @@ def _inline(body, adjoints, whole=None) -> tuple[list, int]:
     whole = whole or body
     for s in body:
         for field in ("body", "orelse"):
-            if _is_compound(s) and getattr(s, field):
+            if is_compound(s) and getattr(s, field):
                 inner, n = _inline(getattr(s, field), adjoints, whole)
                 setattr(s, field, inner)
                 inlined += n
@@ -299,8 +175,8 @@ class _Uses:
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 loads[n.id] = loads.get(n.id, 0) + 1
         stored = nodes.names_stored(s) if isinstance(s, gast.Assign) else set()
-        facts = (loads, nodes.names_written(s), _updates_in_place(s), stored)
-        if not _is_compound(s):
+        facts = (loads, nodes.names_written(s), updates_in_place(s), stored)
+        if not is_compound(s):
             self.memo[id(s)] = (s, facts)
         return facts
 
@@ -323,11 +199,11 @@ def _inline_site(body, i, adjoints, whole, uses):
         loads, written, in_place, _ = uses(later)
         count = loads.get(target, 0)
         if count == 0:
-            if written & (reads | {target}) or _is_compound(later) \
+            if written & (reads | {target}) or is_compound(later) \
                     or in_place:                      # a view may see the update
                 return None
             continue
-        if count > 1 or _is_compound(later) or len(emit.unparse(s.value)) > _INLINE_CHARS:
+        if count > 1 or is_compound(later) or len(emit.unparse(s.value)) > _INLINE_CHARS:
             return None
         if _used_after(body[j + 1:], target, later, uses) if whole is None \
                 else not _dies_at(later, target, whole):
@@ -351,7 +227,7 @@ def _used_after(rest, target, stmt, uses) -> bool:
         loads, _, _, stored = uses(s)
         if loads.get(target):
             return True
-        if target in (nodes.definitely_assigned([s]) if _is_compound(s) else stored):
+        if target in (nodes.definitely_assigned([s]) if is_compound(s) else stored):
             return False
     return False
 
@@ -363,7 +239,7 @@ def _dce(body) -> tuple[list, int]:
     while True:
         loaded = set()
         for s in nodes.walk_stmts(body):
-            loaded |= nodes.names_loaded(s) if not _is_compound(s) else _header_loads(s)
+            loaded |= nodes.names_loaded(s) if not is_compound(s) else _header_loads(s)
         body, dropped = _drop(body, loaded)
         if not dropped:
             return body, total
@@ -410,15 +286,6 @@ def _negate(test):
 def _count_loads(s, target) -> int:
     return sum(1 for n in nodes.walk(s) if isinstance(n, gast.Name) and n.id == target
                and isinstance(n.ctx, gast.Load))
-
-
-def _updates_in_place(s) -> bool:
-    return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
-               for n in nodes.walk(s))
-
-
-def _is_compound(s) -> bool:
-    return isinstance(s, (gast.If, gast.For, gast.While))
 
 
 def _header_loads(s) -> set:
