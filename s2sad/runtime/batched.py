@@ -269,7 +269,11 @@ def setitem(d, index, value):
 def _add_at(out, index, g):
     at = shifted(index)
     part = out[at]
-    np.add.at(out, at, np.broadcast_to(lift(g.a, part.ndim - 1), part.shape))
+    value = np.broadcast_to(lift(g.a, part.ndim - 1), part.shape)
+    if all(isinstance(p, (slice, type(None), type(Ellipsis), int, np.integer)) for p in at):
+        out[at] += value                  # a basic index repeats no position
+    else:
+        np.add.at(out, at, value)
 
 
 OVERRIDES = {"unindex": unindex, "add_indexed": add_indexed, "setitem": setitem,
