@@ -179,3 +179,13 @@ def test_batched_refuses_what_it_cannot_do():
         with pytest.raises((Unbatchable, TypeError)):
             op()
     assert np.shape(b) == (4,) and (b + np.ones((2, 4))).a.shape == (3, 2, 4)
+
+
+def test_python_float_arguments_keep_float64():
+    def f(x, y):
+        return np.sin(x) * np.exp(y) + x * x * y
+    jac = s2sad.jacobian(f, wrt=(0, 1), mode="forward")
+    dx, dy = jac(0.4, 1.1)
+    assert np.asarray(dx).dtype == np.float64
+    np.testing.assert_allclose((dx, dy), (np.cos(0.4) * np.exp(1.1) + 0.88,
+                                          np.sin(0.4) * np.exp(1.1) + 0.16), rtol=1e-14)

@@ -38,7 +38,9 @@ def block_size(n: int, *values) -> int:
 
 def units(value, start: int, stop: int):
     """Unit tangents ``start..stop`` (C order) of ``value``, as one batched block."""
-    dtype = np.result_type(value, np.float32)
+    # a Python number is weak in NumPy's promotion: its unit tangents are float64
+    weak = isinstance(value, (float, int))
+    dtype = np.float64 if weak else np.result_type(np.asarray(value).dtype, np.float32)
     block = np.zeros((stop - start, int(np.size(value))), dtype=dtype)
     block[np.arange(stop - start), np.arange(start, stop)] = 1.0
     return Batched(block.reshape((stop - start,) + np.shape(value)))
