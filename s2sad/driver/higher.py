@@ -12,7 +12,7 @@ import functools
 import numpy as np
 
 from ..errors import UsageError
-from . import seeds
+from . import batching, seeds
 from .derivatives import vjp
 from .target import Target, gradient_function, jvp
 
@@ -64,15 +64,15 @@ def hessian(f, wrt=None):
     def hess(*args):
         values = target.bind(target.prefix + args, {})
         grad_fn = gradient_function(target, names, args)
-        columns = {}
+        columns, report = {}, {}
+        zeros = tuple(_zero_like(values[n]) for n in names)
         for j, name in enumerate(names):
-            rows = []
-            for unit in _units(values[name]):
-                tangents = tuple(unit if k == j else _zero_like(values[n])
-                                 for k, n in enumerate(names))
-                out = jvp(grad_fn, target.prefix + args, tangents, wrt=names)[1]
-                rows.append((out,) if single else out)
-            columns[j] = rows
+            rows = batching.columns(grad_fn, target.prefix + args, names, j, zeros, report)
+            if rows is None:
+                rows = [jvp(grad_fn, target.prefix + args, tangents, wrt=names)[1]
+                        for tangents in _unit_tangents(values, names, j)]
+            columns[j] = [(out,) if single else out for out in rows]
+        hess.__s2sad_batching__ = report
         blocks = tuple(tuple(seeds.typed_like(_assemble(
             [r[i] for r in columns[j]], values[names[i]], values[names[j]]), values[names[i]])
             for j in range(len(names))) for i in range(len(names)))
@@ -102,8 +102,12 @@ def jacobian(f, wrt=None, mode="auto"):
         inputs = sum(int(np.size(leaf)) for leaves in ins for leaf in leaves)
         outputs = sum(int(np.size(leaf)) for leaf in outs)
         how = mode if mode != "auto" else "forward" if inputs < outputs else "reverse"
-        sweep = _forward_jacobian if how == "forward" else _reverse_jacobian
-        blocks = sweep(f, args, names, values, out)       # [output leaf][name][input leaf]
+        report = jac.__s2sad_batching__ = {"mode": "columns", "reason": "reverse mode"}
+        if how == "forward":
+            report.clear()
+            blocks = _forward_jacobian(f, args, names, values, out, report)
+        else:                                   # [output leaf][name][input leaf]
+            blocks = _reverse_jacobian(f, args, names, values, out)
         per_output = []
         for row in blocks:
             per_name = tuple(_unflatten(values[n], iter(row[j])) for j, n in enumerate(names))
@@ -145,13 +149,26 @@ def _unit_trees(value):
             yield i, _unflatten(value, iter(zeros[:i] + [unit] + zeros[i + 1:]))
 
 
-def _forward_jacobian(f, args, names, values, out):
+def _unit_tangents(values, names, j):
+    """The tangent tuples, one per element of argument ``names[j]``: a unit there,
+    zeros elsewhere."""
+    for unit in _units(values[names[j]]):
+        yield tuple(unit if k == j else _zero_like(values[n]) for k, n in enumerate(names))
+
+
+def _forward_jacobian(f, args, names, values, out, report):
     outs = _flatten(out)
     blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
+    zeros = tuple(_zero_tree(values[n]) for n in names)
     for j, name in enumerate(names):
+        found = batching.columns(f, args, names, j, zeros, report)
+        if found is not None:
+            for ydot in found:
+                for o, column in enumerate(_flatten(ydot)):
+                    blocks[o][j][0].append(np.asarray(column))
+            continue
         for leaf, unit in _unit_trees(values[name]):
-            tangents = tuple(unit if k == j else _zero_tree(values[n])
-                             for k, n in enumerate(names))
+            tangents = tuple(unit if k == j else zeros[k] for k in range(len(names)))
             ydot = _flatten(jvp(f, args, tangents, wrt=names)[1])
             for o, column in enumerate(ydot):
                 blocks[o][j][leaf].append(np.asarray(column))

@@ -1,0 +1,117 @@
+"""Many tangents in one forward sweep: Jacobian columns and Hessian columns in blocks.
+
+The generated tangent code runs once on a :class:`~s2sad.runtime.batched.Batched`
+block of k unit tangents (the tangent of an array gains a leading batch axis; every
+rule it meets applies to all k at once), with the runtime helpers that write a
+tangent into a new array given their batched forms. Where the code meets an
+operation with no batched form, it raises, and the caller runs the columns one by
+one: the same numbers, more sweeps. ``report`` records which happened, for
+``fn.__s2sad_batching__`` and the tests.
+
+The block size is chosen by memory: a batched tangent of the largest value among
+the inputs and outputs stays under :data:`BUDGET` bytes.
+"""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from .. import runtime
+from ..runtime import batched
+from ..runtime.batched import Batched
+from .calls import tangent_params
+from .target import Target
+
+BUDGET = 256 * 2 ** 20
+_RUNTIME = types.SimpleNamespace(**{n: getattr(runtime, n) for n in dir(runtime)
+                                    if not n.startswith("__")})
+vars(_RUNTIME).update(batched.OVERRIDES)
+
+
+def block_size(n: int, *values) -> int:
+    """How many of ``n`` tangents go through one sweep: the batched tangent of the
+    largest of ``values`` under BUDGET bytes."""
+    largest = max([int(np.size(v)) for v in values] + [1])
+    return max(1, min(n, BUDGET // (8 * largest)))
+
+
+def units(value, start: int, stop: int):
+    """Unit tangents ``start..stop`` (C order) of ``value``, as one batched block."""
+    # a Python number is weak in NumPy's promotion: its unit tangents are float64
+    weak = isinstance(value, (float, int))
+    dtype = np.float64 if weak else np.result_type(np.asarray(value).dtype, np.float32)
+    block = np.zeros((stop - start, int(np.size(value))), dtype=dtype)
+    block[np.arange(stop - start), np.arange(start, stop)] = 1.0
+    return Batched(block.reshape((stop - start,) + np.shape(value)))
+
+
+def sweep(f, primals, tangents, names):
+    """``ydot`` of ``s2sad.jvp(f, primals, tangents, wrt=names)`` for tangents some of
+    which are Batched (the rest plain zeros), as a tree of ``(k,) + shape`` arrays;
+    raises where the generated code has no batched form of an operation it runs."""
+    target = Target(f)
+    primals = target.prefix + tuple(primals)
+    values = target.bind(primals, {})
+    fn = target.generated(tuple(names), values, "jvp").functions[0]
+    k = next(t.a.shape[0] for t in tangents if isinstance(t, Batched))
+    run = _with_batched_runtime(fn)
+    with np.errstate(all="ignore"):
+        _, ydot = run(*primals, **dict(zip(tangent_params(fn, len(names)), tangents)))
+    return _unbatched(ydot, k)
+
+
+def _with_batched_runtime(fn):
+    """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one."""
+    cells = tuple(types.CellType(_RUNTIME) if name == "_rt" else cell
+                  for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    scope = {**fn.__globals__, "_rt": _RUNTIME} if "_rt" in fn.__globals__ else fn.__globals__
+    run = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, cells or None)
+    run.__kwdefaults__ = fn.__kwdefaults__
+    return run
+
+
+def _unbatched(tree, k):
+    if isinstance(tree, Batched):
+        return tree.a
+    if isinstance(tree, dict):
+        return {key: _unbatched(v, k) for key, v in tree.items()}
+    if isinstance(tree, (tuple, list)):
+        return type(tree)(_unbatched(v, k) for v in tree)
+    if isinstance(tree, (float, int, np.ndarray, np.number)) and not np.any(tree):
+        return np.zeros((k,) + np.shape(tree))     # a tangent known to be zero
+    raise batched.Unbatchable(f"a tangent of type {type(tree).__name__} in the output")
+
+
+def columns(f, primals, names, j, zeros, report):
+    """The jvp outputs for every unit tangent of ``primals``' argument ``names[j]``,
+    one tree per column, from batched sweeps; None where the code cannot be batched
+    (``report`` says why)."""
+    value = Target(f).bind(Target(f).prefix + tuple(primals), {})[names[j]]
+    if isinstance(value, (dict, list, tuple)):
+        report.update(mode="columns", reason="a dict, list or tuple argument")
+        return None
+    n = int(np.size(value))
+    k = block_size(n, value)
+    out = []
+    try:
+        for start in range(0, n, k):
+            block = units(value, start, min(n, start + k))
+            tangents = tuple(block if i == j else z for i, z in enumerate(zeros))
+            out += _split(sweep(f, primals, tangents, names), min(n, start + k) - start)
+    except Exception as exc:      # noqa: BLE001 -- any failure: the columns one by one
+        report.update(mode="columns", reason=f"{type(exc).__name__}: {exc}")
+        return None
+    report.update(mode="batched", sweeps=report.get("sweeps", 0) + -(-n // k), block=k)
+    return out
+
+
+def _split(tree, k):
+    """A tree of ``(k,) + shape`` arrays -> k trees of ``shape`` arrays."""
+    if isinstance(tree, dict):
+        parts = {key: _split(v, k) for key, v in tree.items()}
+        return [{key: parts[key][i] for key in tree} for i in range(k)]
+    if isinstance(tree, (tuple, list)):
+        parts = [_split(v, k) for v in tree]
+        return [type(tree)(p[i] for p in parts) for i in range(k)]
+    return list(tree)
