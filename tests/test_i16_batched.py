@@ -73,7 +73,9 @@ def test_hessian_batched_matches_columns_and_fd(case, monkeypatch):
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     fd = _fd_jacobian(lambda *a: s2sad.grad(case.loss, wrt=0)(*a), args)
     scale = max(1.0, float(np.max(np.abs(fd), initial=0.0)))
-    np.testing.assert_allclose(got, fd, rtol=1e-4, atol=1e-5 * scale)
+    # differences of a gradient computed in float32 carry float32 rounding / step
+    tol = 5e-2 if "float32" in case.id else 1e-5
+    np.testing.assert_allclose(got, fd, rtol=max(1e-4, tol), atol=tol * scale)
 
 
 def test_many_cases_batch():

@@ -62,7 +62,10 @@ POISON = textwrap.dedent('''\
         except (ValueError, KeyError, IndexError):
             return None
         unit = text[:first["length"]]
-        statement = ast.parse(unit).body[0].body[0]
+        try:                                 # an entry another actor cut or changed
+            statement = ast.parse(unit).body[0].body[0]
+        except (SyntaxError, IndexError, AttributeError):
+            return None
         lines = unit.splitlines(True)
         indent = lines[statement.lineno - 1][:statement.col_offset]
         lines.insert(statement.lineno - 1, f"{indent}open({marker!r}, 'a').close()\\n")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math  # noqa: F401  (the docstring example describes it)
 import sys
 import types
 from pathlib import Path
