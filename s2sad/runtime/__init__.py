@@ -8,8 +8,9 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checks, core, elementwise, linalg, products, reductions, scipy_helpers, shapes
+from . import checkpoint, checks, core, elementwise, linalg, products, reductions, scipy_helpers, shapes
 from .checks import *        # noqa: F401,F403
+from .checkpoint import *    # noqa: F401,F403
 from .core import *          # noqa: F401,F403
 from .elementwise import *   # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
@@ -18,7 +19,7 @@ from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 
-AREAS = (core, checks, elementwise, reductions, shapes, linalg, products, scipy_helpers)
+AREAS = (core, checks, checkpoint, elementwise, reductions, shapes, linalg, products, scipy_helpers)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
