@@ -127,3 +127,59 @@ def test_trace_of_a_marked_loop():
     ref = s2sad.trace(scalar_plain, 0.7, 4, wrt="x")
     assert str(t)
     assert len(t.rows) >= len(ref.rows) - 2 if hasattr(t, "rows") else True
+
+
+def noisy(x, n):
+    y = x
+    for i in s2sad.checkpointed(range(n), snapshots=2):
+        y = y * x
+        print(y)
+    return y
+
+
+def drawing(x, n, rng):
+    y = x
+    for i in s2sad.checkpointed(range(n), snapshots=2):
+        y = y * x + rng.normal()
+    return y
+
+
+def collecting(x, n):
+    ys = []
+    y = x
+    for i in s2sad.checkpointed(range(n), snapshots=2):
+        y = y * x
+        ys.append(y)
+    return y + ys[0]
+
+
+def stopping(x, n):
+    y = x
+    for i in s2sad.checkpointed(range(n), snapshots=2):
+        y = y * x
+        if y > 10.0:
+            break
+    return y
+
+
+@pytest.mark.parametrize("f, args, construct", [
+    (noisy, (0.5, 3), "print(y)"), (drawing, (0.5, 3, np.random.default_rng(0)), "rng.normal()"),
+    (collecting, (0.5, 3), "ys.append(y)"), (stopping, (0.5, 3), "break")])
+def test_side_effects_are_located_refusals(f, args, construct):
+    with pytest.raises(s2sad.CompileError) as info:
+        s2sad.grad(f, wrt="x")(*args)
+    text = str(info.value)
+    assert "checkpoint-side-effect" in text and "test_i17_checkpoint.py" in text
+    assert construct in text
+
+
+def test_unmarked_inner_loop_may_break():
+    def f(x, n):
+        y = x
+        for i in s2sad.checkpointed(range(n), snapshots=2):
+            for j in range(3):
+                y = y * x
+                if j == 1:
+                    break
+        return y
+    assert s2sad.grad(f, wrt="x")(0.9, 4) == pytest.approx(9 * 0.9 ** 8, rel=1e-12)   # x**9

@@ -104,3 +104,59 @@ def _untaped(loop, mark, state, stacks, k, count, updated):
     out = gast.copy_location(nodes.for_(nodes.clone(loop.target), nodes.clone(loop.iter), body),
                              loop)
     return out
+
+
+# calls a recomputed step would make again: output, random draws, appends to outer lists
+_EFFECTS = {"print", "input", "open", "write"}
+_DRAWS = {"normal", "uniform", "integers", "standard_normal", "choice", "permutation",
+          "shuffle", "binomial", "poisson", "exponential", "randn", "rand", "gauss"}
+_GROWS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add"}
+
+
+def refusals(parsed) -> list:
+    """Violations for the statements in marked loops that recomputing would repeat."""
+    out = []
+    for loop in nodes.walk(parsed.tree):
+        if isinstance(loop, gast.For) and _is_marker(loop.iter):
+            out += [parsed.violation(n, "checkpoint-side-effect", what, _HINT)
+                    for n, what in _effects(loop)]
+    return out
+
+
+_HINT = ("compute inside the loop only what the next step needs, and do the output, the "
+         "random draws (pass them in as an array) and the collecting after the loop, or "
+         "leave the loop unmarked")
+
+
+def _effects(loop):
+    written = set().union(*(nodes.names_stored(s) for s in loop.body))
+    breaks = list(_own_breaks(loop.body))
+    for n in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(n, gast.Return) or n in breaks:
+            kind = "return" if isinstance(n, gast.Return) else "break"
+            yield n, f"a checkpointed loop cannot `{kind}`: its adjoint recomputes a " \
+                     f"known number of steps"
+        elif isinstance(n, gast.Call):
+            path = nodes.dotted_path(n.func) or ""
+            last = path.rsplit(".", 1)[-1]
+            if path in _EFFECTS or last in _EFFECTS:
+                yield n, f"`{path}(...)` in a checkpointed loop would run again when the " \
+                         f"adjoint recomputes the step"
+            elif "random" in path.split(".") or isinstance(n.func, gast.Attribute) \
+                    and n.func.attr in _DRAWS:
+                yield n, f"a random draw `{path}(...)` in a checkpointed loop would draw " \
+                         f"again (other numbers) when the adjoint recomputes the step"
+            elif isinstance(n.func, gast.Attribute) and n.func.attr in _GROWS \
+                    and isinstance(n.func.value, gast.Name) and n.func.value.id not in written:
+                yield n, f"`{path}(...)` changes `{n.func.value.id}`, made outside the " \
+                         f"checkpointed loop: recomputing the step would change it again"
+
+
+def _own_breaks(block):
+    """The ``break`` statements of the loop itself, not of loops nested in it."""
+    for s in block:
+        if isinstance(s, gast.Break):
+            yield s
+        elif isinstance(s, gast.If):
+            yield from _own_breaks(s.body)
+            yield from _own_breaks(s.orelse)
