@@ -18,6 +18,7 @@ from .driver import higher, numba_jit, ops, target as targets
 from .errors import UsageError
 from .inspection import standalone as standalone_module
 from .inspection.highlight import Source
+from .runtime.checkpoint import checkpointed   # noqa: F401  (the loop marker)
 
 VERSION = targets.VERSION
 

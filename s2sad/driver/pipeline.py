@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 import gast
 
-from ..transform import motion
+from ..transform import checkpoints, motion
 from ..front import sourcemap
 from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
 from .compile import compile_unit, unit_of
 from ..optimize.cse import mutation_free
-from ..errors import UsageError
+from ..errors import CompileError, UsageError
 from ..transform.forward import forward
 from ..front.normalize import normalize
 from ..optimize.passes import optimize
@@ -53,6 +53,9 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     callee, wrt)`` makes what generated code calls for a user function's derivative;
     ``instrument(def) -> (def, cells)`` edits each definition before it is compiled
     (s2sad.trace inserts its recording calls there)."""
+    refused = checkpoints.refusals(fr.parsed)
+    if refused:
+        raise CompileError(refused)
     names = copy.deepcopy(fr.names)
     tree = clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)

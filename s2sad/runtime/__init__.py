@@ -8,7 +8,9 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checks, complexes, core, elementwise, linalg, products, reductions, scipy_helpers, shapes
+from . import checkpoint, checks, complexes, core, elementwise, linalg, products, reductions, \
+    scipy_helpers, shapes
+from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
 from .core import *          # noqa: F401,F403
@@ -19,7 +21,8 @@ from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 
-AREAS = (core, checks, complexes, elementwise, reductions, shapes, linalg, products, scipy_helpers)
+AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
+         scipy_helpers)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import gast
 
 from .blocks import at_exits, is_call_to, single_assignments
-from . import adjoints
+from . import adjoints, checkpoints
 from ..analysis import kinds, tbr
 from ..tree import nodes
 from ..front import sourcemap
@@ -104,6 +104,7 @@ class _Reverse(UpdatesAndCalls):
 
     def run(self, wrt) -> Sweeps:
         body, ret = self.tree.body[:-1], self.tree.body[-1]
+        self.marks = checkpoints.marked_loops(body)
         self.bound = [set(self.params)]
         for stmt in body:
             self.bound.append(self.bound[-1] | nodes.definitely_assigned([stmt]))
@@ -121,7 +122,9 @@ class _Reverse(UpdatesAndCalls):
         results = [nodes.name(self.bar(w)) if w in defined else adjoints.zero(w, self.facts)
                    for w in wrt]
         primal, adjoint = self.prune(primal, adjoint)
-        setup = self.setup(body, primal)
+        primal, adjoint = checkpoints.apply(self.marks, self.trips, primal, adjoint,
+                                            self.carried, self.updated, self.gen)
+        setup = self.setup(body, primal + adjoint)   # a checkpointed loop tapes in the adjoint
         return Sweeps(setup, primal, adjoint, output, seed, results, self.tape, self.path,
                       frozenset(self.records.values()), frozenset(self.bars.values()),
                       dict(self.bindings))
@@ -232,6 +235,11 @@ class _Reverse(UpdatesAndCalls):
     def pop(self, ident: str):
         return nodes.call(f"{self.stack_for(ident)}.pop")
 
+    def carried(self, loop) -> set:
+        """What a checkpoint of ``loop`` keeps: the names it writes that are bound before."""
+        index = next(i for i, s in enumerate(self.tree.body) if s is loop)
+        return nodes.names_written(loop) & self.bound[index]
+
     def snapshot(self, s) -> list:
         return sorted(nodes.names_stored(s) - self.single)
 
@@ -266,6 +274,8 @@ class _Reverse(UpdatesAndCalls):
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
             if s.target.id not in nodes.names_loaded(loop[-1]):
                 self.count_trips(s, loop)
+            if id(s) in self.marks and depth == 0:
+                self.marks[id(s)].adjoint = loop[-1]
             return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
         if mutation(s):
             return self.adjoint_append(s, defined)
