@@ -55,8 +55,9 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
     """(the argument an update changes, or None; its violation) for each bad update."""
     augmented = _augmented(assigns, _numbers(assigns, prims, kinds, arg_kinds))
     updates = updates + [s for s in assigns if id(s) in augmented]
+    held = holding.augmented_items(assigns, prims, kinds, arg_kinds, parsed)
     if not updates:
-        return []
+        return held
     local = nodes.names_stored(tree)
     pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds,
                      foreign.pairs(assigns, prims, parsed, local))
@@ -88,7 +89,7 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
                 "holding it)",
                 f"give each its own array: use .copy() where one is made from the other "
                 "or put in a tuple or list")))
-    return found
+    return found + held
 
 
 def _input_violation(stmt, array, argument, augmented, parsed, shown):
@@ -141,8 +142,7 @@ def _augmented(assigns, numbers) -> dict:
     return out
 
 
-_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
-            gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+_SYMBOLS = holding.SYMBOLS
 
 
 def _augmented_violation(stmt, other, parsed):

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import gast
 
+from . import kinds as kind_rules
+from ..front.normalize import AUGMENTED
+
 
 def pairs(assigns, prims, appends, stores) -> list:
     """The holding pairs: ``keep = (y, 1.0)``, ``[y]``, ``keep.append(y)``,
@@ -81,3 +84,32 @@ def _taken(value, items, packs) -> set:
         item = display.elts[index.value]
         return {item.id} if isinstance(item, gast.Name) else set()
     return set(held)
+
+
+SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+
+
+def augmented_items(assigns, prims, kinds, arg_kinds, parsed) -> list:
+    """``w op= v`` on an item of a list, tuple or dict argument (``z = p[1]; z *= 2.0``):
+    an array item changes in the caller's container, a number does not, and the kinds do
+    not know which the item is; refused (the rewrite is right either way)."""
+    containers = {n for n, k in arg_kinds.items()
+                  if not (kind_rules.is_array(k) or k == kind_rules.INTARRAY
+                          or kind_rules.is_scalar(k))}
+    items = {s.targets[0].id: s.value.value.id for s in assigns if prims[s].op == "index"
+             and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
+    found = []
+    for s in assigns:
+        value = s.value
+        if getattr(s, AUGMENTED, None) and isinstance(value, gast.BinOp) \
+                and isinstance(value.left, gast.Name) and value.left.id in items \
+                and not kind_rules.is_scalar(kinds.get(value.left.id)):
+            op, name = SYMBOLS.get(type(value.op), "op"), getattr(s, AUGMENTED)
+            argument = items[value.left.id]
+            found.append((argument, parsed.violation(
+                s, "in-place-input", f"'{name} {op}= ...' on an item of the argument "
+                f"{argument!r}: an array item would change in the caller's {argument!r}, "
+                "which the derivative would not do", f"write {name} = {name} {op} ... "
+                "(a new value)")))
+    return found
