@@ -183,3 +183,24 @@ def test_unmarked_inner_loop_may_break():
                     break
         return y
     assert s2sad.grad(f, wrt="x")(0.9, 4) == pytest.approx(9 * 0.9 ** 8, rel=1e-12)   # x**9
+
+
+def carries_a_name_made_inside(x):
+    s = 0.0
+    for i in s2sad.checkpointed(range(6), snapshots=2):
+        if i > 0:
+            s = s + prev * x  # refused  (noqa: F821: made by the step before)
+        prev = np.sin(x * (i + 1.0))
+    return s
+
+
+def test_a_name_carried_from_inside_the_loop_is_refused_where_it_is_read():
+    """Before this check the gradient was silently wrong (-5.46 against -3.73): the
+    snapshots held only names that exist before the loop."""
+    import inspect
+    lines, first = inspect.getsourcelines(carries_a_name_made_inside)
+    line = first + next(i for i, t in enumerate(lines) if "# refused" in t)
+    with pytest.raises(s2sad.CompileError) as info:
+        s2sad.grad(carries_a_name_made_inside)(0.7)
+    found = [v for v in info.value.violations if v.code == "checkpoint-side-effect"]
+    assert found and found[0].lineno == line and "prev" in found[0].message, str(info.value)

@@ -114,13 +114,53 @@ _GROWS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add
 
 
 def refusals(parsed) -> list:
-    """Violations for the statements in marked loops that recomputing would repeat."""
+    """Violations for the statements in marked loops that recomputing would repeat, and
+    for values a step hands the next that the snapshots would not hold."""
     out = []
     for loop in nodes.walk(parsed.tree):
         if isinstance(loop, gast.For) and _is_marker(loop.iter):
             out += [parsed.violation(n, "checkpoint-side-effect", what, _HINT)
                     for n, what in _effects(loop)]
+            out += [parsed.violation(n, "checkpoint-side-effect", what, _CARRIED_HINT)
+                    for n, what in _carried_from_inside(parsed.tree, loop)]
     return out
+
+
+_CARRIED_HINT = ("assign the name before the loop (e.g. prev = 0.0), so that it is part of "
+                 "the state each snapshot keeps")
+
+
+def _carried_from_inside(tree, loop):
+    """Names first made inside the loop that a step reads before writing: the value
+    comes from the step before, which a recomputed segment's start would not have
+    (the snapshots keep only names that exist before the loop)."""
+    outside = set(nodes.names_stored(gast.Module(
+        body=[s for s in tree.body if s is not loop], type_ignores=[]))) | \
+        {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    written = set().union(*(nodes.names_stored(s) for s in loop.body)) - outside
+    for stmt, name in _early_reads(loop.body, set(), written):
+        yield stmt, (f"`{name}` is made inside the checkpointed loop and read there "
+                     "before this step assigns it: it carries a value from the step "
+                     "before, which recomputing a segment would not restore")
+
+
+def _early_reads(block, assigned, written):
+    """(statement, name) for each read of a name in ``written`` not yet assigned on
+    every path through ``block`` (a for loop's target is assigned for its body)."""
+    assigned = set(assigned)
+    for stmt in block:
+        if isinstance(stmt, (gast.For, gast.If, gast.While)):
+            head = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            for name in sorted((nodes.names_loaded(head) & written) - assigned):
+                yield stmt, name
+            inner = assigned | (nodes.names_stored(stmt.target)
+                                if isinstance(stmt, gast.For) else set())
+            yield from _early_reads(stmt.body, inner, written)
+            yield from _early_reads(stmt.orelse, assigned, written)
+        else:
+            for name in sorted((nodes.names_loaded(stmt) & written) - assigned):
+                yield stmt, name
+        assigned |= nodes.definitely_assigned([stmt])
 
 
 _HINT = ("compute inside the loop only what the next step needs, and do the output, the "
