@@ -75,7 +75,7 @@ def shapes_only(primal, adjoint, tape: str, keep: set) -> None:
             s.value.args[0] = nodes.call("_rt.shape_of", s.value.args[0])
 
 
-def private_restores(adjoint, stacks, bound=frozenset()) -> list:
+def private_restores(adjoint, stacks) -> list:
     """After ``y = _tape.pop()`` of an array whose slots the sweep then restores in place
     (``y[i] = _tape.pop()``), ``y = _rt.copy(y)``: the popped array is the tape's own, and
     a pullback run again must find it as the primal left it.
@@ -102,11 +102,7 @@ def private_restores(adjoint, stacks, bound=frozenset()) -> list:
                 out.append(gast.copy_location(
                     nodes.assign(ident, nodes.call("_rt.copy", nodes.name(ident))), s))
         return out
-    # an array the primal left bound may be held outside (a global list, the output):
-    # the sweep restores the slots of its own copy
-    first = [nodes.assign(i, nodes.call("_rt.copy", nodes.name(i)))
-             for i in sorted(slotted & set(bound))]
-    return first + copied(adjoint)
+    return copied(adjoint)
 
 
 def uses(block, stack: str) -> bool:

@@ -388,8 +388,7 @@ class _Reverse(UpdatesAndCalls):
         primal, adjoint = tbr.prune(primal, adjoint, (self.tape, self.path),
                                     self.records.values(), keep)
         tbr.shapes_only(primal, adjoint, self.tape, keep)
-        return primal, tbr.private_restores(adjoint, (self.tape, self.path),
-                                            nodes.definitely_assigned(primal))
+        return primal, tbr.private_restores(adjoint, (self.tape, self.path))
 
     def setup(self, body, primal) -> list:
         """Create the stacks the primal uses; bind names first saved before any write."""
