@@ -326,3 +326,20 @@ def test_a_one_name_tuple_wrt_gives_a_real_gradient_of_the_input_type(dtype):
     np.testing.assert_array_equal(got, s2sad.grad(case.linear)(x, case.cotangent(x)))
     (got,) = s2sad.grad(case.power, wrt=(0,))(x, w)
     assert got.dtype == dtype
+
+
+def dask_loss(x):
+    return np.sum(np.abs(np.fft.rfft(x, n=9)) ** 2) + \
+        np.sum(np.fft.irfft(x * (1.0 + 0.5j), n=7) ** 2)
+
+
+def test_dask_arrays_get_the_real_gradient():
+    """A Dask array argument's gradient through complex intermediates is real and lazy."""
+    da = pytest.importorskip("dask.array")
+    x = np.random.default_rng(0).standard_normal((4, 6))
+    got = s2sad.grad(dask_loss)(da.from_array(x, chunks=(2, 6)))
+    assert isinstance(got, da.Array) and got.dtype == np.float64
+    _close(got.compute(), fd_grad(dask_loss, (x,), 0), what="dask")
+    (u,) = s2sad.vjp(dask_loss, da.from_array(x, chunks=(2, 6)))[1](1.0)
+    assert u.dtype == np.float64
+    _close(u.compute(), fd_grad(dask_loss, (x,), 0), what="dask vjp")

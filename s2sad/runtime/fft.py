@@ -29,9 +29,9 @@ _SWAP = {None: "forward", "backward": "forward", "forward": "backward", "ortho":
 def fft_vjp(g, x, kind, n=None, axis=-1, norm=None):
     """The adjoint of ``np.fft.<kind>(x, n, axis, norm)``, ``kind`` one of ``fft``,
     ``ifft``, ``rfft``, ``irfft``, ``hfft``, ``ihfft``."""
-    x = np.asarray(x)
-    axis = _axis(axis, x.ndim)
-    m = x.shape[axis]
+    shape = np.shape(x)
+    axis = _axis(axis, len(shape))
+    m = shape[axis]
     if n is None:
         n = 2 * (m - 1) if kind in ("irfft", "hfft") else m
     n = operator.index(n)
@@ -48,9 +48,8 @@ def fftn_vjp(g, x, kind, s=None, axes=None, norm=None):
     """The adjoint of ``np.fft.<kind>n(x, s, axes, norm)`` (and of the ``2`` forms,
     whose rules pass ``axes=(-2, -1)``), ``kind`` one of ``fft``, ``ifft``, ``rfft``,
     ``irfft``."""
-    x = np.asarray(x)
     u = g
-    for step, axis, m, n in reversed(_plan(x.shape, kind, s, axes)):
+    for step, axis, m, n in reversed(_plan(np.shape(x), kind, s, axes)):
         u = _step(u, step, axis, m, n, norm)
     return _real_like(u, x)
 
@@ -104,18 +103,17 @@ def _step(g, step, axis, m, n, norm):
         u = np.fft.fft(g, n, axis=axis, norm=norm).real
     else:
         u = np.fft.ifft(np.real(g), axis=axis, norm=norm)
-        u = _resize(u, axis, n // 2 + 1) * _twice_inner(n, axis, u.ndim, u.real.dtype)
+        u = _twice_inner(_resize(u, axis, n // 2 + 1), axis, n)
     return _resize(u, axis, m)
 
 
-def _twice_inner(n, axis, ndim, dtype):
-    """``alpha`` of ``irfft``: 1 on bin 0 and on bin n/2 of an even n, 2 elsewhere,
-    shaped to broadcast along ``axis``."""
-    alpha = np.full(n // 2 + 1, 2.0, dtype=dtype)
-    alpha[0] = 1.0
-    if n % 2 == 0:
-        alpha[-1] = 1.0
-    return np.reshape(alpha, (-1,) + (1,) * (ndim - 1 - axis))
+def _twice_inner(u, axis, n):
+    """``alpha * u`` for ``irfft``'s bins: 1 on bin 0 and on bin n/2 of an even n, 2 on
+    the others (put together with ``concatenate``, so CuPy and Dask arrays stay theirs)."""
+    k = u.shape[axis]
+    end = k - 1 if n % 2 == 0 else k
+    bins = [u[(slice(None),) * axis + (slice(a, b),)] for a, b in ((0, 1), (1, end), (end, k))]
+    return np.concatenate([bins[0], 2 * bins[1], bins[2]], axis=axis)
 
 
 def _resize(u, axis, m):
