@@ -137,6 +137,7 @@ MANY = [("", {}), ("axes=(0, -1)", {"axes": (0, -1)}), ("axes=(2, 0, 1)", {"axes
         ("s=(5, 3), axes=(1, 2)", {"s": (5, 3), "axes": (1, 2)}),
         *([("s=(-1, 7), axes=(0, 2)", {"s": (-1, 7), "axes": (0, 2)})] if not NUMPY_1 else []),
         ("axes=(1,)", {"axes": (1,)}), ("norm='ortho'", {"norm": "ortho"}),
+        ("s=(5, 3), axes=(1, 1)", {"s": (5, 3), "axes": (1, 1)}),     # one axis twice
         ("norm='forward'", {"norm": "forward"})]
 IRFFT_TWO = TWO + [("s=(3, 7), axes=(-2, -1)", {"s": (3, 7), "axes": (-2, -1)})]
 
