@@ -3004,3 +3004,851 @@ def method_astype_2(a):
 
 def method_astype_2_loss(a):
     return np.sum(np.sin(a.astype(np.float32)))
+
+
+def fft_fft_1(a):
+    return np.fft.fft(a * (0.6 - 0.8j)).real
+
+
+def fft_fft_1_loss(a):
+    return np.sum(np.sin(np.fft.fft(a * (0.6 - 0.8j)).real))
+
+
+def fft_fft_2(a):
+    return np.fft.fft(a * (0.6 - 0.8j), n=4).real
+
+
+def fft_fft_2_loss(a):
+    return np.sum(np.sin(np.fft.fft(a * (0.6 - 0.8j), n=4).real))
+
+
+def fft_fft_3(a):
+    return np.fft.fft(a * (0.6 - 0.8j), n=9).real
+
+
+def fft_fft_3_loss(a):
+    return np.sum(np.sin(np.fft.fft(a * (0.6 - 0.8j), n=9).real))
+
+
+def fft_fft_4(a):
+    return np.fft.fft(a * (0.6 - 0.8j), axis=0).real
+
+
+def fft_fft_4_loss(a):
+    return np.sum(np.sin(np.fft.fft(a * (0.6 - 0.8j), axis=0).real))
+
+
+def fft_fft_5(a):
+    return np.fft.fft(a * (0.6 - 0.8j), norm='ortho').real
+
+
+def fft_fft_5_loss(a):
+    return np.sum(np.sin(np.fft.fft(a * (0.6 - 0.8j), norm='ortho').real))
+
+
+def fft_fft_6(a):
+    return np.fft.fft(a * (0.6 - 0.8j), norm='forward').real
+
+
+def fft_fft_6_loss(a):
+    return np.sum(np.sin(np.fft.fft(a * (0.6 - 0.8j), norm='forward').real))
+
+
+def fft_ifft_1(a):
+    return np.fft.ifft(a * (0.6 - 0.8j)).real
+
+
+def fft_ifft_1_loss(a):
+    return np.sum(np.sin(np.fft.ifft(a * (0.6 - 0.8j)).real))
+
+
+def fft_ifft_2(a):
+    return np.fft.ifft(a * (0.6 - 0.8j), n=4).real
+
+
+def fft_ifft_2_loss(a):
+    return np.sum(np.sin(np.fft.ifft(a * (0.6 - 0.8j), n=4).real))
+
+
+def fft_ifft_3(a):
+    return np.fft.ifft(a * (0.6 - 0.8j), n=9).real
+
+
+def fft_ifft_3_loss(a):
+    return np.sum(np.sin(np.fft.ifft(a * (0.6 - 0.8j), n=9).real))
+
+
+def fft_ifft_4(a):
+    return np.fft.ifft(a * (0.6 - 0.8j), axis=0).real
+
+
+def fft_ifft_4_loss(a):
+    return np.sum(np.sin(np.fft.ifft(a * (0.6 - 0.8j), axis=0).real))
+
+
+def fft_ifft_5(a):
+    return np.fft.ifft(a * (0.6 - 0.8j), norm='ortho').real
+
+
+def fft_ifft_5_loss(a):
+    return np.sum(np.sin(np.fft.ifft(a * (0.6 - 0.8j), norm='ortho').real))
+
+
+def fft_ifft_6(a):
+    return np.fft.ifft(a * (0.6 - 0.8j), norm='forward').real
+
+
+def fft_ifft_6_loss(a):
+    return np.sum(np.sin(np.fft.ifft(a * (0.6 - 0.8j), norm='forward').real))
+
+
+def fft_rfft_1(a):
+    return np.fft.rfft(a).real
+
+
+def fft_rfft_1_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a).real))
+
+
+def fft_rfft_2(a):
+    return np.fft.rfft(a, n=4).real
+
+
+def fft_rfft_2_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, n=4).real))
+
+
+def fft_rfft_3(a):
+    return np.fft.rfft(a, n=9).real
+
+
+def fft_rfft_3_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, n=9).real))
+
+
+def fft_rfft_4(a):
+    return np.fft.rfft(a, axis=0).real
+
+
+def fft_rfft_4_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, axis=0).real))
+
+
+def fft_rfft_5(a):
+    return np.fft.rfft(a, norm='ortho').real
+
+
+def fft_rfft_5_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, norm='ortho').real))
+
+
+def fft_rfft_6(a):
+    return np.fft.rfft(a, norm='forward').real
+
+
+def fft_rfft_6_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, norm='forward').real))
+
+
+def fft_rfft_7(a):
+    return np.fft.rfft(a).imag
+
+
+def fft_rfft_7_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a).imag))
+
+
+def fft_rfft_8(a):
+    return np.fft.rfft(a, n=4).imag
+
+
+def fft_rfft_8_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, n=4).imag))
+
+
+def fft_rfft_9(a):
+    return np.fft.rfft(a, n=9).imag
+
+
+def fft_rfft_9_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, n=9).imag))
+
+
+def fft_rfft_10(a):
+    return np.fft.rfft(a, axis=0).imag
+
+
+def fft_rfft_10_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, axis=0).imag))
+
+
+def fft_rfft_11(a):
+    return np.fft.rfft(a, norm='ortho').imag
+
+
+def fft_rfft_11_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, norm='ortho').imag))
+
+
+def fft_rfft_12(a):
+    return np.fft.rfft(a, norm='forward').imag
+
+
+def fft_rfft_12_loss(a):
+    return np.sum(np.sin(np.fft.rfft(a, norm='forward').imag))
+
+
+def fft_ihfft_1(a):
+    return np.fft.ihfft(a).real
+
+
+def fft_ihfft_1_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a).real))
+
+
+def fft_ihfft_2(a):
+    return np.fft.ihfft(a, n=4).real
+
+
+def fft_ihfft_2_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, n=4).real))
+
+
+def fft_ihfft_3(a):
+    return np.fft.ihfft(a, n=9).real
+
+
+def fft_ihfft_3_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, n=9).real))
+
+
+def fft_ihfft_4(a):
+    return np.fft.ihfft(a, axis=0).real
+
+
+def fft_ihfft_4_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, axis=0).real))
+
+
+def fft_ihfft_5(a):
+    return np.fft.ihfft(a, norm='ortho').real
+
+
+def fft_ihfft_5_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, norm='ortho').real))
+
+
+def fft_ihfft_6(a):
+    return np.fft.ihfft(a, norm='forward').real
+
+
+def fft_ihfft_6_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, norm='forward').real))
+
+
+def fft_ihfft_7(a):
+    return np.fft.ihfft(a).imag
+
+
+def fft_ihfft_7_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a).imag))
+
+
+def fft_ihfft_8(a):
+    return np.fft.ihfft(a, n=4).imag
+
+
+def fft_ihfft_8_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, n=4).imag))
+
+
+def fft_ihfft_9(a):
+    return np.fft.ihfft(a, n=9).imag
+
+
+def fft_ihfft_9_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, n=9).imag))
+
+
+def fft_ihfft_10(a):
+    return np.fft.ihfft(a, axis=0).imag
+
+
+def fft_ihfft_10_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, axis=0).imag))
+
+
+def fft_ihfft_11(a):
+    return np.fft.ihfft(a, norm='ortho').imag
+
+
+def fft_ihfft_11_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, norm='ortho').imag))
+
+
+def fft_ihfft_12(a):
+    return np.fft.ihfft(a, norm='forward').imag
+
+
+def fft_ihfft_12_loss(a):
+    return np.sum(np.sin(np.fft.ihfft(a, norm='forward').imag))
+
+
+def fft_irfft_1(a):
+    return np.fft.irfft(a * (0.6 - 0.8j))
+
+
+def fft_irfft_1_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j))))
+
+
+def fft_irfft_2(a):
+    return np.fft.irfft(a * (0.6 - 0.8j), n=4)
+
+
+def fft_irfft_2_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j), n=4)))
+
+
+def fft_irfft_3(a):
+    return np.fft.irfft(a * (0.6 - 0.8j), n=9)
+
+
+def fft_irfft_3_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j), n=9)))
+
+
+def fft_irfft_4(a):
+    return np.fft.irfft(a * (0.6 - 0.8j), axis=0)
+
+
+def fft_irfft_4_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j), axis=0)))
+
+
+def fft_irfft_5(a):
+    return np.fft.irfft(a * (0.6 - 0.8j), norm='ortho')
+
+
+def fft_irfft_5_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j), norm='ortho')))
+
+
+def fft_irfft_6(a):
+    return np.fft.irfft(a * (0.6 - 0.8j), norm='forward')
+
+
+def fft_irfft_6_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j), norm='forward')))
+
+
+def fft_irfft_7(a):
+    return np.fft.irfft(a * (0.6 - 0.8j), n=7)
+
+
+def fft_irfft_7_loss(a):
+    return np.sum(np.sin(np.fft.irfft(a * (0.6 - 0.8j), n=7)))
+
+
+def fft_hfft_1(a):
+    return np.fft.hfft(a * (0.6 - 0.8j))
+
+
+def fft_hfft_1_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j))))
+
+
+def fft_hfft_2(a):
+    return np.fft.hfft(a * (0.6 - 0.8j), n=4)
+
+
+def fft_hfft_2_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j), n=4)))
+
+
+def fft_hfft_3(a):
+    return np.fft.hfft(a * (0.6 - 0.8j), n=9)
+
+
+def fft_hfft_3_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j), n=9)))
+
+
+def fft_hfft_4(a):
+    return np.fft.hfft(a * (0.6 - 0.8j), axis=0)
+
+
+def fft_hfft_4_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j), axis=0)))
+
+
+def fft_hfft_5(a):
+    return np.fft.hfft(a * (0.6 - 0.8j), norm='ortho')
+
+
+def fft_hfft_5_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j), norm='ortho')))
+
+
+def fft_hfft_6(a):
+    return np.fft.hfft(a * (0.6 - 0.8j), norm='forward')
+
+
+def fft_hfft_6_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j), norm='forward')))
+
+
+def fft_hfft_7(a):
+    return np.fft.hfft(a * (0.6 - 0.8j), n=7)
+
+
+def fft_hfft_7_loss(a):
+    return np.sum(np.sin(np.fft.hfft(a * (0.6 - 0.8j), n=7)))
+
+
+def fft_fft2_1(a):
+    return np.fft.fft2(a * (0.6 - 0.8j)).real
+
+
+def fft_fft2_1_loss(a):
+    return np.sum(np.sin(np.fft.fft2(a * (0.6 - 0.8j)).real))
+
+
+def fft_fft2_2(a):
+    return np.fft.fft2(a * (0.6 - 0.8j), axes=(0, 2)).real
+
+
+def fft_fft2_2_loss(a):
+    return np.sum(np.sin(np.fft.fft2(a * (0.6 - 0.8j), axes=(0, 2)).real))
+
+
+def fft_fft2_3(a):
+    return np.fft.fft2(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real
+
+
+def fft_fft2_3_loss(a):
+    return np.sum(np.sin(np.fft.fft2(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real))
+
+
+def fft_fft2_4(a):
+    return np.fft.fft2(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real
+
+
+def fft_fft2_4_loss(a):
+    return np.sum(np.sin(np.fft.fft2(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real))
+
+
+def fft_fft2_5(a):
+    return np.fft.fft2(a * (0.6 - 0.8j), norm='ortho').real
+
+
+def fft_fft2_5_loss(a):
+    return np.sum(np.sin(np.fft.fft2(a * (0.6 - 0.8j), norm='ortho').real))
+
+
+def fft_ifft2_1(a):
+    return np.fft.ifft2(a * (0.6 - 0.8j)).real
+
+
+def fft_ifft2_1_loss(a):
+    return np.sum(np.sin(np.fft.ifft2(a * (0.6 - 0.8j)).real))
+
+
+def fft_ifft2_2(a):
+    return np.fft.ifft2(a * (0.6 - 0.8j), axes=(0, 2)).real
+
+
+def fft_ifft2_2_loss(a):
+    return np.sum(np.sin(np.fft.ifft2(a * (0.6 - 0.8j), axes=(0, 2)).real))
+
+
+def fft_ifft2_3(a):
+    return np.fft.ifft2(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real
+
+
+def fft_ifft2_3_loss(a):
+    return np.sum(np.sin(np.fft.ifft2(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real))
+
+
+def fft_ifft2_4(a):
+    return np.fft.ifft2(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real
+
+
+def fft_ifft2_4_loss(a):
+    return np.sum(np.sin(np.fft.ifft2(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real))
+
+
+def fft_ifft2_5(a):
+    return np.fft.ifft2(a * (0.6 - 0.8j), norm='ortho').real
+
+
+def fft_ifft2_5_loss(a):
+    return np.sum(np.sin(np.fft.ifft2(a * (0.6 - 0.8j), norm='ortho').real))
+
+
+def fft_fftn_1(a):
+    return np.fft.fftn(a * (0.6 - 0.8j)).real
+
+
+def fft_fftn_1_loss(a):
+    return np.sum(np.sin(np.fft.fftn(a * (0.6 - 0.8j)).real))
+
+
+def fft_fftn_2(a):
+    return np.fft.fftn(a * (0.6 - 0.8j), axes=(0, 2)).real
+
+
+def fft_fftn_2_loss(a):
+    return np.sum(np.sin(np.fft.fftn(a * (0.6 - 0.8j), axes=(0, 2)).real))
+
+
+def fft_fftn_3(a):
+    return np.fft.fftn(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real
+
+
+def fft_fftn_3_loss(a):
+    return np.sum(np.sin(np.fft.fftn(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real))
+
+
+def fft_fftn_4(a):
+    return np.fft.fftn(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real
+
+
+def fft_fftn_4_loss(a):
+    return np.sum(np.sin(np.fft.fftn(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real))
+
+
+def fft_fftn_5(a):
+    return np.fft.fftn(a * (0.6 - 0.8j), norm='ortho').real
+
+
+def fft_fftn_5_loss(a):
+    return np.sum(np.sin(np.fft.fftn(a * (0.6 - 0.8j), norm='ortho').real))
+
+
+def fft_ifftn_1(a):
+    return np.fft.ifftn(a * (0.6 - 0.8j)).real
+
+
+def fft_ifftn_1_loss(a):
+    return np.sum(np.sin(np.fft.ifftn(a * (0.6 - 0.8j)).real))
+
+
+def fft_ifftn_2(a):
+    return np.fft.ifftn(a * (0.6 - 0.8j), axes=(0, 2)).real
+
+
+def fft_ifftn_2_loss(a):
+    return np.sum(np.sin(np.fft.ifftn(a * (0.6 - 0.8j), axes=(0, 2)).real))
+
+
+def fft_ifftn_3(a):
+    return np.fft.ifftn(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real
+
+
+def fft_ifftn_3_loss(a):
+    return np.sum(np.sin(np.fft.ifftn(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2)).real))
+
+
+def fft_ifftn_4(a):
+    return np.fft.ifftn(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real
+
+
+def fft_ifftn_4_loss(a):
+    return np.sum(np.sin(np.fft.ifftn(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2)).real))
+
+
+def fft_ifftn_5(a):
+    return np.fft.ifftn(a * (0.6 - 0.8j), norm='ortho').real
+
+
+def fft_ifftn_5_loss(a):
+    return np.sum(np.sin(np.fft.ifftn(a * (0.6 - 0.8j), norm='ortho').real))
+
+
+def fft_rfft2_1(a):
+    return np.fft.rfft2(a).real
+
+
+def fft_rfft2_1_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a).real))
+
+
+def fft_rfft2_2(a):
+    return np.fft.rfft2(a, axes=(0, 2)).real
+
+
+def fft_rfft2_2_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, axes=(0, 2)).real))
+
+
+def fft_rfft2_3(a):
+    return np.fft.rfft2(a, s=(4, 5), axes=(1, 2)).real
+
+
+def fft_rfft2_3_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, s=(4, 5), axes=(1, 2)).real))
+
+
+def fft_rfft2_4(a):
+    return np.fft.rfft2(a, s=(3, 3, 7), axes=(0, 1, 2)).real
+
+
+def fft_rfft2_4_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, s=(3, 3, 7), axes=(0, 1, 2)).real))
+
+
+def fft_rfft2_5(a):
+    return np.fft.rfft2(a, norm='ortho').real
+
+
+def fft_rfft2_5_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, norm='ortho').real))
+
+
+def fft_rfft2_6(a):
+    return np.fft.rfft2(a).imag
+
+
+def fft_rfft2_6_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a).imag))
+
+
+def fft_rfft2_7(a):
+    return np.fft.rfft2(a, axes=(0, 2)).imag
+
+
+def fft_rfft2_7_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, axes=(0, 2)).imag))
+
+
+def fft_rfft2_8(a):
+    return np.fft.rfft2(a, s=(4, 5), axes=(1, 2)).imag
+
+
+def fft_rfft2_8_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, s=(4, 5), axes=(1, 2)).imag))
+
+
+def fft_rfft2_9(a):
+    return np.fft.rfft2(a, s=(3, 3, 7), axes=(0, 1, 2)).imag
+
+
+def fft_rfft2_9_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, s=(3, 3, 7), axes=(0, 1, 2)).imag))
+
+
+def fft_rfft2_10(a):
+    return np.fft.rfft2(a, norm='ortho').imag
+
+
+def fft_rfft2_10_loss(a):
+    return np.sum(np.sin(np.fft.rfft2(a, norm='ortho').imag))
+
+
+def fft_rfftn_1(a):
+    return np.fft.rfftn(a).real
+
+
+def fft_rfftn_1_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a).real))
+
+
+def fft_rfftn_2(a):
+    return np.fft.rfftn(a, axes=(0, 2)).real
+
+
+def fft_rfftn_2_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, axes=(0, 2)).real))
+
+
+def fft_rfftn_3(a):
+    return np.fft.rfftn(a, s=(4, 5), axes=(1, 2)).real
+
+
+def fft_rfftn_3_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, s=(4, 5), axes=(1, 2)).real))
+
+
+def fft_rfftn_4(a):
+    return np.fft.rfftn(a, s=(3, 3, 7), axes=(0, 1, 2)).real
+
+
+def fft_rfftn_4_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, s=(3, 3, 7), axes=(0, 1, 2)).real))
+
+
+def fft_rfftn_5(a):
+    return np.fft.rfftn(a, norm='ortho').real
+
+
+def fft_rfftn_5_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, norm='ortho').real))
+
+
+def fft_rfftn_6(a):
+    return np.fft.rfftn(a).imag
+
+
+def fft_rfftn_6_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a).imag))
+
+
+def fft_rfftn_7(a):
+    return np.fft.rfftn(a, axes=(0, 2)).imag
+
+
+def fft_rfftn_7_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, axes=(0, 2)).imag))
+
+
+def fft_rfftn_8(a):
+    return np.fft.rfftn(a, s=(4, 5), axes=(1, 2)).imag
+
+
+def fft_rfftn_8_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, s=(4, 5), axes=(1, 2)).imag))
+
+
+def fft_rfftn_9(a):
+    return np.fft.rfftn(a, s=(3, 3, 7), axes=(0, 1, 2)).imag
+
+
+def fft_rfftn_9_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, s=(3, 3, 7), axes=(0, 1, 2)).imag))
+
+
+def fft_rfftn_10(a):
+    return np.fft.rfftn(a, norm='ortho').imag
+
+
+def fft_rfftn_10_loss(a):
+    return np.sum(np.sin(np.fft.rfftn(a, norm='ortho').imag))
+
+
+def fft_irfft2_1(a):
+    return np.fft.irfft2(a * (0.6 - 0.8j))
+
+
+def fft_irfft2_1_loss(a):
+    return np.sum(np.sin(np.fft.irfft2(a * (0.6 - 0.8j))))
+
+
+def fft_irfft2_2(a):
+    return np.fft.irfft2(a * (0.6 - 0.8j), axes=(0, 2))
+
+
+def fft_irfft2_2_loss(a):
+    return np.sum(np.sin(np.fft.irfft2(a * (0.6 - 0.8j), axes=(0, 2))))
+
+
+def fft_irfft2_3(a):
+    return np.fft.irfft2(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2))
+
+
+def fft_irfft2_3_loss(a):
+    return np.sum(np.sin(np.fft.irfft2(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2))))
+
+
+def fft_irfft2_4(a):
+    return np.fft.irfft2(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2))
+
+
+def fft_irfft2_4_loss(a):
+    return np.sum(np.sin(np.fft.irfft2(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2))))
+
+
+def fft_irfft2_5(a):
+    return np.fft.irfft2(a * (0.6 - 0.8j), norm='ortho')
+
+
+def fft_irfft2_5_loss(a):
+    return np.sum(np.sin(np.fft.irfft2(a * (0.6 - 0.8j), norm='ortho')))
+
+
+def fft_irfftn_1(a):
+    return np.fft.irfftn(a * (0.6 - 0.8j))
+
+
+def fft_irfftn_1_loss(a):
+    return np.sum(np.sin(np.fft.irfftn(a * (0.6 - 0.8j))))
+
+
+def fft_irfftn_2(a):
+    return np.fft.irfftn(a * (0.6 - 0.8j), axes=(0, 2))
+
+
+def fft_irfftn_2_loss(a):
+    return np.sum(np.sin(np.fft.irfftn(a * (0.6 - 0.8j), axes=(0, 2))))
+
+
+def fft_irfftn_3(a):
+    return np.fft.irfftn(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2))
+
+
+def fft_irfftn_3_loss(a):
+    return np.sum(np.sin(np.fft.irfftn(a * (0.6 - 0.8j), s=(4, 5), axes=(1, 2))))
+
+
+def fft_irfftn_4(a):
+    return np.fft.irfftn(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2))
+
+
+def fft_irfftn_4_loss(a):
+    return np.sum(np.sin(np.fft.irfftn(a * (0.6 - 0.8j), s=(3, 3, 7), axes=(0, 1, 2))))
+
+
+def fft_irfftn_5(a):
+    return np.fft.irfftn(a * (0.6 - 0.8j), norm='ortho')
+
+
+def fft_irfftn_5_loss(a):
+    return np.sum(np.sin(np.fft.irfftn(a * (0.6 - 0.8j), norm='ortho')))
+
+
+def fft_fftshift_1(a):
+    return np.fft.fftshift(a)
+
+
+def fft_fftshift_1_loss(a):
+    return np.sum(np.sin(np.fft.fftshift(a)))
+
+
+def fft_fftshift_2(a):
+    return np.fft.fftshift(a, axes=0)
+
+
+def fft_fftshift_2_loss(a):
+    return np.sum(np.sin(np.fft.fftshift(a, axes=0)))
+
+
+def fft_fftshift_3(a):
+    return np.fft.fftshift(a, axes=(0, -1))
+
+
+def fft_fftshift_3_loss(a):
+    return np.sum(np.sin(np.fft.fftshift(a, axes=(0, -1))))
+
+
+def fft_ifftshift_1(a):
+    return np.fft.ifftshift(a)
+
+
+def fft_ifftshift_1_loss(a):
+    return np.sum(np.sin(np.fft.ifftshift(a)))
+
+
+def fft_ifftshift_2(a):
+    return np.fft.ifftshift(a, axes=0)
+
+
+def fft_ifftshift_2_loss(a):
+    return np.sum(np.sin(np.fft.ifftshift(a, axes=0)))
+
+
+def fft_ifftshift_3(a):
+    return np.fft.ifftshift(a, axes=(0, -1))
+
+
+def fft_ifftshift_3_loss(a):
+    return np.sum(np.sin(np.fft.ifftshift(a, axes=(0, -1))))

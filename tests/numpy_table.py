@@ -18,6 +18,9 @@ T = (2, 3, 4)                 # a small 3-d array
 BROADCAST = [(M, M), ((3, 1), (4,)), (F, (3,)), ((4,), F)]
 AXES = ("", "axis=0", "axis=-1", "axis=(0, 2)", "axis=1, keepdims=True", "keepdims=True")
 SOME_AXES = ("", "axis=-1", "axis=(0, 2), keepdims=True")
+ONE_AXIS = ("", "n=4", "n=9", "axis=0", "norm='ortho'", "norm='forward'")
+MANY_AXES = ("", "axes=(0, 2)", "s=(4, 5), axes=(1, 2)", "s=(3, 3, 7), axes=(0, 1, 2)",
+             "norm='ortho'")
 ORDS = ("ord=1", "ord=3", "ord=0.5", "ord=-2", "ord=np.inf", "ord=-np.inf")
 
 
@@ -261,4 +264,19 @@ ROWS = [
     Row("x.conjugate()", "a.conjugate()", [M]),
     Row("x.astype()", "a.astype(np.float64)", [M]),
     Row("x.astype()", "a.astype(np.float32)", [M], step=1e-2, hessian=False),
+    # NumPy FFT (more variants: tests/test_i15_fft.py) ---------------------------------
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a * (0.6 - 0.8j)).real", [M], ONE_AXIS)
+      for n in ("fft", "ifft")],
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a).{part}", [M], ONE_AXIS)
+      for n in ("rfft", "ihfft") for part in ("real", "imag")],
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a * (0.6 - 0.8j))", [M], ONE_AXIS + ("n=7",))
+      for n in ("irfft", "hfft")],
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a * (0.6 - 0.8j)).real", [T], MANY_AXES)
+      for n in ("fft2", "ifft2", "fftn", "ifftn")],
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a).{part}", [T], MANY_AXES)
+      for n in ("rfft2", "rfftn") for part in ("real", "imag")],
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a * (0.6 - 0.8j))", [T], MANY_AXES)
+      for n in ("irfft2", "irfftn")],
+    *[Row(f"np.fft.{n}", f"np.fft.{n}(a)", [M, T], ("", "axes=0", "axes=(0, -1)"))
+      for n in ("fftshift", "ifftshift")],
 ]

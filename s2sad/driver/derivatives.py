@@ -57,7 +57,7 @@ def gradient(f, wrt, variant, jit=None):
             out = real_gradient(out, target.front.parsed.name,
                                 primal_value(target, args, kwargs), project=False)
         wrt = _primals(target, names, args, kwargs)
-        like = wrt[0] if single else wrt
+        like = wrt[0] if single or one_tuple else wrt      # one name: a bare gradient
         if variant == "grad":
             return seeds.typed_like(out, like)
         return out[0], seeds.typed_like(out[1], like)

@@ -165,8 +165,9 @@ def typed_like(value, primal):
 
 
 def _real_primal(primal) -> bool:
+    """A real float or a real float array (NumPy's, Dask's, CuPy's)."""
     return type(primal) is float or isinstance(primal, np.floating) or (
-        isinstance(primal, np.ndarray) and primal.dtype.kind == "f")
+        is_array(primal) and primal.dtype.kind == "f")
 
 
 def _real(value) -> bool:

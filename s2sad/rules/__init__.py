@@ -1,8 +1,8 @@
 """Derivative rule tables: one line of mathematics per primitive.
 
 ``reverse.REVERSE`` gives each primitive's adjoints, ``forward.FORWARD`` its tangents,
-the same primitives in the same order (the area modules ``reductions``, ``linalg``
-and ``shapes`` add to both); ``helpers.HELPER_TANGENTS`` gives tangents to the
+the same primitives in the same order (the area modules ``reductions``, ``linalg``,
+``shapes`` and ``fft`` add to both); ``helpers.HELPER_TANGENTS`` gives tangents to the
 runtime helpers that adjoint templates call, so that generated adjoint code can be
 differentiated again. ``table`` holds the machinery, ``names`` how users write a
 primitive.

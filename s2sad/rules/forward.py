@@ -1,7 +1,7 @@
 """Forward-mode (tangent) rules: how the tangent ``d`` of each input moves the result.
 
 Same primitives, same order and same parameters as ``reverse.py`` (the area modules
-``reductions``, ``linalg`` and ``shapes`` add to both); a test holds the two tables
+``reductions``, ``linalg``, ``shapes`` and ``fft`` add to both); a test holds the two tables
 to that. The result's tangent is the sum of the templates of the inputs that carry
 one; ``ans`` is the result. ``LINEAR``: the primitive is linear in that input, so its
 tangent is the primitive applied to ``d`` (``np.dot``: ``np.dot(d, y)``,
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -176,6 +176,8 @@ F.add(np.asarray, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
 F.add(np.array, "x, dtype=None", "_rt.stack_tangent(d, ans)", result="array")
 F.add(np.stack, "x, axis=0", "np.stack(d, axis=axis)", result="array")
 shapes.forward(F)
+F.section("NumPy FFT")
+fft.forward(F)
 
 # ndarray methods and attributes -------------------------------------------------
 F.section("ndarray methods and attributes")

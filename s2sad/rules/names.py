@@ -34,6 +34,8 @@ def label(key) -> str:
         return f"math.{name}"
     if module.startswith("numpy.linalg"):
         return f"np.linalg.{name}"
+    if module.startswith("numpy.fft"):
+        return f"np.fft.{name}"
     return f"np.{name}"
 
 
@@ -56,7 +58,8 @@ def aliases(key) -> list:
 @functools.lru_cache(maxsize=None)
 def _numpy_names() -> dict:
     names: dict = {}
-    for namespace, prefix in ((numpy, "np."), (numpy.linalg, "np.linalg.")):
+    for namespace, prefix in ((numpy, "np."), (numpy.linalg, "np.linalg."),
+                              (numpy.fft, "np.fft.")):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name in sorted(dir(namespace)):

@@ -3,14 +3,15 @@
 ``g`` is the result's adjoint, ``ans`` the result. Scalar ``math`` rules use
 ``math``; NumPy rules use ``np``; shapes are undone by ``_rt`` helpers. The NumPy
 reductions, linear algebra and shape functions beyond the basics are in
-``reductions.py``, ``linalg.py`` and ``shapes.py``, which add to both tables.
+``reductions.py``, ``linalg.py``, ``shapes.py`` and ``fft.py`` (``np.fft``), which add
+to both tables.
 """
 import builtins
 import math
 
 import numpy as np
 
-from . import linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -169,6 +170,8 @@ R.add(np.asarray, "x, dtype=None", "_rt.unstack(g, x)", result="array")
 R.add(np.array, "x, dtype=None", "_rt.unstack(g, x)", result="array")
 R.add(np.stack, "x, axis=0", "_rt.unstack(g, x, axis)", result="array")
 shapes.reverse(R)
+R.section("NumPy FFT")
+fft.reverse(R)
 
 # ndarray methods and attributes -------------------------------------------------
 R.section("ndarray methods and attributes")

@@ -181,9 +181,10 @@ class Table:
 
 
 def _signature(text: str):
-    """``"x, axis=None, *shape"`` -> (('x', 'axis'), {'axis': 'None'}, 'shape')."""
+    """``"x, axis=None, *shape"`` -> (('x', 'axis'), {'axis': 'None'}, 'shape'); a
+    default may be a tuple (``axes=(-2, -1)``)."""
     params, defaults, star = [], {}, None
-    for part in (p.strip() for p in text.split(",") if p.strip()):
+    for part in (p.strip() for p in _top_level(text) if p.strip()):
         if part.startswith("*"):
             star = part[1:]
             continue
@@ -192,6 +193,17 @@ def _signature(text: str):
         if default:
             defaults[name.strip()] = default.strip()
     return tuple(params), defaults, star
+
+
+def _top_level(text: str) -> list:
+    """``text`` split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char in "([{") - (char in ")]}")
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
 
 
 def _linear(key, params, star, param) -> str:

@@ -8,13 +8,14 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checkpoint, checks, complexes, core, elementwise, linalg, products, reductions, \
-    scipy_helpers, shapes
+from . import checkpoint, checks, complexes, core, elementwise, fft, linalg, products, \
+    reductions, scipy_helpers, shapes
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
 from .core import *          # noqa: F401,F403
 from .elementwise import *   # noqa: F401,F403
+from .fft import *          # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
@@ -22,7 +23,7 @@ from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         scipy_helpers)
+         fft, scipy_helpers)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
