@@ -338,3 +338,20 @@ def test_matrix_power_zero_has_a_zero_derivative():
     a = invertible((3, 3))
     np.testing.assert_array_equal(s2sad.grad(matrix_power_loss)(a, np.ones((3, 3)), 0),
                                   np.zeros((3, 3)))
+
+
+def test_singular_vectors_of_a_tall_matrix_with_a_zero_singular_value_are_refused():
+    a = np.zeros((4, 3))
+    a[0, 0], a[1, 1] = 2.0, 1.0                  # singular values 2, 1 and exactly 0
+    with pytest.raises(s2sad.UsageError, match="zero singular value"):
+        s2sad.grad(svd_reduced)(a, np.ones((4, 3)))
+
+
+def test_full_complement_follows_the_documented_gauge():
+    """The extra columns of a full U move as -U_k dU_k^T U_c (docs/conventions.md):
+    U_k^T dU_c = -dU_k^T U_c keeps them orthogonal, U_c^T dU_c = 0 rotates none."""
+    a, v = general((5, 2)), general((5, 2))
+    (u, s, vt), (du, ds, dvt) = s2sad.jvp(raw_svd_full, (a,), (v,))
+    uk, uc = u[:, :2], u[:, 2:]
+    np.testing.assert_allclose(uc.T @ du[:, 2:], 0, atol=1e-12)
+    np.testing.assert_allclose(uk.T @ du[:, 2:], -du[:, :2].T @ uc, atol=1e-12)

@@ -85,6 +85,10 @@ def over_s(r, s):
     as there are singular values: there the term it belongs to, ``(I - U U^T) ...``, is 0."""
     if np.shape(r)[-2] == np.shape(s)[-1]:
         return np.zeros_like(r)
+    if np.any(native(s) == 0):
+        raise Unsupported("np.linalg.svd of a non-square matrix with a zero singular value: "
+                          "its singular vectors have no derivative there (where U or V is "
+                          "used); differentiate the singular values alone (compute_uv=False)")
     return r / native(s)[..., None, :]
 
 
@@ -106,7 +110,7 @@ def udvt_d(usv, g, d):
 
 
 def _side(r, s):
-    return 0 if np.shape(r)[-2] == np.shape(s)[-1] else r / s[..., None, :]
+    return 0 if np.shape(r)[-2] == np.shape(s)[-1] else over_s(r, s)
 
 
 def _complement_jvp(du, u, k):
