@@ -2163,6 +2163,121 @@ def linalg_qr_1_loss(a):
     return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
 
 
+def linalg_svd_1(a):
+    return np.linalg.svd(a)
+
+
+def linalg_svd_1_loss(a):
+    out = np.linalg.svd(a)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1])) + np.sum(np.sin(out[2]))
+
+
+def linalg_svd_2(a):
+    return np.linalg.svd(a, full_matrices=False)
+
+
+def linalg_svd_2_loss(a):
+    out = np.linalg.svd(a, full_matrices=False)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1])) + np.sum(np.sin(out[2]))
+
+
+def linalg_svd_3(a):
+    return np.linalg.svd(a, compute_uv=False)
+
+
+def linalg_svd_3_loss(a):
+    return np.sum(np.sin(np.linalg.svd(a, compute_uv=False)))
+
+
+def linalg_pinv_1(a):
+    return np.linalg.pinv(a)
+
+
+def linalg_pinv_1_loss(a):
+    return np.sum(np.sin(np.linalg.pinv(a)))
+
+
+def linalg_lstsq_1(a, b):
+    return np.linalg.lstsq(a, b, rcond=None)[0]
+
+
+def linalg_lstsq_1_loss(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=None)[0]))
+
+
+def linalg_lstsq_2(a, b):
+    return np.linalg.lstsq(a, b, rcond=None)[1]
+
+
+def linalg_lstsq_2_loss(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=None)[1]))
+
+
+def linalg_lstsq_3(a, b):
+    return np.linalg.lstsq(a, b, rcond=None)[3]
+
+
+def linalg_lstsq_3_loss(a, b):
+    return np.sum(np.sin(np.linalg.lstsq(a, b, rcond=None)[3]))
+
+
+def linalg_matrix_power_1(a):
+    return np.linalg.matrix_power(a, 0)
+
+
+def linalg_matrix_power_1_loss(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, 0)))
+
+
+def linalg_matrix_power_2(a):
+    return np.linalg.matrix_power(a, 1)
+
+
+def linalg_matrix_power_2_loss(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, 1)))
+
+
+def linalg_matrix_power_3(a):
+    return np.linalg.matrix_power(a, 3)
+
+
+def linalg_matrix_power_3_loss(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, 3)))
+
+
+def linalg_matrix_power_4(a):
+    return np.linalg.matrix_power(a, -1)
+
+
+def linalg_matrix_power_4_loss(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, -1)))
+
+
+def linalg_matrix_power_5(a):
+    return np.linalg.matrix_power(a, -2)
+
+
+def linalg_matrix_power_5_loss(a):
+    return np.sum(np.sin(np.linalg.matrix_power(a, -2)))
+
+
+def linalg_eig_1(a):
+    return np.linalg.eig(a)
+
+
+def linalg_eig_1_loss(a):
+    out = np.linalg.eig(a)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def linalg_eigvals_1(a):
+    return np.linalg.eigvals(a)
+
+
+def linalg_eigvals_1_loss(a):
+    return np.sum(np.sin(np.linalg.eigvals(a)))
+
+
 def linalg_norm_1(a):
     return np.linalg.norm(a)
 

@@ -10,6 +10,7 @@ full rank.
 import numpy as np
 
 from .. import runtime as _rt
+from . import spectral
 from .table import LINEAR
 
 OPERANDS = tuple(f"x{i}" for i in range(8))      # einsum of up to 8 operands
@@ -66,6 +67,7 @@ def reverse(R):
     R.add(np.linalg.eigvalsh, "x, UPLO='L'", "_rt.vdvt(np.linalg.eigh(x)[1], g)", result="array")
     R.add(np.linalg.qr, "x", QR_R, result="other")
     R.add(np.linalg.norm, NORM, "_rt.norm_vjp(g, x, ord, axis, keepdims)", result="reduction")
+    spectral.reverse(R)
 
 
 def forward(F):
@@ -93,6 +95,7 @@ def forward(F):
           result="array")
     F.add(np.linalg.qr, "x", "_rt.qr_jvp(d, ans)", result="other")
     F.add(np.linalg.norm, NORM, "_rt.norm_jvp(d, x, ord, axis, keepdims)", result="reduction")
+    spectral.forward(F)
 
 
 def _swap(k):
@@ -130,3 +133,4 @@ def helpers(H):
     H.add(_rt.vdvt, "v, g", "_rt.vdvt_dv(v, g, d)", LINEAR, result="array")
     H.add(_rt.norm_vjp, "g, " + NORM, LINEAR,
           "_rt.norm_vjp_dx(g, x, d, ord, axis, keepdims)", result="array")
+    spectral.helpers(H)

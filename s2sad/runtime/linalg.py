@@ -10,6 +10,7 @@ import numpy as np
 from .checks import Unsupported
 from .core import _axes, as_float, native, rebuild
 from .reductions import unreduce
+from .spectral import matrix_norm_hvp
 
 __all__ = ["mT", "sym", "phi", "copyltu", "expand2", "diag_embed", "as_columns",
            "from_columns", "eigh_gap", "eigh_gap_jvp", "eigh_jvp", "vdvt", "vdvt_dv",
@@ -195,8 +196,7 @@ def norm_vjp_dx(g, x, d, ord=None, axis=None, keepdims=False):
     if ord in ((0, 1, np.inf, -np.inf) if vector else (1, -1, np.inf, -np.inf)):
         return np.zeros(np.broadcast_shapes(np.shape(scale), np.shape(d)), scale.dtype)
     if not vector:
-        raise NotImplementedError("s2sad: second derivatives of the spectral and nuclear "
-                                  "norms are not implemented")
+        return scale * matrix_norm_hvp(x, d, ord, *axes)
     grad = _norm_grad(x, ord, axis)
     along = np.sum(grad * d, axis=axes, keepdims=True)
     hess = _safe_div(np.abs(x) ** (ord - 2) * d, n ** (ord - 1)) - _safe_div(grad * along, n)
