@@ -34,15 +34,12 @@ from __future__ import annotations
 import gast
 
 from . import foreign, holding
+from .views import call_pairs, is_view_index, view_of
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
 from .prims import sequence_of
 
-_VIEW_ATTRS = {"T", "real", "imag"}
-_VIEW_METHODS = foreign.VIEW_METHODS
-_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray",
-                   "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
 
 
 def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
@@ -85,8 +82,8 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
             other, array = foreign.shown(tree, reach), foreign.shown(tree, {array})
             found.append((None, parsed.violation(
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
-                f"with {other!r} (a copy of the name, a view, or a tuple or list "
-                "holding it)",
+                f"with {other!r} (a copy of the name, a view, a tuple or list holding "
+                "it, or a helper's result that may be it)",
                 f"give each its own array: use .copy() where one is made from the other "
                 "or put in a tuple or list")))
     return found + held
@@ -183,7 +180,7 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
     for s in assigns:
         if id(s) in handed_out:
             continue
-        source = _view_source(s.value, prims[s])
+        source = view_of(s.value, prims[s])
         target = s.targets[0].id
         if source is None and prims[s].op == "index" and target in updated | iterated:
             base = s.value.value.id
@@ -191,9 +188,11 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
                 source = base
         if source:
             made.append((target, source, s, True))
+    returned = call_pairs(assigns, prims)     # t = g(y) may be y, a view or a tuple of it
     made += holding.pairs([s for s in assigns if id(s) not in handed_out], prims,
-                          _appends(updates), _stores(updates, kinds))
-    made += taken                      # what attributes and non-local items share
+                          _appends(updates), _stores(updates, kinds),
+                          [(a, b, s, False) for a, b, s, _ in returned])
+    made += list(taken) + returned     # what attributes and non-local items share
     made = _composed(made)
     pairs = [p for p in made
              if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented, walked)]
@@ -321,35 +320,6 @@ def _fresh_before(block, stmt, name) -> bool:
         if name in nodes.definitely_assigned([s]):
             fresh = True
     return fresh
-
-
-def view_of(value, prim):
-    """The name whose memory ``value`` may view or be (None: a new array)."""
-    return _view_source(value, prim)
-
-
-def _view_source(value, prim):
-    if prim.op == "copy" and sequence_of(value) is None:   # a loop's walk: see _items
-        return prim.source
-    if prim.op == "index" and is_view_index(value.slice):
-        return value.value.id
-    if prim.op == "rule" and prim.bound:
-        key = prim.rule.key
-        first = prim.bound.get(prim.rule.params[0])
-        name = getattr(key, "__name__", None)
-        viewing = (isinstance(key, tuple) and (key in {("attr", a) for a in _VIEW_ATTRS}
-                                               or key in {("method", m) for m in _VIEW_METHODS})) \
-            or (name in _VIEW_FUNCTIONS and getattr(key, "__module__", "").startswith("numpy"))
-        if viewing and isinstance(first, gast.Name):
-            return first.id
-    return None
-
-
-def is_view_index(index) -> bool:
-    """Basic slicing makes a view; an int or an index array makes a copy (of a scalar)."""
-    parts = index.elts if isinstance(index, gast.Tuple) else [index]
-    return any(isinstance(p, gast.Slice) or (isinstance(p, gast.Constant)
-                                             and p.value in (None, Ellipsis)) for p in parts)
 
 
 def _reachable(name, shares) -> set:

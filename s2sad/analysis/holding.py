@@ -16,11 +16,12 @@ from . import kinds as kind_rules
 from ..front.normalize import AUGMENTED
 
 
-def pairs(assigns, prims, appends, stores) -> list:
+def pairs(assigns, prims, appends, stores, held=()) -> list:
     """The holding pairs: ``keep = (y, 1.0)``, ``[y]``, ``keep.append(y)``,
     ``keep[i] = y`` into a list (``stores``: item assignments to what is not an
-    array), and ``z = keep[i]``, unpacking ``a, b = keep`` included."""
-    made = []
+    array), ``held`` (what a helper's result may hold), and ``z = keep[i]``,
+    unpacking ``a, b = keep`` included."""
+    made = list(held)
     for s in assigns:
         if prims[s].op == "pack":
             made += [(s.targets[0].id, e.id, s, False) for e in s.value.elts

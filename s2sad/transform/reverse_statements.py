@@ -10,7 +10,7 @@ from __future__ import annotations
 import gast
 
 from . import adjoints
-from ..analysis import aliasing, kinds
+from ..analysis import kinds, views
 from ..tree import names, nodes
 from ..analysis.analyze import Prim
 
@@ -66,14 +66,14 @@ class UpdatesAndCalls:
                 and self.facts.kind(value).is_array:
             copy = "np.copy"                  # z = y: z is y, and y changes after
         elif isinstance(value, (gast.Call, gast.Attribute)) and s in self.facts.prims \
-                and aliasing.view_of(value, self.facts.of(s)) in self.sharing_updated():
+                and views.view_of(value, self.facts.of(s)) in self.sharing_updated():
             copy = "np.copy"                  # v = y.T, y.reshape(3)
         elif not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
                   and value.value.id in self.sharing_updated()):
             return s
         elif value.value.id not in self.updated:
             copy = "_rt.copy"                 # v = keep[0] of a tuple holding y
-        elif aliasing.is_view_index(value.slice):
+        elif views.is_view_index(value.slice):
             copy = "np.copy"
         elif self.facts.kind(value.value).is_array \
                 and kinds.ndim(self.facts.kind(value.value)) != 1:    # not known to be 1-d
@@ -143,11 +143,22 @@ class UpdatesAndCalls:
         back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
         call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
-                         args=nodes.clone(s.value.args), keywords=nodes.clone(s.value.keywords))
+                         args=[self.kept_argument(a) for a in s.value.args],
+                         keywords=[gast.keyword(arg=k.arg, value=self.kept_argument(k.value))
+                                   for k in s.value.keywords])
         both = nodes.tuple_([nodes.name(target, store=True), nodes.name(back, store=True)],
                             store=True)
         pushes = [self.push(target), self.push(back)] if saved else []
         return pushes + [gast.copy_location(nodes.assign(both, call), s)]
+
+    def kept_argument(self, arg):
+        """An array argument that is updated in place after the call goes to the callee
+        as a copy: its pullback keeps the values it read, and reads them in the adjoint
+        sweep, when the caller's array holds later values."""
+        if isinstance(arg, gast.Name) and arg.id in self.sharing_updated() \
+                and self.facts.kind(arg).is_array:
+            return nodes.call("np.copy", nodes.clone(arg))
+        return nodes.clone(arg)
 
     def callee_derivative(self, kind, prim, func, wrt):
         """``g_vjp`` for a module-level callee; ``vjp_of(h, ('y',))`` for a nested def,
