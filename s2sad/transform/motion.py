@@ -58,6 +58,8 @@ def joint(name: str, args: gast.arguments, sw: Sweeps, with_value: bool,
         body.append(nodes.expr_stmt(nodes.call("_rt.check_scalar", nodes.clone(sw.output),
                                                nodes.const(check_scalar))))
     body.append(comment("adjoint sweep"))
+    for array in sorted(_slot_restored(sw) & _escaping(sw)):
+        body.append(nodes.assign(array, nodes.call("np.copy", nodes.name(array))))
     if sw.seed:
         body.append(nodes.assign(sw.seed, nodes.const(1.0)))
     body += sw.adjoint
@@ -123,6 +125,25 @@ def _slot_restored(sw: Sweeps) -> set:
     """Arrays whose slots the adjoint sweep restores in place (``y[i] = _tape.pop()``)."""
     return {s.targets[0].value.id for s in nodes.walk_stmts(sw.adjoint)
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)}
+
+
+def _escaping(sw: Sweeps) -> set:
+    """Names the primal sweep puts in a container (``GL.append(y)``, ``d[k] = y``,
+    ``obj.w = y``): the object may be held outside, where it must keep the primal's
+    values, so the adjoint sweep restores the slots of a copy."""
+    out = set()
+    for s in nodes.walk_stmts(sw.primal):
+        if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) \
+                and isinstance(s.value.func, gast.Attribute) \
+                and s.value.func.attr in ("append", "extend", "insert") \
+                and getattr(s.value.func.value, "id", None) not in (sw.tape, sw.path):
+            out |= {a.id for a in s.value.args if isinstance(a, gast.Name)}
+        elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Name) \
+                and isinstance(s.targets[0], (gast.Subscript, gast.Attribute)):
+            out.add(s.value.id)
+        elif isinstance(s, gast.Assign) and isinstance(s.value, (gast.List, gast.Tuple)):
+            out |= {e.id for e in s.value.elts if isinstance(e, gast.Name)}
+    return out
 
 
 def _shrunk(sw: Sweeps) -> set:
