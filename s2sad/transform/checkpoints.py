@@ -1,11 +1,38 @@
 """Checkpointed loops in the reverse transform: ``for i in s2sad.checkpointed(seq, snapshots=s)``.
 
-The primal sweep runs the marked loop untaped and keeps a snapshot of the loop-carried
-state (the names the loop writes that are bound before it) every ``k = ceil(n / s)``
-steps. The adjoint sweep takes the segments last first: it restores the segment's
-snapshot, reruns the segment taped (the ordinary primal loop over its steps), then runs
-the ordinary adjoint loop over them. Memory: ``s`` snapshots and one segment's tape;
-time: each step runs twice (uniform checkpointing, not yet revolve's binomial schedule).
+The loop follows revolve's binomial schedule (``_rt.Schedule``, runtime/checkpoint.py).
+The primal sweep follows its first actions: it runs the loop untaped, keeping a snapshot
+of the loop-carried state (the names the loop writes that are bound before it) where
+the schedule says, then runs the last step taped. The adjoint sweep runs that step's
+adjoint, then follows the rest of the schedule: restore a snapshot, take one, advance
+untaped, or run one step taped followed by its adjoint. Memory: at most ``s`` snapshots
+and one step's tape; each step runs untaped at most ``r`` times, ``C(s + r, s) >= n``.
+
+>>> import s2sad, numpy as np
+>>> def f(x, n):
+...     y = x
+...     for i in s2sad.checkpointed(range(n), snapshots=4):
+...         y = np.sin(y) * x
+...     return y
+>>> text = s2sad.source(f, args=(0.5, 100))
+>>> print(text[text.index("    for (_a1"):text.index("    # adjoint")], end="")
+    for (_a1, _p1, _q1) in _r1.forward():
+        if _a1 == 'take':
+            _s_y.append(y)
+        else:
+            for v4 in range(_p1, _q1):
+                # line 4: y = np.sin(y) * x
+                v5 = np.sin(y)
+                y = v5 * x
+    # line 3: for i in s2sad.checkpointed(range(n), snapshots=4):
+    _n1 = 0
+    for v4 in _r1.last:
+        _n1 += 1
+        # line 4: y = np.sin(y) * x
+        _tape.append(v5)
+        v5 = np.sin(y)
+        _tape.append(y)
+        y = v5 * x
 """
 from __future__ import annotations
 
@@ -13,6 +40,7 @@ from dataclasses import dataclass, field
 
 import gast
 
+from ..runtime.checkpoint import ADVANCE, RESTORE, TAKE
 from ..tree import nodes
 
 
@@ -67,43 +95,71 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
         if mark is None or mark.adjoint is None or loop not in primal:
             continue
         state = sorted(carried(user_loop))
-        k, count = gen.numbered("_k"), gen.numbered("_j")
-        stacks = {n: gen.fresh(f"_s_{n}") for n in state}
+        names = _Names(gen.numbered("_r"), gen.numbered("_a"), gen.numbered("_p"),
+                       gen.numbered("_q"), {n: gen.fresh(f"_s_{n}") for n in state}, updated)
         at = primal.index(loop)
-        start = primal.pop(at - 1) if at and primal[at - 1] is trip.start else None
-        head = [nodes.assign(k, nodes.call("_rt.segment_length", nodes.call(
-                    "len", nodes.name(mark.sequence)), mark.snapshots)),
-                nodes.assign(count, nodes.const(0))]
-        head += [nodes.assign(stacks[n], gast.List(elts=[], ctx=gast.Load())) for n in state]
+        start = [primal.pop(at - 1)] if at and primal[at - 1] is trip.start else []
+        steps = nodes.call("len", nodes.name(mark.sequence))
+        head = [nodes.assign(names.schedule, nodes.call("_rt.Schedule", steps, mark.snapshots))]
+        head += [nodes.assign(names.slots[n], gast.List(elts=[], ctx=gast.Load())) for n in state]
+        forward = _follow(names, "forward", [(TAKE, _takes(names, state))],
+                          _advance(loop, mark, names))
+        last = nodes.clone(loop)
+        last.iter = nodes.template("r.last", r=nodes.name(names.schedule))
         at = primal.index(loop)
-        primal[at:at + 1] = head + [_untaped(loop, mark, state, stacks, k, count, updated)]
-        segment = gen.numbered("_g")
-        loop.iter = nodes.call("_rt.segment", nodes.name(segment), nodes.name(k),
-                               nodes.call("len", nodes.name(mark.sequence)))
-        restore = [nodes.assign(n, _copy(nodes.call(f"{stacks[n]}.pop"), n in updated))
+        primal[at:at + 1] = head + [gast.copy_location(forward, loop)] + \
+            [nodes.clone(s) for s in start] + [gast.copy_location(last, loop)]
+        loop.iter = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
+        restore = [nodes.assign(n, _copy(nodes.call(f"{names.slots[n]}.pop"), n in updated))
                    for n in state]
-        body = restore + ([start] if start is not None else []) + [loop, mark.adjoint]
-        segments = nodes.call("reversed", nodes.call("range", nodes.call(
-            "_rt.segments", nodes.call("len", nodes.name(mark.sequence)), nodes.name(k))))
-        outer = nodes.for_(nodes.name(segment, store=True), segments, body)
-        adjoint[adjoint.index(mark.adjoint)] = gast.copy_location(outer, mark.adjoint)
+        backward = _follow(names, "backward", [
+            (RESTORE, restore), (TAKE, _takes(names, state)),
+            (ADVANCE, [_advance(loop, mark, names)])],
+            start + [loop, nodes.clone(mark.adjoint)])
+        at = adjoint.index(mark.adjoint)
+        adjoint[at + 1:at + 1] = [gast.copy_location(backward, mark.adjoint)]
     return primal, adjoint
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The generated names of one marked loop's schedule."""
+
+    schedule: str        # _r: the runtime Schedule
+    action: str          # _a, _p, _q: the action the loop over it is at
+    p: str
+    q: str
+    slots: dict          # carried name -> its stack of snapshots
+    updated: set         # arrays updated in place: snapshots copy them
+
+
+def _follow(names, method, cases, otherwise):
+    """``for _a, _p, _q in _r.method(): if _a == 'take': ... else: otherwise``."""
+    chain = otherwise if isinstance(otherwise, list) else [otherwise]
+    for action, body in reversed(cases):
+        test = gast.Compare(left=nodes.name(names.action), ops=[gast.Eq()],
+                            comparators=[nodes.const(action)])
+        chain = [nodes.if_(test, body or [nodes.pass_()], chain)]
+    target = nodes.tuple_([nodes.name(n, store=True)
+                           for n in (names.action, names.p, names.q)], store=True)
+    return nodes.for_(target, nodes.call(f"{names.schedule}.{method}"), chain)
 
 
 def _copy(value, needed):
     return nodes.call("_rt.copy", value) if needed else value
 
 
-def _untaped(loop, mark, state, stacks, k, count, updated):
-    """The loop as the user wrote it, plus a snapshot of ``state`` every ``k`` steps."""
-    saves = [nodes.expr_stmt(nodes.call(f"{stacks[n]}.append",
-                                        _copy(nodes.name(n), n in updated))) for n in state]
-    test = nodes.template("j % k == 0", j=nodes.name(count), k=nodes.name(k))
-    step = nodes.assign(count, nodes.binop(nodes.name(count), gast.Add(), nodes.const(1)))
-    body = ([nodes.if_(test, saves)] if saves else []) + [step] + mark.plain
-    out = gast.copy_location(nodes.for_(nodes.clone(loop.target), nodes.clone(loop.iter), body),
-                             loop)
-    return out
+def _takes(names, state):
+    """``_s_y.append(y)`` for each carried name (a copy of an array updated in place)."""
+    return [nodes.expr_stmt(nodes.call(f"{names.slots[n]}.append",
+                                       _copy(nodes.name(n), n in names.updated))) for n in state]
+
+
+def _advance(loop, mark, names):
+    """The loop's steps ``_p`` to ``_q - 1`` as the user wrote them, untaped."""
+    iterable = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
+    out = nodes.for_(nodes.clone(loop.target), iterable, [nodes.clone(s) for s in mark.plain])
+    return gast.copy_location(out, loop)
 
 
 # calls a recomputed step would make again: output, random draws, appends to outer lists
