@@ -144,3 +144,21 @@ def differentiate(func=None, *, wrt=None):
     wrapper.elementwise_grad = lambda *a, **k: elementwise_grad(wrapper)(*a, **k)
     wrapper.linearize = lambda *a: linearize(wrapper, *a)
     return wrapper
+
+
+def checkpoint(func):
+    """``func`` unchanged when called (JAX's ``jax.checkpoint``); a function s2sad
+    differentiates that calls it keeps no tape of ``func``'s internals: its reverse
+    sweep runs ``func``'s split derivative from the call's inputs when it reaches the
+    call (``func``'s primal runs twice; memory: its inputs, not its tape)."""
+    if getattr(func, "__s2sad_checkpoint__", False):
+        return func
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    wrapper.__s2sad_primal__ = getattr(func, "__s2sad_primal__", func)
+    wrapper.__s2sad_wrt__ = getattr(func, "__s2sad_wrt__", None)
+    wrapper.__s2sad_checkpoint__ = True
+    return wrapper
