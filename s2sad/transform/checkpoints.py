@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 
 import gast
 
+from ..analysis.prims import SEQUENCE
+from ..front import sourcemap
 from ..runtime.checkpoint import ADVANCE, RESTORE, TAKE
 from ..tree import nodes
 
@@ -169,13 +171,49 @@ _DRAWS = {"normal", "uniform", "integers", "standard_normal", "choice", "permuta
 _GROWS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add"}
 
 
-def refusals(parsed) -> list:
+def mark_range_loops(tree, gen, snapshots):
+    """``grad(f, checkpoint=s)``: the normalized ``tree`` with each top-level
+    ``for t in range(...)`` written as ``for t in s2sad.checkpointed(range(...),
+    snapshots=s)`` normalizes (the marker called as ``_rt.checkpointed``)."""
+    body = []
+    sequences = {s.targets[0].id for s in tree.body if isinstance(s, gast.Assign)
+                 and isinstance(s.value, gast.Call) and nodes.dotted_path(s.value.func) == SEQUENCE}
+    for s in tree.body:
+        if not (isinstance(s, gast.For) and _over_range(s.iter) and not s.orelse) \
+                or _indexes(s.iter) in sequences:        # a loop over a list, normalized
+            body.append(s)
+            continue
+        made, marked, seq, index = gen.temp(), gen.temp(), gen.temp(), gen.temp()
+        head = [nodes.assign(made, s.iter),
+                nodes.assign(marked, nodes.call("_rt.checkpointed", nodes.name(made),
+                                                snapshots=nodes.const(snapshots))),
+                nodes.assign(seq, nodes.call(SEQUENCE, nodes.name(marked)))]
+        step = nodes.assign(s.target, nodes.subscript(nodes.name(seq), nodes.name(index)))
+        loop = nodes.for_(nodes.name(index, store=True), nodes.call(
+            "range", nodes.call("len", nodes.name(seq))), [step] + s.body)
+        for n in head + [loop, step]:
+            sourcemap.stamp([gast.copy_location(n, s)], sourcemap.line_of(s))
+        body += head + [loop]
+    tree.body = body
+    return tree
+
+
+def _over_range(iterable) -> bool:
+    return isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+        and iterable.func.id == "range"
+
+
+def refusals(parsed, snapshots=None) -> list:
     """Violations for the statements in marked loops that recomputing would repeat, and
-    for values a step hands the next that the snapshots would not hold."""
+    for values a step hands the next that the snapshots would not hold; with
+    ``snapshots`` (``grad(f, checkpoint=s)``), the top-level loops over ``range`` too."""
     out = []
+    implied = [s for s in parsed.tree.body if snapshots is not None and isinstance(s, gast.For)
+               and _over_range(s.iter) and not s.orelse]
     for loop in nodes.walk(parsed.tree):
-        if isinstance(loop, gast.For) and _is_marker(loop.iter):
-            out += [parsed.violation(n, "checkpoint-side-effect", what, _HINT)
+        if isinstance(loop, gast.For) and (_is_marker(loop.iter) or loop in implied):
+            hint = _HINT if loop not in implied else _OPTION_HINT
+            out += [parsed.violation(n, "checkpoint-side-effect", what, hint)
                     for n, what in _effects(loop)]
             out += [parsed.violation(n, "checkpoint-side-effect", what, _CARRIED_HINT)
                     for n, what in _carried_from_inside(parsed.tree, loop)]
@@ -222,6 +260,10 @@ def _early_reads(block, assigned, written):
 _HINT = ("compute inside the loop only what the next step needs, and do the output, the "
          "random draws (pass them in as an array) and the collecting after the loop, or "
          "leave the loop unmarked")
+
+
+_OPTION_HINT = _HINT.replace("or leave the loop unmarked", "or drop checkpoint= and mark "
+                             "the loops to checkpoint with s2sad.checkpointed(...)")
 
 
 def _effects(loop):
