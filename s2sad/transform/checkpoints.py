@@ -36,9 +36,12 @@ and one step's tape; each step runs untaped at most ``r`` times, ``C(s + r, s) >
 """
 from __future__ import annotations
 
+import random
+import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from ..analysis.prims import SEQUENCE
 from ..front import sourcemap
@@ -164,11 +167,29 @@ def _advance(loop, mark, names):
     return gast.copy_location(out, loop)
 
 
-# calls a recomputed step would make again: output, random draws, appends to outer lists
-_EFFECTS = {"print", "input", "open", "write"}
-_DRAWS = {"normal", "uniform", "integers", "standard_normal", "choice", "permutation",
-          "shuffle", "binomial", "poisson", "exponential", "randn", "rand", "gauss"}
+# calls a recomputed step would make again: output, random draws, appends to outer lists,
+# in-place changes of arrays the snapshots do not keep
+_EFFECTS = {"print", "input", "open", "write", "writelines", "tofile", "savetxt", "savez",
+            "savez_compressed"}
+_LOGS = ("logging", "warnings")
+# the methods of NumPy's Generator and RandomState and of random.Random that draw
+_DRAWS = {"beta", "betavariate", "binomial", "bytes", "chisquare", "choice", "choices",
+          "dirichlet", "exponential", "expovariate", "f", "gamma", "gammavariate", "gauss",
+          "geometric", "getrandbits", "gumbel", "hypergeometric", "integers", "laplace",
+          "logistic", "lognormal", "lognormvariate", "logseries", "multinomial",
+          "multivariate_hypergeometric", "multivariate_normal", "negative_binomial",
+          "noncentral_chisquare", "noncentral_f", "normal", "normalvariate", "pareto",
+          "paretovariate", "permutation", "permuted", "poisson", "power", "rand", "randbytes",
+          "randint", "randn", "random", "random_integers", "random_sample", "randrange",
+          "rayleigh", "sample", "shuffle", "spawn", "standard_cauchy", "standard_exponential",
+          "standard_gamma", "standard_normal", "standard_t", "tomaxint", "triangular",
+          "uniform", "vonmises", "vonmisesvariate", "wald", "weibull", "weibullvariate", "zipf"}
+_GENERATORS = (np.random.Generator, np.random.RandomState, random.Random)
 _GROWS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add"}
+# methods that change their array, functions that change their first argument
+_CHANGES = {"fill", "sort", "put", "itemset", "resize", "partition", "setfield"}
+_CHANGES_FIRST = {"copyto", "put", "place", "putmask", "fill_diagonal", "at",
+                  "put_along_axis"}
 
 
 def mark_range_loops(tree, gen, snapshots):
@@ -213,8 +234,9 @@ def refusals(parsed, snapshots=None) -> list:
     for loop in nodes.walk(parsed.tree):
         if isinstance(loop, gast.For) and (_is_marker(loop.iter) or loop in implied):
             hint = _HINT if loop not in implied else _OPTION_HINT
-            out += [parsed.violation(n, "checkpoint-side-effect", what, hint)
-                    for n, what in _effects(loop)]
+            out += [parsed.violation(n, "checkpoint-side-effect", what,
+                                     _CHANGED_HINT if changes else hint)
+                    for n, what, changes in _effects(loop, parsed, _outside(parsed.tree, loop))]
             out += [parsed.violation(n, "checkpoint-side-effect", what, _CARRIED_HINT)
                     for n, what in _carried_from_inside(parsed.tree, loop)]
     return out
@@ -224,13 +246,18 @@ _CARRIED_HINT = ("assign the name before the loop (e.g. prev = 0.0), so that it 
                  "the state each snapshot keeps")
 
 
+def _outside(tree, loop) -> set:
+    """The names the function binds outside ``loop``, its parameters included."""
+    return set(nodes.names_stored(gast.Module(
+        body=[s for s in tree.body if s is not loop], type_ignores=[]))) | \
+        {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+
+
 def _carried_from_inside(tree, loop):
     """Names first made inside the loop that a step reads before writing: the value
     comes from the step before, which a recomputed segment's start would not have
     (the snapshots keep only names that exist before the loop)."""
-    outside = set(nodes.names_stored(gast.Module(
-        body=[s for s in tree.body if s is not loop], type_ignores=[]))) | \
-        {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    outside = _outside(tree, loop)
     written = set().union(*(nodes.names_stored(s) for s in loop.body)) - outside
     for stmt, name in _early_reads(loop.body, set(), written):
         yield stmt, (f"`{name}` is made inside the checkpointed loop and read there "
@@ -262,32 +289,74 @@ _HINT = ("compute inside the loop only what the next step needs, and do the outp
          "leave the loop unmarked")
 
 
+_CHANGED_HINT = ("update it by index (c[...] = value: the snapshots keep an array the loop "
+                 "updates by index) or make a new array (c = np.full_like(c, value))")
 _OPTION_HINT = _HINT.replace("or leave the loop unmarked", "or drop checkpoint= and mark "
                              "the loops to checkpoint with s2sad.checkpointed(...)")
 
 
-def _effects(loop):
+def _effects(loop, parsed, outside):
     written = set().union(*(nodes.names_stored(s) for s in loop.body))
     breaks = list(_own_breaks(loop.body))
     for n in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
         if isinstance(n, gast.Return) or n in breaks:
             kind = "return" if isinstance(n, gast.Return) else "break"
             yield n, f"a checkpointed loop cannot `{kind}`: its adjoint recomputes a " \
-                     f"known number of steps"
+                     f"known number of steps", False
         elif isinstance(n, gast.Call):
-            path = nodes.dotted_path(n.func) or ""
-            last = path.rsplit(".", 1)[-1]
-            if path in _EFFECTS or last in _EFFECTS:
-                yield n, f"`{path}(...)` in a checkpointed loop would run again when the " \
-                         f"adjoint recomputes the step"
-            elif "random" in path.split(".") or isinstance(n.func, gast.Attribute) \
-                    and n.func.attr in _DRAWS:
-                yield n, f"a random draw `{path}(...)` in a checkpointed loop would draw " \
-                         f"again (other numbers) when the adjoint recomputes the step"
-            elif isinstance(n.func, gast.Attribute) and n.func.attr in _GROWS \
-                    and isinstance(n.func.value, gast.Name) and n.func.value.id not in written:
-                yield n, f"`{path}(...)` changes `{n.func.value.id}`, made outside the " \
-                         f"checkpointed loop: recomputing the step would change it again"
+            found = _call_effect(n, parsed, outside, written)
+            if found:
+                yield n, found, "in place" in found
+
+
+def _call_effect(n, parsed, outside, written):
+    """What recomputing the call ``n`` would repeat, or None."""
+    path = nodes.dotted_path(n.func) or ""
+    last = path.rsplit(".", 1)[-1]
+    receiver = n.func.value if isinstance(n.func, gast.Attribute) else None
+    if path in _EFFECTS or last in _EFFECTS or path.split(".")[0] in _LOGS:
+        return f"`{path}(...)` in a checkpointed loop would run again when the adjoint " \
+               f"recomputes the step"
+    if "random" in path.split(".") or receiver is not None and _draws(receiver, n.func.attr,
+                                                                      parsed):
+        return f"a random draw `{path}(...)` in a checkpointed loop would draw again " \
+               f"(other numbers) when the adjoint recomputes the step"
+    if receiver is not None and n.func.attr in _GROWS and isinstance(receiver, gast.Name) \
+            and receiver.id not in written:
+        return f"`{path}(...)` changes `{receiver.id}`, made outside the checkpointed " \
+               f"loop: recomputing the step would change it again"
+    changed = _changed(n, receiver)
+    if changed is not None and changed in outside:
+        return f"`{path or 'the call'}(...)` changes the array `{changed}` in place, made " \
+               f"outside the checkpointed loop: the snapshots do not keep it, so a " \
+               f"recomputed step would start from the changed values"
+    return None
+
+
+def _draws(receiver, method, parsed) -> bool:
+    """Whether ``receiver.method(...)`` draws: a module's function only where the module
+    is a random one; a global generator's any method; else by the method's name."""
+    path = nodes.dotted_path(receiver)
+    found = parsed.resolve_path(path) if path else None
+    if isinstance(found, types.ModuleType):
+        return "random" in found.__name__.split(".")
+    if found is not None:
+        return isinstance(found, _GENERATORS)
+    return method in _DRAWS
+
+
+def _changed(call, receiver):
+    """The name of the array ``call`` changes in place (``c.fill(v)``, ``np.copyto(c, v)``,
+    ``f(..., out=c)``), or None."""
+    out = [k.value for k in call.keywords if k.arg == "out"]
+    if out and isinstance(out[0], gast.Name):
+        return out[0].id
+    if isinstance(receiver, gast.Name) and call.func.attr in _CHANGES:
+        return receiver.id
+    last = (nodes.dotted_path(call.func) or "").rsplit(".", 1)[-1]
+    if last in _CHANGES_FIRST and call.args and isinstance(call.args[0], gast.Name):
+        return call.args[0].id
+    return None
 
 
 def _own_breaks(block):
