@@ -1,9 +1,12 @@
-"""Checkpointed loops: peak tape memory (tracemalloc) and time of the gradient of a
-scalar loop, marked ``s2sad.checkpointed(range(n), snapshots=s)`` vs unmarked.
+"""Checkpointed loops: peak extra memory (tracemalloc) and time of the gradient of a
+scalar loop, marked ``s2sad.checkpointed(range(n), snapshots=s)`` (revolve's binomial
+schedule) vs unmarked, for n = 10^3 .. 10^6 steps.
 
-    python -m bench.checkpoint [--quick]
+    python -m bench.checkpoint [--quick] [--snapshots S]
 
-Prints a Markdown table; not part of the tests (timings vary by machine).
+``--quick``: n = 10^3 and 10^4 only. Time is measured without tracemalloc (which slows
+Python's allocations), memory in a second run under it. Prints a Markdown table; not
+part of the tests (timings vary by machine).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import tracemalloc
 import numpy as np
 
 import s2sad
+from s2sad.runtime.checkpoint import repetitions
 
 
 def plain(x, n):
@@ -31,14 +35,22 @@ def marked(x, n, s):
 
 
 def _measure(g, *args):
-    g(*args)                                     # compile outside the measurement
-    tracemalloc.start()
+    g(args[0], 3, *args[2:])                     # compile outside the measurement
     start = time.perf_counter()
     value = g(*args)
     seconds = time.perf_counter() - start
+    tracemalloc.start()
+    g(*args)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return value, peak, seconds
+
+
+def _size(nbytes) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes} B"
 
 
 def main(argv=None) -> None:
@@ -46,16 +58,17 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="n up to 10^4 only")
     parser.add_argument("--snapshots", type=int, default=100)
     args = parser.parse_args(argv)
-    sizes = [10 ** 3, 10 ** 4] if args.quick else [10 ** 3, 10 ** 4, 10 ** 5]
+    sizes = [10 ** 3, 10 ** 4] if args.quick else [10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6]
     s = args.snapshots
-    print(f"| n | unmarked peak | marked (s={s}) peak | ratio | unmarked s | marked s "
-          f"| time ratio | same gradient |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"| n | r | unmarked peak | marked (s={s}) peak | memory | unmarked s | marked s "
+          f"| time | same gradient |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    grad_plain, grad_marked = s2sad.grad(plain, wrt="x"), s2sad.grad(marked, wrt="x")
     for n in sizes:
-        g0, m0, t0 = _measure(s2sad.grad(plain, wrt="x"), 0.5, n)
-        g1, m1, t1 = _measure(s2sad.grad(marked, wrt="x"), 0.5, n, s)
-        print(f"| {n} | {m0 / 1e3:.1f} kB | {m1 / 1e3:.1f} kB | {m1 / m0:.3f} "
-              f"| {t0:.4f} | {t1:.4f} | {t1 / t0:.2f} | {g0 == g1} |")
+        g0, m0, t0 = _measure(grad_plain, 0.5, n)
+        g1, m1, t1 = _measure(grad_marked, 0.5, n, s)
+        print(f"| {n} | {repetitions(n, s)} | {_size(m0)} | {_size(m1)} | {m1 / m0:.2g}x "
+              f"| {t0:.3f} | {t1:.3f} | {t1 / t0:.1f}x | {g0 == g1} |", flush=True)
 
 
 if __name__ == "__main__":

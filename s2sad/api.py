@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import higher, numba_jit, ops, target as targets
+from .driver import derivatives, higher, numba_jit, ops, target as targets
 from .errors import UsageError
 from .inspection import standalone as standalone_module
 from .inspection.highlight import Source
@@ -23,26 +23,28 @@ from .runtime.checkpoint import checkpointed   # noqa: F401  (the loop marker)
 VERSION = targets.VERSION
 
 
-def grad(f, wrt=None, has_aux=False, jit=None):
+def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
     """A function with f's signature returning df/d(wrt); ``has_aux=True``: f returns
     ``(value, aux)`` and the function ``(grad, aux)``. ``f`` may be a NumPy function
     with a rule (``np.sin``) or a derivative s2sad made (any order). ``jit="numba"``:
     the generated code compiled by numba (a warning and plain Python where it cannot
-    be; ``"numba!"`` raises instead)."""
-    return ops.grad(f, wrt, has_aux, jit)
+    be; ``"numba!"`` raises instead). ``checkpoint=s``: each ``for`` loop over
+    ``range`` at f's top level checkpointed as if marked ``s2sad.checkpointed(...,
+    snapshots=s)``."""
+    return ops.grad(f, wrt, has_aux, jit, checkpoint)
 
 
-def value_and_grad(f, wrt=None, has_aux=False, jit=None):
+def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
     """A function returning ``(f(...), grad)`` from one primal sweep (``has_aux``:
-    ``((value, aux), grad)``, as JAX's; ``jit`` as for grad)."""
-    return ops.value_and_grad(f, wrt, has_aux, jit)
+    ``((value, aux), grad)``, as JAX's; ``jit`` and ``checkpoint`` as for grad)."""
+    return ops.value_and_grad(f, wrt, has_aux, jit, checkpoint)
 
 
-def vjp(f, *primals, wrt=None, has_aux=False, **kwprimals):
+def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument
     (``None``: each primal passed by position, as in JAX; ``has_aux``:
-    ``(y, pullback, aux)``)."""
-    return ops.vjp(f, *primals, wrt=wrt, has_aux=has_aux, **kwprimals)
+    ``(y, pullback, aux)``; ``checkpoint`` as for grad)."""
+    return ops.vjp(f, *primals, wrt=wrt, has_aux=has_aux, checkpoint=checkpoint, **kwprimals)
 
 
 def jvp(f, primals, tangents, wrt=None, jit=None):
@@ -85,7 +87,7 @@ DERIVATIVE_MAKERS.update({grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp
 
 
 def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None,
-           standalone=False, module=None, jit=None):
+           standalone=False, module=None, jit=None, checkpoint=None):
     """The generated source text, exactly the code that runs for arguments of the
     kinds of ``args`` (default: a float for each argument without a default).
     ``mode``: ``reverse`` (``motion`` joint or split) or ``forward``. The text is a
@@ -94,10 +96,12 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
     ``standalone=True``: an importable module instead, which carries what the code
     needs (the runtime imports, the derivatives of the user functions it calls, the
     user's module globals it reads, imported from ``module``, by default
-    ``f.__module__``); a closure's cells cannot be carried (``cannot-carry`` error)."""
+    ``f.__module__``); a closure's cells cannot be carried (``cannot-carry`` error).
+    ``checkpoint=s``: reverse mode's code for ``grad(f, checkpoint=s)``."""
     if mode not in ("reverse", "forward"):
         raise UsageError(f"mode={mode!r}: use 'reverse' or 'forward'", "bad-mode")
-    target = targets.Target(f)
+    target = derivatives.checkpointing(targets.Target(f),
+                                       checkpoint if mode == "reverse" else None)
     names, _ = target.wrt_names(wrt, everything=(motion == "split" or mode == "forward"))
     target.check(names, mode)
     if args is None:
@@ -143,4 +147,22 @@ def differentiate(func=None, *, wrt=None):
     wrapper.hvp = lambda *a, **k: hvp(wrapper)(*a, **k)
     wrapper.elementwise_grad = lambda *a, **k: elementwise_grad(wrapper)(*a, **k)
     wrapper.linearize = lambda *a: linearize(wrapper, *a)
+    return wrapper
+
+
+def checkpoint(func):
+    """``func`` unchanged when called (JAX's ``jax.checkpoint``); a function s2sad
+    differentiates that calls it keeps no tape of ``func``'s internals: its reverse
+    sweep runs ``func``'s split derivative from the call's inputs when it reaches the
+    call (``func``'s primal runs twice; memory: its inputs, not its tape)."""
+    if getattr(func, "__s2sad_checkpoint__", False):
+        return func
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    wrapper.__s2sad_primal__ = getattr(func, "__s2sad_primal__", func)
+    wrapper.__s2sad_wrt__ = getattr(func, "__s2sad_wrt__", None)
+    wrapper.__s2sad_checkpoint__ = True
     return wrapper

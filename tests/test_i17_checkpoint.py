@@ -75,8 +75,9 @@ def test_marker_is_the_identity():
 
 def test_source_shows_snapshots_and_segments():
     text = s2sad.source(scalar_marked, args=(0.7, 10, 3))
-    assert "_rt.segment_length(" in text and "_rt.segment(" in text
-    assert ".pop()" in text
+    assert "_rt.Schedule(len(" in text and ".forward()" in text and ".backward()" in text
+    for action in ("'take'", "'restore'", "'advance'"):
+        assert f"_a1 == {action}" in text
 
 
 @pytest.mark.parametrize("steps, s", [(6, 1), (6, 2), (6, 6), (9, 4), (6, 100)])

@@ -91,8 +91,9 @@ def _plain(obj):
     if isinstance(obj, types.ModuleType):
         return ["module", obj.__name__]
     primal = getattr(obj, "__s2sad_primal__", None)
-    if primal is not None:                          # @s2sad.differentiate
-        return ["differentiable", _plain(primal), repr(getattr(obj, "__s2sad_wrt__", None))]
+    if primal is not None:                          # @s2sad.differentiate, s2sad.checkpoint
+        made = "checkpoint" if getattr(obj, "__s2sad_checkpoint__", False) else "differentiable"
+        return [made, _plain(primal), repr(getattr(obj, "__s2sad_wrt__", None))]
     if isinstance(obj, types.MethodType):
         return ["method", _plain(obj.__func__), _type_name(obj.__self__)]
     if isinstance(obj, types.FunctionType):

@@ -9,23 +9,41 @@ import functools
 
 import numpy as np
 
-from . import seeds
+import copy
+
+from . import pipeline, seeds
 from .compile import CACHE
 from . import numba_jit
 from .entry import fast_entry
 from .running import HANDLED, call_on_floats, primal_value, real_gradient, run_on_floats
 from ..errors import UsageError
-from .target import Rebound, Target, check_all_float, recovered
+from .target import VERSION, Rebound, Target, check_all_float, recovered
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
 
 
-def gradient(f, wrt, variant, jit=None):
+def checkpointing(target, snapshots):
+    """``target`` with its top-level ``for`` loops over ``range`` checkpointed
+    (``grad(f, checkpoint=snapshots)``); itself where ``snapshots`` is None."""
+    if snapshots is None:
+        return target
+    if isinstance(snapshots, bool) or not isinstance(snapshots, (int, np.integer)) \
+            or snapshots < 1:
+        raise UsageError(f"checkpoint={snapshots!r}: give the number of snapshots each "
+                         "loop keeps, an int >= 1 (or None)", "bad-arguments")
+    twin = copy.copy(target)
+    twin.identity = ("checkpoint", int(snapshots), target.identity)
+    twin.front = CACHE.get((twin.identity, "front", VERSION),
+                           lambda: pipeline.checkpointed(target.front, int(snapshots)))
+    return twin
+
+
+def gradient(f, wrt, variant, jit=None, checkpoint=None):
     """The function ``grad``/``value_and_grad`` return: dispatch on argument kinds,
     run the generated code (``jit="numba"``: compiled by numba), and turn a non-scalar
-    output into a UsageError."""
+    output into a UsageError. ``checkpoint=s``: f's top-level range loops checkpointed."""
     numba_jit.check_mode(jit)
-    target = Target(f)
+    target = checkpointing(Target(f), checkpoint)
     names, single = target.wrt_names(wrt)
     target.check(names)
     one_tuple = not single and len(names) == 1      # wrt=(0,) still returns a tuple
@@ -129,9 +147,9 @@ def _signature_key(args):
     return tuple(key)
 
 
-def vjp(f, *primals, wrt=None, **kwprimals):
+def vjp(f, *primals, wrt=None, checkpoint=None, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument."""
-    target = Target(f)
+    target = checkpointing(Target(f), checkpoint)
     names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
     target.check(names)
     primals = target.prefix + primals

@@ -22,27 +22,29 @@ def plain(f):
     return wrappers.primitive_function(f) if wrappers.has_rule(f) else f
 
 
-def grad(f, wrt=None, has_aux=False, jit=None):
+def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
     f = plain(f)
+    _checkpoint_of_user_function(f, checkpoint)
     if jit and (has_aux or compose.is_derived(f)):
         numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True or a derivative "
                          "s2sad made (only a user function's grad, value_and_grad, jvp, vjp)")
     if has_aux:
-        return _aux_gradient(f, wrt, "grad")
+        return _aux_gradient(f, wrt, "grad", checkpoint)
     if compose.is_derived(f):
         return compose.made(compose.jacobian_lowering(f, wrt, scalar=True), "grad", f)
-    fn = derivatives.gradient(f, wrt, "grad", jit)
+    fn = derivatives.gradient(f, wrt, "grad", jit, checkpoint)
     fn.__s2sad_lower__ = compose.gradient_lowering(*fn.__s2sad_gradient__)
     return fn
 
 
-def value_and_grad(f, wrt=None, has_aux=False, jit=None):
+def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
     f = plain(f)
+    _checkpoint_of_user_function(f, checkpoint)
     if jit and (has_aux or compose.is_derived(f)):
         numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True or a derivative "
                          "s2sad made (only a user function's grad, value_and_grad, jvp, vjp)")
     if has_aux:
-        return _aux_gradient(f, wrt, "value_and_grad")
+        return _aux_gradient(f, wrt, "value_and_grad", checkpoint)
     if compose.is_derived(f):
         inner = grad(f, wrt)
 
@@ -51,22 +53,30 @@ def value_and_grad(f, wrt=None, has_aux=False, jit=None):
             return f(*args, **kwargs), inner(*args, **kwargs)
         both.__s2sad_derivative__ = "value_and_grad"
         return both
-    return derivatives.gradient(f, wrt, "value_and_grad", jit)
+    return derivatives.gradient(f, wrt, "value_and_grad", jit, checkpoint)
 
 
-def _aux_gradient(f, wrt, variant):
+def _checkpoint_of_user_function(f, checkpoint):
+    """``checkpoint=s`` marks a user function's loops: not a derivative s2sad made."""
+    if checkpoint is not None and compose.is_derived(f):
+        raise UsageError("checkpoint= applies to a user function's loops, not to a "
+                         "derivative s2sad made; pass it to the inner grad/vjp",
+                         "bad-arguments")
+
+
+def _aux_gradient(f, wrt, variant, checkpoint=None):
     """``grad(f, has_aux=True)``: f returns ``(value, aux)``; one split reverse sweep,
     seeded 1 on the value and 0 on the aux, which passes through undifferentiated."""
     if compose.is_derived(f):
         raise UsageError("has_aux=True needs a user function returning (value, aux), not "
                          "a derivative s2sad made", "bad-aux")
-    target = Target(f)
+    target = derivatives.checkpointing(Target(f), checkpoint)
     names, single = target.wrt_names(wrt)
     target.check(names)
 
     @functools.wraps(target.primal)
     def run(*args, **kwargs):
-        y, pullback = derivatives.vjp(f, *args, wrt=names, **kwargs)
+        y, pullback = derivatives.vjp(f, *args, wrt=names, checkpoint=checkpoint, **kwargs)
         value, aux = split_aux(y, target.front.parsed.name)
         compose._check_scalar(value, target.front.parsed.name)
         g = pullback((np.ones_like(value) if np.ndim(value) else 1.0, zero_tree(aux)))
@@ -105,14 +115,15 @@ def _ones_like(y):
     return _filled(y, 1.0)
 
 
-def vjp(f, *primals, wrt=None, has_aux=False, **kwprimals):
+def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
     f = plain(f)
+    _checkpoint_of_user_function(f, checkpoint)
     if has_aux:
-        y, pullback = vjp(f, *primals, wrt=wrt, **kwprimals)
+        y, pullback = vjp(f, *primals, wrt=wrt, checkpoint=checkpoint, **kwprimals)
         value, aux = split_aux(y, getattr(f, "__name__", "f"))
         return value, lambda w: pullback((w, zero_tree(aux))), aux
     if not compose.is_derived(f):
-        return derivatives.vjp(f, *primals, wrt=wrt, **kwprimals)
+        return derivatives.vjp(f, *primals, wrt=wrt, checkpoint=checkpoint, **kwprimals)
     low = compose.base(f, primals, kwprimals)
     y = compose.value(low)
     if hasattr(f, "__s2sad_gradient__"):

@@ -31,6 +31,7 @@ class Front:
     tree: object
     names: object
     tag: str = ""         # what was done to the tree beyond normalizing ("inlined")
+    snapshots: int | None = None   # grad(f, checkpoint=s): top-level range loops marked
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,21 @@ def front(func) -> Front:
     return Front(parsed, tree, names)
 
 
+def checkpointed(fr: Front, snapshots: int) -> Front:
+    """``fr`` with its top-level ``for`` loops over ``range`` checkpointed, ``snapshots``
+    snapshots each (``grad(f, checkpoint=snapshots)``)."""
+    names = copy.deepcopy(fr.names)
+    tree = checkpoints.mark_range_loops(clone(fr.tree), names, snapshots)
+    return Front(fr.parsed, tree, names, f"{fr.tag} checkpoint={snapshots}".strip(), snapshots)
+
+
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             link=None, instrument=None) -> Generated:
     """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion). ``link(kind,
     callee, wrt)`` makes what generated code calls for a user function's derivative;
     ``instrument(def) -> (def, cells)`` edits each definition before it is compiled
     (s2sad.trace inserts its recording calls there)."""
-    refused = checkpoints.refusals(fr.parsed)
+    refused = checkpoints.refusals(fr.parsed, fr.snapshots)
     if refused:
         raise CompileError(refused)
     names = copy.deepcopy(fr.names)

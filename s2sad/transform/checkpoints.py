@@ -1,18 +1,51 @@
 """Checkpointed loops in the reverse transform: ``for i in s2sad.checkpointed(seq, snapshots=s)``.
 
-The primal sweep runs the marked loop untaped and keeps a snapshot of the loop-carried
-state (the names the loop writes that are bound before it) every ``k = ceil(n / s)``
-steps. The adjoint sweep takes the segments last first: it restores the segment's
-snapshot, reruns the segment taped (the ordinary primal loop over its steps), then runs
-the ordinary adjoint loop over them. Memory: ``s`` snapshots and one segment's tape;
-time: each step runs twice (uniform checkpointing, not yet revolve's binomial schedule).
+The loop follows revolve's binomial schedule (``_rt.Schedule``, runtime/checkpoint.py).
+The primal sweep follows its first actions: it runs the loop untaped, keeping a snapshot
+of the loop-carried state (the names the loop writes that are bound before it) where
+the schedule says, then runs the last step taped. The adjoint sweep runs that step's
+adjoint, then follows the rest of the schedule: restore a snapshot, take one, advance
+untaped, or run one step taped followed by its adjoint. Memory: at most ``s`` snapshots
+and one step's tape; each step runs untaped at most ``r`` times, ``C(s + r, s) >= n``.
+
+>>> import s2sad, numpy as np
+>>> def f(x, n):
+...     y = x
+...     for i in s2sad.checkpointed(range(n), snapshots=4):
+...         y = np.sin(y) * x
+...     return y
+>>> text = s2sad.source(f, args=(0.5, 100))
+>>> print(text[text.index("    for (_a1"):text.index("    # adjoint")], end="")
+    for (_a1, _p1, _q1) in _r1.forward():
+        if _a1 == 'take':
+            _s_y.append(y)
+        else:
+            for v4 in range(_p1, _q1):
+                # line 4: y = np.sin(y) * x
+                v5 = np.sin(y)
+                y = v5 * x
+    # line 3: for i in s2sad.checkpointed(range(n), snapshots=4):
+    _n1 = 0
+    for v4 in _r1.last:
+        _n1 += 1
+        # line 4: y = np.sin(y) * x
+        _tape.append(v5)
+        v5 = np.sin(y)
+        _tape.append(y)
+        y = v5 * x
 """
 from __future__ import annotations
 
+import random
+import types
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
+from ..analysis.prims import SEQUENCE
+from ..front import sourcemap
+from ..runtime.checkpoint import ADVANCE, RESTORE, TAKE
 from ..tree import nodes
 
 
@@ -67,60 +100,143 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
         if mark is None or mark.adjoint is None or loop not in primal:
             continue
         state = sorted(carried(user_loop))
-        k, count = gen.numbered("_k"), gen.numbered("_j")
-        stacks = {n: gen.fresh(f"_s_{n}") for n in state}
+        names = _Names(gen.numbered("_r"), gen.numbered("_a"), gen.numbered("_p"),
+                       gen.numbered("_q"), {n: gen.fresh(f"_s_{n}") for n in state}, updated)
         at = primal.index(loop)
-        start = primal.pop(at - 1) if at and primal[at - 1] is trip.start else None
-        head = [nodes.assign(k, nodes.call("_rt.segment_length", nodes.call(
-                    "len", nodes.name(mark.sequence)), mark.snapshots)),
-                nodes.assign(count, nodes.const(0))]
-        head += [nodes.assign(stacks[n], gast.List(elts=[], ctx=gast.Load())) for n in state]
+        start = [primal.pop(at - 1)] if at and primal[at - 1] is trip.start else []
+        steps = nodes.call("len", nodes.name(mark.sequence))
+        head = [nodes.assign(names.schedule, nodes.call("_rt.Schedule", steps, mark.snapshots))]
+        head += [nodes.assign(names.slots[n], gast.List(elts=[], ctx=gast.Load())) for n in state]
+        forward = _follow(names, "forward", [(TAKE, _takes(names, state))],
+                          _advance(loop, mark, names))
+        last = nodes.clone(loop)
+        last.iter = nodes.template("r.last", r=nodes.name(names.schedule))
         at = primal.index(loop)
-        primal[at:at + 1] = head + [_untaped(loop, mark, state, stacks, k, count, updated)]
-        segment = gen.numbered("_g")
-        loop.iter = nodes.call("_rt.segment", nodes.name(segment), nodes.name(k),
-                               nodes.call("len", nodes.name(mark.sequence)))
-        restore = [nodes.assign(n, _copy(nodes.call(f"{stacks[n]}.pop"), n in updated))
+        primal[at:at + 1] = head + [gast.copy_location(forward, loop)] + \
+            [nodes.clone(s) for s in start] + [gast.copy_location(last, loop)]
+        loop.iter = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
+        restore = [nodes.assign(n, _copy(nodes.call(f"{names.slots[n]}.pop"), n in updated))
                    for n in state]
-        body = restore + ([start] if start is not None else []) + [loop, mark.adjoint]
-        segments = nodes.call("reversed", nodes.call("range", nodes.call(
-            "_rt.segments", nodes.call("len", nodes.name(mark.sequence)), nodes.name(k))))
-        outer = nodes.for_(nodes.name(segment, store=True), segments, body)
-        adjoint[adjoint.index(mark.adjoint)] = gast.copy_location(outer, mark.adjoint)
+        backward = _follow(names, "backward", [
+            (RESTORE, restore), (TAKE, _takes(names, state)),
+            (ADVANCE, [_advance(loop, mark, names)])],
+            start + [loop, nodes.clone(mark.adjoint)])
+        at = adjoint.index(mark.adjoint)
+        adjoint[at + 1:at + 1] = [gast.copy_location(backward, mark.adjoint)]
     return primal, adjoint
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The generated names of one marked loop's schedule."""
+
+    schedule: str        # _r: the runtime Schedule
+    action: str          # _a, _p, _q: the action the loop over it is at
+    p: str
+    q: str
+    slots: dict          # carried name -> its stack of snapshots
+    updated: set         # arrays updated in place: snapshots copy them
+
+
+def _follow(names, method, cases, otherwise):
+    """``for _a, _p, _q in _r.method(): if _a == 'take': ... else: otherwise``."""
+    chain = otherwise if isinstance(otherwise, list) else [otherwise]
+    for action, body in reversed(cases):
+        test = gast.Compare(left=nodes.name(names.action), ops=[gast.Eq()],
+                            comparators=[nodes.const(action)])
+        chain = [nodes.if_(test, body or [nodes.pass_()], chain)]
+    target = nodes.tuple_([nodes.name(n, store=True)
+                           for n in (names.action, names.p, names.q)], store=True)
+    return nodes.for_(target, nodes.call(f"{names.schedule}.{method}"), chain)
 
 
 def _copy(value, needed):
     return nodes.call("_rt.copy", value) if needed else value
 
 
-def _untaped(loop, mark, state, stacks, k, count, updated):
-    """The loop as the user wrote it, plus a snapshot of ``state`` every ``k`` steps."""
-    saves = [nodes.expr_stmt(nodes.call(f"{stacks[n]}.append",
-                                        _copy(nodes.name(n), n in updated))) for n in state]
-    test = nodes.template("j % k == 0", j=nodes.name(count), k=nodes.name(k))
-    step = nodes.assign(count, nodes.binop(nodes.name(count), gast.Add(), nodes.const(1)))
-    body = ([nodes.if_(test, saves)] if saves else []) + [step] + mark.plain
-    out = gast.copy_location(nodes.for_(nodes.clone(loop.target), nodes.clone(loop.iter), body),
-                             loop)
-    return out
+def _takes(names, state):
+    """``_s_y.append(y)`` for each carried name (a copy of an array updated in place)."""
+    return [nodes.expr_stmt(nodes.call(f"{names.slots[n]}.append",
+                                       _copy(nodes.name(n), n in names.updated))) for n in state]
 
 
-# calls a recomputed step would make again: output, random draws, appends to outer lists
-_EFFECTS = {"print", "input", "open", "write"}
-_DRAWS = {"normal", "uniform", "integers", "standard_normal", "choice", "permutation",
-          "shuffle", "binomial", "poisson", "exponential", "randn", "rand", "gauss"}
+def _advance(loop, mark, names):
+    """The loop's steps ``_p`` to ``_q - 1`` as the user wrote them, untaped."""
+    iterable = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
+    out = nodes.for_(nodes.clone(loop.target), iterable, [nodes.clone(s) for s in mark.plain])
+    return gast.copy_location(out, loop)
+
+
+# calls a recomputed step would make again: output, random draws, appends to outer lists,
+# in-place changes of arrays the snapshots do not keep
+_EFFECTS = {"print", "input", "open", "write", "writelines", "tofile", "savetxt", "savez",
+            "savez_compressed"}
+_LOGS = ("logging", "warnings")
+# the methods of NumPy's Generator and RandomState and of random.Random that draw
+_DRAWS = {"beta", "betavariate", "binomial", "bytes", "chisquare", "choice", "choices",
+          "dirichlet", "exponential", "expovariate", "f", "gamma", "gammavariate", "gauss",
+          "geometric", "getrandbits", "gumbel", "hypergeometric", "integers", "laplace",
+          "logistic", "lognormal", "lognormvariate", "logseries", "multinomial",
+          "multivariate_hypergeometric", "multivariate_normal", "negative_binomial",
+          "noncentral_chisquare", "noncentral_f", "normal", "normalvariate", "pareto",
+          "paretovariate", "permutation", "permuted", "poisson", "power", "rand", "randbytes",
+          "randint", "randn", "random", "random_integers", "random_sample", "randrange",
+          "rayleigh", "sample", "shuffle", "spawn", "standard_cauchy", "standard_exponential",
+          "standard_gamma", "standard_normal", "standard_t", "tomaxint", "triangular",
+          "uniform", "vonmises", "vonmisesvariate", "wald", "weibull", "weibullvariate", "zipf"}
+_GENERATORS = (np.random.Generator, np.random.RandomState, random.Random)
 _GROWS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add"}
+# methods that change their array, functions that change their first argument
+_CHANGES = {"fill", "sort", "put", "itemset", "resize", "partition", "setfield"}
+_CHANGES_FIRST = {"copyto", "put", "place", "putmask", "fill_diagonal", "at",
+                  "put_along_axis"}
 
 
-def refusals(parsed) -> list:
+def mark_range_loops(tree, gen, snapshots):
+    """``grad(f, checkpoint=s)``: the normalized ``tree`` with each top-level
+    ``for t in range(...)`` written as ``for t in s2sad.checkpointed(range(...),
+    snapshots=s)`` normalizes (the marker called as ``_rt.checkpointed``)."""
+    body = []
+    sequences = {s.targets[0].id for s in tree.body if isinstance(s, gast.Assign)
+                 and isinstance(s.value, gast.Call) and nodes.dotted_path(s.value.func) == SEQUENCE}
+    for s in tree.body:
+        if not (isinstance(s, gast.For) and _over_range(s.iter) and not s.orelse) \
+                or _indexes(s.iter) in sequences:        # a loop over a list, normalized
+            body.append(s)
+            continue
+        made, marked, seq, index = gen.temp(), gen.temp(), gen.temp(), gen.temp()
+        head = [nodes.assign(made, s.iter),
+                nodes.assign(marked, nodes.call("_rt.checkpointed", nodes.name(made),
+                                                snapshots=nodes.const(snapshots))),
+                nodes.assign(seq, nodes.call(SEQUENCE, nodes.name(marked)))]
+        step = nodes.assign(s.target, nodes.subscript(nodes.name(seq), nodes.name(index)))
+        loop = nodes.for_(nodes.name(index, store=True), nodes.call(
+            "range", nodes.call("len", nodes.name(seq))), [step] + s.body)
+        for n in head + [loop, step]:
+            sourcemap.stamp([gast.copy_location(n, s)], sourcemap.line_of(s))
+        body += head + [loop]
+    tree.body = body
+    return tree
+
+
+def _over_range(iterable) -> bool:
+    return isinstance(iterable, gast.Call) and isinstance(iterable.func, gast.Name) \
+        and iterable.func.id == "range"
+
+
+def refusals(parsed, snapshots=None) -> list:
     """Violations for the statements in marked loops that recomputing would repeat, and
-    for values a step hands the next that the snapshots would not hold."""
+    for values a step hands the next that the snapshots would not hold; with
+    ``snapshots`` (``grad(f, checkpoint=s)``), the top-level loops over ``range`` too."""
     out = []
+    implied = [s for s in parsed.tree.body if snapshots is not None and isinstance(s, gast.For)
+               and _over_range(s.iter) and not s.orelse]
     for loop in nodes.walk(parsed.tree):
-        if isinstance(loop, gast.For) and _is_marker(loop.iter):
-            out += [parsed.violation(n, "checkpoint-side-effect", what, _HINT)
-                    for n, what in _effects(loop)]
+        if isinstance(loop, gast.For) and (_is_marker(loop.iter) or loop in implied):
+            hint = _HINT if loop not in implied else _OPTION_HINT
+            out += [parsed.violation(n, "checkpoint-side-effect", what,
+                                     _CHANGED_HINT if changes else hint)
+                    for n, what, changes in _effects(loop, parsed, _outside(parsed.tree, loop))]
             out += [parsed.violation(n, "checkpoint-side-effect", what, _CARRIED_HINT)
                     for n, what in _carried_from_inside(parsed.tree, loop)]
     return out
@@ -130,13 +246,18 @@ _CARRIED_HINT = ("assign the name before the loop (e.g. prev = 0.0), so that it 
                  "the state each snapshot keeps")
 
 
+def _outside(tree, loop) -> set:
+    """The names the function binds outside ``loop``, its parameters included."""
+    return set(nodes.names_stored(gast.Module(
+        body=[s for s in tree.body if s is not loop], type_ignores=[]))) | \
+        {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+
+
 def _carried_from_inside(tree, loop):
     """Names first made inside the loop that a step reads before writing: the value
     comes from the step before, which a recomputed segment's start would not have
     (the snapshots keep only names that exist before the loop)."""
-    outside = set(nodes.names_stored(gast.Module(
-        body=[s for s in tree.body if s is not loop], type_ignores=[]))) | \
-        {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
+    outside = _outside(tree, loop)
     written = set().union(*(nodes.names_stored(s) for s in loop.body)) - outside
     for stmt, name in _early_reads(loop.body, set(), written):
         yield stmt, (f"`{name}` is made inside the checkpointed loop and read there "
@@ -168,28 +289,74 @@ _HINT = ("compute inside the loop only what the next step needs, and do the outp
          "leave the loop unmarked")
 
 
-def _effects(loop):
+_CHANGED_HINT = ("update it by index (c[...] = value: the snapshots keep an array the loop "
+                 "updates by index) or make a new array (c = np.full_like(c, value))")
+_OPTION_HINT = _HINT.replace("or leave the loop unmarked", "or drop checkpoint= and mark "
+                             "the loops to checkpoint with s2sad.checkpointed(...)")
+
+
+def _effects(loop, parsed, outside):
     written = set().union(*(nodes.names_stored(s) for s in loop.body))
     breaks = list(_own_breaks(loop.body))
     for n in gast.walk(gast.Module(body=loop.body, type_ignores=[])):
         if isinstance(n, gast.Return) or n in breaks:
             kind = "return" if isinstance(n, gast.Return) else "break"
             yield n, f"a checkpointed loop cannot `{kind}`: its adjoint recomputes a " \
-                     f"known number of steps"
+                     f"known number of steps", False
         elif isinstance(n, gast.Call):
-            path = nodes.dotted_path(n.func) or ""
-            last = path.rsplit(".", 1)[-1]
-            if path in _EFFECTS or last in _EFFECTS:
-                yield n, f"`{path}(...)` in a checkpointed loop would run again when the " \
-                         f"adjoint recomputes the step"
-            elif "random" in path.split(".") or isinstance(n.func, gast.Attribute) \
-                    and n.func.attr in _DRAWS:
-                yield n, f"a random draw `{path}(...)` in a checkpointed loop would draw " \
-                         f"again (other numbers) when the adjoint recomputes the step"
-            elif isinstance(n.func, gast.Attribute) and n.func.attr in _GROWS \
-                    and isinstance(n.func.value, gast.Name) and n.func.value.id not in written:
-                yield n, f"`{path}(...)` changes `{n.func.value.id}`, made outside the " \
-                         f"checkpointed loop: recomputing the step would change it again"
+            found = _call_effect(n, parsed, outside, written)
+            if found:
+                yield n, found, "in place" in found
+
+
+def _call_effect(n, parsed, outside, written):
+    """What recomputing the call ``n`` would repeat, or None."""
+    path = nodes.dotted_path(n.func) or ""
+    last = path.rsplit(".", 1)[-1]
+    receiver = n.func.value if isinstance(n.func, gast.Attribute) else None
+    if path in _EFFECTS or last in _EFFECTS or path.split(".")[0] in _LOGS:
+        return f"`{path}(...)` in a checkpointed loop would run again when the adjoint " \
+               f"recomputes the step"
+    if "random" in path.split(".") or receiver is not None and _draws(receiver, n.func.attr,
+                                                                      parsed):
+        return f"a random draw `{path}(...)` in a checkpointed loop would draw again " \
+               f"(other numbers) when the adjoint recomputes the step"
+    if receiver is not None and n.func.attr in _GROWS and isinstance(receiver, gast.Name) \
+            and receiver.id not in written:
+        return f"`{path}(...)` changes `{receiver.id}`, made outside the checkpointed " \
+               f"loop: recomputing the step would change it again"
+    changed = _changed(n, receiver)
+    if changed is not None and changed in outside:
+        return f"`{path or 'the call'}(...)` changes the array `{changed}` in place, made " \
+               f"outside the checkpointed loop: the snapshots do not keep it, so a " \
+               f"recomputed step would start from the changed values"
+    return None
+
+
+def _draws(receiver, method, parsed) -> bool:
+    """Whether ``receiver.method(...)`` draws: a module's function only where the module
+    is a random one; a global generator's any method; else by the method's name."""
+    path = nodes.dotted_path(receiver)
+    found = parsed.resolve_path(path) if path else None
+    if isinstance(found, types.ModuleType):
+        return "random" in found.__name__.split(".")
+    if found is not None:
+        return isinstance(found, _GENERATORS)
+    return method in _DRAWS
+
+
+def _changed(call, receiver):
+    """The name of the array ``call`` changes in place (``c.fill(v)``, ``np.copyto(c, v)``,
+    ``f(..., out=c)``), or None."""
+    out = [k.value for k in call.keywords if k.arg == "out"]
+    if out and isinstance(out[0], gast.Name):
+        return out[0].id
+    if isinstance(receiver, gast.Name) and call.func.attr in _CHANGES:
+        return receiver.id
+    last = (nodes.dotted_path(call.func) or "").rsplit(".", 1)[-1]
+    if last in _CHANGES_FIRST and call.args and isinstance(call.args[0], gast.Name):
+        return call.args[0].id
+    return None
 
 
 def _own_breaks(block):

@@ -3,7 +3,9 @@
 An in-place update ``y[i] = v`` saves the slot's old value, and its adjoint
 moves the slot's adjoint to ``v``, zeroes it and restores the slot. A call to a
 user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
-in the primal sweep, ``back_t(b_t)`` in the adjoint sweep.
+in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A callee wrapped by
+``s2sad.checkpoint`` runs untaped in the primal sweep (``t = g(a)``); the adjoint sweep
+runs its split derivative from the call's inputs there (``_, back_t = g_vjp(a)``).
 """
 from __future__ import annotations
 
@@ -140,6 +142,8 @@ class UpdatesAndCalls:
         """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
         derivative returns its result and a pullback for the adjoint sweep."""
         target, prim = s.targets[0].id, self.facts.of(s)
+        if checkpointed_call(prim):
+            return ([self.push(target)] if saved else []) + [s]
         back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
         call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
@@ -179,9 +183,11 @@ class UpdatesAndCalls:
 
     def adjoint_call(self, s, defined, restore) -> list:
         target, prim = s.targets[0].id, self.facts.of(s)
-        back = self.backs[id(s)]
         active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
         cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
+        if checkpointed_call(prim):
+            return self.adjoint_checkpointed(s, prim, defined, restore, active, cotangents)
+        back = self.backs[id(s)]
         out = [nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
         defined.discard(target)
         for k, ident in enumerate(active):
@@ -189,6 +195,24 @@ class UpdatesAndCalls:
                                                               nodes.const(k)), defined))
         back_restore = [] if id(s) in self.unsaved else [nodes.assign(back, self.pop(back))]
         return out + back_restore + restore
+
+    def adjoint_checkpointed(self, s, prim, defined, restore, active, cotangents) -> list:
+        """``t = g(a, b)``, g checkpointed: the inputs first (``t`` restored, when the call
+        overwrote one), then ``_, back = g_vjp(a, b)`` and ``back(b_t)``."""
+        target = s.targets[0].id
+        wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
+        back = self.gen.fresh("back_" + target)
+        call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
+                         args=nodes.clone(s.value.args), keywords=nodes.clone(s.value.keywords))
+        both = nodes.tuple_([nodes.name(self.gen.fresh("_"), store=True),
+                             nodes.name(back, store=True)], store=True)
+        out = restore + [gast.copy_location(nodes.assign(both, call), s),
+                         nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
+        defined.discard(target)
+        for k, ident in enumerate(active):
+            out.append(self.accumulate(ident, nodes.subscript(nodes.name(cotangents),
+                                                              nodes.const(k)), defined))
+        return out
 
     def adjoint_append(self, s, defined) -> list:
         """``L.append(v)``: the last item of L's adjoint list is v's; L shrinks back, so
@@ -203,3 +227,8 @@ class UpdatesAndCalls:
         if isinstance(value, gast.Name) and self.facts.is_active(value.id):
             return [self.accumulate(value.id, last, defined)] + shrink
         return [nodes.expr_stmt(last)] + shrink
+
+
+def checkpointed_call(prim) -> bool:
+    """A call of a function wrapped by ``s2sad.checkpoint``: not taped, recomputed."""
+    return getattr(prim.callee, "__s2sad_checkpoint__", False) is True
