@@ -15,6 +15,7 @@ import types
 from dataclasses import dataclass, replace
 
 import gast
+import numpy as np
 
 from ..tree import nodes
 from ..front.parse import ParsedFunction
@@ -143,6 +144,12 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     func = parsed.resolve_path(path)
     if func is None:
         return Prim("unknown", why=f"{path!r}, which is not defined")
+    if isinstance(getattr(func, "__self__", None), np.ndarray) \
+            and isinstance(call.func, gast.Attribute):     # G.copy() of a global array
+        prim = _rule(("method", call.func.attr), [call.func.value] + call.args,
+                     call.keywords, table)
+        if prim.op != "unknown":
+            return prim
     if table.is_inactive(func):
         return Prim("zero")
     made = getattr(func, "__s2sad_derivative__", None)
