@@ -57,3 +57,10 @@ def test_grad_and_jvp_match_finite_differences():
 def test_vjp_matches_finite_differences():
     _, back = s2sad.vjp(found, X.copy(), S, P, wrt=(0,))
     np.testing.assert_allclose(back(1.0)[0], _expected(), rtol=1e-6)
+
+
+def test_hvp_matches_differences_of_the_gradient():
+    v = np.array([0.3, -1.0, 0.5])
+    grad = lambda x: s2sad.grad(found)(x, S, P)      # noqa: E731
+    expected = (grad(X + 1e-5 * v) - grad(X - 1e-5 * v)) / 2e-5
+    np.testing.assert_allclose(s2sad.hvp(found)(X.copy(), S, P, v), expected, rtol=1e-5)

@@ -296,13 +296,17 @@ def _before(pair, stmt, places, body) -> bool:
 
 def _rebound_between(body, maker, stmt, name) -> bool:
     """Whether ``name`` is surely assigned anew after ``maker`` and before ``stmt``, in
-    the rest of maker's block and the blocks around it."""
+    the rest of maker's block and the blocks around it. A loop body that rebinds the
+    name after the maker (``L.append(y); y = f(y)``) leaves a new object in it for every
+    statement after the loop, unless a jump can skip the rebinding."""
     for later in _following(body, maker) or []:
         if later is stmt or any(n is stmt for n in nodes.walk_stmts([later])):
             return later is not stmt and _fresh_before([later], stmt, name)
+        if any(isinstance(n, (gast.Break, gast.Continue)) for n in gast.walk(later)):
+            return False
         if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
                 and later.targets[0].id == name:
-            return any(n is stmt for n in nodes.walk_stmts(_following(body, later)))
+            return True           # stmt comes after it, in this block or after the loop
     return False
 
 
