@@ -139,7 +139,7 @@ square_lambda = lambda x: x * x  # noqa: E731
 
 
 def lambda_inside(x):
-    sq = lambda t: t * t  # noqa: E731  # <-- error
+    sq = lambda t: t * t  # noqa: E731
     return sq(x) + x
 
 

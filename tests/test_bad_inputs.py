@@ -220,8 +220,9 @@ def test_25_lambda_passed_to_grad_is_differentiated_from_its_file():
     assert grad_at(P.square_lambda, (1.5,)) == pytest.approx(3.0, rel=1e-14)
 
 
-def test_25_lambda_defined_inside_is_a_compile_error():
-    assert_compile_error(P.lambda_inside, (1.5,), ("lambda",))
+def test_25_lambda_defined_inside_is_differentiated():
+    # a lambda inside the function is a nested def (s2sad/front/lambdas.py)
+    assert grad_at(P.lambda_inside, (1.5,)) == pytest.approx(2 * 1.5 + 1.0, rel=1e-14)
 
 
 def test_25_lambda_passed_as_an_argument_and_called_is_differentiated():

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
-from . import closures, sourcemap
+from . import closures, lambdas, sourcemap
 from ..errors import CompileError, S2SadError, UsageError, Violation
 
 _MISSING = object()
@@ -339,6 +339,7 @@ def parse(func) -> ParsedFunction:
     tree = module.body[0]
     tree.decorator_list = []
     _mangle_private_attributes(tree, func.__qualname__)
+    lambdas.hoist(tree, first - 1)
     closures.lift(tree)
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \

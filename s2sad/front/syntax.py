@@ -24,7 +24,9 @@ _REJECTED = {
                                           "the new value"),
     gast.Nonlocal: ("a nonlocal declaration", "pass the value in as an argument and "
                                               "return the new value"),
-    gast.Lambda: ("a lambda", "define the function with def at module level"),
+    gast.Lambda: ("a lambda inside a comprehension or another lambda, or with a default "
+                  "that is not a constant", "define it with def before the statement "
+                  "(a nested def), passing the value as an argument"),
     gast.ClassDef: ("a class definition", "define the class at module level"),
     gast.SetComp: ("a set comprehension", "write a for loop"),
     gast.DictComp: ("a dict comprehension", "write a for loop"),
