@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .. import runtime as _rt
+
 from . import linalg, reductions, scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
@@ -189,6 +191,18 @@ F.method("astype", ASTYPE, "_rt.cast(d, dtype)", result="same")
 F.attr("T", "np.transpose(d)")
 F.attr("real", "_rt.re(d)", result="same")
 F.attr("imag", "_rt.imag_tangent(d)", result="same")
+
+# parameter trees: dicts, namedtuples and dataclasses, sequences --------------------
+F.section("parameter trees")
+F.add(_rt.items, "x", "_rt.items_tangent(d, x)", result="other")
+F.add(_rt.values, "x", LINEAR, result="other")
+F.add(_rt.get, "x, key, default=None", "_rt.get(d, key, _rt.zeros_like(default))", None,
+      "_rt.get_default(d, x, key)", result="array")
+F.add(_rt.field, "x, name", LINEAR, result="array")
+F.add(builtins.tuple, "x", "_rt.retype(d, ans)", result="other")
+F.add(builtins.sorted, "x, key=None, reverse=False", "_rt.sorted_tangent(d, x, key, reverse)",
+      result="other")
+F.add(_rt.unzip, "x", LINEAR, result="other")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 F.zero(*NO_DERIVATIVE)

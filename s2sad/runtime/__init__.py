@@ -9,7 +9,7 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 import types
 
 from . import checkpoint, checks, complexes, core, elementwise, linalg, products, reductions, \
-    scipy_helpers, shapes
+    scipy_helpers, shapes, trees
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
@@ -20,9 +20,10 @@ from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
+from .trees import *         # noqa: F401,F403
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         scipy_helpers)
+         scipy_helpers, trees)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
