@@ -96,12 +96,15 @@ def of_value(value) -> Kind:
         if not np.issubdtype(value.dtype, np.inexact):
             return INTARRAY if np.issubdtype(value.dtype, np.integer) else OTHER
         return ARRAY if value.ndim else SCALAR
+    if any(hasattr(np.ndarray, f) for f in getattr(value, "_fields", ())):
+        return OTHER             # a namedtuple with a field p.shape, p.T: an array's reads
     if isinstance(value, (dict, list, tuple)) and value and all(
             is_float(of_value(v)) for v in (value.values() if isinstance(value, dict) else value)):
         return DICT if isinstance(value, dict) else TREE      # parameters of a model
     if is_dataclass(value) and fields_of(value) and all(
-            is_float(of_value(v)) for v in fields_of(value).values()):
-        return TREE                                           # a dataclass of parameters
+            is_float(of_value(v)) for v in fields_of(value).values()) \
+            and not any(hasattr(np.ndarray, f) for f in fields_of(value)):
+        return TREE              # a dataclass of parameters (p.size would read an array's)
     return OTHER
 
 

@@ -78,6 +78,26 @@ class _Rewrite(gast.NodeTransformer):
             return _rt("unzip", args[0].value)
         return node
 
+    def visit_For(self, node):
+        """``for k, v in d.items()`` -> ``for k in d: v = d[k]``; ``for k in d.keys()``
+        -> ``for k in d``: the keys of a dict argument, constants, as normalize walks
+        them (``items`` in a comprehension stays ``_rt.items``)."""
+        it = node.iter
+        view = isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
+            and isinstance(it.func.value, gast.Name) and it.func.value.id in self.local \
+            and not it.args and not it.keywords and it.func.attr in ("items", "keys")
+        pair = isinstance(node.target, gast.Tuple) and len(node.target.elts) == 2 \
+            and all(isinstance(t, gast.Name) for t in node.target.elts)
+        if view and it.func.attr == "keys":
+            node.iter = it.func.value
+        elif view and pair:
+            d, (key, item) = it.func.value, node.target.elts
+            node.iter, node.target = nodes.name(d.id), nodes.name(key.id, store=True)
+            read = nodes.assign(item.id, nodes.subscript(nodes.name(d.id), nodes.name(key.id)))
+            node.body = [gast.copy_location(read, node)] + node.body
+        self.generic_visit(node)
+        return node
+
     def visit_Attribute(self, node):
         if not isinstance(node.ctx, gast.Load) or not self._on_value(node):
             return node

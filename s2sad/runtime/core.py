@@ -180,8 +180,8 @@ def private(value, memo=None):
             memo[id(value)] = copied = []
             copied.extend(private(item, memo) for item in value)
         return memo[id(value)]
-    if isinstance(value, tuple):
-        return tuple(private(item, memo) for item in value)
+    if isinstance(value, tuple):           # a namedtuple stays one (its fields are read)
+        return rebuild(value, [private(item, memo) for item in value])
     return value
 
 
