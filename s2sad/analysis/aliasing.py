@@ -41,8 +41,8 @@ from .prims import sequence_of
 
 _VIEW_ATTRS = {"T", "real", "imag"}
 _VIEW_METHODS = foreign.VIEW_METHODS
-_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray",
-                   "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
+_VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray", "field",
+                   "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "get"}
 
 
 def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
@@ -339,7 +339,7 @@ def _view_source(value, prim):
         name = getattr(key, "__name__", None)
         viewing = (isinstance(key, tuple) and (key in {("attr", a) for a in _VIEW_ATTRS}
                                                or key in {("method", m) for m in _VIEW_METHODS})) \
-            or (name in _VIEW_FUNCTIONS and getattr(key, "__module__", "").startswith("numpy"))
+            or (name in _VIEW_FUNCTIONS and (key.__module__ or "")[:5] in ("numpy", "s2sad"))
         if viewing and isinstance(first, gast.Name):
             return first.id
     return None

@@ -149,8 +149,9 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
             return found if receiver.id in ("self", "cls") else \
                 replace(found, unless_array=(receiver.id, prim))
         return prim
-    func = getattr(runtime, path[4:], None) if path.startswith("_rt.") \
-        and "_rt" not in parsed.func.__globals__ else parsed.resolve_path(path)
+    func = parsed.resolve_path(path)
+    if func is None and path.startswith("_rt."):      # what normalize wrote (tree_calls)
+        func = getattr(runtime, path[4:], None)
     if func is None:
         return Prim("unknown", why=f"{path!r}, which is not defined")
     if table.is_inactive(func):

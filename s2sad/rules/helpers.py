@@ -14,11 +14,16 @@ H = HELPER_TANGENTS
 
 H.add(_rt.unbroadcast, "g, x", LINEAR, result="array")
 H.add(_rt.unitems, "g, x", LINEAR, result="other")
+H.add(_rt.values_tangent, "t", LINEAR, result="other")
+H.add(_rt.get_tangent, "t, key, default=None", LINEAR, None, "_rt.get_default(d, t, key)",
+      result="array")
+H.add(_rt.unzip_tangent, "t", LINEAR, result="other")
 H.add(_rt.items_tangent, "t, x", LINEAR, result="other")
 H.add(_rt.unvalues, "g, x", LINEAR, result="other")
 H.add(_rt.unget, "g, x, key", LINEAR, result="other")
 H.add(_rt.get_default, "g, x, key", LINEAR, result="array")
 H.add(_rt.unfield, "g, x, name", LINEAR, result="other")
+H.add(_rt.field_tangent, "t, x, name", LINEAR, result="array")
 H.add(_rt.retype, "g, x", LINEAR, result="other")
 H.add(_rt.unzip_vjp, "g, x", LINEAR, result="other")
 H.add(_rt.unsorted, "g, x, key=None, reverse=False", LINEAR, result="other")

@@ -21,6 +21,7 @@ from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 from .trees import *         # noqa: F401,F403
+from .containers import *    # noqa: F401,F403  (primitives: not HELPERS)
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
          scipy_helpers, trees)

@@ -10,32 +10,28 @@ import numpy as np
 
 from .core import rebuild, with_field, zeros_like
 
-__all__ = ["items", "values", "keys", "get", "items_tangent", "unitems", "unvalues", "unget", "get_default",
-           "field", "unfield", "retype", "unzip", "unzip_vjp", "sorted_tangent",
+__all__ = ["items_tangent", "values_tangent", "get_tangent", "unzip_tangent", "unitems", "unvalues", "unget", "get_default",
+           "field_tangent", "unfield", "retype", "unzip_vjp", "sorted_tangent",
            "unsorted"]
-
-
-def items(d) -> list:
-    """``d.items()`` as a list, walked once (a dict view indexes like it)."""
-    return list(d.items())
-
-
-def values(d) -> list:
-    return list(d.values())
-
-
-def keys(d) -> list:
-    return list(d.keys())
-
-
-def get(d, key, default=None):
-    """``d.get(key, default)``."""
-    return d.get(key, default)
 
 
 def items_tangent(t, d) -> list:
     """The tangent of ``items(d)``: a key has none (zero), a value its tangent."""
     return [(zeros_like(k), t[k]) for k in d]
+
+
+def values_tangent(t) -> list:
+    """The tangent of ``values(d)``: the tangents' values, in order."""
+    return list(t.values())
+
+
+def get_tangent(t, key, default=None):
+    """The tangent of ``get(d, key, default)`` for ``d``: ``t[key]``, else zero."""
+    return t[key] if key in t else zeros_like(default)
+
+
+def unzip_tangent(t) -> tuple:
+    return tuple(zip(*t))
 
 
 def unitems(g, d):
@@ -66,9 +62,12 @@ def get_default(g, d, key):
     return zeros_like(g) if key in d else g
 
 
-def field(x, name):
-    """``x.name``: a namedtuple's or a dataclass's field."""
-    return getattr(x, name)
+def field_tangent(t, x, name):
+    """The tangent of ``x.name``: ``t.name``, or by position where the tangent of a
+    namedtuple is a plain tuple."""
+    if hasattr(t, name) or not hasattr(x, "_fields"):
+        return getattr(t, name)
+    return t[x._fields.index(name)]
 
 
 def unfield(g, x, name):
@@ -81,11 +80,6 @@ def retype(g, x):
     if isinstance(x, (tuple, list)) and isinstance(g, (tuple, list)):
         return rebuild(x, list(g))
     return g
-
-
-def unzip(x) -> tuple:
-    """``zip(*x)`` as a tuple of tuples (it is unpacked, indexed or walked)."""
-    return tuple(zip(*x))
 
 
 def unzip_vjp(g, x):
