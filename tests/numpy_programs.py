@@ -56,6 +56,62 @@ def sum_2_loss(a):
     return np.sum(np.sin(sum(a)))
 
 
+def rt_items_1(a, b):
+    return np.stack([v * k for k, v in {2.0: a, 3.0: b}.items()])
+
+
+def rt_items_1_loss(a, b):
+    return np.sum(np.sin(np.stack([v * k for k, v in {2.0: a, 3.0: b}.items()])))
+
+
+def rt_values_1(a, b):
+    return np.stack(list({'p': a, 'q': b * a}.values()))
+
+
+def rt_values_1_loss(a, b):
+    return np.sum(np.sin(np.stack(list({'p': a, 'q': b * a}.values()))))
+
+
+def rt_get_1(a, b):
+    return {'p': a}.get('p', b) * {'p': a}.get('q', b)
+
+
+def rt_get_1_loss(a, b):
+    return np.sum(np.sin({'p': a}.get('p', b) * {'p': a}.get('q', b)))
+
+
+def rt_field_1(a):
+    return np.linalg.slogdet(a).logabsdet
+
+
+def rt_field_1_loss(a):
+    return np.sum(np.sin(np.linalg.slogdet(a).logabsdet))
+
+
+def tuple_1(a):
+    return np.stack(tuple(a))
+
+
+def tuple_1_loss(a):
+    return np.sum(np.sin(np.stack(tuple(a))))
+
+
+def sorted_1(a, b, c):
+    return np.array(sorted([a, b * 2.0, c]))
+
+
+def sorted_1_loss(a, b, c):
+    return np.sum(np.sin(np.array(sorted([a, b * 2.0, c]))))
+
+
+def rt_unzip_1(a, b):
+    return np.stack(list(zip(*[(a, b), (a * b, b)]))[1])
+
+
+def rt_unzip_1_loss(a, b):
+    return np.sum(np.sin(np.stack(list(zip(*[(a, b), (a * b, b)]))[1])))
+
+
 def math_sin_1(a):
     return math.sin(a)
 

@@ -70,6 +70,14 @@ ROWS = [
     _math("float", "float(a) * a"),
     _math("sum", "sum([a, b, c])", 3),
     Row("sum", "sum(a)", [(4,)]),
+    # parameter trees: dict views and get, a named tuple's field, tuple, sorted, zip(*)
+    Row("_rt.items", "np.stack([v * k for k, v in {2.0: a, 3.0: b}.items()])", [(M, M)]),
+    Row("_rt.values", "np.stack(list({'p': a, 'q': b * a}.values()))", [(M, M)]),
+    Row("_rt.get", "{'p': a}.get('p', b) * {'p': a}.get('q', b)", [(M, M)]),
+    Row("_rt.field", "np.linalg.slogdet(a).logabsdet", [(3, 3)], domain="matrix"),
+    Row("tuple", "np.stack(tuple(a))", [M]),
+    _math("sorted", "np.array(sorted([a, b * 2.0, c]))", 3, "spaced"),
+    Row("_rt.unzip", "np.stack(list(zip(*[(a, b), (a * b, b)]))[1])", [(M, M)]),
     *[_math(f"math.{n}", f"math.{n}(a)") for n in (
         "sin", "cos", "tan", "atan", "sinh", "cosh", "tanh", "asinh", "exp", "expm1", "erf",
         "erfc", "degrees", "radians")],

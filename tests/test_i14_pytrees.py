@@ -390,11 +390,15 @@ def dataclass_loss(p, x):
     return np.sum((x * p.w + p.b) ** 2)
 
 
+def test_zip_star_and_a_dataclass_parameter_now_differentiate():
+    check_all_modes(splats, ([(1.0, 2.0), (3.0, 4.0)],))
+    g = check_all_modes(dataclass_loss, (Params(RNG.normal(size=3), 0.5), np.arange(3.0)))
+    assert type(g) is Params
+
+
 @pytest.mark.parametrize("program, args", [
     (star_model, (np.ones((2, 3)), np.ones((3, 2)))),
     (calls_star_helper, (1.0, 2.0)),
-    (splats, ([(1.0, 2.0), (3.0, 4.0)],)),
-    (dataclass_loss, (Params(np.ones(3), 0.5), np.arange(3.0))),
 ])
 def test_call_forms_left_out_are_located_errors_with_a_rewrite(program, args):
     with pytest.raises(s2sad.CompileError) as info:

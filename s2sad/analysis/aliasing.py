@@ -34,7 +34,7 @@ from __future__ import annotations
 import gast
 
 from . import foreign, holding
-from .views import call_pairs, is_view_index, view_of
+from .views import call_pairs, view_of
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
@@ -84,7 +84,7 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
                 f"with {other!r} (a copy of the name, a view, a tuple or list holding "
                 "it, or a helper's result that may be it)",
-                f"give each its own array: use .copy() where one is made from the other "
+                "give each its own array: use .copy() where one is made from the other "
                 "or put in a tuple or list")))
     return found + held
 

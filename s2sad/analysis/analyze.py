@@ -24,6 +24,7 @@ neither is active (the temporaries are normalize's):
 """
 from __future__ import annotations
 
+import builtins
 import types
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -107,9 +108,16 @@ def _keys(assigns, prims, kinds) -> set:
     its sequence is a constant (a list of keys, kinds.OTHER)."""
     walked = {s.targets[0].id: sequence_of(s.value) for s in assigns
               if sequence_of(s.value) is not None}
+    ordered = {s.targets[0].id: prims[s].bound["x"].id for s in assigns
+               if prims[s].op == "rule" and prims[s].rule.key is builtins.sorted
+               and isinstance(prims[s].bound["x"], gast.Name)}
+    walked = {v: ordered.get(d, d) for v, d in walked.items()}     # sorted(d): d's keys
     for s in assigns:
         if s.targets[0].id in walked and kinds.get(walked[s.targets[0].id]) == kind_rules.DICT:
             prims[s] = Prim("zero")
+        elif prims[s].op == "rule" and prims[s].rule.key is builtins.sorted \
+                and kinds.get(getattr(prims[s].bound["x"], "id", None)) == kind_rules.DICT:
+            prims[s] = Prim("zero")          # sorted(d): the keys, constants
     return {(s.targets[0].id, walked[s.value.value.id]) for s in assigns
             if prims[s].op == "index" and getattr(s.value.value, "id", None) in walked}
 

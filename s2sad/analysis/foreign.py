@@ -33,6 +33,9 @@ def pairs(assigns, prims, parsed, local) -> list:
                 made.append((target, root, s, True))
         elif isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
             root = _root(value.func)
+            if root == "_rt" and parsed.resolve_path("_rt") is None:
+                root = value.args[0].id if value.args and isinstance(value.args[0], gast.Name) \
+                    and value.args[0].id not in local else None   # _rt.field(G, 'w'): G's
             if root is not None and root not in local and _may_view(value.func, parsed):
                 made.append((target, root, s, True))
         elif prims[s].op == "index" and isinstance(value.value, gast.Name) \

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gast
 
 from . import kinds as kind_rules
+from .prims import pack_items
 from ..front.normalize import AUGMENTED
 
 
@@ -24,7 +25,7 @@ def pairs(assigns, prims, appends, stores, held=()) -> list:
     made = list(held)
     for s in assigns:
         if prims[s].op == "pack":
-            made += [(s.targets[0].id, e.id, s, False) for e in s.value.elts
+            made += [(s.targets[0].id, e.id, s, False) for e in pack_items(s.value)
                      if isinstance(e, gast.Name)]
     for s, (holder, item) in appends:
         if isinstance(item, gast.Name):
@@ -70,7 +71,8 @@ def _single_packs(assigns, prims) -> dict:
     for s in assigns:
         counts[s.targets[0].id] = counts.get(s.targets[0].id, 0) + 1
     return {s.targets[0].id: s.value for s in assigns
-            if prims[s].op == "pack" and counts[s.targets[0].id] == 1}
+            if prims[s].op == "pack" and counts[s.targets[0].id] == 1
+            and not isinstance(s.value, gast.Dict)}
 
 
 def _taken(value, items, packs) -> set:

@@ -24,7 +24,7 @@ import gast
 import numpy as np
 
 from ..tree import nodes
-from ..runtime.core import family, is_array as _is_array_value
+from ..runtime.core import family, fields_of, is_array as _is_array_value, is_dataclass
 
 _INT_CALLS = ("len", "int", "round", "bool")
 
@@ -96,9 +96,15 @@ def of_value(value) -> Kind:
         if not np.issubdtype(value.dtype, np.inexact):
             return INTARRAY if np.issubdtype(value.dtype, np.integer) else OTHER
         return ARRAY if value.ndim else SCALAR
+    if any(hasattr(np.ndarray, f) for f in getattr(value, "_fields", ())):
+        return OTHER             # a namedtuple with a field p.shape, p.T: an array's reads
     if isinstance(value, (dict, list, tuple)) and value and all(
             is_float(of_value(v)) for v in (value.values() if isinstance(value, dict) else value)):
         return DICT if isinstance(value, dict) else TREE      # parameters of a model
+    if is_dataclass(value) and fields_of(value) and all(
+            is_float(of_value(v)) for v in fields_of(value).values()) \
+            and not any(hasattr(np.ndarray, f) for f in fields_of(value)):
+        return TREE              # a dataclass of parameters (p.size would read an array's)
     return OTHER
 
 
@@ -251,7 +257,9 @@ def _of_value(value, prim, kinds):
         return _of_index(value, k)
     if prim.op == "zero":
         return _of_inactive(value, k)
-    return OTHER if prim.op == "pack" else ARRAY
+    if prim.op == "pack":
+        return DICT if isinstance(value, gast.Dict) else OTHER
+    return ARRAY
 
 
 def _of_index(value, k):

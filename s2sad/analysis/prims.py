@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as np
 
+from .. import runtime
 from ..tree import nodes
 from ..front.parse import ParsedFunction
 from ..rules import Rule
@@ -56,6 +57,11 @@ def sequence_of(value):
         return value.args[0].id
     return None
 
+
+
+def pack_items(value) -> list:
+    """The items a pack holds: a tuple's or list's elements, a dict display's values."""
+    return value.values if isinstance(value, gast.Dict) else value.elts
 
 
 def is_update(stmt) -> bool:
@@ -114,6 +120,9 @@ def _classify(value, parsed: ParsedFunction, local: set, table) -> Prim:
         return Prim("index", operands=_names([(0, value.value)]))
     if isinstance(value, (gast.Tuple, gast.List)):
         return Prim("pack", operands=_names(list(enumerate(value.elts))))
+    if isinstance(value, gast.Dict) and None not in value.keys \
+            and all(nodes.is_atom(k) for k in value.keys):
+        return Prim("pack", operands=_names(list(enumerate(value.values))))
     if isinstance(value, gast.Compare):
         return Prim("zero")
     return Prim("unknown", why=f"the expression {type(value).__name__}")
@@ -142,6 +151,8 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
                 replace(found, unless_array=(receiver.id, prim))
         return prim
     func = parsed.resolve_path(path)
+    if func is None and path.startswith("_rt."):      # what normalize wrote (tree_calls)
+        func = getattr(runtime, path[4:], None)
     if func is None:
         return Prim("unknown", why=f"{path!r}, which is not defined")
     if isinstance(getattr(func, "__self__", None), np.ndarray) \

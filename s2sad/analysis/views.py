@@ -32,7 +32,8 @@ from ..tree import nodes
 
 VIEW_ATTRS = {"T", "real", "imag"}
 VIEW_FUNCTIONS = {"reshape", "ravel", "transpose", "squeeze", "expand_dims", "asarray",
-                  "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d"}
+                  "swapaxes", "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d",
+                  "field", "get"}          # _rt.field(p, "w"), _rt.get(d, k): p's, d's item
 
 
 def view_of(value, prim):
@@ -47,7 +48,8 @@ def view_of(value, prim):
         name = getattr(key, "__name__", None)
         viewing = (isinstance(key, tuple) and (key in {("attr", a) for a in VIEW_ATTRS}
                                                or key in {("method", m) for m in VIEW_METHODS})) \
-            or (name in VIEW_FUNCTIONS and getattr(key, "__module__", "").startswith("numpy"))
+            or (name in VIEW_FUNCTIONS and (getattr(key, "__module__", "") or "")[:5]
+                in ("numpy", "s2sad"))
         if viewing and isinstance(first, gast.Name):
             return first.id
     return None

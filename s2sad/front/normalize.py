@@ -22,7 +22,7 @@ import types
 
 import gast
 
-from . import builtin_calls, jumps, sourcemap, ssa, syntax
+from . import builtin_calls, jumps, sourcemap, ssa, syntax, tree_calls
 from ..rules import USER_CELLS
 from ..tree import emit, nodes
 from ..tree.names import NameGen
@@ -41,6 +41,7 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     syntax.check(parsed)
     tree = nodes.clone(parsed.tree)
     builtin_calls.rewrite(tree, parsed.lookup)
+    tree_calls.rewrite(tree, parsed.lookup)
     gen = NameGen.for_tree(tree, extra=USER_CELLS)    # the names rules are called by
     local = nodes.names_stored(tree)
     tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)
@@ -315,6 +316,15 @@ class _Flatten:
 
     def expr_List(self, e, out):
         return _located(gast.List(elts=[self.atom(p, out) for p in e.elts], ctx=gast.Load()), e)
+
+    def expr_Dict(self, e, out):
+        """``{k: v, ...}``: keys and values atoms, in Python's order (``**d`` kept, and
+        refused by the analysis)."""
+        keys, values = [], []
+        for k, v in zip(e.keys, e.values):
+            keys.append(None if k is None else self.atom(k, out))
+            values.append(self.atom(v, out))
+        return _located(gast.Dict(keys=keys, values=values), e)
 
     def expr_ListComp(self, e, out):
         """``[f(t) for t in xs if c]`` -> a list built by a loop that appends (the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gast
 
 from ..errors import CompileError
+from ..tree import nodes
 from .parse import ParsedFunction
 
 # node type -> (what it is, suggested rewrite)
@@ -79,12 +80,24 @@ def _assignment_problem(node):
     return None
 
 
+def _lowered_stars(parsed) -> set:
+    """The ids of the ``*pairs`` in ``zip(*pairs)`` (builtin zip): normalize writes
+    ``_rt.unzip(pairs)`` for it (``tree_calls``)."""
+    return {id(node.args[0]) for node in gast.walk(parsed.tree)
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == "zip" and len(node.args) == 1 and not node.keywords
+            and isinstance(node.args[0], gast.Starred) and parsed.lookup("zip") is zip
+            and "zip" not in nodes.names_stored(parsed.tree)}
+
+
 def check(parsed: ParsedFunction) -> None:
     """Raise one CompileError listing every unsupported construct in the body."""
     violations = []
+    lowered = _lowered_stars(parsed)
     for stmt in parsed.tree.body:
         for node in gast.walk(stmt):
-            problem = _REJECTED.get(type(node)) or _assignment_problem(node)
+            problem = None if id(node) in lowered else \
+                _REJECTED.get(type(node)) or _assignment_problem(node)
             if isinstance(node, (gast.For, gast.While)) and node.orelse:
                 problem = ("a loop with an else clause",
                            "set a flag before break and test it after the loop")

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from .. import runtime as _rt
+
 from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
@@ -191,6 +193,18 @@ F.method("astype", ASTYPE, "_rt.cast(d, dtype)", result="same")
 F.attr("T", "np.transpose(d)")
 F.attr("real", "_rt.re(d)", result="same")
 F.attr("imag", "_rt.imag_tangent(d)", result="same")
+
+# parameter trees: dicts, namedtuples and dataclasses, sequences --------------------
+F.section("parameter trees")
+F.add(_rt.items, "x", "_rt.items_tangent(d, x)", result="other")
+F.add(_rt.values, "x", "_rt.values_tangent(d)", result="other")
+F.add(_rt.get, "x, key, default=None", "_rt.get_tangent(d, key, default)", None,
+      "_rt.get_default(d, x, key)", result="array")
+F.add(_rt.field, "x, name", "_rt.field_tangent(d, x, name)", result="array")
+F.add(builtins.tuple, "x", "_rt.retype(d, ans)", result="other")
+F.add(builtins.sorted, "x, key=None, reverse=False", "_rt.sorted_tangent(d, x, key, reverse)",
+      result="other")
+F.add(_rt.unzip, "x", "_rt.unzip_tangent(d)", result="other")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 F.zero(*NO_DERIVATIVE)

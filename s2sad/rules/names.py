@@ -26,7 +26,7 @@ def label(key) -> str:
         pass
     module = getattr(key, "__module__", None) or "numpy"
     name = getattr(key, "__name__", repr(key))
-    if is_helper(key):
+    if is_helper(key) or module.startswith("s2sad.runtime"):   # a helper, or a tree primitive
         return f"_rt.{name}"
     if module == "builtins":
         return name

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .. import runtime as _rt
+
 from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -184,6 +186,18 @@ R.method("astype", ASTYPE, "_rt.uncast(g, x, dtype)", result="same")
 R.attr("T", "np.transpose(g)")
 R.attr("real", "_rt.re(g)", result="same")
 R.attr("imag", "_rt.imag_vjp(g, x)", result="same")
+
+# parameter trees: dicts, namedtuples and dataclasses, sequences --------------------
+R.section("parameter trees")
+R.add(_rt.items, "x", "_rt.unitems(g, x)", result="other")
+R.add(_rt.values, "x", "_rt.unvalues(g, x)", result="other")
+R.add(_rt.get, "x, key, default=None", "_rt.unget(g, x, key)", None,
+      "_rt.get_default(g, x, key)", result="array")
+R.add(_rt.field, "x, name", "_rt.unfield(g, x, name)", result="array")
+R.add(builtins.tuple, "x", "_rt.retype(g, x)", result="other")
+R.add(builtins.sorted, "x, key=None, reverse=False", "_rt.unsorted(g, x, key, reverse)",
+      result="other")
+R.add(_rt.unzip, "x", "_rt.unzip_vjp(g, x)", result="other")
 
 # no derivative: integer-valued, piecewise constant, shapes and constructors --------
 R.zero(*NO_DERIVATIVE)

@@ -30,4 +30,4 @@ NO_DERIVATIVE = (
     np.argpartition, np.searchsorted, np.count_nonzero, np.all, np.any, np.logical_xor,
     ("op", "BitAnd"), ("op", "BitOr"), ("op", "BitXor"), ("op", "Invert"),
     ("method", "round"), ("method", "all"), ("method", "any"),
-    _rt.stop_gradient)
+    _rt.stop_gradient, _rt.keys)

@@ -9,7 +9,7 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 import types
 
 from . import checkpoint, checks, complexes, core, elementwise, fft, linalg, products, \
-    reductions, scipy_helpers, shapes, spectral
+    reductions, scipy_helpers, shapes, spectral, trees
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
@@ -22,9 +22,11 @@ from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 from .spectral import *      # noqa: F401,F403
+from .trees import *         # noqa: F401,F403
+from .containers import *    # noqa: F401,F403  (primitives: not HELPERS)
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         fft, scipy_helpers, spectral)
+         fft, scipy_helpers, spectral, trees)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).

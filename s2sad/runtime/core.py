@@ -1,8 +1,11 @@
 """What every helper shares: zeros and sums of adjoints of any structure (numbers,
 arrays, and tuples, lists and dicts of them), undoing broadcasting, float types."""
+import copy as _copy
+import dataclasses
+
 import numpy as np
 
-__all__ = ["sign", "zeros_like", "rebuild", "add", "copy", "owned", "unbroadcast", "as_float",
+__all__ = ["sign", "zeros_like", "rebuild", "with_field", "add", "copy", "owned", "unbroadcast", "as_float",
            "private", "stop_gradient"]
 
 
@@ -54,13 +57,40 @@ def zeros_like(x):
     """A zero adjoint shaped like ``x`` (0.0 for Python numbers; the same structure for
     a list, tuple or dict of them). A function (``return flat, unflatten``) or a string
     has no derivative: its adjoint is 0.0 too."""
-    if isinstance(x, (float, int, bool, str, bytes)) or x is None or callable(x):
+    if isinstance(x, (float, int, bool, str, bytes, type)) or x is None or callable(x):
         return 0.0
     if isinstance(x, (tuple, list)):
         return rebuild(x, [zeros_like(v) for v in x])
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
+    if is_dataclass(x):
+        return with_fields(x, {f: zeros_like(v) for f, v in fields_of(x).items()})
     return np.zeros_like(x, dtype=np.result_type(x, np.float32))
+
+
+def is_dataclass(x) -> bool:
+    """A dataclass instance (not the class): a parameter tree of its fields."""
+    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+
+
+def fields_of(x) -> dict:
+    return {f.name: getattr(x, f.name) for f in dataclasses.fields(x)}
+
+
+def with_fields(x, values: dict):
+    """A copy of the dataclass ``x`` holding ``values`` in its fields (set directly:
+    neither ``__init__`` nor a frozen class's ``__setattr__`` runs on an adjoint)."""
+    out = _copy.copy(x)
+    for name, value in values.items():
+        object.__setattr__(out, name, value)
+    return out
+
+
+def with_field(x, name, value):
+    """``x`` (a namedtuple or a dataclass) with the field ``name`` holding ``value``."""
+    if hasattr(x, "_replace"):
+        return x._replace(**{name: value})
+    return with_fields(x, {name: value})
 
 
 def rebuild(x, items):
@@ -77,6 +107,8 @@ def add(a, b):
         return rebuild(a, [add(u, v) for u, v in zip(a, b)])
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) for k in a}
+    if is_dataclass(a):
+        return with_fields(a, {f: add(v, getattr(b, f)) for f, v in fields_of(a).items()})
     return a + b
 
 
@@ -98,6 +130,8 @@ def owned(g):
         return rebuild(g, [owned(v) for v in g])
     if isinstance(g, dict):
         return {k: owned(v) for k, v in g.items()}
+    if is_dataclass(g):
+        return with_fields(g, {f: owned(v) for f, v in fields_of(g).items()})
     return g
 
 
@@ -146,8 +180,8 @@ def private(value, memo=None):
             memo[id(value)] = copied = []
             copied.extend(private(item, memo) for item in value)
         return memo[id(value)]
-    if isinstance(value, tuple):
-        return tuple(private(item, memo) for item in value)
+    if isinstance(value, tuple):           # a namedtuple stays one (its fields are read)
+        return rebuild(value, [private(item, memo) for item in value])
     return value
 
 

@@ -35,7 +35,9 @@ def contributions(prim: Prim, value, g, ans, facts: Analysis):
         if prim.op == "copy":
             out.append((ident, nodes.clone(g)))
         elif prim.op == "pack":
-            out.append((ident, nodes.subscript(nodes.clone(g), nodes.const(slot))))
+            key = nodes.clone(value.keys[slot]) if isinstance(value, gast.Dict) \
+                else nodes.const(slot)
+            out.append((ident, nodes.subscript(nodes.clone(g), key)))
         elif prim.op == "index":
             out.append((ident, nodes.call("_rt.unindex", nodes.clone(g), nodes.name(ident),
                                           index_value(value.slice))))

@@ -161,6 +161,9 @@ class _Forward:
         if prim.op == "pop":
             return nodes.call(f"{self.dot(active[0][1])}.pop") if active else \
                 adjoints.zero(target, self.facts)
+        if prim.op == "pack" and isinstance(value, gast.Dict):
+            return gast.Dict(keys=[nodes.clone(k) for k in value.keys],
+                             values=[self.tangent_of(v) for v in value.values])
         if prim.op == "pack":
             return type(value)(elts=[self.tangent_of(e) for e in value.elts], ctx=gast.Load())
         if not active:

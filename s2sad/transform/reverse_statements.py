@@ -47,8 +47,9 @@ def _passes_on(value, shared) -> bool:
         return value.id in shared
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
         return value.value.id in shared
-    if isinstance(value, (gast.Tuple, gast.List)):
-        return any(isinstance(e, gast.Name) and e.id in shared for e in value.elts)
+    if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+        items = value.values if isinstance(value, gast.Dict) else value.elts
+        return any(isinstance(e, gast.Name) and e.id in shared for e in items)
     return False
 
 

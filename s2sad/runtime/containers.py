@@ -1,0 +1,35 @@
+"""The primitives normalize writes for parameter trees (``front/tree_calls``): each
+does what the user's spelling does (``d.items()``, ``p.w``, ``zip(*pairs)``); their
+rules are in the tables' "parameter trees" section, their adjoints in ``trees``.
+They are primitives, not helpers: not in ``runtime.HELPERS``."""
+from __future__ import annotations
+
+__all__ = ["items", "values", "keys", "get", "field", "unzip"]
+
+
+def items(d) -> list:
+    """``d.items()`` as a list, walked once (a dict view indexes like it)."""
+    return list(d.items())
+
+
+def values(d) -> list:
+    return list(d.values())
+
+
+def keys(d) -> list:
+    return list(d.keys())
+
+
+def get(d, key, default=None):
+    """``d.get(key, default)``."""
+    return d.get(key, default)
+
+
+def field(x, name):
+    """``x.name``: a namedtuple's or a dataclass's field."""
+    return getattr(x, name)
+
+
+def unzip(x) -> tuple:
+    """``zip(*x)`` as a tuple of tuples (it is unpacked, indexed or walked)."""
+    return tuple(zip(*x))
