@@ -25,7 +25,7 @@ from ..analysis.prims import GradientOf
 from ..errors import UsageError
 from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
-from . import diskcache, numba_jit, pipeline, seeds, values
+from . import diskcache, fast, numba_jit, pipeline, seeds, values
 from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
@@ -221,7 +221,10 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
     except Rebound:                   # a callee was rebound: the cache was cleared
         fn = target.generated(names, values, "jvp").functions[0]
         y, ydot = call_on_floats(fn, primals, dots)
-    return y, seeds.apart_from(seeds.typed_like(ydot, y), tuple(dots.values()))
+    result = y, seeds.apart_from(seeds.typed_like(ydot, y), tuple(dots.values()))
+    if not jit and not target.prefix:
+        fast.record(f, primals, tangents, wrt, fn, dots, result)
+    return result
 
 
 def gradient_function(target: Target, names, args, kwargs=None):
