@@ -11,7 +11,7 @@ import numpy as np
 
 import copy
 
-from . import pipeline, seeds
+from . import fast, pipeline, seeds
 from .compile import CACHE
 from . import numba_jit
 from .entry import fast_entry
@@ -163,15 +163,34 @@ def vjp(f, *primals, wrt=None, checkpoint=None, **kwprimals):
         forward, backward = target.generated(names, values, "vjp").functions
         (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
 
+    wrt_values = tuple(values[n] for n in names)
+    if checkpoint is None and not kwprimals and not target.prefix and not on_numpy:
+        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed.name, y)
+    return y, pullback_of(target.front.parsed.name, y, residuals, backward, on_numpy,
+                          wrt_values)
+
+
+def pullback_of(name, y, residuals, backward, on_numpy, wrt_values):
+    """The pullback of one primal sweep: it checks the seed, runs the backward code on a
+    copy of the tape, and types the cotangents like the wrt values."""
+    floats = type(y) is float and not on_numpy and all(type(v) is float for v in wrt_values)
+
     def pullback(ybar):
-        ybar = seeds.as_cotangent(ybar, y, f"the pullback of {target.front.parsed.name!r}")
+        if floats and type(ybar) is float:            # the common case, checked cheaply
+            try:
+                cotangents = backward(residuals, ybar)
+            except (ArithmeticError, ValueError):
+                cotangents = None
+            if type(cotangents) is tuple and all(type(c) is float for c in cotangents):
+                return cotangents
+        ybar = seeds.as_cotangent(ybar, y, f"the pullback of {name!r}")
         if not on_numpy:
             cotangents = call_on_floats(backward, (residuals, ybar), {})
         else:
             with np.errstate(divide="ignore", invalid="ignore"):  # as the primal sweep ran
                 cotangents = call_on_floats(backward, (residuals, ybar), {})
-        return seeds.apart_from(seeds.typed_like(cotangents, tuple(values[n] for n in names)), ybar)
-    return y, pullback
+        return seeds.apart_from(seeds.typed_like(cotangents, wrt_values), ybar)
+    return pullback
 
 
 def _size_one(target, names, single, variant, args, kwargs, error):

@@ -57,3 +57,39 @@ def record(f, primals, tangents, wrt, code, names, result) -> None:
     if len(_JVPS) >= _LIMIT:
         _JVPS.clear()
     _JVPS[key] = (CACHE.generation, code, tuple(names))
+
+
+_VJPS: dict = {}           # (function, wrt, argument types) -> (generation, forward, backward, name)
+
+
+def found_vjp(f, primals, wrt, pullback_of):
+    """``(y, pullback)`` from the recorded split code, or None where there is none."""
+    try:
+        hit = _VJPS.get((f, wrt, *map(type, primals)))
+    except TypeError:
+        return None
+    if hit is None or hit[0] != CACHE.generation:
+        return None
+    try:
+        y, residuals = hit[1](*primals)
+    except (ArithmeticError, ValueError, Rebound):
+        return None
+    if type(y) is not float:
+        return None
+    return y, pullback_of(hit[3], y, residuals, hit[2], False, primals)
+
+
+def record_vjp(f, primals, wrt, forward, backward, name, y) -> None:
+    """Remember the split code for calls like this one: a plain function, float primals,
+    a float value."""
+    if not isinstance(f, types.FunctionType) or type(y) is not float \
+            or any(type(p) is not float for p in primals):
+        return
+    try:
+        key = (f, wrt, *map(type, primals))
+        hash(key)
+    except TypeError:
+        return
+    if len(_VJPS) >= _LIMIT:
+        _VJPS.clear()
+    _VJPS[key] = (CACHE.generation, forward, backward, name)
