@@ -221,8 +221,11 @@ class _Builder:
         getattr(self, "st_" + kind)(indent, depth, top)
 
     def block(self, indent, depth, in_loop, size=2):
+        before = len(self.lines)
         for _ in range(self.draw(st.integers(1, size))):
             self.statement(indent, depth - 1, in_loop)
+        if len(self.lines) == before:   # a helper call or rebinding that found no target
+            self.emit(indent, "pass")
 
     def st_new_array(self, indent, depth, top):
         name = self.fresh("y")
