@@ -15,6 +15,8 @@ import inspect
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
 from .driver import derivatives, higher, numba_jit, ops, target as targets
+from .driver import odes as _odes   # noqa: F401  (ODE solves' derivatives differentiate
+#                                               the right-hand side through it)
 from .errors import UsageError
 from .inspection import standalone as standalone_module
 from .inspection.highlight import Source

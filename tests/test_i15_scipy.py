@@ -121,7 +121,8 @@ def test_every_scipy_function_is_listed_in_both_modes():
     listed = {name.split(" ")[0] for names in covered().values() for name in names}
     tested = {row.label for row in ROWS}
     scipy_rules = {label(k) for k in REVERSE.rules if label(k).startswith("scipy.")}
-    assert scipy_rules <= listed and scipy_rules - {"scipy.special.psi"} <= tested | {
+    solves = {n for n in scipy_rules if n.startswith("scipy.integrate.")}  # test_i15_odes.py
+    assert scipy_rules <= listed and scipy_rules - {"scipy.special.psi"} - solves <= tested | {
         "scipy.special.psi"}
     assert {label(k) for k in FORWARD.rules if label(k).startswith("scipy.")} == scipy_rules
     for name in ("scipy.special.logsumexp", "scipy.stats.norm.logpdf", "scipy.special.zeta",

@@ -288,11 +288,11 @@ def _of_inactive(value, k):
 
 def _of_rule(prim, k):
     rule, bound = prim.rule, prim.bound
+    if rule.result in ("scalar", "other"):   # whatever the operands (a global's is unknown)
+        return SCALAR if rule.result == "scalar" else OTHER
     operand_kinds = [k(a) for a in bound.values() if isinstance(a, (gast.Name, gast.Constant))]
     if None in operand_kinds:
         return None                        # not known yet: the fixed point comes back
-    if rule.result in ("scalar", "other"):
-        return SCALAR if rule.result == "scalar" else OTHER
     if rule.result == "same":
         return k(bound[rule.params[0]])
     if rule.result == "reduction":

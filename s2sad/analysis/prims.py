@@ -167,6 +167,8 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
     if made:
         return _made_call(func, made, call, path)
     prim = _rule(func, call.args, call.keywords, table, label=path)
+    if prim.op == "unknown" and table.get(func) is not None and is_library_function(func):
+        return prim                      # a rule that does not cover this call's form
     if prim.op == "unknown" and isinstance(func, types.FunctionType) \
             and func in DERIVATIVE_MAKERS:
         return replace(prim, makes_derivative=True)
@@ -314,9 +316,21 @@ def _rule(key, args, keywords, table, label=None) -> Prim:
         return Prim("unknown", why=f"no derivative rule for {label!r}")
     bound = rule.bind(args, keywords)
     if bound is None:
-        return Prim("unknown", why=f"an unsupported call form of {label!r}")
+        taken = [k.arg for k in keywords if k.arg is not None and k.arg not in rule.params]
+        return Prim("unknown", why=f"an unsupported call form of {label!r}" + (
+            f" (its rule takes no argument {', '.join(map(repr, taken))})" if taken else ""),
+            suggestion=_leave_out(taken, label) if taken else "")
+    refused = rule.refusals(args, keywords)
+    if refused:
+        return Prim("unknown", why=f"{label!r} with {', '.join(map(repr, refused))}, which its "
+                    "derivative rule does not cover", suggestion=_leave_out(refused, label))
     slots = [(p, bound[p]) for p in rule.differentiable()]
     return Prim("rule", rule, bound, _names(slots))
+
+
+def _leave_out(names, label) -> str:
+    return (f"leave {', '.join(names)} out of the call of {label} (as its default), or "
+            "register a rule of your own with s2sad.defvjp and s2sad.defjvp")
 
 
 def _names(slots) -> tuple:

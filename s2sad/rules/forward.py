@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import runtime as _rt
 
-from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_integrate, scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -212,3 +212,4 @@ F.zero(*NO_DERIVATIVE)
 # SciPy (optional): added once the program imports it ------------------------------
 F.later("scipy", scipy_special.forward)
 F.later("scipy", scipy_stats.forward)
+F.later("scipy.integrate", scipy_integrate.forward)

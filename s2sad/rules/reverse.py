@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import runtime as _rt
 
-from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_integrate, scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -205,3 +205,4 @@ R.zero(*NO_DERIVATIVE)
 # SciPy (optional): added once the program imports it ------------------------------
 R.later("scipy", scipy_special.reverse)
 R.later("scipy", scipy_stats.reverse)
+R.later("scipy.integrate", scipy_integrate.reverse)

@@ -49,6 +49,15 @@ class Rule:
     result: str = "elementwise"   # elementwise | reduction | scalar | same | array | other
     #                               (other: a tuple or list of arrays, e.g. eigh, split)
     undefined: tuple = ()         # parameters with no rule: differentiating one is an error
+    refused: tuple = ()           # options the rule does not cover: passing one (other than
+    #                               as its default, written out) is an error
+
+    def refusals(self, args, keywords) -> list:
+        """The ``refused`` parameters a call passes other than as their default constant."""
+        passed = dict(zip(self.params, args))
+        passed.update({kw.arg: kw.value for kw in keywords})
+        return [p for p in self.refused if p in passed and not (
+            isinstance(passed[p], gast.Constant) and repr(passed[p].value) == self.defaults.get(p))]
 
     def bind(self, args, keywords) -> dict | None:
         """Map a call's atoms to parameters, defaults filled in; None when they don't fit."""
@@ -112,7 +121,7 @@ class Table:
                 loader(self)
 
     def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise",
-            undefined=()):
+            undefined=(), refused=()):
         params, defaults, star = _signature(signature)
         own = {"ans", "g" if self.mode == "reverse" else "d"}
         if own & set(params):
@@ -127,7 +136,7 @@ class Table:
             if template is not None:
                 gast.parse(template, mode="eval")          # a typo fails at import
         self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result,
-                               tuple(undefined))
+                               tuple(undefined), tuple(refused))
         self.sections.setdefault(key, self.current)
 
     def op(self, opname: str, signature: str, *adjoints, **options):

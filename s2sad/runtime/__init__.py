@@ -8,15 +8,17 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checkpoint, checks, complexes, core, elementwise, fft, linalg, products, \
-    reductions, scipy_helpers, shapes, spectral, trees
+from . import checkpoint, checks, complexes, core, elementwise, fft, ivp, linalg, odes, \
+    products, reductions, scipy_helpers, shapes, spectral, trees
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
 from .core import *          # noqa: F401,F403
 from .elementwise import *   # noqa: F401,F403
 from .fft import *          # noqa: F401,F403
+from .ivp import *          # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
+from .odes import *          # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
@@ -26,7 +28,7 @@ from .trees import *         # noqa: F401,F403
 from .containers import *    # noqa: F401,F403  (primitives: not HELPERS)
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         fft, scipy_helpers, spectral, trees)
+         fft, scipy_helpers, spectral, trees, odes, ivp)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).

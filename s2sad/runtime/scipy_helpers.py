@@ -14,7 +14,7 @@ from .core import native
 __all__ = ["lse_value", "lse_sign", "lse_tangent", "weights", "as_cov", "from_cov",
            "library"]
 
-LIBRARIES = {"special": "scipy.special", "stats": "scipy.stats"}
+LIBRARIES = {"special": "scipy.special", "stats": "scipy.stats", "integrate": "scipy.integrate"}
 
 
 def library(name):
