@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_linalg, scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -198,3 +198,4 @@ F.zero(*NO_DERIVATIVE)
 # SciPy (optional): added once the program imports it ------------------------------
 F.later("scipy", scipy_special.forward)
 F.later("scipy", scipy_stats.forward)
+F.later("scipy", scipy_linalg.forward)

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_linalg, scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -191,3 +191,4 @@ R.zero(*NO_DERIVATIVE)
 # SciPy (optional): added once the program imports it ------------------------------
 R.later("scipy", scipy_special.reverse)
 R.later("scipy", scipy_stats.reverse)
+R.later("scipy", scipy_linalg.reverse)

@@ -9,7 +9,7 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 import types
 
 from . import checkpoint, checks, complexes, core, elementwise, fft, linalg, products, \
-    reductions, scipy_helpers, shapes, spectral
+    reductions, scipy_helpers, scipy_linalg, scipy_signal, shapes, spectral
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
@@ -20,11 +20,13 @@ from .linalg import *        # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
+from .scipy_linalg import *  # noqa: F401,F403
+from .scipy_signal import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 from .spectral import *      # noqa: F401,F403
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         fft, scipy_helpers, spectral)
+         fft, scipy_helpers, scipy_linalg, scipy_signal, spectral)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
