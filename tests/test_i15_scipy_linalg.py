@@ -330,6 +330,10 @@ def banded_solve(a, b):
     return np.sum(sla.solve(a, b, assume_a="banded"))
 
 
+def complex_cholesky(a, b):
+    return np.sum(np.real(sla.cholesky(a * (1.0 + 0.5j)))) + np.sum(b)
+
+
 def test_what_is_not_covered_is_a_located_error():
     with pytest.raises(s2sad.CompileError) as info:
         s2sad.grad(frozen_read_otherwise, wrt=1)(np.ones(2), 0.5)
@@ -339,7 +343,7 @@ def test_what_is_not_covered_is_a_located_error():
         s2sad.grad(generalized_eigh, wrt=1)(a, b)
     assert "in its argument 'b'" in str(info.value) and __file__ in str(info.value)
     for func, needle in ((generalized_eigh, "generalized"), (eigh_subset, "subset"),
-                         (banded_solve, "assume_a='banded'")):
+                         (banded_solve, "assume_a='banded'"), (complex_cholesky, "complex")):
         with pytest.raises(s2sad.UsageError, match=needle):
             s2sad.grad(func, wrt=0)(a, b)
 

@@ -39,9 +39,17 @@ def _eye(a):
     return np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
 
 
+def _real(a):
+    a = native(a)
+    if np.iscomplexobj(a):
+        raise Unsupported("a derivative of a SciPy solver that reads one triangle of a "
+                          "complex (Hermitian) matrix; only real matrices are covered")
+    return a
+
+
 def reflect(a, lower=False):
     """The symmetric matrix with ``a``'s lower (or upper) triangle, diagonal included."""
-    a = native(a)
+    a = _real(a)
     if lower:
         return np.tril(a) + mT(np.tril(a, -1))
     return np.triu(a) + mT(np.triu(a, 1))
@@ -50,7 +58,7 @@ def reflect(a, lower=False):
 def reflect_vjp(g, lower=False):
     """The adjoint of :func:`reflect`: ``g + g^T`` on the triangle read (once on the
     diagonal), zero on the other."""
-    g = native(g)
+    g = _real(g)
     if lower:
         return np.tril(g) + np.tril(mT(g), -1)
     return np.triu(g) + np.triu(mT(g), 1)
@@ -142,6 +150,9 @@ def lu_l(lu):
 def _rows(piv):
     """The permutation ``lu_factor``'s row swaps make: ``a[rows] == L @ U``."""
     piv = np.asarray(piv)
+    if piv.ndim != 1:
+        raise Unsupported("a derivative of lu_factor / lu_solve of a batch of matrices; "
+                          "factor each matrix in a loop")
     rows = np.arange(piv.shape[-1])
     for i, p in enumerate(piv):
         rows[i], rows[p] = rows[p], rows[i]
