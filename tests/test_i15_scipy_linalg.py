@@ -354,3 +354,10 @@ def test_every_rule_is_listed_in_both_modes():
                  "lu_factor", "lu_solve", "inv", "det", "expm", "sqrtm", "eigh", "svd"):
         assert f"scipy.linalg.{name}" in listed
     assert {"scipy.signal.convolve", "scipy.signal.correlate"} <= listed
+
+
+def test_a_global_frozen_distribution_is_in_the_disk_cache_key():
+    from s2sad.driver.cachekey import describe
+    assert describe(st.norm(0.0, 1.0)) == describe(st.norm(2.0, 3.0))     # values read live
+    assert describe(st.norm(0.0, 1.0)) != describe(st.logistic(0.0, 1.0))
+    assert describe(st.norm(0.0, 1.0)) != describe(st.norm(0.0, scale=1.0))

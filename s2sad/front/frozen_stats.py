@@ -38,6 +38,15 @@ def _kind(obj) -> str:
     return "frozen" if "rv_frozen" in names else ""
 
 
+def structure(obj):
+    """For a frozen distribution, what its lowering is specialised on: the distribution's
+    name, how many positional parameters it has and the names of its keywords (a module
+    global rebound to another is compiled again); None for anything else."""
+    if _kind(obj) != "frozen" or not isinstance(getattr(obj, "kwds", None), dict):
+        return None
+    return [getattr(obj.dist, "name", ""), len(obj.args), sorted(obj.kwds)]
+
+
 def canonical(func):
     """A method of a distribution SciPy made to freeze parameters (``D.dist.logpdf``) as
     the same method of the public distribution of its name (``scipy.stats.norm.logpdf``,
