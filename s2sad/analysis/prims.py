@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..tree import nodes
+from ..front import frozen_stats
 from ..front.parse import ParsedFunction
 from ..rules import Rule
 from ..rules.reverse import REVERSE
@@ -155,6 +156,7 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         func = getattr(runtime, path[4:], None)
     if func is None:
         return Prim("unknown", why=f"{path!r}, which is not defined")
+    func = frozen_stats.canonical(func)              # D.dist.logpdf of a global frozen D
     if isinstance(getattr(func, "__self__", None), np.ndarray) \
             and isinstance(call.func, gast.Attribute):     # G.copy() of a global array
         prim = _rule(("method", call.func.attr), [call.func.value] + call.args,
@@ -181,7 +183,9 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         return user_call(func, call, path)
     if prim.op == "unknown" and type(func).__module__.startswith("scipy.stats"):
         return replace(prim, why=f"{path!r}, a scipy.stats distribution called to freeze its "
-                       "parameters (frozen distributions have no rules)",
+                       "parameters, the frozen distribution then used otherwise than by its "
+                       f"methods with rules ({', '.join(sorted(frozen_stats.METHODS))} of "
+                       "one argument, on a name read by nothing else)",
                        suggestion="call the distribution's method with the parameters: "
                        "`norm.logpdf(x, loc, scale)` for `norm(loc, scale).logpdf(x)`")
     return prim

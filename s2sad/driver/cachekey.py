@@ -24,6 +24,7 @@ import gast
 import numpy as np
 
 from ..analysis.kinds import Kind
+from ..front import frozen_stats
 from ..tree import nodes
 from ..rules.forward import FORWARD
 from ..rules.reverse import REVERSE
@@ -108,6 +109,9 @@ def _plain(obj):
         return ["value", type(obj).__name__, repr(obj)]
     if isinstance(obj, np.ndarray):
         return ["array", obj.ndim, obj.dtype.str]
+    frozen = frozen_stats.structure(obj)
+    if frozen is not None:               # its rule and the parameters read are compiled in
+        return ["frozen distribution", *frozen]
     if type(obj).__module__.split(".")[0] == "s2sad":
         raise NotCacheable(repr(obj))               # e.g. a link in generated code
     if callable(obj) and hasattr(obj, "__name__"):

@@ -22,7 +22,7 @@ import types
 
 import gast
 
-from . import builtin_calls, jumps, sourcemap, ssa, syntax, tree_calls
+from . import builtin_calls, frozen_stats, jumps, sourcemap, ssa, syntax, tree_calls
 from ..rules import USER_CELLS
 from ..tree import emit, nodes
 from ..tree.names import NameGen
@@ -41,6 +41,7 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     syntax.check(parsed)
     tree = nodes.clone(parsed.tree)
     builtin_calls.rewrite(tree, parsed.lookup)
+    frozen_stats.rewrite(tree, parsed.lookup)      # norm(m, s).logpdf(x): before p.w reads
     tree_calls.rewrite(tree, parsed.lookup)
     gen = NameGen.for_tree(tree, extra=USER_CELLS)    # the names rules are called by
     local = nodes.names_stored(tree)

@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import runtime as _rt
 
-from . import fft, linalg, reductions, scipy_integrate, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_integrate, scipy_linalg, scipy_special, \
+    scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -213,3 +214,4 @@ F.zero(*NO_DERIVATIVE)
 F.later("scipy", scipy_special.forward)
 F.later("scipy", scipy_stats.forward)
 F.later("scipy.integrate", scipy_integrate.forward)
+F.later("scipy", scipy_linalg.forward)

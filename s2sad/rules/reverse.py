@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import runtime as _rt
 
-from . import fft, linalg, reductions, scipy_integrate, scipy_special, scipy_stats, shapes
+from . import fft, linalg, reductions, scipy_integrate, scipy_linalg, scipy_special, \
+    scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -206,3 +207,4 @@ R.zero(*NO_DERIVATIVE)
 R.later("scipy", scipy_special.reverse)
 R.later("scipy", scipy_stats.reverse)
 R.later("scipy.integrate", scipy_integrate.reverse)
+R.later("scipy", scipy_linalg.reverse)

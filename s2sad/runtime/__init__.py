@@ -9,7 +9,7 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 import types
 
 from . import checkpoint, checks, complexes, core, elementwise, fft, ivp, linalg, odes, \
-    products, reductions, scipy_helpers, shapes, spectral, trees
+    products, reductions, scipy_helpers, scipy_linalg, scipy_signal, shapes, spectral, trees
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
@@ -22,13 +22,15 @@ from .odes import *          # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
+from .scipy_linalg import *  # noqa: F401,F403
+from .scipy_signal import *  # noqa: F401,F403
 from .shapes import *        # noqa: F401,F403
 from .spectral import *      # noqa: F401,F403
 from .trees import *         # noqa: F401,F403
 from .containers import *    # noqa: F401,F403  (primitives: not HELPERS)
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         fft, scipy_helpers, spectral, trees, odes, ivp)
+         fft, scipy_helpers, spectral, trees, odes, ivp, scipy_linalg, scipy_signal)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
