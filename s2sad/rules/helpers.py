@@ -6,7 +6,7 @@ Most helpers are linear in the adjoint they are given: their tangent is the help
 applied to the tangent (:data:`LINEAR`).
 """
 from .. import runtime as _rt
-from . import fft, linalg, reductions, scipy_special, shapes
+from . import fft, linalg, numpy_more, reductions, scipy_special, shapes
 from .table import LINEAR, Table
 
 HELPER_TANGENTS = Table("forward")
@@ -64,6 +64,7 @@ reductions.helpers(H)
 shapes.helpers(H)
 linalg.helpers(H)
 fft.helpers(H)
+numpy_more.helpers(H)
 scipy_special.helpers(H)
 H.zero(_rt.zeros_like, _rt.sign, _rt.count, _rt.check_scalar, _rt.inside, _rt.below,
        _rt.above, _rt.nancount, _rt.copysign_dx)

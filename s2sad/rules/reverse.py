@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from . import fft, linalg, reductions, scipy_special, scipy_stats, shapes
+from . import fft, linalg, numpy_more, reductions, scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -172,6 +172,7 @@ R.add(np.stack, "x, axis=0", "_rt.unstack(g, x, axis)", result="array")
 shapes.reverse(R)
 R.section("NumPy FFT")
 fft.reverse(R)
+numpy_more.reverse(R)
 
 # ndarray methods and attributes -------------------------------------------------
 R.section("ndarray methods and attributes")

@@ -8,8 +8,9 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checkpoint, checks, complexes, core, elementwise, fft, linalg, products, \
-    reductions, scipy_helpers, shapes, spectral
+from . import calculus, checkpoint, checks, complexes, core, elementwise, fft, linalg, \
+    numpy_more, products, reductions, scipy_helpers, shapes, spectral
+from .calculus import *      # noqa: F401,F403
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
@@ -17,6 +18,7 @@ from .core import *          # noqa: F401,F403
 from .elementwise import *   # noqa: F401,F403
 from .fft import *          # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
+from .numpy_more import *    # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
@@ -24,7 +26,7 @@ from .shapes import *        # noqa: F401,F403
 from .spectral import *      # noqa: F401,F403
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         fft, scipy_helpers, spectral)
+         fft, scipy_helpers, spectral, numpy_more, calculus)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).
