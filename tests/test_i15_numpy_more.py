@@ -423,3 +423,70 @@ def test_integer_linspace_is_an_unsupported_argument():
         return np.sum(np.linspace(a, 10.0, 4, dtype=int) * 1.0)
     with pytest.raises(s2sad.UsageError, match="integer dtype"):
         s2sad.jvp(loss, (0.5,), (1.0,))
+
+
+# lists of differentiated numbers where NumPy takes an array ----------------------------
+
+X3 = np.array([0.3, -0.7, 1.1])
+
+
+def list_polyval(a, b):
+    return np.sum(np.polyval([a, b, 1.0], X3) ** 2)
+
+
+def list_convolve(a, b):
+    return np.sum(np.convolve([a, b], X3) ** 2)
+
+
+def list_interp(a, b):
+    return np.sum(np.interp(X3, XP, [a, b, 1.0, a]) ** 2)
+
+
+def list_trapezoid(a, b):
+    return TRAPEZOID([a, b, a * b], [a, 1.0, 2.0]) ** 2
+
+
+def list_append(a, b):
+    return np.sum(np.append(X3, [a, b]) ** 2)
+
+
+def list_gradient(a, b):
+    return np.sum(np.gradient([a, b, a * b]) ** 2)
+
+
+def list_linspace(a, b):
+    return np.sum(np.linspace([a, b], 2.0, 4) ** 2)
+
+
+def list_accumulate(a, b):
+    return np.sum(np.logaddexp.accumulate([a, b, 0.3]) ** 2) + \
+        np.add.reduce([a, b * b]) * np.multiply.accumulate([a, b])[1]
+
+
+def list_diff(a, b):
+    return np.sum(np.diff([a, b, a * b], prepend=[a]) ** 2)
+
+
+def list_polyfit(a, b):
+    return np.sum(np.polyfit(X3, [a, b, 1.0], 1) ** 2)
+
+
+def list_nan_statistics(a, b):
+    return np.nanvar([a, b, 1.0]) + np.nanstd([a, b, 0.5])
+
+
+LISTS = [list_polyval, list_convolve, list_interp, list_trapezoid, list_append, list_gradient,
+         list_linspace, list_accumulate, list_diff, list_polyfit, list_nan_statistics]
+
+
+@pytest.mark.parametrize("func", LISTS, ids=[f.__name__ for f in LISTS])
+def test_lists_of_numbers_are_differentiated_in_both_modes(func):
+    args = (0.4, -1.3)
+    grads = s2sad.grad(func, wrt=(0, 1))(*args)
+    for i, g in enumerate(grads):
+        assert isinstance(g, float)
+        _close(g, fd_grad(func, args, i))
+    _, ydot = s2sad.jvp(func, args, (1.0, 0.5))
+    h = 1e-6
+    want = (func(args[0] + h, args[1] + 0.5 * h) - func(args[0] - h, args[1] - 0.5 * h)) / (2 * h)
+    _close(ydot, want)

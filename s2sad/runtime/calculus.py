@@ -9,6 +9,7 @@ import numpy as np
 
 from .checks import Unsupported
 from .core import _float_type, as_float, native, unbroadcast
+from .numpy_more import like_input
 
 __all__ = ["gradient_jvp", "ungradient", "diff_jvp", "diff_vjp", "nancentered",
            "nancentered_along", "trapezoid", "trapezoid_vjp_y", "trapezoid_vjp_x",
@@ -36,14 +37,14 @@ def ungradient(g, f, varargs=(), axis=None, edge_order=1):
     axes = _gradient_axes(f, axis)
     parts = [g] if len(axes) == 1 else list(g)
     spacing = list(varargs) if len(varargs) != 1 else list(varargs) * len(axes)
-    out = np.zeros(np.shape(f), dtype=_float_type(f, parts[0]))
+    out = np.zeros(np.shape(f), dtype=_float_type(native(f), parts[0]))
     for k, (ax, gk) in enumerate(zip(axes, parts)):
         h = spacing[k:k + 1]
         n = np.shape(f)[ax]
         matrix = np.gradient(np.eye(n), *h, axis=0, edge_order=edge_order)
-        moved = np.tensordot(matrix.T, np.moveaxis(native(as_float(gk, f)), ax, 0), axes=1)
+        moved = np.tensordot(matrix.T, np.moveaxis(native(as_float(gk, native(f))), ax, 0), axes=1)
         out = out + np.moveaxis(moved, 0, ax)
-    return out
+    return like_input(out, f, parts[0])
 
 
 def _diff_parts(x, axis, prepend, append):
@@ -84,7 +85,7 @@ def diff_jvp(d, x, n=1, axis=-1, prepend=None, append=None, which=1):
             piece = np.broadcast_to(native(d), part.shape) if np.ndim(d) == 0 else native(d)
             pieces.append(np.broadcast_to(piece, part.shape))
         else:
-            pieces.append(np.zeros(part.shape, dtype=np.result_type(d, np.float32)))
+            pieces.append(np.zeros(part.shape, dtype=np.result_type(native(d), np.float32)))
     return np.diff(np.concatenate(pieces, axis=axis), n, axis)
 
 
@@ -99,8 +100,7 @@ def diff_vjp(g, x, n=1, axis=-1, prepend=None, append=None, which=1):
     index = [slice(None)] * np.ndim(full)
     index[axis] = slice(start, start + parts[which].shape[axis])
     like = (prepend, x, append)[which]
-    out = unbroadcast(full[tuple(index)], like)
-    return out if isinstance(out, float) else native(out).astype(_float_type(like, g))
+    return like_input(unbroadcast(full[tuple(index)], like), like, g)
 
 
 def nancentered(x, axis=None):
@@ -152,8 +152,8 @@ def trapezoid_vjp_y(g, y, x=None, dx=1.0, axis=-1):
     n = np.shape(y)[axis]
     d = np.broadcast_to(_spacing(y, x, dx, axis), _with(np.shape(y), axis, n - 1))
     w = (_pad_along(d, axis, 0, 1) + _pad_along(d, axis, 1, 0)) / 2.0
-    out = np.expand_dims(native(as_float(g, y)), axis) * w
-    return native(out).astype(_float_type(y, g))
+    out = np.expand_dims(native(as_float(g, native(y))), axis) * w
+    return like_input(out, y, g)
 
 
 def _with(shape, axis, n):
@@ -174,7 +174,7 @@ def trapezoid_vjp_x(g, y, x, axis=-1):
         out = np.sum(out, axis=tuple(i for i in range(out.ndim) if i != axis))
     else:
         out = unbroadcast(out, x)
-    return native(out).astype(_float_type(x, g))
+    return like_input(out, x, g)
 
 
 def _cut(a, axis, start, stop):
@@ -215,7 +215,7 @@ def convolve_vjp_a(g, a, v, mode="full"):
     n = np.size(a)
     full = _full_adjoint(g, n, np.size(v), mode)
     out = np.correlate(full, native(v), "valid")
-    return out.astype(_float_type(a, g))
+    return like_input(out, a, g)
 
 
 def convolve_vjp_v(g, a, v, mode="full"):
@@ -224,7 +224,7 @@ def convolve_vjp_v(g, a, v, mode="full"):
     m = np.size(v)
     full = _full_adjoint(g, np.size(a), m, mode)
     out = np.correlate(full, native(a), "valid")
-    return out.astype(_float_type(v, g))
+    return like_input(out, v, g)
 
 
 def _scan(values, axis, reverse, step):
@@ -253,12 +253,12 @@ def lae_jvp(t, x, s, axis=0):
 def lae_vjp(g, x, s, axis=0):
     """The adjoint of ``s = np.logaddexp.accumulate(x, axis)`` for ``x``:
     ``exp(x_i - s_i) sum_(k>=i) g_k exp(s_i - s_k)``. Linear in g."""
-    x, s = native(x), native(s)
-    axis = axis % x.ndim
+    xs, s = native(x), native(s)
+    axis = axis % xs.ndim
     sm = np.moveaxis(s, axis, 0)
-    inner = _scan(np.broadcast_to(native(as_float(g, x)), s.shape).astype(
+    inner = _scan(np.broadcast_to(native(as_float(g, s)), s.shape).astype(
         np.result_type(s, g)), axis, True, lambda k: np.exp(sm[k] - sm[k + 1]))
-    return (np.exp(x - s) * inner).astype(_float_type(x, g))
+    return like_input(np.exp(xs - s) * inner, x, g)
 
 
 def bessel_i(x, n=1):

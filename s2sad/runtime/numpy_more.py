@@ -10,7 +10,7 @@ import numpy as np
 from .checks import Unsupported
 from .core import _float_type, as_float, native, rebuild, unbroadcast
 
-__all__ = ["unappend", "unrollaxis", "linspace_jvp", "linspace_vjp", "select_jvp", "unselect",
+__all__ = ["like_input", "unappend", "unrollaxis", "linspace_jvp", "linspace_vjp", "select_jvp", "unselect",
            "interp_slope", "interp_fp", "uninterp_fp", "interp_side", "polyval_dx",
            "polyval_vjp_p", "polyfit_jvp", "unpolyfit", "real_if_close_vjp"]
 
@@ -27,6 +27,14 @@ def unappend(g, arr, values, axis=None, which=0):
         part = g[tuple(index)]
     like = arr if which == 0 else values
     return _shaped(part, like)
+
+
+def like_input(out, x, g):
+    """``out``, an adjoint of ``x``, as x is: a list or tuple of items for a list, a
+    float for a Python number, else an array of x's float type."""
+    if isinstance(x, (list, tuple, float, int)):
+        return _shaped(out, x)
+    return native(out).astype(_float_type(x, g))
 
 
 def _shaped(g, x):
@@ -79,8 +87,7 @@ def linspace_vjp(g, like, num=50, endpoint=True, dtype=None, axis=0, which=0):
     ndim = np.ndim(g)
     w = _linspace_weights(num, endpoint, dtype, axis, ndim)
     part = np.sum(g * (1.0 - w if which == 0 else w), axis=axis % ndim)
-    out = unbroadcast(part, like)
-    return out if isinstance(out, float) else native(out).astype(_float_type(like, g))
+    return like_input(unbroadcast(part, like), like, g)
 
 
 def _first_true(condlist, shape):
@@ -116,8 +123,7 @@ def unselect(g, condlist, choicelist, default, which=0):
 
 
 def _unbroadcast_like(part, x, g):
-    out = unbroadcast(part, x)
-    return out if isinstance(out, float) else native(out).astype(_float_type(x, g))
+    return like_input(unbroadcast(part, x), x, g)
 
 
 def _interp_knots(xp, fp, period):
@@ -162,12 +168,12 @@ def uninterp_fp(g, x, xp, fp, left=None, right=None, period=None, slope=False):
     interpolation weights (read off the interpolation of each unit vector); with
     ``slope``, with their derivatives in x. Reads fp for its length only."""
     n = np.size(fp)
-    g = native(as_float(g, fp))
+    g = native(as_float(g, native(fp)))
     basis = np.eye(n)
     weights = (lambda e: interp_slope(x, xp, e, left, right, period)) if slope else \
         (lambda e: interp_fp(e, x, xp, left, right, period))
     out = np.array([np.sum(g * weights(basis[k])) for k in range(n)])
-    return out.astype(_float_type(fp, g))
+    return like_input(out, fp, g)
 
 
 def interp_side(x, xp, side, period=None):
@@ -215,7 +221,7 @@ def polyval_vjp_p(g, p, x, order=0):
     for its length only."""
     powers = _powers(p, x, order)
     out = np.sum(np.reshape(native(g)[..., None] * powers, (-1, np.size(p))), axis=0)
-    return out.astype(_float_type(p, g))
+    return like_input(out, p, g)
 
 
 def _polyfit_matrix(x, n, deg, rcond, w):
@@ -231,8 +237,8 @@ def polyfit_jvp(d, x, deg, rcond=None, w=None):
 def unpolyfit(g, x, y, deg, rcond=None, w=None):
     """The adjoint of ``np.polyfit(x, y, deg, rcond, w=w)`` for ``y``: ``M^T g``."""
     m = _polyfit_matrix(x, np.shape(y)[0], deg, rcond, w)
-    g = native(as_float(g, y))
-    return (m.T @ g).astype(_float_type(y, g))
+    g = native(as_float(g, native(y)))
+    return like_input(m.T @ g, y, g)
 
 
 def real_if_close_vjp(g, ans):
