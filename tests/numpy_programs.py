@@ -1512,6 +1512,54 @@ def diff_3_loss(a):
     return np.sum(np.sin(np.diff(a, axis=0)))
 
 
+def diff_4(a, b):
+    return np.diff(a, prepend=b)
+
+
+def diff_4_loss(a, b):
+    return np.sum(np.sin(np.diff(a, prepend=b)))
+
+
+def diff_5(a, b):
+    return np.diff(a, prepend=b, n=2)
+
+
+def diff_5_loss(a, b):
+    return np.sum(np.sin(np.diff(a, prepend=b, n=2)))
+
+
+def diff_6(a, b):
+    return np.diff(a, axis=0, append=b)
+
+
+def diff_6_loss(a, b):
+    return np.sum(np.sin(np.diff(a, axis=0, append=b)))
+
+
+def diff_7(a, b, c):
+    return np.diff(a, prepend=b, append=c)
+
+
+def diff_7_loss(a, b, c):
+    return np.sum(np.sin(np.diff(a, prepend=b, append=c)))
+
+
+def diff_8(a, b, c):
+    return np.diff(a, prepend=b, append=c, n=3)
+
+
+def diff_8_loss(a, b, c):
+    return np.sum(np.sin(np.diff(a, prepend=b, append=c, n=3)))
+
+
+def diff_9(a, b):
+    return np.diff(a, 2, 0, 1.5, b)
+
+
+def diff_9_loss(a, b):
+    return np.sum(np.sin(np.diff(a, 2, 0, 1.5, b)))
+
+
 def average_1(a):
     return np.average(a)
 
@@ -4023,3 +4071,1010 @@ def fft_ifftshift_3(a):
 
 def fft_ifftshift_3_loss(a):
     return np.sum(np.sin(np.fft.ifftshift(a, axes=(0, -1))))
+
+
+def append_1(a, b):
+    return np.append(a, b)
+
+
+def append_1_loss(a, b):
+    return np.sum(np.sin(np.append(a, b)))
+
+
+def append_2(a, b):
+    return np.append(a, b, axis=0)
+
+
+def append_2_loss(a, b):
+    return np.sum(np.sin(np.append(a, b, axis=0)))
+
+
+def append_3(a, b):
+    return np.append(a, b, axis=1)
+
+
+def append_3_loss(a, b):
+    return np.sum(np.sin(np.append(a, b, axis=1)))
+
+
+def append_4(a, b):
+    return np.append(a, b, axis=-1)
+
+
+def append_4_loss(a, b):
+    return np.sum(np.sin(np.append(a, b, axis=-1)))
+
+
+def rot90_1(a):
+    return np.rot90(a)
+
+
+def rot90_1_loss(a):
+    return np.sum(np.sin(np.rot90(a)))
+
+
+def rot90_2(a):
+    return np.rot90(a, 2)
+
+
+def rot90_2_loss(a):
+    return np.sum(np.sin(np.rot90(a, 2)))
+
+
+def rot90_3(a):
+    return np.rot90(a, k=-1)
+
+
+def rot90_3_loss(a):
+    return np.sum(np.sin(np.rot90(a, k=-1)))
+
+
+def rot90_4(a):
+    return np.rot90(a, k=3, axes=(1, 0))
+
+
+def rot90_4_loss(a):
+    return np.sum(np.sin(np.rot90(a, k=3, axes=(1, 0))))
+
+
+def rollaxis_1(a):
+    return np.rollaxis(a, 2)
+
+
+def rollaxis_1_loss(a):
+    return np.sum(np.sin(np.rollaxis(a, 2)))
+
+
+def rollaxis_2(a):
+    return np.rollaxis(a, 2, 1)
+
+
+def rollaxis_2_loss(a):
+    return np.sum(np.sin(np.rollaxis(a, 2, 1)))
+
+
+def rollaxis_3(a):
+    return np.rollaxis(a, 2, start=3)
+
+
+def rollaxis_3_loss(a):
+    return np.sum(np.sin(np.rollaxis(a, 2, start=3)))
+
+
+def rollaxis_4(a):
+    return np.rollaxis(a, 2, start=-1)
+
+
+def rollaxis_4_loss(a):
+    return np.sum(np.sin(np.rollaxis(a, 2, start=-1)))
+
+
+def rollaxis_5(a):
+    return np.rollaxis(a, 0, -1)
+
+
+def rollaxis_5_loss(a):
+    return np.sum(np.sin(np.rollaxis(a, 0, -1)))
+
+
+def atleast_3d_1(a):
+    return np.atleast_3d(a)
+
+
+def atleast_3d_1_loss(a):
+    return np.sum(np.sin(np.atleast_3d(a)))
+
+
+def vsplit_1(a):
+    return np.vsplit(a, 2)
+
+
+def vsplit_1_loss(a):
+    out = np.vsplit(a, 2)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def hsplit_1(a):
+    return np.hsplit(a, [1, 3])
+
+
+def hsplit_1_loss(a):
+    out = np.hsplit(a, [1, 3])
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1])) + np.sum(np.sin(out[2]))
+
+
+def dsplit_1(a):
+    return np.dsplit(a, 2)
+
+
+def dsplit_1_loss(a):
+    out = np.dsplit(a, 2)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def row_stack_1(a, b):
+    return np.row_stack([a, b])
+
+
+def row_stack_1_loss(a, b):
+    return np.sum(np.sin(np.row_stack([a, b])))
+
+
+def gradient_1(a):
+    return np.gradient(a)
+
+
+def gradient_1_loss(a):
+    return np.sum(np.sin(np.gradient(a)))
+
+
+def gradient_2(a):
+    return np.gradient(a, 0.5)
+
+
+def gradient_2_loss(a):
+    return np.sum(np.sin(np.gradient(a, 0.5)))
+
+
+def gradient_3(a):
+    return np.gradient(a, edge_order=2)
+
+
+def gradient_3_loss(a):
+    return np.sum(np.sin(np.gradient(a, edge_order=2)))
+
+
+def gradient_4(a):
+    return np.gradient(a, np.array([0.0, 0.3, 1.0, 1.4, 2.2]))
+
+
+def gradient_4_loss(a):
+    return np.sum(np.sin(np.gradient(a, np.array([0.0, 0.3, 1.0, 1.4, 2.2]))))
+
+
+def gradient_5(a):
+    return np.gradient(a, axis=1)
+
+
+def gradient_5_loss(a):
+    return np.sum(np.sin(np.gradient(a, axis=1)))
+
+
+def gradient_6(a):
+    return np.gradient(a, 0.3, axis=0)
+
+
+def gradient_6_loss(a):
+    return np.sum(np.sin(np.gradient(a, 0.3, axis=0)))
+
+
+def gradient_7(a):
+    return np.gradient(a, axis=-1, edge_order=2)
+
+
+def gradient_7_loss(a):
+    return np.sum(np.sin(np.gradient(a, axis=-1, edge_order=2)))
+
+
+def gradient_8(a):
+    return np.gradient(a)
+
+
+def gradient_8_loss(a):
+    out = np.gradient(a)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def gradient_9(a):
+    return np.gradient(a, 2.0, 0.5)
+
+
+def gradient_9_loss(a):
+    out = np.gradient(a, 2.0, 0.5)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def gradient_10(a):
+    return np.gradient(a, 0.5, edge_order=2)
+
+
+def gradient_10_loss(a):
+    out = np.gradient(a, 0.5, edge_order=2)
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def gradient_11(a):
+    return np.gradient(a, axis=(0, 2))
+
+
+def gradient_11_loss(a):
+    out = np.gradient(a, axis=(0, 2))
+    return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
+
+
+def trapezoid_1(a):
+    return np.trapezoid(a)
+
+
+def trapezoid_1_loss(a):
+    return np.sum(np.sin(np.trapezoid(a)))
+
+
+def trapezoid_2(a):
+    return np.trapezoid(a, dx=0.3)
+
+
+def trapezoid_2_loss(a):
+    return np.sum(np.sin(np.trapezoid(a, dx=0.3)))
+
+
+def trapezoid_3(a):
+    return np.trapezoid(a, axis=0)
+
+
+def trapezoid_3_loss(a):
+    return np.sum(np.sin(np.trapezoid(a, axis=0)))
+
+
+def trapz_1(a):
+    return np.trapz(a)
+
+
+def trapz_1_loss(a):
+    return np.sum(np.sin(np.trapz(a)))
+
+
+def trapz_2(a):
+    return np.trapz(a, dx=0.3)
+
+
+def trapz_2_loss(a):
+    return np.sum(np.sin(np.trapz(a, dx=0.3)))
+
+
+def trapz_3(a):
+    return np.trapz(a, axis=0)
+
+
+def trapz_3_loss(a):
+    return np.sum(np.sin(np.trapz(a, axis=0)))
+
+
+def trapezoid_4(a, b):
+    return np.trapezoid(a, b)
+
+
+def trapezoid_4_loss(a, b):
+    return np.sum(np.sin(np.trapezoid(a, b)))
+
+
+def trapz_4(a, b):
+    return np.trapz(a, b)
+
+
+def trapz_4_loss(a, b):
+    return np.sum(np.sin(np.trapz(a, b)))
+
+
+def trapezoid_5(a, b):
+    return np.trapezoid(a, b, axis=0)
+
+
+def trapezoid_5_loss(a, b):
+    return np.sum(np.sin(np.trapezoid(a, b, axis=0)))
+
+
+def trapz_5(a, b):
+    return np.trapz(a, b, axis=0)
+
+
+def trapz_5_loss(a, b):
+    return np.sum(np.sin(np.trapz(a, b, axis=0)))
+
+
+def trapezoid_6(a, b):
+    return np.trapezoid(a, dx=b)
+
+
+def trapezoid_6_loss(a, b):
+    return np.sum(np.sin(np.trapezoid(a, dx=b)))
+
+
+def trapz_6(a, b):
+    return np.trapz(a, dx=b)
+
+
+def trapz_6_loss(a, b):
+    return np.sum(np.sin(np.trapz(a, dx=b)))
+
+
+def convolve_1(a, b):
+    return np.convolve(a, b)
+
+
+def convolve_1_loss(a, b):
+    return np.sum(np.sin(np.convolve(a, b)))
+
+
+def convolve_2(a, b):
+    return np.convolve(a, b, mode='same')
+
+
+def convolve_2_loss(a, b):
+    return np.sum(np.sin(np.convolve(a, b, mode='same')))
+
+
+def convolve_3(a, b):
+    return np.convolve(a, b, mode='valid')
+
+
+def convolve_3_loss(a, b):
+    return np.sum(np.sin(np.convolve(a, b, mode='valid')))
+
+
+def unwrap_1(a):
+    return np.unwrap(4.0 * a)
+
+
+def unwrap_1_loss(a):
+    return np.sum(np.sin(np.unwrap(4.0 * a)))
+
+
+def unwrap_2(a):
+    return np.unwrap(4.0 * a, axis=0)
+
+
+def unwrap_2_loss(a):
+    return np.sum(np.sin(np.unwrap(4.0 * a, axis=0)))
+
+
+def unwrap_3(a):
+    return np.unwrap(4.0 * a, period=3.0)
+
+
+def unwrap_3_loss(a):
+    return np.sum(np.sin(np.unwrap(4.0 * a, period=3.0)))
+
+
+def unwrap_4(a):
+    return np.unwrap(4.0 * a, discont=4.0)
+
+
+def unwrap_4_loss(a):
+    return np.sum(np.sin(np.unwrap(4.0 * a, discont=4.0)))
+
+
+def i0_1(a):
+    return np.i0(a)
+
+
+def i0_1_loss(a):
+    return np.sum(np.sin(np.i0(a)))
+
+
+def interp_1(a, b):
+    return np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b)
+
+
+def interp_1_loss(a, b):
+    return np.sum(np.sin(np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b)))
+
+
+def interp_2(a, b):
+    return np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b, left=-2.0, right=3.0)
+
+
+def interp_2_loss(a, b):
+    return np.sum(np.sin(np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b, left=-2.0, right=3.0)))
+
+
+def interp_3(a, b):
+    return np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b, period=2.5)
+
+
+def interp_3_loss(a, b):
+    return np.sum(np.sin(np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b, period=2.5)))
+
+
+def interp_4(a, b, c, e):
+    return np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b, c, e)
+
+
+def interp_4_loss(a, b, c, e):
+    return np.sum(np.sin(np.interp(a, np.array([-1.1, -0.25, 0.55, 1.3]), b, c, e)))
+
+
+def polyval_1(a, b):
+    return np.polyval(a, b)
+
+
+def polyval_1_loss(a, b):
+    return np.sum(np.sin(np.polyval(a, b)))
+
+
+def polyfit_1(a):
+    return np.polyfit(np.linspace(-1.0, 1.0, 6), a, 2)
+
+
+def polyfit_1_loss(a):
+    return np.sum(np.sin(np.polyfit(np.linspace(-1.0, 1.0, 6), a, 2)))
+
+
+def polyfit_2(a):
+    return np.polyfit(np.linspace(-1.0, 1.0, 6), a, 2, 1e-10)
+
+
+def polyfit_2_loss(a):
+    return np.sum(np.sin(np.polyfit(np.linspace(-1.0, 1.0, 6), a, 2, 1e-10)))
+
+
+def polyfit_3(a):
+    return np.polyfit(np.linspace(-1.0, 1.0, 6), a, 2, w=np.arange(1.0, 7.0))
+
+
+def polyfit_3_loss(a):
+    return np.sum(np.sin(np.polyfit(np.linspace(-1.0, 1.0, 6), a, 2, w=np.arange(1.0, 7.0))))
+
+
+def polyfit_4(a):
+    return np.polyfit(np.array([0.0, 0.5, 1.5, 2.0]), a, 3)
+
+
+def polyfit_4_loss(a):
+    return np.sum(np.sin(np.polyfit(np.array([0.0, 0.5, 1.5, 2.0]), a, 3)))
+
+
+def linspace_1(a, b):
+    return np.linspace(a, b)
+
+
+def linspace_1_loss(a, b):
+    return np.sum(np.sin(np.linspace(a, b)))
+
+
+def linspace_2(a, b):
+    return np.linspace(a, b, 7)
+
+
+def linspace_2_loss(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 7)))
+
+
+def linspace_3(a, b):
+    return np.linspace(a, b, num=5, endpoint=False)
+
+
+def linspace_3_loss(a, b):
+    return np.sum(np.sin(np.linspace(a, b, num=5, endpoint=False)))
+
+
+def linspace_4(a, b):
+    return np.linspace(a, b, 4, axis=-1)
+
+
+def linspace_4_loss(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 4, axis=-1)))
+
+
+def linspace_5(a, b):
+    return np.linspace(a, b, 1)
+
+
+def linspace_5_loss(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 1)))
+
+
+def select_1(a, b):
+    return np.select([a > 0.5, a < -0.5], [a * b, b])
+
+
+def select_1_loss(a, b):
+    return np.sum(np.sin(np.select([a > 0.5, a < -0.5], [a * b, b])))
+
+
+def select_2(a, b):
+    return np.select([a > 0.5, a < -0.5], [a * b, b], a)
+
+
+def select_2_loss(a, b):
+    return np.sum(np.sin(np.select([a > 0.5, a < -0.5], [a * b, b], a)))
+
+
+def select_3(a, b):
+    return np.select([a > 0.5, a < -0.5], [a * b, b], b + 1.0)
+
+
+def select_3_loss(a, b):
+    return np.sum(np.sin(np.select([a > 0.5, a < -0.5], [a * b, b], b + 1.0)))
+
+
+def real_if_close_1(a):
+    return np.real_if_close(a)
+
+
+def real_if_close_1_loss(a):
+    return np.sum(np.sin(np.real_if_close(a)))
+
+
+def real_if_close_2(a):
+    return np.real_if_close(a + 0j)
+
+
+def real_if_close_2_loss(a):
+    return np.sum(np.sin(np.real_if_close(a + 0j)))
+
+
+def real_if_close_3(a):
+    return np.real_if_close(a * (1.0 + 1.0j)).imag
+
+
+def real_if_close_3_loss(a):
+    return np.sum(np.sin(np.real_if_close(a * (1.0 + 1.0j)).imag))
+
+
+def nanvar_1(a):
+    return np.nanvar(a)
+
+
+def nanvar_1_loss(a):
+    return np.sum(np.sin(np.nanvar(a)))
+
+
+def nanvar_2(a):
+    return np.nanvar(a, axis=0)
+
+
+def nanvar_2_loss(a):
+    return np.sum(np.sin(np.nanvar(a, axis=0)))
+
+
+def nanvar_3(a):
+    return np.nanvar(a, axis=-1)
+
+
+def nanvar_3_loss(a):
+    return np.sum(np.sin(np.nanvar(a, axis=-1)))
+
+
+def nanvar_4(a):
+    return np.nanvar(a, axis=(0, 2))
+
+
+def nanvar_4_loss(a):
+    return np.sum(np.sin(np.nanvar(a, axis=(0, 2))))
+
+
+def nanvar_5(a):
+    return np.nanvar(a, axis=1, keepdims=True)
+
+
+def nanvar_5_loss(a):
+    return np.sum(np.sin(np.nanvar(a, axis=1, keepdims=True)))
+
+
+def nanvar_6(a):
+    return np.nanvar(a, keepdims=True)
+
+
+def nanvar_6_loss(a):
+    return np.sum(np.sin(np.nanvar(a, keepdims=True)))
+
+
+def nanvar_7(a):
+    return np.nanvar(a, ddof=1)
+
+
+def nanvar_7_loss(a):
+    return np.sum(np.sin(np.nanvar(a, ddof=1)))
+
+
+def nanvar_8(a):
+    return np.nanvar(a, axis=(1, 2), ddof=2)
+
+
+def nanvar_8_loss(a):
+    return np.sum(np.sin(np.nanvar(a, axis=(1, 2), ddof=2)))
+
+
+def nanstd_1(a):
+    return np.nanstd(a)
+
+
+def nanstd_1_loss(a):
+    return np.sum(np.sin(np.nanstd(a)))
+
+
+def nanstd_2(a):
+    return np.nanstd(a, axis=0)
+
+
+def nanstd_2_loss(a):
+    return np.sum(np.sin(np.nanstd(a, axis=0)))
+
+
+def nanstd_3(a):
+    return np.nanstd(a, axis=-1)
+
+
+def nanstd_3_loss(a):
+    return np.sum(np.sin(np.nanstd(a, axis=-1)))
+
+
+def nanstd_4(a):
+    return np.nanstd(a, axis=(0, 2))
+
+
+def nanstd_4_loss(a):
+    return np.sum(np.sin(np.nanstd(a, axis=(0, 2))))
+
+
+def nanstd_5(a):
+    return np.nanstd(a, axis=1, keepdims=True)
+
+
+def nanstd_5_loss(a):
+    return np.sum(np.sin(np.nanstd(a, axis=1, keepdims=True)))
+
+
+def nanstd_6(a):
+    return np.nanstd(a, keepdims=True)
+
+
+def nanstd_6_loss(a):
+    return np.sum(np.sin(np.nanstd(a, keepdims=True)))
+
+
+def nanstd_7(a):
+    return np.nanstd(a, ddof=1)
+
+
+def nanstd_7_loss(a):
+    return np.sum(np.sin(np.nanstd(a, ddof=1)))
+
+
+def nanstd_8(a):
+    return np.nanstd(a, axis=(1, 2), ddof=2)
+
+
+def nanstd_8_loss(a):
+    return np.sum(np.sin(np.nanstd(a, axis=(1, 2), ddof=2)))
+
+
+def nanvar_9(a):
+    return np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a))
+
+
+def nanvar_9_loss(a):
+    return np.sum(np.sin(np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a))))
+
+
+def nanvar_10(a):
+    return np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a), axis=0)
+
+
+def nanvar_10_loss(a):
+    return np.sum(np.sin(np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a), axis=0)))
+
+
+def nanvar_11(a):
+    return np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a), axis=-1, ddof=1)
+
+
+def nanvar_11_loss(a):
+    return np.sum(np.sin(np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a), axis=-1, ddof=1)))
+
+
+def nanvar_12(a):
+    return np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a), keepdims=True)
+
+
+def nanvar_12_loss(a):
+    return np.sum(np.sin(np.nanvar(np.where(np.abs(a) > 1.6, np.nan, a), keepdims=True)))
+
+
+def nanstd_9(a):
+    return np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a))
+
+
+def nanstd_9_loss(a):
+    return np.sum(np.sin(np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a))))
+
+
+def nanstd_10(a):
+    return np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a), axis=0)
+
+
+def nanstd_10_loss(a):
+    return np.sum(np.sin(np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a), axis=0)))
+
+
+def nanstd_11(a):
+    return np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a), axis=-1, ddof=1)
+
+
+def nanstd_11_loss(a):
+    return np.sum(np.sin(np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a), axis=-1, ddof=1)))
+
+
+def nanstd_12(a):
+    return np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a), keepdims=True)
+
+
+def nanstd_12_loss(a):
+    return np.sum(np.sin(np.nanstd(np.where(np.abs(a) > 1.6, np.nan, a), keepdims=True)))
+
+
+def add_reduce_1(a):
+    return np.add.reduce(a)
+
+
+def add_reduce_1_loss(a):
+    return np.sum(np.sin(np.add.reduce(a)))
+
+
+def add_reduce_2(a):
+    return np.add.reduce(a, axis=1)
+
+
+def add_reduce_2_loss(a):
+    return np.sum(np.sin(np.add.reduce(a, axis=1)))
+
+
+def add_reduce_3(a):
+    return np.add.reduce(a, axis=None)
+
+
+def add_reduce_3_loss(a):
+    return np.sum(np.sin(np.add.reduce(a, axis=None)))
+
+
+def add_reduce_4(a):
+    return np.add.reduce(a, axis=(0, 2), keepdims=True)
+
+
+def add_reduce_4_loss(a):
+    return np.sum(np.sin(np.add.reduce(a, axis=(0, 2), keepdims=True)))
+
+
+def add_reduce_5(a):
+    return np.add.reduce(a, keepdims=True)
+
+
+def add_reduce_5_loss(a):
+    return np.sum(np.sin(np.add.reduce(a, keepdims=True)))
+
+
+def multiply_reduce_1(a):
+    return np.multiply.reduce(a)
+
+
+def multiply_reduce_1_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a)))
+
+
+def multiply_reduce_2(a):
+    return np.multiply.reduce(a, axis=1)
+
+
+def multiply_reduce_2_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a, axis=1)))
+
+
+def multiply_reduce_3(a):
+    return np.multiply.reduce(a, axis=None)
+
+
+def multiply_reduce_3_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a, axis=None)))
+
+
+def multiply_reduce_4(a):
+    return np.multiply.reduce(a, axis=(0, 2), keepdims=True)
+
+
+def multiply_reduce_4_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a, axis=(0, 2), keepdims=True)))
+
+
+def multiply_reduce_5(a):
+    return np.multiply.reduce(a, keepdims=True)
+
+
+def multiply_reduce_5_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a, keepdims=True)))
+
+
+def logaddexp_reduce_1(a):
+    return np.logaddexp.reduce(a)
+
+
+def logaddexp_reduce_1_loss(a):
+    return np.sum(np.sin(np.logaddexp.reduce(a)))
+
+
+def logaddexp_reduce_2(a):
+    return np.logaddexp.reduce(a, axis=1)
+
+
+def logaddexp_reduce_2_loss(a):
+    return np.sum(np.sin(np.logaddexp.reduce(a, axis=1)))
+
+
+def logaddexp_reduce_3(a):
+    return np.logaddexp.reduce(a, axis=None)
+
+
+def logaddexp_reduce_3_loss(a):
+    return np.sum(np.sin(np.logaddexp.reduce(a, axis=None)))
+
+
+def logaddexp_reduce_4(a):
+    return np.logaddexp.reduce(a, axis=(0, 2), keepdims=True)
+
+
+def logaddexp_reduce_4_loss(a):
+    return np.sum(np.sin(np.logaddexp.reduce(a, axis=(0, 2), keepdims=True)))
+
+
+def logaddexp_reduce_5(a):
+    return np.logaddexp.reduce(a, keepdims=True)
+
+
+def logaddexp_reduce_5_loss(a):
+    return np.sum(np.sin(np.logaddexp.reduce(a, keepdims=True)))
+
+
+def maximum_reduce_1(a):
+    return np.maximum.reduce(a)
+
+
+def maximum_reduce_1_loss(a):
+    return np.sum(np.sin(np.maximum.reduce(a)))
+
+
+def maximum_reduce_2(a):
+    return np.maximum.reduce(a, axis=-1)
+
+
+def maximum_reduce_2_loss(a):
+    return np.sum(np.sin(np.maximum.reduce(a, axis=-1)))
+
+
+def maximum_reduce_3(a):
+    return np.maximum.reduce(a, axis=None)
+
+
+def maximum_reduce_3_loss(a):
+    return np.sum(np.sin(np.maximum.reduce(a, axis=None)))
+
+
+def minimum_reduce_1(a):
+    return np.minimum.reduce(a)
+
+
+def minimum_reduce_1_loss(a):
+    return np.sum(np.sin(np.minimum.reduce(a)))
+
+
+def minimum_reduce_2(a):
+    return np.minimum.reduce(a, axis=-1)
+
+
+def minimum_reduce_2_loss(a):
+    return np.sum(np.sin(np.minimum.reduce(a, axis=-1)))
+
+
+def minimum_reduce_3(a):
+    return np.minimum.reduce(a, axis=None)
+
+
+def minimum_reduce_3_loss(a):
+    return np.sum(np.sin(np.minimum.reduce(a, axis=None)))
+
+
+def multiply_reduce_6(a):
+    return np.multiply.reduce(a)
+
+
+def multiply_reduce_6_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a)))
+
+
+def multiply_reduce_7(a):
+    return np.multiply.reduce(a, axis=2)
+
+
+def multiply_reduce_7_loss(a):
+    return np.sum(np.sin(np.multiply.reduce(a, axis=2)))
+
+
+def add_accumulate_1(a):
+    return np.add.accumulate(a)
+
+
+def add_accumulate_1_loss(a):
+    return np.sum(np.sin(np.add.accumulate(a)))
+
+
+def multiply_accumulate_1(a):
+    return np.multiply.accumulate(a)
+
+
+def multiply_accumulate_1_loss(a):
+    return np.sum(np.sin(np.multiply.accumulate(a)))
+
+
+def logaddexp_accumulate_1(a):
+    return np.logaddexp.accumulate(a)
+
+
+def logaddexp_accumulate_1_loss(a):
+    return np.sum(np.sin(np.logaddexp.accumulate(a)))
+
+
+def add_accumulate_2(a):
+    return np.add.accumulate(a, axis=1)
+
+
+def add_accumulate_2_loss(a):
+    return np.sum(np.sin(np.add.accumulate(a, axis=1)))
+
+
+def add_accumulate_3(a):
+    return np.add.accumulate(a, axis=-1)
+
+
+def add_accumulate_3_loss(a):
+    return np.sum(np.sin(np.add.accumulate(a, axis=-1)))
+
+
+def multiply_accumulate_2(a):
+    return np.multiply.accumulate(a, axis=1)
+
+
+def multiply_accumulate_2_loss(a):
+    return np.sum(np.sin(np.multiply.accumulate(a, axis=1)))
+
+
+def multiply_accumulate_3(a):
+    return np.multiply.accumulate(a, axis=-1)
+
+
+def multiply_accumulate_3_loss(a):
+    return np.sum(np.sin(np.multiply.accumulate(a, axis=-1)))
+
+
+def logaddexp_accumulate_2(a):
+    return np.logaddexp.accumulate(a, axis=1)
+
+
+def logaddexp_accumulate_2_loss(a):
+    return np.sum(np.sin(np.logaddexp.accumulate(a, axis=1)))
+
+
+def logaddexp_accumulate_3(a):
+    return np.logaddexp.accumulate(a, axis=-1)
+
+
+def logaddexp_accumulate_3_loss(a):
+    return np.sum(np.sin(np.logaddexp.accumulate(a, axis=-1)))

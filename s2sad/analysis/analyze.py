@@ -34,7 +34,7 @@ import gast
 from . import aliasing, diagnose, mutating
 from .indices import index_names
 from . import kinds as kind_rules
-from .prims import GRADIENT_MAKERS, GradientOf, Prim, classify, dotted, is_update, \
+from .prims import GRADIENT_MAKERS, GradientOf, Prim, bound_names, classify, dotted, is_update, \
     is_user_function, mutation, sequence_of, shrinks, user_call
 from ..tree import nodes
 from ..front.normalize import USER_NAMES
@@ -123,8 +123,7 @@ def _keys(assigns, prims, kinds) -> set:
 
 
 def _undefined_names(prim) -> list:
-    return [prim.bound[p].id for p in prim.rule.undefined
-            if isinstance(prim.bound.get(p), gast.Name)]
+    return [name.id for p in prim.rule.undefined for name in bound_names(prim.bound.get(p))]
 
 
 def _array_methods(assigns, prims, varied, local) -> bool:

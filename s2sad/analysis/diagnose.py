@@ -10,7 +10,7 @@ from __future__ import annotations
 import gast
 
 from .indices import active_index, active_index_names
-from .prims import Prim, dotted, mutation, shrinks
+from .prims import Prim, bound_names, dotted, mutation, shrinks
 from ..tree import nodes
 from ..errors import CompileError
 from ..front.normalize import USER_NAMES
@@ -71,8 +71,8 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
 
 def _undefined(value, prim: Prim, varied, parsed):
     """A differentiated argument in which the rule has no derivative (``gammainc``'s a)."""
-    from_rule = [p for p in prim.rule.undefined if isinstance(prim.bound.get(p), gast.Name)
-                 and prim.bound[p].id in varied]
+    from_rule = [p for p in prim.rule.undefined
+                 if any(a.id in varied for a in bound_names(prim.bound.get(p)))]
     if not from_rule:
         return []
     name = label(prim.rule.key)

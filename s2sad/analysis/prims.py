@@ -350,3 +350,8 @@ def _member_why(kind, name) -> str:
                 "an array attribute with a rule (x.T, x.real, ...)")
     return f"no derivative rule for the method '.{name}()'"
 
+
+def bound_names(atom) -> list:
+    """The names in a bound argument: itself, or the items of a ``*args`` tuple."""
+    items = atom.elts if isinstance(atom, gast.Tuple) else [atom]
+    return [a for a in items if isinstance(a, gast.Name)]

@@ -14,8 +14,8 @@ import numpy as np
 
 from .. import runtime as _rt
 
-from . import fft, linalg, reductions, scipy_integrate, scipy_linalg, scipy_special, \
-    scipy_stats, shapes
+from . import fft, linalg, numpy_more, reductions, scipy_integrate, scipy_linalg, \
+    scipy_special, scipy_stats, shapes
 from .helpers import HELPER_TANGENTS
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
@@ -181,6 +181,7 @@ F.add(np.stack, "x, axis=0", "np.stack(d, axis=axis)", result="array")
 shapes.forward(F)
 F.section("NumPy FFT")
 fft.forward(F)
+numpy_more.forward(F)
 
 # ndarray methods and attributes -------------------------------------------------
 F.section("ndarray methods and attributes")

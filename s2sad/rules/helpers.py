@@ -6,7 +6,8 @@ Most helpers are linear in the adjoint they are given: their tangent is the help
 applied to the tangent (:data:`LINEAR`).
 """
 from .. import runtime as _rt
-from . import fft, linalg, reductions, scipy_integrate, scipy_linalg, scipy_special, shapes
+from . import fft, linalg, numpy_more, reductions, scipy_integrate, scipy_linalg, \
+    scipy_special, shapes
 from .table import LINEAR, Table
 
 HELPER_TANGENTS = Table("forward")
@@ -79,6 +80,7 @@ reductions.helpers(H)
 shapes.helpers(H)
 linalg.helpers(H)
 fft.helpers(H)
+numpy_more.helpers(H)
 scipy_special.helpers(H)
 H.later("scipy.integrate", scipy_integrate.helpers)
 scipy_linalg.helpers(H)

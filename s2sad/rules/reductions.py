@@ -14,6 +14,8 @@ VAR = "x, axis=None, dtype=None, out=None, ddof=0, keepdims=False"
 SCAN = "x, axis=None, dtype=None, out=None"
 EXTREMUM = "x, axis=None, out=None, keepdims=False"
 AVERAGE = "x, axis=None, weights=None, returned=False, keepdims=False"
+DIFF = "x, n=1, axis=-1, prepend=None, append=None"      # None: not given
+DIFF_ARGS = "x, n, axis, prepend, append"
 
 # the pieces of the templates that several rules share
 SPREAD = "_rt.unreduce(g, x, axis, keepdims)"
@@ -49,7 +51,8 @@ def reverse(R):
           result="reduction")
     R.add(np.nanmin, EXTREMUM, "_rt.unreduce_extremum(g, x, ans, axis, keepdims)",
           result="reduction")
-    R.add(np.diff, "x, n=1, axis=-1", "_rt.undiff(g, x, n, axis)", result="array")
+    R.add(np.diff, DIFF, f"_rt.diff_vjp(g, {DIFF_ARGS}, 1)", None, None,
+          f"_rt.diff_vjp(g, {DIFF_ARGS}, 0)", f"_rt.diff_vjp(g, {DIFF_ARGS}, 2)", result="array")
 
 
 def forward(F):
@@ -68,7 +71,8 @@ def forward(F):
           "_rt.nancount(x, axis, keepdims)", result="reduction")
     F.add(np.nanmax, EXTREMUM, "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
     F.add(np.nanmin, EXTREMUM, "_rt.extremum_jvp(d, x, ans, axis, keepdims)", result="reduction")
-    F.add(np.diff, "x, n=1, axis=-1", LINEAR, result="array")
+    F.add(np.diff, DIFF, f"_rt.diff_jvp(d, {DIFF_ARGS}, 1)", None, None,
+          f"_rt.diff_jvp(d, {DIFF_ARGS}, 0)", f"_rt.diff_jvp(d, {DIFF_ARGS}, 2)", result="array")
 
 
 def helpers(H):

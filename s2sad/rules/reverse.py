@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import runtime as _rt
 
-from . import fft, linalg, reductions, scipy_integrate, scipy_linalg, scipy_special, \
-    scipy_stats, shapes
+from . import fft, linalg, numpy_more, reductions, scipy_integrate, scipy_linalg, \
+    scipy_special, scipy_stats, shapes
 from .shapes import ASTYPE
 from .shared import METHODS, NO_DERIVATIVE
 from .table import Table
@@ -175,6 +175,7 @@ R.add(np.stack, "x, axis=0", "_rt.unstack(g, x, axis)", result="array")
 shapes.reverse(R)
 R.section("NumPy FFT")
 fft.reverse(R)
+numpy_more.reverse(R)
 
 # ndarray methods and attributes -------------------------------------------------
 R.section("ndarray methods and attributes")

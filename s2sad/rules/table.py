@@ -51,6 +51,8 @@ class Rule:
     undefined: tuple = ()         # parameters with no rule: differentiating one is an error
     refused: tuple = ()           # options the rule does not cover: passing one (other than
     #                               as its default, written out) is an error
+    positional: int = -1          # how many params a call may give by position (-1: all);
+    #                               those after ``*name`` are keyword-only
 
     def refusals(self, args, keywords) -> list:
         """The ``refused`` parameters a call passes other than as their default constant."""
@@ -62,7 +64,8 @@ class Rule:
     def bind(self, args, keywords) -> dict | None:
         """Map a call's atoms to parameters, defaults filled in; None when they don't fit."""
         bound = {}
-        positional = [p for p in self.params]
+        positional = list(self.params if self.positional < 0 else
+                          self.params[:self.positional])
         if len(args) > len(positional) and self.star is None:
             return None
         for param, arg in zip(positional, args):
@@ -122,7 +125,7 @@ class Table:
 
     def add(self, key, signature: str, *adjoints, broadcast=False, result="elementwise",
             undefined=(), refused=()):
-        params, defaults, star = _signature(signature)
+        params, defaults, star, positional = _signature(signature)
         own = {"ans", "g" if self.mode == "reverse" else "d"}
         if own & set(params):
             raise ValueError(f"rule for {key!r}: {sorted(own)} name the templates' own values")
@@ -136,7 +139,7 @@ class Table:
             if template is not None:
                 gast.parse(template, mode="eval")          # a typo fails at import
         self.rules[key] = Rule(key, params, defaults, star, tuple(adjoints), broadcast, result,
-                               tuple(undefined), tuple(refused))
+                               tuple(undefined), tuple(refused), positional)
         self.sections.setdefault(key, self.current)
 
     def op(self, opname: str, signature: str, *adjoints, **options):
@@ -190,18 +193,19 @@ class Table:
 
 
 def _signature(text: str):
-    """``"x, axis=None, *shape"`` -> (('x', 'axis'), {'axis': 'None'}, 'shape'); a
-    default may be a tuple (``axes=(-2, -1)``)."""
-    params, defaults, star = [], {}, None
+    """``"x, axis=None, *shape"`` -> (('x', 'axis'), {'axis': 'None'}, 'shape', -1); a
+    default may be a tuple (``axes=(-2, -1)``); the parameters after ``*shape`` (or a bare
+    ``*``) are keyword-only: the last item is how many may be given by position."""
+    params, defaults, star, positional = [], {}, None, -1
     for part in (p.strip() for p in _top_level(text) if p.strip()):
         if part.startswith("*"):
-            star = part[1:]
+            star, positional = part[1:] or None, len(params)
             continue
         name, _, default = part.partition("=")
         params.append(name.strip())
         if default:
             defaults[name.strip()] = default.strip()
-    return tuple(params), defaults, star
+    return tuple(params), defaults, star, positional
 
 
 def _top_level(text: str) -> list:

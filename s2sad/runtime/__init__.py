@@ -8,8 +8,10 @@ as ``_rt.<name>``: this module gathers the areas' helpers under one name, and
 """
 import types
 
-from . import checkpoint, checks, complexes, core, elementwise, fft, ivp, linalg, odes, \
-    products, reductions, scipy_helpers, scipy_linalg, scipy_signal, shapes, spectral, trees
+from . import calculus, checkpoint, checks, complexes, core, elementwise, fft, ivp, linalg, \
+    numpy_more, odes, products, reductions, scipy_helpers, scipy_linalg, scipy_signal, shapes, \
+    spectral, trees
+from .calculus import *      # noqa: F401,F403
 from .checkpoint import *    # noqa: F401,F403
 from .checks import *        # noqa: F401,F403
 from .complexes import *     # noqa: F401,F403
@@ -19,6 +21,7 @@ from .fft import *          # noqa: F401,F403
 from .ivp import *          # noqa: F401,F403
 from .linalg import *        # noqa: F401,F403
 from .odes import *          # noqa: F401,F403
+from .numpy_more import *    # noqa: F401,F403
 from .products import *      # noqa: F401,F403
 from .reductions import *    # noqa: F401,F403
 from .scipy_helpers import *  # noqa: F401,F403
@@ -30,7 +33,8 @@ from .trees import *         # noqa: F401,F403
 from .containers import *    # noqa: F401,F403  (primitives: not HELPERS)
 
 AREAS = (core, checks, checkpoint, complexes, elementwise, reductions, shapes, linalg, products,
-         fft, scipy_helpers, spectral, trees, odes, ivp, scipy_linalg, scipy_signal)
+         fft, scipy_helpers, spectral, trees, odes, ivp, scipy_linalg, scipy_signal, numpy_more,
+         calculus)
 
 # The functions generated code may call as ``_rt.<name>``, known by identity (a rule
 # table, the forward transform and the listings ask ``key in HELPERS``).

@@ -87,9 +87,12 @@ def with_fields(x, values: dict):
 
 
 def with_field(x, name, value):
-    """``x`` (a namedtuple or a dataclass) with the field ``name`` holding ``value``."""
+    """``x`` (a namedtuple, a dataclass, or a dict read by attribute such as SciPy's
+    ``OdeResult``) with the field ``name`` holding ``value``."""
     if hasattr(x, "_replace"):
         return x._replace(**{name: value})
+    if isinstance(x, dict):
+        return {**x, name: value}
     return with_fields(x, {name: value})
 
 

@@ -65,6 +65,8 @@ def get_default(g, d, key):
 def field_tangent(t, x, name):
     """The tangent of ``x.name``: ``t.name``, or by position where the tangent of a
     namedtuple is a plain tuple."""
+    if isinstance(t, dict) and not hasattr(t, name):      # SciPy's OdeResult: a dict
+        return t[name]
     if hasattr(t, name) or not hasattr(x, "_fields"):
         return getattr(t, name)
     return t[x._fields.index(name)]
