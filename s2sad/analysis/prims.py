@@ -150,6 +150,10 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
                      call.keywords, table)
         if prim.op != "unknown":
             return prim
+    if getattr(func, "__s2sad_pullback__", False):
+        # a callee's pullback in code s2sad made to be differentiated again: its
+        # tangent is made for the function and arguments the call finds
+        return replace(value_call(call, repr(path)), callee=func)
     if table.is_inactive(func):
         return Prim("zero")
     made = getattr(func, "__s2sad_derivative__", None)
