@@ -32,6 +32,7 @@ class Front:
     names: object
     tag: str = ""         # what was done to the tree beyond normalizing ("inlined")
     snapshots: int | None = None   # grad(f, checkpoint=s): top-level range loops marked
+    callees: tuple = ()   # inlined: (parsed, path, function) per call, stale once rebound
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from . import diskcache, numba_jit, pipeline, pullbacks, seeds, values
 from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
-from .inline import inline_calls
+from .inline import current, inline_calls
 from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
                       recover_gradient, refuse_complex_second)
 
@@ -234,8 +234,11 @@ def gradient_function(target: Target, names, args, kwargs=None):
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = _calls_in(grad_fn)
     if calls:
-        inlined = CACHE.get(("inlined", target.identity, VERSION),
-                            lambda: inline_calls(target.front))
+        key = ("inlined", target.identity, VERSION)
+        inlined = CACHE.get(key, lambda: inline_calls(target.front))
+        if inlined is not None and not current(inlined):     # a callee was rebound
+            CACHE.clear()
+            inlined = CACHE.get(key, lambda: inline_calls(target.front))
         if inlined is not None:
             twin = copy.copy(target)
             twin.front, twin.identity = inlined, ("inlined", target.identity)
@@ -247,17 +250,10 @@ def gradient_function(target: Target, names, args, kwargs=None):
     if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(_described(c) for c in calls)}"
+            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}"
             "), which s2sad does not make (the Hessian of a gradient called inside the "
             "function); take the second derivative of each part", "unsupported-second-order")
     return grad_fn
-
-
-def _described(call) -> str:
-    if call is NestedVJP:
-        return ("a function known only when the call runs: an argument, a list's item, "
-                "an object's method, a nested def")
-    return repr(call)
 
 
 def _calls_in(grad_fn) -> list:
