@@ -78,9 +78,8 @@ def test_every_route_matches_finite_differences(f):
     np.testing.assert_allclose(s2sad.jvp(f, (X.copy(),), (v,))[1], expected @ v, rtol=1e-6)
 
 
-# second order through a nested def that reads a differentiated value needs the callee's
-# derivative differentiated again (not inlinable): a located refusal for now
-@pytest.mark.parametrize("f", [in_a_branch_test])
+@pytest.mark.parametrize("f", [assigned, called_where_written, through_map, in_a_loop,
+                               calls_a_helper_with_a_lambda, in_a_branch_test])
 def test_hvp_matches_differences_of_the_gradient(f):
     v = np.array([1.0, -0.5, 0.25])
     grad = s2sad.grad(f)

@@ -142,15 +142,7 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
             return user_call(_signature_of(nested), call, call.func.id, callee=None)
         return value_call(call, repr(call.func.id))   # an argument, an item, a factory's
     if path is None:                                   # a method on a local value
-        receiver = call.func.value
-        prim = _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
-        if prim.op == "unknown" and isinstance(receiver, gast.Name):
-            # a method of an object (``self.f``, ``layer.forward``): bound when it runs;
-            # on a differentiated value (an array), the missing rule is reported
-            found = value_call(call, f"{receiver.id}.{call.func.attr}")
-            return found if receiver.id in ("self", "cls") else \
-                replace(found, unless_array=(receiver.id, prim))
-        return prim
+        return _local_method(call, table)
     func = parsed.resolve_path(path)
     if func is None and path.startswith("_rt."):      # what normalize wrote (tree_calls)
         func = getattr(runtime, path[4:], None)
@@ -163,11 +155,32 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
                      call.keywords, table)
         if prim.op != "unknown":
             return prim
+    if getattr(func, "__s2sad_pullback__", False):
+        # a callee's pullback in code s2sad made to be differentiated again: its
+        # tangent is made for the function and arguments the call finds
+        return replace(value_call(call, repr(path)), callee=func)
     if table.is_inactive(func):
         return Prim("zero")
     made = getattr(func, "__s2sad_derivative__", None)
     if made:
         return _made_call(func, made, call, path)
+    return _function_call(func, call, path, table)
+
+
+def _local_method(call, table) -> Prim:
+    receiver = call.func.value
+    prim = _rule(("method", call.func.attr), [receiver] + call.args, call.keywords, table)
+    if prim.op == "unknown" and isinstance(receiver, gast.Name):
+        # a method of an object (``self.f``, ``layer.forward``): bound when it runs;
+        # on a differentiated value (an array), the missing rule is reported
+        found = value_call(call, f"{receiver.id}.{call.func.attr}")
+        return found if receiver.id in ("self", "cls") else \
+            replace(found, unless_array=(receiver.id, prim))
+    return prim
+
+
+def _function_call(func, call, path, table) -> Prim:
+    """A call of a function found at ``path``: its rule, or what else it is."""
     prim = _rule(func, call.args, call.keywords, table, label=path)
     if prim.op == "unknown" and table.get(func) is not None and is_library_function(func):
         return prim                      # a rule that does not cover this call's form

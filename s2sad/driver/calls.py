@@ -61,8 +61,11 @@ def same(now, callee) -> bool:
 
 
 def signature_of(func):
-    """The signature a linked derivative was built for; None for what is not a def."""
+    """The signature a linked derivative was built for (a bound method's, its object
+    left out); None for what is not a def."""
     func = getattr(func, "__s2sad_primal__", func)
+    if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+        return inspect.signature(func)
     if not isinstance(func, types.FunctionType):
         return None
     return inspect.signature(func)

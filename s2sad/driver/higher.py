@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import UsageError
 from . import batching, seeds
+from .calls import Rebound
 from .derivatives import vjp
 from .target import Target, gradient_function, jvp
 
@@ -29,6 +30,18 @@ def _units(x):
         yield unit
 
 
+def _built_again_once(run):
+    """``run`` again once where a callee was rebound to another signature after the
+    gradient differentiated again was built (the cache is cleared: it is built anew)."""
+    @functools.wraps(run)
+    def again(*args):
+        try:
+            return run(*args)
+        except Rebound:
+            return run(*args)
+    return again
+
+
 def hvp(f, wrt=None):
     """A function ``(*args, v) -> H v``: one forward sweep through the gradient code."""
     target = Target(f)
@@ -36,6 +49,7 @@ def hvp(f, wrt=None):
     target.check(names)
 
     @functools.wraps(target.primal)
+    @_built_again_once
     def hessian_vector_product(*args):
         *args, v = args
         grad_fn = gradient_function(target, names, args)
@@ -61,6 +75,7 @@ def hessian(f, wrt=None):
     target.check(names)
 
     @functools.wraps(target.primal)
+    @_built_again_once
     def hess(*args):
         values = target.bind(target.prefix + args, {})
         grad_fn = gradient_function(target, names, args)

@@ -33,47 +33,58 @@ import types
 import gast
 
 from ..tree import nodes
+from .calls import same
 from .pipeline import Front, front
 
 _CONSTANTS = (float, int, bool, str, type(None))
 
 
 def inline_calls(fr: Front, depth: int = 8) -> Front | None:
-    """``fr`` with every call of a user function inlined, or None where one cannot be."""
+    """``fr`` with every call of a user function inlined, or None where one cannot be.
+    Its ``callees`` say what each name called meant (:func:`current`)."""
     names = copy.deepcopy(fr.names)
     local = nodes.names_stored(fr.tree)
-    body = _inline_block(fr.tree.body, fr.parsed, names, (fr.parsed.func,), depth, local)
+    found: list = []
+    body = _inline_block(fr.tree.body, fr.parsed, names, (fr.parsed.func,), depth, local,
+                         found)
     if body is None:
         return None
     tree = nodes.clone(fr.tree)
     tree.body = body
-    return Front(fr.parsed, tree, names, "inlined")
+    return Front(fr.parsed, tree, names, "inlined", callees=tuple(found))
 
 
-def _inline_block(block, parsed, names, stack, depth, local):
+def current(fr: Front) -> bool:
+    """Whether every name an inlined front called still means the function inlined (a
+    rebound callee makes the inlined body another function's)."""
+    return all(same(parsed.resolve_path(path), func) for parsed, path, func in fr.callees)
+
+
+def _inline_block(block, parsed, names, stack, depth, local, found):
     out = []
     for stmt in block:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if inner and not isinstance(stmt, gast.FunctionDef):
-                replaced = _inline_block(inner, parsed, names, stack, depth, local)
+                replaced = _inline_block(inner, parsed, names, stack, depth, local, found)
                 if replaced is None:
                     return None
                 setattr(stmt, field, replaced)
-        callee = _callee(stmt, parsed, local)
+        callee = _callee(stmt, parsed, local, found)
         if callee is None:
             out.append(stmt)
             continue
         if callee is False or callee in stack or depth == 0:
             return None
-        copied = _inlined(stmt, callee, parsed, names, stack + (callee,), depth - 1, local)
+        copied = _inlined(stmt, callee, parsed, names, stack + (callee,), depth - 1, local,
+                          found)
         if copied is None:
             return None
         out.extend(copied)
     return out
 
 
-def _callee(stmt, parsed, local):
+def _callee(stmt, parsed, local, found):
     """The user function ``stmt`` assigns the result of (None: not such a call, or a
     call of a local name, which is no user function's; False: a call inlining cannot
     copy)."""
@@ -87,6 +98,7 @@ def _callee(stmt, parsed, local):
     target = parsed.resolve_path(path)
     if getattr(target, "__s2sad_derivative__", None):
         return False                      # a derivative s2sad made: not its primal's body
+    found.append((parsed, path, target))
     target = getattr(target, "__s2sad_primal__", target)
     if not isinstance(target, types.FunctionType) \
             or (target.__module__ or "").partition(".")[0] == "s2sad":
@@ -94,7 +106,7 @@ def _callee(stmt, parsed, local):
     return target
 
 
-def _inlined(stmt, callee, parsed, names, stack, depth, local):
+def _inlined(stmt, callee, parsed, names, stack, depth, local, found):
     inner = front(callee)
     if callee.__closure__ or not _same_meaning(inner.parsed, parsed):
         return None
@@ -110,7 +122,7 @@ def _inlined(stmt, callee, parsed, names, stack, depth, local):
     if not isinstance(result, gast.Return):
         return None
     local = local | set(renames.values())
-    copied = _inline_block(copied, parsed, names, stack, depth, local)
+    copied = _inline_block(copied, parsed, names, stack, depth, local, found)
     if copied is None:
         return None
     value = result.value if result.value is not None else nodes.const(None)

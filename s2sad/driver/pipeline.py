@@ -32,6 +32,7 @@ class Front:
     names: object
     tag: str = ""         # what was done to the tree beyond normalizing ("inlined")
     snapshots: int | None = None   # grad(f, checkpoint=s): top-level range loops marked
+    callees: tuple = ()   # inlined: (parsed, path, function) per call, stale once rebound
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Generated:
     source: str           # their source text, exactly what runs
     units: tuple = ()     # compile.Unit per function: what compiling them again needs
     bindings: tuple = ()  # (cell name, (kind, callee, wrt)): the callees' derivatives
+
+
+SECOND_ORDER = ("grad2", "pullback")
 
 
 def front(func) -> Front:
@@ -58,7 +62,10 @@ def checkpointed(fr: Front, snapshots: int) -> Front:
 
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             link=None, instrument=None) -> Generated:
-    """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion). ``link(kind,
+    """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion); for code to be
+    differentiated again (:data:`SECOND_ORDER`), ``grad2`` (``grad`` whose calls are
+    recomputed by their pullbacks) or ``pullback`` (``g_pullback(..., *, b_out)``,
+    the cotangents for a given output adjoint). ``link(kind,
     callee, wrt)`` makes what generated code calls for a user function's derivative;
     ``instrument(def) -> (def, cells)`` edits each definition before it is compiled
     (s2sad.trace inserts its recording calls there)."""
@@ -68,10 +75,12 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     names = copy.deepcopy(fr.names)
     tree = clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds)
-    sweeps = reverse(tree, facts, wrt, names)
+    sweeps = reverse(tree, facts, wrt, names, recompute=variant in SECOND_ORDER)
     sweeps.results[:] = motion.owned(sweeps.results, [kinds[w] for w in wrt])
     base = fr.parsed.name
-    if variant == "vjp":
+    if variant == "pullback":
+        defs = (motion.seeded(f"{base}_pullback", tree.args, sweeps, names.fresh("b_" + base)),)
+    elif variant == "vjp":
         defs = motion.split(base, tree.args, sweeps, list(kinds), names.fresh("b_" + base),
                             names.fresh("_residuals"))
     else:

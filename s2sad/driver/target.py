@@ -25,11 +25,11 @@ from ..analysis.prims import GradientOf
 from ..errors import UsageError
 from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
-from . import diskcache, fast, numba_jit, pipeline, seeds, values
+from . import diskcache, fast, numba_jit, pipeline, pullbacks, seeds, values
 from .cachekey import resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
-from .inline import inline_calls
+from .inline import current, inline_calls
 from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
                       recover_gradient, refuse_complex_second)
 
@@ -230,37 +230,33 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
 def gradient_function(target: Target, names, args, kwargs=None):
     """The generated joint adjoint for these arguments: the thing differentiated again.
     Where it calls its callees' derivatives, whose pullbacks have no tangent, it is
-    built again from the function with those calls inlined."""
+    built again from the function with those calls inlined; where they cannot be, as
+    ``grad2``, whose pullbacks are ordinary functions (:mod:`.pullbacks`)."""
     values = target.bind(target.prefix + tuple(args), kwargs or {})
     refuse_complex_second(target.front.parsed.name, names, values)
     grad_fn = target.generated(names, values, "grad").functions[0]
     calls = _calls_in(grad_fn)
     if calls:
-        inlined = CACHE.get(("inlined", target.identity, VERSION),
-                            lambda: inline_calls(target.front))
+        key = ("inlined", target.identity, VERSION)
+        inlined = CACHE.get(key, lambda: inline_calls(target.front))
+        if inlined is not None and not current(inlined):     # a callee was rebound
+            CACHE.clear()
+            inlined = CACHE.get(key, lambda: inline_calls(target.front))
         if inlined is not None:
             twin = copy.copy(target)
             twin.front, twin.identity = inlined, ("inlined", target.identity)
             grad_fn = twin.generated(names, values, "grad").functions[0]
             calls = _calls_in(grad_fn)
     if calls:
+        grad_fn = target.generated(names, values, "grad2").functions[0]
+        calls = _calls_in(grad_fn)
+    if calls:
         raise UsageError(
             f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(_described(c) for c in calls)}"
-            "); s2sad builds them by inlining the callees, and these cannot be inlined "
-            "(recursion, a closure, a method, a nested def, a function passed as a value, "
-            "a default that is not a constant, a name that means something else in the "
-            "callee's module); call the function by its module-level name, or take the "
-            "second derivative of each part",
-            "unsupported-second-order")
+            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}"
+            "), which s2sad does not make (the Hessian of a gradient called inside the "
+            "function); take the second derivative of each part", "unsupported-second-order")
     return grad_fn
-
-
-def _described(call) -> str:
-    if call is NestedVJP:
-        return ("a function known only when the call runs: an argument, a list's item, "
-                "an object's method, a nested def")
-    return repr(call)
 
 
 def _calls_in(grad_fn) -> list:
@@ -277,6 +273,11 @@ def link(kind: str, callee, wrt: tuple, parsed=None):
         return NestedVJP
     if kind == "jvp_of":
         return NestedJVP
+    if kind in ("pullback", "pullback_of"):       # code to be differentiated again
+        return pullbacks.Pullback(link("vjp", callee, wrt, parsed)) if callee is not None \
+            else pullbacks.PullbackOf(NestedVJP)
+    if getattr(callee, "__s2sad_pullback__", False):
+        return callee.tangent(wrt)
     if isinstance(callee, GradientOf):
         return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
     paths = resolutions(parsed) if parsed is not None else {}

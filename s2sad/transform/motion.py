@@ -68,6 +68,20 @@ def joint(name: str, args: gast.arguments, sw: Sweeps, with_value: bool,
     return _function(name, args, body + [nodes.ret(result)])
 
 
+def seeded(name: str, args: gast.arguments, sw: Sweeps, seed_name: str) -> gast.FunctionDef:
+    """``def g_pullback(<g's parameters>, *, b_<out>)``: joint motion with the output's
+    adjoint a keyword-only parameter, returning the ``wrt`` arguments' adjoints as a
+    tuple. A caller's code made to be differentiated again calls it in its adjoint
+    sweep: an ordinary function of the arguments and the seed, no tape held between."""
+    body = [comment("primal sweep")] + sw.setup + sw.primal + [comment("adjoint sweep")]
+    for array in sorted(_slot_restored(sw) & _escaping(sw)):
+        body.append(nodes.assign(array, nodes.call("np.copy", nodes.name(array))))
+    body += sw.adjoint
+    result = nodes.tuple_(nodes.clone(r) for r in sw.results)
+    return tangent(name, args, body, result, None, {"seed": sw.seed or seed_name},
+                   pair=False)
+
+
 def split(name: str, args: gast.arguments, sw: Sweeps, params: list, seed_name: str,
           residuals_name: str):
     """``(forward, backward)`` function definitions and the residual names."""
@@ -176,10 +190,11 @@ def _function(name, args, body) -> gast.FunctionDef:
 
 
 def tangent(name: str, args: gast.arguments, body: list, output, d_output,
-            params: dict) -> gast.FunctionDef:
-    """``def f_jvp(<f's parameters>, *, d_<wrt>...)`` returning ``(y, d_y)``."""
-    func = _function(name, args, body + [nodes.ret(nodes.tuple_([nodes.clone(output),
-                                                                  d_output]))])
+            params: dict, pair=True) -> gast.FunctionDef:
+    """``def f_jvp(<f's parameters>, *, d_<wrt>...)`` returning ``(y, d_y)`` (``output``
+    alone, without ``pair``)."""
+    result = nodes.tuple_([nodes.clone(output), d_output]) if pair else output
+    func = _function(name, args, body + [nodes.ret(result)])
     func.args.kwonlyargs = func.args.kwonlyargs + [nodes.name(p, store=True)
                                                    for p in params.values()]
     func.args.kw_defaults = func.args.kw_defaults + [None] * len(params)

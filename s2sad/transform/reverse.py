@@ -69,13 +69,18 @@ class Sweeps:
     bindings: dict       # cell name -> (kind, callee, wrt): derivatives of called functions
 
 
-def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen) -> Sweeps:
-    return _Reverse(tree, facts, gen).run(wrt)
+def reverse(tree: gast.FunctionDef, facts: Analysis, wrt: tuple, gen,
+            recompute=False) -> Sweeps:
+    """``recompute``: each call of a user function runs as it is in the primal sweep and
+    its pullback recomputes it (``g_pullback(b_t, a)``), so that the code is differentiable
+    again through calls (second derivatives)."""
+    return _Reverse(tree, facts, gen, recompute).run(wrt)
 
 
 class _Reverse(UpdatesAndCalls):
-    def __init__(self, tree, facts: Analysis, gen):
+    def __init__(self, tree, facts: Analysis, gen, recompute=False):
         self.tree, self.facts, self.gen = tree, facts, gen
+        self.recompute = recompute
         self.params = [a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs]
         self.tape = gen.fresh("_tape")              # values overwritten, for the adjoint
         self.path = gen.fresh("_path")              # branch decisions and loop records

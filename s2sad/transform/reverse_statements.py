@@ -6,6 +6,10 @@ user function runs the callee's own split derivative: ``t, back_t = g_vjp(a)``
 in the primal sweep, ``back_t(b_t)`` in the adjoint sweep. A callee wrapped by
 ``s2sad.checkpoint`` runs untaped in the primal sweep (``t = g(a)``); the adjoint sweep
 runs its split derivative from the call's inputs there (``_, back_t = g_vjp(a)``).
+Code made to be differentiated again (``recompute``) runs every call so: ``t = g(a)``
+in the primal sweep, ``b = g_pullback(b_t, a)`` in the adjoint sweep, an ordinary
+function of ``a`` and ``b_t`` (no closure holding a tape), whose own tangent can be
+generated like any function's.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from . import adjoints
 from ..analysis import kinds, views
 from ..tree import names, nodes
 from ..analysis.analyze import Prim
+from ..analysis.prims import GradientOf
 
 
 def created_lists(body) -> set:
@@ -143,7 +148,7 @@ class UpdatesAndCalls:
         """``t = g(a, b)`` -> ``t, back_t = g_vjp(a, b)``: the callee's own split
         derivative returns its result and a pullback for the adjoint sweep."""
         target, prim = s.targets[0].id, self.facts.of(s)
-        if checkpointed_call(prim):
+        if self.recomputed(prim):
             return ([self.push(target)] if saved else []) + [s]
         back = self.backs.setdefault(id(s), self.gen.fresh("back_" + target))
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
@@ -186,7 +191,7 @@ class UpdatesAndCalls:
         target, prim = s.targets[0].id, self.facts.of(s)
         active = [ident for _, ident in prim.operands if self.facts.is_active(ident)]
         cotangents = self.cotangent_names.setdefault(id(s), self.gen.temp())
-        if checkpointed_call(prim):
+        if self.recomputed(prim):
             return self.adjoint_checkpointed(s, prim, defined, restore, active, cotangents)
         back = self.backs[id(s)]
         out = [nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
@@ -202,18 +207,41 @@ class UpdatesAndCalls:
         overwrote one), then ``_, back = g_vjp(a, b)`` and ``back(b_t)``."""
         target = s.targets[0].id
         wrt = tuple(slot for slot, ident in prim.operands if self.facts.is_active(ident))
-        back = self.gen.fresh("back_" + target)
-        call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
-                         args=nodes.clone(s.value.args), keywords=nodes.clone(s.value.keywords))
-        both = nodes.tuple_([nodes.name(self.gen.fresh("_"), store=True),
-                             nodes.name(back, store=True)], store=True)
-        out = restore + [gast.copy_location(nodes.assign(both, call), s),
-                         nodes.assign(cotangents, nodes.call(back, nodes.name(self.bar(target))))]
+        if self.recompute:
+            out = restore + [gast.copy_location(nodes.assign(
+                cotangents, self.pullback_call(s, prim, wrt, nodes.name(self.bar(target)))), s)]
+        else:
+            back = self.gen.fresh("back_" + target)
+            call = gast.Call(func=self.callee_derivative("vjp", prim, s.value.func, wrt),
+                             args=nodes.clone(s.value.args),
+                             keywords=nodes.clone(s.value.keywords))
+            both = nodes.tuple_([nodes.name(self.gen.fresh("_"), store=True),
+                                 nodes.name(back, store=True)], store=True)
+            out = restore + [gast.copy_location(nodes.assign(both, call), s),
+                             nodes.assign(cotangents, nodes.call(back, nodes.name(
+                                 self.bar(target))))]
         defined.discard(target)
         for k, ident in enumerate(active):
             out.append(self.accumulate(ident, nodes.subscript(nodes.name(cotangents),
                                                               nodes.const(k)), defined))
         return out
+
+    def recomputed(self, prim) -> bool:
+        """A call the adjoint sweep recomputes: checkpointed, or in code made to be
+        differentiated again (a gradient inside the function keeps its Hessian pullback)."""
+        return checkpointed_call(prim) or self.recompute and not isinstance(prim.callee,
+                                                                             GradientOf)
+
+    def pullback_call(self, s, prim, wrt, seed):
+        """``g_pullback(b_t, a, b)``; ``pullback_of(h, ('y',), b_t, a, b)`` for a function
+        known when the call runs: the cotangents of the ``wrt`` arguments."""
+        if prim.callee is not None:
+            func, head = nodes.name(self.link("pullback", prim.callee, wrt)), [seed]
+        else:
+            func = nodes.name(self.link("pullback_of", None, ()))
+            head = [nodes.clone(s.value.func), nodes.tuple_(nodes.const(w) for w in wrt), seed]
+        return gast.Call(func=func, args=head + nodes.clone(s.value.args),
+                         keywords=nodes.clone(s.value.keywords))
 
     def adjoint_append(self, s, defined) -> list:
         """``L.append(v)``: the last item of L's adjoint list is v's; L shrinks back, so
