@@ -168,3 +168,53 @@ def compiler_digest() -> str:
         hasher.update(str(path.relative_to(root)).encode() + b"\0")
         hasher.update(path.read_bytes() + b"\0")
     return hasher.hexdigest()
+
+
+_GLOBAL_NAMES: dict = {}     # id(parsed tree) -> (the tree, its global names)
+
+
+def _global_names(parsed) -> tuple:
+    """The bare names the body reads that are neither parameters nor locals (functions,
+    ``np`` and globals holding values alike; globals_now keeps the callables')."""
+    known = _GLOBAL_NAMES.get(id(parsed.tree))
+    if known is not None and known[0] is parsed.tree:
+        return known[1]
+    local = set(nodes.names_stored(parsed.tree)) | set(parsed.params) | set(parsed.kwonly)
+    names = tuple(sorted({n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)
+                          and isinstance(n.ctx, gast.Load) and n.id not in local}))
+    if len(_GLOBAL_NAMES) > 1024:
+        _GLOBAL_NAMES.clear()
+    _GLOBAL_NAMES[id(parsed.tree)] = (parsed.tree, names)
+    return names
+
+
+def globals_now(parsed) -> tuple:
+    """What each global name the body reads means now, by identity: part of the memory
+    cache's key, so that ``ACT = np.sin`` after a derivative was built for
+    ``ACT = np.tanh`` builds it anew instead of reusing tanh's rule."""
+    now = (parsed.lookup(name) for name in _global_names(parsed))
+    return tuple(id(obj) if callable(obj) else None for obj in now)  # values: read when run
+
+
+def watched(parsed) -> tuple:
+    """``(name, what it means now)`` for each global the body calls through a name of
+    its own that is a library callable (``ACT = np.tanh``, ``from math import sin``): the
+    derivative built for it holds that callable's rule, so a fast entry must step aside
+    once the name means something else (user functions are followed by their links)."""
+    out = []
+    for name in _global_names(parsed):
+        obj = parsed.lookup(name)
+        if callable(obj) and not isinstance(obj, (types.ModuleType, types.MethodType, type)) \
+                and not (isinstance(obj, types.FunctionType) and not _library(obj)):
+            out.append((name, obj))
+    return tuple(out)
+
+
+def still(parsed, watch) -> bool:
+    """Whether each watched name still means what it did."""
+    return all(parsed.lookup(name) is obj for name, obj in watch)
+
+
+def _library(func) -> bool:
+    module = getattr(func, "__module__", None) or ""
+    return module.split(".")[0] in ("numpy", "scipy", "math", "builtins", "s2sad")

@@ -14,6 +14,7 @@ import copy
 from . import fast, pipeline, seeds
 from .compile import CACHE
 from . import numba_jit
+from .cachekey import still, watched
 from .entry import fast_entry
 from .running import HANDLED, call_on_floats, primal_value, real_gradient, run_on_floats
 from ..errors import UsageError
@@ -54,7 +55,8 @@ def gradient(f, wrt, variant, jit=None, checkpoint=None):
     def run(*args, **kwargs):
         args = prefix + args if prefix else args
         # the common case costs a tuple of types and a dict look-up
-        fn = None if kwargs else dispatch.by_type.get((CACHE.generation, *map(type, args)))
+        fn = None if kwargs or dispatch.stale() else \
+            dispatch.by_type.get((CACHE.generation, *map(type, args)))
         if fn is None:
             fn = dispatch(args, kwargs)
         try:
@@ -88,7 +90,7 @@ def gradient(f, wrt, variant, jit=None, checkpoint=None):
             if error.code != "non-scalar-output":
                 raise
             return _size_one(target, names, single, variant, args, kwargs or {}, error)
-    if prefix or one_tuple:
+    if prefix or one_tuple or dispatch.watch:      # a watched name: run checks it
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, dispatch.by_type,
                       CACHE, HANDLED, recover, real)
@@ -103,6 +105,17 @@ class _Dispatch:
         self.target, self.names, self.variant, self.jit = target, names, variant, jit
         self.compiled: dict = {}        # (cache generation, signature) -> function
         self.by_type: dict = {}         # (cache generation, *argument types) -> function
+        self.watch = watched(target.front.parsed)   # library callables under names of its own
+
+    def stale(self) -> bool:
+        """Whether a watched name means another callable now (``ACT = np.sin``): the
+        functions kept were built for the old one's rule, and are dropped."""
+        if not self.watch or still(self.target.front.parsed, self.watch):
+            return False
+        self.compiled.clear()
+        self.by_type.clear()
+        self.watch = watched(self.target.front.parsed)
+        return True
 
     def __call__(self, args, kwargs):
         signature = None if kwargs else _signature_key(args)
@@ -165,7 +178,7 @@ def vjp(f, *primals, wrt=None, checkpoint=None, **kwprimals):
 
     wrt_values = tuple(values[n] for n in names)
     if checkpoint is None and not kwprimals and not target.prefix and not on_numpy:
-        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed.name, y)
+        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed, y)
     return y, pullback_of(target.front.parsed.name, y, residuals, backward, on_numpy,
                           wrt_values)
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 import types
 
 from .calls import Rebound
+from .cachekey import still, watched
 from .compile import CACHE
 
-_JVPS: dict = {}           # (function, wrt, argument types) -> (generation, code, tangent names)
+_JVPS: dict = {}     # (function, wrt, argument types) -> (generation, code, tangent names,
+#                      the parsed function, its watched names)
 _LIMIT = 1024              # lambdas made anew at each call must not grow it forever
 
 
@@ -32,7 +34,7 @@ def found(f, primals, tangents, wrt):
     except TypeError:                       # an unhashable wrt
         return None
     if hit is None or hit[0] != CACHE.generation or len(tangents) != len(hit[2]) \
-            or any(type(t) is not float for t in tangents):
+            or any(type(t) is not float for t in tangents) or not still(hit[3], hit[4]):
         return None
     try:
         y, ydot = hit[1](*primals, **dict(zip(hit[2], tangents)))
@@ -41,7 +43,7 @@ def found(f, primals, tangents, wrt):
     return (y, ydot) if type(y) is float and type(ydot) is float else None
 
 
-def record(f, primals, tangents, wrt, code, names, result) -> None:
+def record(f, primals, tangents, wrt, code, names, result, parsed) -> None:
     """Remember ``code`` for calls like this one: a plain function, float primals and
     tangents, a float value and tangent."""
     if not isinstance(f, types.FunctionType) or type(primals) is not tuple \
@@ -56,10 +58,11 @@ def record(f, primals, tangents, wrt, code, names, result) -> None:
         return
     if len(_JVPS) >= _LIMIT:
         _JVPS.clear()
-    _JVPS[key] = (CACHE.generation, code, tuple(names))
+    _JVPS[key] = (CACHE.generation, code, tuple(names), parsed, watched(parsed))
 
 
-_VJPS: dict = {}           # (function, wrt, argument types) -> (generation, forward, backward, name)
+_VJPS: dict = {}     # (function, wrt, argument types) -> (generation, forward, backward,
+#                      the parsed function, its watched names)
 
 
 def found_vjp(f, primals, wrt, pullback_of):
@@ -68,7 +71,7 @@ def found_vjp(f, primals, wrt, pullback_of):
         hit = _VJPS.get((f, wrt, *map(type, primals)))
     except TypeError:
         return None
-    if hit is None or hit[0] != CACHE.generation:
+    if hit is None or hit[0] != CACHE.generation or not still(hit[3], hit[4]):
         return None
     try:
         y, residuals = hit[1](*primals)
@@ -76,10 +79,10 @@ def found_vjp(f, primals, wrt, pullback_of):
         return None
     if type(y) is not float:
         return None
-    return y, pullback_of(hit[3], y, residuals, hit[2], False, primals)
+    return y, pullback_of(hit[3].name, y, residuals, hit[2], False, primals)
 
 
-def record_vjp(f, primals, wrt, forward, backward, name, y) -> None:
+def record_vjp(f, primals, wrt, forward, backward, parsed, y) -> None:
     """Remember the split code for calls like this one: a plain function, float primals,
     a float value."""
     if not isinstance(f, types.FunctionType) or type(y) is not float \
@@ -92,4 +95,4 @@ def record_vjp(f, primals, wrt, forward, backward, name, y) -> None:
         return
     if len(_VJPS) >= _LIMIT:
         _VJPS.clear()
-    _VJPS[key] = (CACHE.generation, forward, backward, name)
+    _VJPS[key] = (CACHE.generation, forward, backward, parsed, watched(parsed))

@@ -26,7 +26,7 @@ from ..errors import UsageError
 from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
 from . import diskcache, fast, numba_jit, pipeline, pullbacks, seeds, values
-from .cachekey import resolutions
+from .cachekey import globals_now, resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
 from .inline import current, inline_calls
@@ -107,7 +107,7 @@ class Target:
                 bad_wrt_kind(self.front.parsed.name, w, values[w], kinds[w])
         families = kind_rules.families(values)   # NumPy's code never runs on Dask's arrays
         key = (self.identity, variant, wrt, tuple(kinds.values()), families, optimized,
-               VERSION)
+               globals_now(self.front.parsed), VERSION)
         result = CACHE.get(key, lambda: self._built(wrt, kinds, variant, optimized, families))
         if self.front.parsed.func is self.primal:
             return result
@@ -223,7 +223,7 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
         y, ydot = call_on_floats(fn, primals, dots)
     result = y, seeds.apart_from(seeds.typed_like(ydot, y), tuple(dots.values()))
     if not jit and not target.prefix:
-        fast.record(f, primals, tangents, wrt, fn, dots, result)
+        fast.record(f, primals, tangents, wrt, fn, dots, result, target.front.parsed)
     return result
 
 
