@@ -25,21 +25,23 @@ from .runtime.checkpoint import checkpointed   # noqa: F401  (the loop marker)
 VERSION = targets.VERSION
 
 
-def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
+def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=False):
     """A function with f's signature returning df/d(wrt); ``has_aux=True``: f returns
     ``(value, aux)`` and the function ``(grad, aux)``. ``f`` may be a NumPy function
     with a rule (``np.sin``) or a derivative s2sad made (any order). ``jit="numba"``:
     the generated code compiled by numba (a warning and plain Python where it cannot
     be; ``"numba!"`` raises instead). ``checkpoint=s``: each ``for`` loop over
     ``range`` at f's top level checkpointed as if marked ``s2sad.checkpointed(...,
-    snapshots=s)``."""
-    return ops.grad(f, wrt, has_aux, jit, checkpoint)
+    snapshots=s)``. ``holomorphic=True``: f is a holomorphic function of complex arguments
+    with a complex output, and the function returns its complex derivative."""
+    return ops.grad(f, wrt, has_aux, jit, checkpoint, holomorphic)
 
 
-def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
+def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=False):
     """A function returning ``(f(...), grad)`` from one primal sweep (``has_aux``:
-    ``((value, aux), grad)``, as JAX's; ``jit`` and ``checkpoint`` as for grad)."""
-    return ops.value_and_grad(f, wrt, has_aux, jit, checkpoint)
+    ``((value, aux), grad)``, as JAX's; ``jit``, ``checkpoint`` and ``holomorphic`` as for
+    grad)."""
+    return ops.value_and_grad(f, wrt, has_aux, jit, checkpoint, holomorphic)
 
 
 def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):

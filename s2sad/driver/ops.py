@@ -12,6 +12,7 @@ import numpy as np
 from ..errors import UsageError
 from . import compose, derivatives, fast, higher, numba_jit, seeds, target as targets, \
     wrappers
+from .holomorphic import gradient as holomorphic_gradient
 from .target import Target, gradient_function
 
 
@@ -23,8 +24,11 @@ def plain(f):
     return wrappers.primitive_function(f) if wrappers.has_rule(f) else f
 
 
-def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
+def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=False):
     f = plain(f)
+    if holomorphic:
+        _holomorphic_alone(has_aux, jit, checkpoint)
+        return holomorphic_gradient(f, wrt, with_value=False)
     _checkpoint_of_user_function(f, checkpoint)
     if jit and (has_aux or compose.is_derived(f)):
         numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True or a derivative "
@@ -38,8 +42,11 @@ def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
     return fn
 
 
-def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None):
+def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=False):
     f = plain(f)
+    if holomorphic:
+        _holomorphic_alone(has_aux, jit, checkpoint)
+        return holomorphic_gradient(f, wrt, with_value=True)
     _checkpoint_of_user_function(f, checkpoint)
     if jit and (has_aux or compose.is_derived(f)):
         numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True or a derivative "
@@ -114,6 +121,12 @@ def zero_tree(value):
 
 def _ones_like(y):
     return _filled(y, 1.0)
+
+
+def _holomorphic_alone(has_aux, jit, checkpoint):
+    if has_aux or jit or checkpoint is not None:
+        raise UsageError("holomorphic=True is not combined with has_aux, jit or checkpoint",
+                         "bad-arguments")
 
 
 def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
