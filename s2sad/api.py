@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import derivatives, higher, numba_jit, ops, target as targets
+from .driver import batching, derivatives, higher, numba_jit, ops, target as targets
 from .driver import odes as _odes   # noqa: F401  (ODE solves' derivatives differentiate
 #                                               the right-hand side through it)
 from .errors import UsageError
@@ -56,6 +56,12 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
     one entry per ``wrt`` argument (``None``: each primal passed, as in JAX; not the
     defaults left out; ``jit`` as for grad)."""
     return ops.jvp(f, primals, tangents, wrt, jit)
+
+
+def batched_jvp(f, primals, tangents, wrt=None):
+    """``(y, ydots)``: jvp for k tangents in one sweep; each tangent has a leading axis of
+    length k, and so has each entry of ``ydots`` (JAX: ``vmap`` of ``jvp`` over them)."""
+    return batching.batched_jvp(f, primals, tangents, wrt)
 
 
 def jacobian(f, wrt=None, mode="auto", has_aux=False):

@@ -21,7 +21,8 @@ from .. import runtime
 from ..runtime import batched
 from ..runtime.batched import Batched
 from .calls import tangent_params
-from .target import Target
+from ..errors import UsageError
+from .target import Target, jvp as _jvp
 
 BUDGET = 256 * 2 ** 20
 _RUNTIME = types.SimpleNamespace(**{n: getattr(runtime, n) for n in dir(runtime)
@@ -115,3 +116,42 @@ def _split(tree, k):
         parts = [_split(v, k) for v in tree]
         return [type(tree)(p[i] for p in parts) for i in range(k)]
     return list(tree)
+
+
+def batched_jvp(f, primals, tangents, wrt=None):
+    """``(y, ydots)``: ``s2sad.jvp`` for k tangents at once, each tangent given with a
+    leading axis of length k (a float primal's as a vector of k numbers); one forward
+    sweep over blocks of k, or k sweeps (the same numbers) where the generated code has
+    no batched form of an operation it runs."""
+    target = Target(f)
+    primals = tuple(primals)
+    tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+    names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
+    sizes = {int(np.shape(t)[0]) if np.ndim(t) else -1 for t in tangents}
+    if len(tangents) != len(names) or len(sizes) != 1 or -1 in sizes:
+        raise UsageError(f"batched_jvp: one tangent block per wrt argument "
+                         f"({', '.join(names)}), each with the same leading length k",
+                         "bad-tangents")
+    k = sizes.pop()
+    y = _jvp(f, primals, tuple(_first(t) for t in tangents), wrt=wrt)[0]
+    values = target.bind(target.prefix + primals, {})
+    try:
+        blocks = tuple(Batched(np.asarray(t, dtype=float) if isinstance(values[n], (float, int))
+                               else np.asarray(t)) for t, n in zip(tangents, names))
+        return y, sweep(f, primals, blocks, names)
+    except Exception:             # noqa: BLE001 -- any failure: the tangents one by one
+        rows = [_jvp(f, primals, tuple(t[i] for t in tangents), wrt=wrt)[1] for i in range(k)]
+        return y, _stacked(rows)
+
+
+def _first(t):
+    return np.asarray(t)[0] if not isinstance(t, (list, tuple)) else t[0]
+
+
+def _stacked(rows):
+    first = rows[0]
+    if isinstance(first, dict):
+        return {key: _stacked([r[key] for r in rows]) for key in first}
+    if isinstance(first, (tuple, list)):
+        return type(first)(_stacked([r[i] for r in rows]) for i in range(len(first)))
+    return np.stack([np.asarray(r) for r in rows])
