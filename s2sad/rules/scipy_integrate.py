@@ -13,6 +13,7 @@ events, dense output, vectorized) are located errors.
 """
 from .. import runtime as _rt
 from .names import LABELS
+from .table import LINEAR
 
 ODEINT = ("func, y0, t, args=(), Dfun=None, col_deriv=0, full_output=0, ml=None, mu=None, "
           "rtol=None, atol=None, tcrit=None, h0=0.0, hmax=0.0, hmin=0.0, ixpr=0, mxstep=0, "
@@ -46,8 +47,6 @@ def reverse(R):
     vjp = f"_rt.ivp_vjp(g, {IVP_REST})"
     R.add(si.solve_ivp, IVP, None, f"{vjp}[0]", f"{vjp}[1]", None, f"{vjp}[2]", None, None,
           None, f"{vjp}[3]", result="other", undefined=("fun",), refused=IVP_REFUSED)
-    R.attr("y", "_rt.field_vjp(g, x, 'y')", result="other")
-    R.attr("t", "_rt.field_vjp(g, x, 't')", result="other")
 
 
 def forward(F):
@@ -62,15 +61,13 @@ def forward(F):
           f"_rt.ivp_jvp(None, None, d, None, {IVP_REST})", None, None, None,
           f"_rt.ivp_jvp(None, None, None, d, {IVP_REST})", result="other",
           undefined=("fun",), refused=IVP_REFUSED)
-    F.attr("y", "_rt.field_jvp(d, x, 'y')", result="other")
-    F.attr("t", "_rt.field_jvp(d, x, 't')", result="other")
 
 
 def helpers(H):
     """The adjoints' tangents: the fields' are linear; the backward solves have none
     (a second derivative through an ODE solve is a located error)."""
-    H.add(_rt.field_vjp, "g, x, name", "_rt.field_vjp(d, x, name)", result="other")
-    H.add(_rt.field_jvp, "t, x, name", "_rt.field_jvp(d, x, name)", result="other")
+    H.add(_rt.field_vjp, "g, x, name", LINEAR, result="other")
+    H.add(_rt.field_jvp, "t, x, name", LINEAR, result="other")
     H.add(_rt.odeint_vjp, f"g, {ODEINT_HELPER}", undefined=("g", "ans_", "y0", "t", "args"))
     H.add(_rt.ivp_vjp, "g, ans_" + IVP_REST[3:],
           undefined=("g", "ans_", "t_span", "y0", "t_eval", "args"))

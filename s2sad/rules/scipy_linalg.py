@@ -153,10 +153,10 @@ def reverse(R):
     R.add(sla.eigh, EIGH, EIGH_R, result="other", undefined=("b",))
     R.add(sla.svd, SVD, spectral.SVD_R, result="other")
     R.section("scipy.signal")
-    R.add(sig.convolve, CONV, "_rt.convolve_vjp_a(g, in1, in2, mode, method)",
-          "_rt.convolve_vjp_b(g, in1, in2, mode, method)", result="array")
-    R.add(sig.correlate, CONV, "_rt.correlate_vjp_a(g, in1, in2, mode, method)",
-          "_rt.correlate_vjp_b(g, in1, in2, mode, method)", result="array")
+    R.add(sig.convolve, CONV, "_rt.signal_convolve_vjp_a(g, in1, in2, mode, method)",
+          "_rt.signal_convolve_vjp_b(g, in1, in2, mode, method)", result="array")
+    R.add(sig.correlate, CONV, "_rt.signal_correlate_vjp_a(g, in1, in2, mode, method)",
+          "_rt.signal_correlate_vjp_b(g, in1, in2, mode, method)", result="array")
 
 
 def forward(F):
@@ -214,7 +214,7 @@ def helpers(H):
     H.add(_rt.convolve, ops, LINEAR, LINEAR, result="array")
     H.add(_rt.correlate, ops, LINEAR, LINEAR, result="array")
     # an operand's adjoint reads the other operand's values, never its own
-    for helper in (_rt.convolve_vjp_a, _rt.correlate_vjp_a):
+    for helper in (_rt.signal_convolve_vjp_a, _rt.signal_correlate_vjp_a):
         H.add(helper, f"g, {ops}", LINEAR, None, LINEAR, result="array")
-    for helper in (_rt.convolve_vjp_b, _rt.correlate_vjp_b):
+    for helper in (_rt.signal_convolve_vjp_b, _rt.signal_correlate_vjp_b):
         H.add(helper, f"g, {ops}", LINEAR, LINEAR, result="array")

@@ -14,8 +14,9 @@ import numpy as np
 
 from .core import native
 
-__all__ = ["convolve", "correlate", "convolve_vjp_a", "convolve_vjp_b", "correlate_vjp_a",
-           "correlate_vjp_b"]
+__all__ = ["convolve", "correlate", "signal_convolve_vjp_a", "signal_convolve_vjp_b",
+           "signal_correlate_vjp_a",
+           "signal_correlate_vjp_b"]
 
 
 def _signal():
@@ -50,21 +51,21 @@ def _full(g, x, y, mode):
     return out
 
 
-def convolve_vjp_a(g, x, y, mode="full", method="auto"):
+def signal_convolve_vjp_a(g, x, y, mode="full", method="auto"):
     """The adjoint of ``convolve(x, y, mode)`` in ``x``: linear in ``g`` and ``y``."""
     return _signal().correlate(_full(g, x, y, mode), y, mode="valid", method=method)
 
 
-def convolve_vjp_b(g, x, y, mode="full", method="auto"):
+def signal_convolve_vjp_b(g, x, y, mode="full", method="auto"):
     """The adjoint of ``convolve(x, y, mode)`` in ``y``: linear in ``g`` and ``x``."""
     return _signal().correlate(_full(g, x, y, mode), x, mode="valid", method=method)
 
 
-def correlate_vjp_a(g, x, y, mode="full", method="auto"):
+def signal_correlate_vjp_a(g, x, y, mode="full", method="auto"):
     """The adjoint of ``correlate(x, y, mode)`` in ``x``."""
-    return convolve_vjp_a(g, x, _flip(y), mode, method)
+    return signal_convolve_vjp_a(g, x, _flip(y), mode, method)
 
 
-def correlate_vjp_b(g, x, y, mode="full", method="auto"):
+def signal_correlate_vjp_b(g, x, y, mode="full", method="auto"):
     """The adjoint of ``correlate(x, y, mode)`` in ``y``."""
-    return _flip(convolve_vjp_b(g, x, _flip(y), mode, method))
+    return _flip(signal_convolve_vjp_b(g, x, _flip(y), mode, method))
