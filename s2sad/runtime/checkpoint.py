@@ -105,31 +105,33 @@ class Schedule:
 class Online:
     """The schedule of a marked ``while`` loop, whose trip count is known only when it
     ends. The primal sweep keeps the state before steps ``0, d, 2d, ...`` and calls
-    :meth:`full` then :meth:`due` before each step: when ``snapshots`` are held and
-    another is due, every other one is dropped (the generated code keeps ``[::2]``)
-    and the spacing ``d`` doubles, so at most ``snapshots`` are held and each step runs
-    untaped ``O(log(n / snapshots))`` times more in all. :meth:`backward` then reverses
-    the segments between snapshots, last first, each by revolve with the snapshots the
-    earlier segments leave free (its actions shifted to the segment's steps; the
-    snapshots form one stack: ``restore`` pops the segment's own snapshot).
+    :meth:`full` then :meth:`due` before each step: when ``h = max(1, snapshots // 2)``
+    are held and another is due, every other one is dropped (the generated code keeps
+    ``[::2]``) and the spacing ``d`` doubles (each step runs untaped once in the primal
+    sweep; a segment is at most ``2 n / h`` steps). :meth:`backward` then reverses the
+    segments between snapshots, last first, each by revolve with the snapshots the
+    earlier segments leave free, ``snapshots - j >= snapshots - h + 1`` for segment
+    ``j`` (its actions shifted to the segment's steps; the snapshots form one stack:
+    ``restore`` pops the segment's own one). At most ``snapshots`` are held at once.
 
-    >>> r = Online(2)
+    >>> r = Online(4)
     >>> [(r.full(), r.due()) for _ in range(5)]
     [(False, True), (False, True), (True, True), (False, False), (True, True)]
     >>> r.held, r.spacing, list(r.backward())
     (2, 4, [('restore', 1, 4), ('step', 4, 5), ('restore', 0, 0), ('take', 0, 0), \
-('advance', 0, 1), ('take', 1, 1), ('advance', 1, 3), ('step', 3, 4), ('restore', 1, 1), \
-('take', 1, 1), ('advance', 1, 2), ('step', 2, 3), ('restore', 1, 1), ('step', 1, 2), \
+('advance', 0, 1), ('take', 1, 1), ('advance', 1, 2), ('take', 2, 2), ('advance', 2, 3), \
+('step', 3, 4), ('restore', 2, 2), ('step', 2, 3), ('restore', 1, 1), ('step', 1, 2), \
 ('restore', 0, 0), ('step', 0, 1)])
     """
 
     def __init__(self, snapshots):
         self.size = max(1, int(snapshots))
+        self.online = max(1, self.size // 2)        # held in the primal sweep, at most
         self.steps, self.spacing, self.held = 0, 1, 0
 
     def full(self) -> bool:
         """Whether the snapshots must be thinned before this step (keep every other)."""
-        if self.steps % self.spacing or self.held < self.size:
+        if self.steps % self.spacing or self.held < self.online:
             return False
         self.held, self.spacing = (self.held + 1) // 2, 2 * self.spacing
         return True

@@ -3,11 +3,12 @@
 The trip count is known only when the loop ends, so the schedule is online
 (``_rt.Online``, runtime/checkpoint.py). The primal sweep runs the loop untaped,
 keeping the loop-carried state (the names the loop writes that are bound before it,
-as for a marked ``for`` loop) before steps ``0, d, 2d, ...``; when ``s`` are held and
-another is due, every other one is dropped and ``d`` doubles. The adjoint sweep knows
-the trip count: it reverses the segments between snapshots, last first, each by
-revolve, restoring a snapshot, taking one, advancing untaped, or running one step
-taped followed by its adjoint. At most ``s`` snapshots are held and one step's tape.
+as for a marked ``for`` loop) before steps ``0, d, 2d, ...``; when ``max(1, s // 2)``
+are held and another is due, every other one is dropped and ``d`` doubles. The adjoint
+sweep knows the trip count: it reverses the segments between snapshots, last first,
+each by revolve with the snapshots left free, restoring a snapshot, taking one,
+advancing untaped, or running one step taped followed by its adjoint. At most ``s``
+snapshots are held at once, and one step's tape.
 
 >>> import s2sad, numpy as np
 >>> def f(x):
