@@ -18,8 +18,8 @@ body's pieces (:class:`Schedule` splits them where the primal sweep ends):
 """
 from math import comb
 
-__all__ = ["checkpointed", "revolve", "repetitions", "Schedule", "ADVANCE", "TAKE",
-           "RESTORE", "STEP"]
+__all__ = ["checkpointed", "revolve", "repetitions", "Schedule", "Online", "ADVANCE",
+           "TAKE", "RESTORE", "STEP"]
 
 ADVANCE = "advance"   # (ADVANCE, p, q): run steps p..q-1 untaped
 TAKE = "take"         # (TAKE, slot, p): push the state before step p (slot: the depth)
@@ -28,7 +28,8 @@ STEP = "step"         # (STEP, p, p + 1): run step p taped, then its adjoint
 
 
 def checkpointed(iterable, snapshots=1):
-    """Mark a loop for checkpointing; returns ``iterable`` unchanged."""
+    """Mark a loop for checkpointing; returns ``iterable`` unchanged (a sequence for
+    ``for``, a condition for ``while s2sad.checkpointed(cond, snapshots=s):``)."""
     return iterable
 
 
@@ -99,3 +100,54 @@ class Schedule:
 
     def backward(self):
         yield from self._actions
+
+
+class Online:
+    """The schedule of a marked ``while`` loop, whose trip count is known only when it
+    ends. The primal sweep keeps the state before steps ``0, d, 2d, ...`` and calls
+    :meth:`full` then :meth:`due` before each step: when ``h = max(1, snapshots // 2)``
+    are held and another is due, every other one is dropped (the generated code keeps
+    ``[::2]``) and the spacing ``d`` doubles (each step runs untaped once in the primal
+    sweep; a segment is at most ``2 n / h`` steps). :meth:`backward` then reverses the
+    segments between snapshots, last first, each by revolve with the snapshots the
+    earlier segments leave free, ``snapshots - j >= snapshots - h + 1`` for segment
+    ``j`` (its actions shifted to the segment's steps; the snapshots form one stack:
+    ``restore`` pops the segment's own one). At most ``snapshots`` are held at once.
+
+    >>> r = Online(4)
+    >>> [(r.full(), r.due()) for _ in range(5)]
+    [(False, True), (False, True), (True, True), (False, False), (True, True)]
+    >>> r.held, r.spacing, list(r.backward())
+    (2, 4, [('restore', 1, 4), ('step', 4, 5), ('restore', 0, 0), ('take', 0, 0), \
+('advance', 0, 1), ('take', 1, 1), ('advance', 1, 2), ('take', 2, 2), ('advance', 2, 3), \
+('step', 3, 4), ('restore', 2, 2), ('step', 2, 3), ('restore', 1, 1), ('step', 1, 2), \
+('restore', 0, 0), ('step', 0, 1)])
+    """
+
+    def __init__(self, snapshots):
+        self.size = max(1, int(snapshots))
+        self.online = max(1, self.size // 2)        # held in the primal sweep, at most
+        self.steps, self.spacing, self.held = 0, 1, 0
+
+    def full(self) -> bool:
+        """Whether the snapshots must be thinned before this step (keep every other)."""
+        if self.steps % self.spacing or self.held < self.online:
+            return False
+        self.held, self.spacing = (self.held + 1) // 2, 2 * self.spacing
+        return True
+
+    def due(self) -> bool:
+        """Whether to keep the state before this step; counts the step."""
+        take = self.steps % self.spacing == 0
+        self.steps += 1
+        self.held += take
+        return take
+
+    def backward(self):
+        for j in reversed(range(self.held)):
+            start = j * self.spacing
+            yield RESTORE, j, start
+            for action, p, q in revolve(min(self.steps, start + self.spacing) - start,
+                                        self.size - j):
+                yield (action, p + j, q + start) if action in (TAKE, RESTORE) \
+                    else (action, p + start, q + start)

@@ -54,7 +54,8 @@ class Mark:
     """One marked loop: what the transform learns about it as it goes."""
 
     snapshots: gast.AST           # the atom given as ``snapshots=``
-    sequence: str                 # the name the loop indexes (``range(len(sequence))``)
+    sequence: str | None          # the name the loop indexes (``range(len(sequence))``),
+    #                               None for a marked ``while`` loop
     plain: list = field(default_factory=list)    # the body as normalized, untaped
     adjoint: gast.For | None = None
 
@@ -77,6 +78,11 @@ def marked_loops(body) -> dict:
         elif isinstance(s, gast.Assign) and isinstance(s.value, gast.Call) \
                 and s.value.args and getattr(s.value.args[0], "id", None) in marked:
             sequences[s.targets[0].id] = marked[s.value.args[0].id]
+        elif isinstance(s, gast.While) and _is_marker(s.test):    # transform/online.py
+            kw = {k.arg: k.value for k in s.test.keywords}
+            given = s.test.args[1] if len(s.test.args) > 1 else kw.get("snapshots")
+            marked[id(s)] = Mark(nodes.clone(given) if given is not None else nodes.const(1),
+                                 None, nodes.clone(s.body))
         elif isinstance(s, gast.For) and _indexes(s.iter) in sequences:
             seq = _indexes(s.iter)
             marked_loop = Mark(nodes.clone(sequences[seq]), seq, nodes.clone(s.body))
@@ -97,7 +103,7 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
     """Rewrite each marked loop's primal and adjoint statements (top level) in place."""
     for user_loop, trip in trips.items():
         mark, loop = marks.get(id(user_loop)), trip.loop
-        if mark is None or mark.adjoint is None or loop not in primal:
+        if mark is None or mark.sequence is None or mark.adjoint is None or loop not in primal:
             continue
         state = sorted(carried(user_loop))
         names = _Names(gen.numbered("_r"), gen.numbered("_a"), gen.numbered("_p"),
@@ -232,7 +238,8 @@ def refusals(parsed, snapshots=None) -> list:
     implied = [s for s in parsed.tree.body if snapshots is not None and isinstance(s, gast.For)
                and _over_range(s.iter) and not s.orelse]
     for loop in nodes.walk(parsed.tree):
-        if isinstance(loop, gast.For) and (_is_marker(loop.iter) or loop in implied):
+        if isinstance(loop, gast.For) and (_is_marker(loop.iter) or loop in implied) \
+                or isinstance(loop, gast.While) and _is_marker(loop.test):
             hint = _HINT if loop not in implied else _OPTION_HINT
             out += [parsed.violation(n, "checkpoint-side-effect", what,
                                      _CHANGED_HINT if changes else hint)

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import gast
 
 from .blocks import at_exits, is_call_to, single_assignments
-from . import adjoints, checkpoints
+from . import adjoints, checkpoints, online
 from ..analysis import kinds, tbr
 from ..tree import nodes
 from ..front import sourcemap
@@ -129,6 +129,8 @@ class _Reverse(UpdatesAndCalls):
         primal, adjoint = self.prune(primal, adjoint)
         primal, adjoint = checkpoints.apply(self.marks, self.trips, primal, adjoint,
                                             self.carried, self.updated, self.gen)
+        primal, adjoint = online.apply(self.marks, self.trips, primal, adjoint,
+                                       self.carried, self.updated, self.gen)
         setup = self.setup(body, primal + adjoint)   # a checkpointed loop tapes in the adjoint
         return Sweeps(setup, primal, adjoint, output, seed, results, self.tape, self.path,
                       frozenset(self.records.values()), frozenset(self.bars.values()),
@@ -204,6 +206,7 @@ class _Reverse(UpdatesAndCalls):
                               value=nodes.const(1))
         loop = nodes.while_(s.test, [step] + self.primal_block(s.body, depth + 1))
         out = [nodes.assign(count, nodes.const(0)), loop]
+        self.trips[s] = _TripRecord(out[0], loop, [])     # a marked one: online.apply
         return out + ([self.note(nodes.name(count))] if depth else [])
 
     def bar(self, ident: str) -> str:
@@ -279,16 +282,20 @@ class _Reverse(UpdatesAndCalls):
             loop = self.adjoint_loop(s, head, nodes.name(s.target.id, store=True), defined, depth)
             if s.target.id not in nodes.names_loaded(loop[-1]):
                 self.count_trips(s, loop)
-            if id(s) in self.marks and depth == 0:
-                self.marks[id(s)].adjoint = loop[-1]
+            self.adjoint_of_marked(s, loop, depth)
             return loop + ([nodes.assign(s.target.id, self.pop(s.target.id))] if restore else [])
         if mutation(s):
             return self.adjoint_append(s, defined)
         if isinstance(s, gast.While):
-            count = self.records[id(s)]
-            head = nodes.call("range", nodes.name(count))
-            return self.adjoint_loop(s, head, self.gen.fresh("_"), defined, depth)
+            head = nodes.call("range", nodes.name(self.records[id(s)]))
+            return self.adjoint_of_marked(s, self.adjoint_loop(
+                s, head, self.gen.fresh("_"), defined, depth), depth)
         return []
+
+    def adjoint_of_marked(self, s, loop, depth):
+        if id(s) in self.marks and depth == 0:
+            self.marks[id(s)].adjoint = loop[-1]
+        return loop
 
     def adjoint_assign(self, s, defined) -> list:
         target = s.targets[0].id
