@@ -49,7 +49,7 @@ def eliminate(body: list, objects: Objects) -> tuple[list, int]:
 
 
 def _block(block, objects) -> tuple[list, int]:
-    available: dict = {}                       # expression key -> name that holds it
+    available = _Available()                   # expression key -> name that holds it
     out, replaced = [], 0
     for s in block:
         replace = _Replace(available, objects)
@@ -58,7 +58,7 @@ def _block(block, objects) -> tuple[list, int]:
             (s.body, in_body), (s.orelse, in_orelse) = \
                 _block(s.body, objects), _block(s.orelse, objects)
             replaced += replace.hits + in_body + in_orelse
-            _forget(available, nodes.names_written(s))
+            available.forget(nodes.names_written(s))
             out.append(s)
             continue
         s = replace.visit(s)
@@ -67,21 +67,43 @@ def _block(block, objects) -> tuple[list, int]:
         if isinstance(s, gast.Expr) and isinstance(getattr(s.value, "func", None),
                                                    gast.Attribute):
             written |= nodes.names_loaded(s.value.func)       # _tape.append(x)
-        _forget(available, written)
+        available.forget(written)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                 and not isinstance(s.value, _LEAVES) and pure(s.value) and _reusable(s.value):
             k = key(s.value)
             target = s.targets[0].id
-            if k is not None and target not in nodes.names_loaded(s.value):
-                available.setdefault(k, (target, nodes.names_loaded(s.value)))
+            if k is not None:
+                reads = nodes.names_loaded(s.value)
+                if target not in reads:
+                    available.add(k, target, reads)
         out.append(s)
     return out, replaced
 
 
-def _forget(available, written):
-    for k, (target, reads) in list(available.items()):
-        if target in written or reads & written:
-            del available[k]
+class _Available(dict):
+    """Expression key -> ``(name that holds it, names it reads)``, with an index from
+    each of those names to the keys that end when it is written: forgetting costs what
+    it drops, not the size of the table (a scan per statement made blocks quadratic)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_name: dict[str, set] = {}
+
+    def add(self, k, target, reads):
+        """The first name to hold ``k`` keeps it."""
+        if k in self:
+            return
+        self[k] = (target, reads)
+        for ident in reads | {target}:
+            self.by_name.setdefault(ident, set()).add(k)
+
+    def forget(self, written):
+        """Drop every expression held in, or reading, a name in ``written``."""
+        for ident in written:
+            for k in self.by_name.pop(ident, ()):
+                entry = self.get(k)          # k may have gone and come back since
+                if entry is not None and (entry[0] == ident or ident in entry[1]):
+                    del self[k]
 
 
 class _Replace(SinkTracker):

@@ -25,6 +25,7 @@ def f(x1, x2):
 """
 from __future__ import annotations
 
+import bisect
 import warnings
 
 import gast
@@ -146,14 +147,18 @@ def _inline(body, adjoints, whole=None) -> tuple[list, int]:
                 setattr(s, field, inner)
                 inlined += n
     uses = _Uses()
+    after = _Events(body, uses) if whole is body else _Deaths(whole)
     while i < len(body):
         s = body[i]
-        j = _inline_site(body, i, adjoints, whole if whole is not body else None, uses)
+        j = _inline_site(body, i, adjoints, after, uses)
         if j is None:
             i += 1
             continue
+        before = uses(body[j])
         uses.forget(body[j])
-        body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})
+        body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})   # in place
+        after.replaced(j, before, uses(body[j]))
+        after.dropped(i)
         del body[i]
         inlined += 1
     return body, inlined
@@ -184,9 +189,9 @@ class _Uses:
         self.memo.pop(id(s), None)
 
 
-def _inline_site(body, i, adjoints, whole, uses):
+def _inline_site(body, i, adjoints, after, uses):
     """The index of the one statement where ``body[i]`` can be substituted, or None.
-    In a loop or branch body (``whole``: the function's body) the value may be read
+    In a loop or branch body (``after`` a :class:`_Deaths`) the value may be read
     after the block or in the next iteration, so there the reader must assign the name
     again, or be the only place the function reads a name it assigns only here."""
     s = body[i]
@@ -203,33 +208,104 @@ def _inline_site(body, i, adjoints, whole, uses):
                     or in_place:                      # a view may see the update
                 return None
             continue
-        if count > 1 or is_compound(later) or len(emit.unparse(s.value)) > _INLINE_CHARS:
-            return None
-        if _used_after(body[j + 1:], target, later, uses) if whole is None \
-                else not _dies_at(later, target, whole):
+        if count > 1 or is_compound(later) or after.used_after(j, target, later) \
+                or _long(s.value):
             return None
         return j
     return None
 
 
-def _dies_at(stmt, target, whole) -> bool:
-    return target in nodes.names_stored(stmt) or (
-        _assignment_counts(whole).get(target) == 1
-        and sum(_count_loads(w, target) for w in whole) == 1)
+def _long(e) -> bool:
+    """Whether ``e`` is written in more than ``_INLINE_CHARS`` characters; a lower bound
+    on its length (its names, attributes, operators with their spaces) answers most
+    long ones without writing them."""
+    least = 0
+    for n in nodes.walk(e):
+        if isinstance(n, gast.Name):
+            least += len(n.id)
+        elif isinstance(n, gast.Attribute):
+            least += len(n.attr) + 1
+        elif isinstance(n, gast.BinOp):
+            least += 3
+    return least > _INLINE_CHARS or len(emit.unparse(e)) > _INLINE_CHARS
 
 
-def _used_after(rest, target, stmt, uses) -> bool:
-    """Whether ``rest`` may read the value ``target`` holds after ``stmt``. Only a write
-    on every path ends the search: a branch not taken or a loop run zero times keeps it."""
-    if target in nodes.names_stored(stmt):
-        return False
-    for s in rest:
-        loads, _, _, stored = uses(s)
-        if loads.get(target):
-            return True
-        if target in (nodes.definitely_assigned([s]) if is_compound(s) else stored):
+class _Deaths:
+    """In a loop or branch body: whether a value of ``target`` may be read after the
+    statement that reads it. ``whole`` (the function's body) does not change while one
+    block is worked on, so its counts are made once, when first asked."""
+
+    def __init__(self, whole):
+        self.whole, self.counts, self.loads = whole, None, None
+
+    def used_after(self, j, target, stmt) -> bool:
+        if target in nodes.names_stored(stmt):
             return False
-    return False
+        if self.counts is None:
+            self.counts, self.loads = _assignment_counts(self.whole), {}
+            for w in self.whole:
+                for n in nodes.walk(w):
+                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                        self.loads[n.id] = self.loads.get(n.id, 0) + 1
+        return not (self.counts.get(target) == 1 and self.loads.get(target, 0) == 1)
+
+    def replaced(self, j, before, now):
+        """A statement of the block (also one of ``whole``'s: the substitution edits it
+        in place) read ``before[0]`` and now reads ``now[0]``; the deleted assignment
+        stays in ``whole`` until the block is put back."""
+        if self.loads is not None:
+            for ident in before[0].keys() | now[0].keys():
+                self.loads[ident] = self.loads.get(ident, 0) + \
+                    now[0].get(ident, 0) - before[0].get(ident, 0)
+
+    def dropped(self, i):
+        pass
+
+
+class _Events:
+    """In the function's body: whether the statements after ``body[j]`` may read the
+    value a name holds after it. Per name, the statements (by their first position,
+    ``order`` follows the body as it shrinks) that read it (True) or assign it on every
+    path (False), sorted: the first after ``j`` answers, as a scan would (a branch not
+    taken or a loop run zero times does not end a value's life), in a lookup."""
+
+    def __init__(self, body, uses):
+        self.uses, self.order = uses, list(range(len(body)))
+        self.events: dict[str, tuple[list, dict]] = {}
+        for k, s in enumerate(body):
+            for ident, reads in self._of(s).items():
+                self._set(ident, k, reads)
+
+    def _of(self, s, facts=None) -> dict:
+        loads, _, _, stored = facts or self.uses(s)
+        ends = nodes.definitely_assigned([s]) if is_compound(s) else stored
+        return {**{ident: False for ident in ends}, **{ident: True for ident in loads}}
+
+    def _set(self, ident, k, reads):
+        positions, kinds = self.events.setdefault(ident, ([], {}))
+        if reads is None:
+            if kinds.pop(k, None) is not None:
+                positions.remove(k)
+            return
+        if k not in kinds:
+            bisect.insort(positions, k)
+        kinds[k] = reads
+
+    def replaced(self, j, before, now):
+        """``body[j]`` (a simple statement) had the facts ``before`` and has ``now``."""
+        before, now = self._of(None, before), self._of(None, now)
+        for ident in before.keys() | now.keys():
+            self._set(ident, self.order[j], now.get(ident))
+
+    def dropped(self, i):
+        del self.order[i]
+
+    def used_after(self, j, target, stmt) -> bool:
+        if target in nodes.names_stored(stmt):
+            return False
+        positions, kinds = self.events.get(target, ((), {}))
+        at = bisect.bisect_right(positions, self.order[j])
+        return at < len(positions) and kinds[positions[at]]
 
 
 def _dce(body) -> tuple[list, int]:
@@ -281,11 +357,6 @@ def _negate(test):
     if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
         return test.operand
     return nodes.not_(test)
-
-
-def _count_loads(s, target) -> int:
-    return sum(1 for n in nodes.walk(s) if isinstance(n, gast.Name) and n.id == target
-               and isinstance(n.ctx, gast.Load))
 
 
 def _header_loads(s) -> set:
