@@ -49,11 +49,13 @@ class Objects:
         self.floats, self.pure = floats, pure
         self._parent: dict[str, str] = {}
         self._updated, self._exposed = set(), set(params)
-        assigned = set(params)
+        assigned, loaded = set(params), set()
+        for s in body:                  # a statement's names include its nested ones'
+            loads, stored, _, _ = nodes.facts(s)
+            assigned |= stored
+            loaded |= loads.keys()
         for s in nodes.walk_stmts(body):
-            assigned |= nodes.names_stored(s)
             self._statement(s)
-        loaded = set().union(*(nodes.names_loaded(s) for s in body)) if body else set()
         self._exposed |= loaded - assigned                    # globals and free variables
         self._updated = {self._find(n) for n in self._updated}
         self._exposed = {self._find(n) for n in self._exposed}

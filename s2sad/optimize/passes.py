@@ -34,7 +34,7 @@ from . import cse
 from ..tree import emit, nodes
 from .algebra import Simplify
 from .expressions import pure
-from .propagation import is_compound, propagate_local, updates_in_place
+from .propagation import is_compound, propagate_local
 from ..analysis.objects import Objects
 
 _INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
@@ -52,27 +52,72 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), r
     ``adjoints``: the adjoint variables, which may be substituted where they are used;
     ``reuse``: values may be shared (nothing is updated in place): eliminate common
     subexpressions. The passes run until none of them changes anything."""
+    settling = _Settling()
     for _ in range(MAX_ROUNDS):
-        if not _round(func, floats, adjoints, reuse):
+        if not _round(func, floats, adjoints, reuse, settling):
             return func
     warnings.warn(NotSettled(f"s2sad: the optimizer did not settle on {func.name} in "
                              f"{MAX_ROUNDS} rounds"), stacklevel=2)
     return func
 
 
-def _round(func, floats, adjoints, reuse) -> int:
-    """Every pass once over ``func``; how many changes they made."""
+class _Settling:
+    """How many passes in a row changed nothing, over rounds with the same ``params``. A
+    pass that changed nothing, with no change since, would change nothing again: once
+    every pass has had such a turn the function is settled, and the last round stops
+    there (its remaining passes, the costly ones among them, are not run again)."""
+
+    def __init__(self):
+        self.quiet, self.params = 0, None
+
+
+def _round(func, floats, adjoints, reuse, settling=None) -> int:
+    """Every pass once over ``func`` (fewer where ``settling`` says the rest would change
+    nothing); how many changes they made."""
     params = nodes.names_stored(func.args) | _closure_reads(func.body)
-    func.body, propagated = _propagate(func.body, params)
-    func.body, local = propagate_local(func.body, _assignment_counts(func.body), func.body,
-                                        params)
-    func.body, simplified = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
-    func.body, inlined = _inline(func.body, adjoints - params)
-    reused = 0
+    settling = settling or _Settling()
+    if params != settling.params:
+        settling.quiet, settling.params = 0, params
+    steps = _steps(func, floats, adjoints, reuse, params)
+    total = 0
+    for step in steps:
+        changes = step()
+        total += changes
+        settling.quiet = 0 if changes else settling.quiet + 1
+        if settling.quiet == len(steps):
+            break
+    return total
+
+
+def _steps(func, floats, adjoints, reuse, params) -> list:
+    """The passes in order, each a step that runs it over ``func`` and says how many
+    changes it made. Common subexpressions read the facts Objects found for the
+    simplifier while no pass between has changed a thing."""
+    objects = []
+
+    def run(apply):
+        def step():
+            func.body, changes = apply(func.body)
+            if changes:
+                objects.clear()
+            return changes
+        return step
+
+    def found():
+        if not objects:
+            objects.append(Objects.of(func, floats, pure))
+        return objects[0]
+
+    def simplify(body):
+        objects.clear()
+        return Simplify(floats, found()).visit_block(body)
+
+    steps = [run(lambda body: _propagate(body, params)),
+             run(lambda body: propagate_local(body, _assignment_counts(body), body, params)),
+             run(simplify), run(lambda body: _inline(body, adjoints - params))]
     if reuse:
-        func.body, reused = cse.eliminate(func.body, Objects.of(func, floats, pure))
-    func.body, dropped = _dce(func.body)
-    return propagated + local + simplified + inlined + reused + dropped
+        steps.append(run(lambda body: cse.eliminate(body, found())))
+    return steps + [run(lambda body: _dce(body))]
 
 
 def _assignment_counts(body) -> dict:
@@ -175,12 +220,8 @@ class _Uses:
         hit = self.memo.get(id(s))
         if hit is not None and hit[0] is s:
             return hit[1]
-        loads = {}
-        for n in nodes.walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                loads[n.id] = loads.get(n.id, 0) + 1
-        stored = nodes.names_stored(s) if isinstance(s, gast.Assign) else set()
-        facts = (loads, nodes.names_written(s), updates_in_place(s), stored)
+        loads, stored, written, in_place = nodes.facts(s)
+        facts = (loads, written, in_place, stored if isinstance(s, gast.Assign) else set())
         if not is_compound(s):
             self.memo[id(s)] = (s, facts)
         return facts
@@ -346,6 +387,7 @@ def _drop(block, loaded) -> tuple[list, int]:
             dropped += in_body
             if not s.body:
                 s.body = [nodes.pass_()]
+                dropped += not in_body          # a change too: a body another pass emptied
         elif isinstance(s, gast.Pass) and len(block) > 1:
             dropped += 1
             continue

@@ -71,14 +71,13 @@ class _LocalBlock:
         self.writers: dict[str, list] = {}
         self.in_place = [0]
         for j, s in enumerate(self.block):
-            loads = {}
-            _add_loads(loads, s)
+            loads, _, written, in_place = nodes.facts(s)
             self.loads.append(loads)
             for ident in loads:
                 self.readers.setdefault(ident, set()).add(j)
-            for ident in nodes.names_written(s):
+            for ident in written:
                 self.writers.setdefault(ident, []).append(j)
-            self.in_place.append(self.in_place[-1] + updates_in_place(s))
+            self.in_place.append(self.in_place[-1] + in_place)
         self.alive = [True] * len(self.block)
 
     def run(self) -> tuple[list, int]:

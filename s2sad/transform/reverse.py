@@ -105,9 +105,12 @@ class _Reverse(UpdatesAndCalls):
     def run(self, wrt) -> Sweeps:
         body, ret = self.tree.body[:-1], self.tree.body[-1]
         self.marks = checkpoints.marked_loops(body)
-        self.bound = [set(self.params)]
-        for stmt in body:
-            self.bound.append(self.bound[-1] | nodes.definitely_assigned([stmt]))
+        # name -> the first top-level index before which every path has bound it (a set
+        # per index, each a copy of the one before, was quadratic)
+        self.bound = dict.fromkeys(self.params, 0)
+        for index, stmt in enumerate(body):
+            for ident in nodes.definitely_assigned([stmt]):
+                self.bound.setdefault(ident, index + 1)
         primal = []
         for index, stmt in enumerate(body):
             self.top = index
@@ -238,7 +241,7 @@ class _Reverse(UpdatesAndCalls):
     def carried(self, loop) -> set:
         """What a checkpoint of ``loop`` keeps: the names it writes that are bound before."""
         index = next(i for i, s in enumerate(self.tree.body) if s is loop)
-        return nodes.names_written(loop) & self.bound[index]
+        return {n for n in nodes.names_written(loop) if self.bound.get(n, index + 1) <= index}
 
     def snapshot(self, s) -> list:
         return sorted(nodes.names_stored(s) - self.single)
@@ -394,7 +397,7 @@ class _Reverse(UpdatesAndCalls):
         """Create the stacks the primal uses; bind names first saved before any write."""
         out = [nodes.assign(stack, gast.List(elts=[], ctx=gast.Load()))
                for stack in (self.tape, self.path) if tbr.uses(primal, stack)]
-        unbound = sorted({i for i, top in self.saved if i not in self.bound[top]})
+        unbound = sorted({i for i, top in self.saved if self.bound.get(i, top + 1) > top})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
 
 

@@ -275,9 +275,25 @@ def assigned_name(stmt):
 
 def names_written(tree) -> set:
     """Names whose value ``tree`` may change: assigned, or updated in place (``y[i] = v``)."""
-    out = names_stored(tree)
+    return facts(tree)[2]
+
+
+def facts(tree) -> tuple:
+    """``(loads, stored, written, in_place)`` in one walk: how many times each name is
+    read, :func:`names_stored`, :func:`names_written`, and whether a subscript is
+    assigned (``y[i] = v``)."""
+    loads: dict[str, int] = {}
+    stored, extra, in_place = set(), set(), False
     for n in walk(tree):
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
-                and isinstance(n.value, gast.Name):
-            out.add(n.value.id)
-    return out
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                stored.add(n.id)
+        elif isinstance(n, gast.FunctionDef) and n is not tree:
+            stored.add(n.name)
+        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+            in_place = True
+            if isinstance(n.value, gast.Name):
+                extra.add(n.value.id)
+    return loads, stored, stored | extra, in_place
