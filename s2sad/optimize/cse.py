@@ -32,7 +32,7 @@ from __future__ import annotations
 import gast
 
 from ..tree import emit, nodes
-from .expressions import key, pure
+from .expressions import key, keyed, pure
 from ..analysis.objects import CONSUMED, Objects, SinkTracker
 
 _IMPURE = ("random", "copy", "array", "empty", "zeros", "ones", "full", "put", "place",
@@ -61,8 +61,9 @@ def _block(block, objects) -> tuple[list, int]:
             available.forget(nodes.names_written(s))
             out.append(s)
             continue
-        s = replace.visit(s)
-        replaced += replace.hits
+        if available and _may_hit(s, available):
+            s = replace.visit(s)
+            replaced += replace.hits
         written = nodes.names_written(s)
         if isinstance(s, gast.Expr) and isinstance(getattr(s.value, "func", None),
                                                    gast.Attribute):
@@ -78,6 +79,14 @@ def _block(block, objects) -> tuple[list, int]:
                     available.add(k, target, reads)
         out.append(s)
     return out, replaced
+
+
+def _may_hit(s, available) -> bool:
+    """Whether an expression in ``s`` has the key of one available (without visiting
+    it as a replacement would: most statements have none)."""
+    of = keyed()
+    return any(isinstance(n, gast.expr) and not isinstance(n, _LEAVES) and of(n) in available
+               for n in nodes.walk(s))
 
 
 class _Available(dict):

@@ -3,9 +3,10 @@
 Passes, run to a fixed point: propagation of names bound once to a constant
 or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
 ``-a + b``, ``e + e``: s2sad/optimize/algebra.py), forward substitution of adjoints used
-once, common subexpressions (s2sad/optimize/cse.py), and dead code elimination. A rewrite
-that would make a new array an existing one fires only where no one can tell
-(s2sad/analysis/objects.py), and a name a nested def or lambda reads keeps its assignment.
+once (s2sad/optimize/inlining.py), common subexpressions (s2sad/optimize/cse.py), and
+dead code elimination. A rewrite that would make a new array an existing one fires
+only where no one can tell (s2sad/analysis/objects.py), and a name a nested def or
+lambda reads keeps its assignment.
 
 >>> print(_demo('''
 ... def f(x1, x2):
@@ -25,7 +26,6 @@ def f(x1, x2):
 """
 from __future__ import annotations
 
-import bisect
 import warnings
 
 import gast
@@ -34,10 +34,10 @@ from . import cse
 from ..tree import emit, nodes
 from .algebra import Simplify
 from .expressions import pure
-from .propagation import is_compound, propagate_local
+from .inlining import inline
+from .propagation import assignment_counts, is_compound, propagate_local
 from ..analysis.objects import Objects
 
-_INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
 MAX_ROUNDS = 20         # each round shrinks the function; more means two passes undo each other
 
 
@@ -113,22 +113,11 @@ def _steps(func, floats, adjoints, reuse, params) -> list:
         return Simplify(floats, found()).visit_block(body)
 
     steps = [run(lambda body: _propagate(body, params)),
-             run(lambda body: propagate_local(body, _assignment_counts(body), body, params)),
-             run(simplify), run(lambda body: _inline(body, adjoints - params))]
+             run(lambda body: propagate_local(body, assignment_counts(body), body, params)),
+             run(simplify), run(lambda body: inline(body, adjoints - params))]
     if reuse:
         steps.append(run(lambda body: cse.eliminate(body, found())))
     return steps + [run(lambda body: _dce(body))]
-
-
-def _assignment_counts(body) -> dict:
-    counts: dict[str, int] = {}
-    for s in nodes.walk_stmts(body):
-        targets = s.targets if isinstance(s, gast.Assign) else \
-            [s.target] if isinstance(s, (gast.For, gast.AugAssign)) else []
-        for t in targets:
-            for ident in nodes.names_stored(t):
-                counts[ident] = counts.get(ident, 0) + 1
-    return counts
 
 
 def _closure_reads(body) -> set:
@@ -146,7 +135,7 @@ def _propagate(body, params) -> tuple[list, int]:
     """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``;
     ``params``: names that keep their assignment (parameters, names closures read).
     Returns the body and how many assignments it dropped."""
-    counts = _assignment_counts(body)
+    counts = assignment_counts(body)
     subs, out = {}, []
     for s in body:
         s = nodes.substitute(s, subs) if subs else s
@@ -160,193 +149,6 @@ def _propagate(body, params) -> tuple[list, int]:
                 continue
         out.append(s)
     return out, len(subs)
-
-
-def _inline(body, adjoints, whole=None) -> tuple[list, int]:
-    """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
-    ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
-    branch that may not be taken does not end ``b_x``'s life, so ``b_x = 1.0`` stays:
-
-    >>> print(_demo('''
-    ... def f(x, c):
-    ...     b_x = 1.0
-    ...     b_y = b_x
-    ...     if c:
-    ...         b_x = b_y * 3.0
-    ...     return b_x, b_y'''), end="")
-    def f(x, c):
-        b_x = 1.0
-        b_y = b_x
-        if c:
-            b_x = b_y * 3.0
-        return (b_x, b_y)
-
-    Returns the body and how many assignments it substituted.
-    """
-    body, i, inlined = list(body), 0, 0
-    whole = whole or body
-    for s in body:
-        for field in ("body", "orelse"):
-            if is_compound(s) and getattr(s, field):
-                inner, n = _inline(getattr(s, field), adjoints, whole)
-                setattr(s, field, inner)
-                inlined += n
-    uses = _Uses()
-    after = _Events(body, uses) if whole is body else _Deaths(whole)
-    while i < len(body):
-        s = body[i]
-        j = _inline_site(body, i, adjoints, after, uses)
-        if j is None:
-            i += 1
-            continue
-        before = uses(body[j])
-        uses.forget(body[j])
-        body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})   # in place
-        after.replaced(j, before, uses(body[j]))
-        after.dropped(i)
-        del body[i]
-        inlined += 1
-    return body, inlined
-
-
-class _Uses:
-    """Per simple statement, computed once: ``(loads: name -> count, names written,
-    whether it updates in place)``; a compound statement's, every time."""
-
-    def __init__(self):
-        self.memo = {}
-
-    def __call__(self, s):
-        hit = self.memo.get(id(s))
-        if hit is not None and hit[0] is s:
-            return hit[1]
-        loads, stored, written, in_place = nodes.facts(s)
-        facts = (loads, written, in_place, stored if isinstance(s, gast.Assign) else set())
-        if not is_compound(s):
-            self.memo[id(s)] = (s, facts)
-        return facts
-
-    def forget(self, s):
-        self.memo.pop(id(s), None)
-
-
-def _inline_site(body, i, adjoints, after, uses):
-    """The index of the one statement where ``body[i]`` can be substituted, or None.
-    In a loop or branch body (``after`` a :class:`_Deaths`) the value may be read
-    after the block or in the next iteration, so there the reader must assign the name
-    again, or be the only place the function reads a name it assigns only here."""
-    s = body[i]
-    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-            and s.targets[0].id in adjoints and pure(s.value)):
-        return None
-    target, reads = s.targets[0].id, nodes.names_loaded(s.value)
-    for j in range(i + 1, len(body)):
-        later = body[j]
-        loads, written, in_place, _ = uses(later)
-        count = loads.get(target, 0)
-        if count == 0:
-            if written & (reads | {target}) or is_compound(later) \
-                    or in_place:                      # a view may see the update
-                return None
-            continue
-        if count > 1 or is_compound(later) or after.used_after(j, target, later) \
-                or _long(s.value):
-            return None
-        return j
-    return None
-
-
-def _long(e) -> bool:
-    """Whether ``e`` is written in more than ``_INLINE_CHARS`` characters; a lower bound
-    on its length (its names, attributes, operators with their spaces) answers most
-    long ones without writing them."""
-    least = 0
-    for n in nodes.walk(e):
-        if isinstance(n, gast.Name):
-            least += len(n.id)
-        elif isinstance(n, gast.Attribute):
-            least += len(n.attr) + 1
-        elif isinstance(n, gast.BinOp):
-            least += 3
-    return least > _INLINE_CHARS or len(emit.unparse(e)) > _INLINE_CHARS
-
-
-class _Deaths:
-    """In a loop or branch body: whether a value of ``target`` may be read after the
-    statement that reads it. ``whole`` (the function's body) does not change while one
-    block is worked on, so its counts are made once, when first asked."""
-
-    def __init__(self, whole):
-        self.whole, self.counts, self.loads = whole, None, None
-
-    def used_after(self, j, target, stmt) -> bool:
-        if target in nodes.names_stored(stmt):
-            return False
-        if self.counts is None:
-            self.counts, self.loads = _assignment_counts(self.whole), {}
-            for w in self.whole:
-                for n in nodes.walk(w):
-                    if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                        self.loads[n.id] = self.loads.get(n.id, 0) + 1
-        return not (self.counts.get(target) == 1 and self.loads.get(target, 0) == 1)
-
-    def replaced(self, j, before, now):
-        """A statement of the block (also one of ``whole``'s: the substitution edits it
-        in place) read ``before[0]`` and now reads ``now[0]``; the deleted assignment
-        stays in ``whole`` until the block is put back."""
-        if self.loads is not None:
-            for ident in before[0].keys() | now[0].keys():
-                self.loads[ident] = self.loads.get(ident, 0) + \
-                    now[0].get(ident, 0) - before[0].get(ident, 0)
-
-    def dropped(self, i):
-        pass
-
-
-class _Events:
-    """In the function's body: whether the statements after ``body[j]`` may read the
-    value a name holds after it. Per name, the statements (by their first position,
-    ``order`` follows the body as it shrinks) that read it (True) or assign it on every
-    path (False), sorted: the first after ``j`` answers, as a scan would (a branch not
-    taken or a loop run zero times does not end a value's life), in a lookup."""
-
-    def __init__(self, body, uses):
-        self.uses, self.order = uses, list(range(len(body)))
-        self.events: dict[str, tuple[list, dict]] = {}
-        for k, s in enumerate(body):
-            for ident, reads in self._of(s).items():
-                self._set(ident, k, reads)
-
-    def _of(self, s, facts=None) -> dict:
-        loads, _, _, stored = facts or self.uses(s)
-        ends = nodes.definitely_assigned([s]) if is_compound(s) else stored
-        return {**{ident: False for ident in ends}, **{ident: True for ident in loads}}
-
-    def _set(self, ident, k, reads):
-        positions, kinds = self.events.setdefault(ident, ([], {}))
-        if reads is None:
-            if kinds.pop(k, None) is not None:
-                positions.remove(k)
-            return
-        if k not in kinds:
-            bisect.insort(positions, k)
-        kinds[k] = reads
-
-    def replaced(self, j, before, now):
-        """``body[j]`` (a simple statement) had the facts ``before`` and has ``now``."""
-        before, now = self._of(None, before), self._of(None, now)
-        for ident in before.keys() | now.keys():
-            self._set(ident, self.order[j], now.get(ident))
-
-    def dropped(self, i):
-        del self.order[i]
-
-    def used_after(self, j, target, stmt) -> bool:
-        if target in nodes.names_stored(stmt):
-            return False
-        positions, kinds = self.events.get(target, ((), {}))
-        at = bisect.bisect_right(positions, self.order[j])
-        return at < len(positions) and kinds[positions[at]]
 
 
 def _dce(body) -> tuple[list, int]:

@@ -139,5 +139,17 @@ def updates_in_place(s) -> bool:
                for n in nodes.walk(s))
 
 
+def assignment_counts(body) -> dict:
+    """How many times each name is assigned (for targets and augmented targets too)."""
+    counts: dict[str, int] = {}
+    for s in nodes.walk_stmts(body):
+        targets = s.targets if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, (gast.For, gast.AugAssign)) else []
+        for t in targets:
+            for ident in nodes.names_stored(t):
+                counts[ident] = counts.get(ident, 0) + 1
+    return counts
+
+
 def is_compound(s) -> bool:
     return isinstance(s, (gast.If, gast.For, gast.While))
