@@ -239,7 +239,7 @@ def _callee_name(call) -> str:
     return func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
 
 
-class SinkTracker(gast.NodeTransformer):
+class SinkTracker(nodes.Transformer):
     """A transformer that knows, while it visits an expression, where the expression's
     value goes (``self.sink``): CONSUMED, DISCARDED, IMPURE, RETURN, or the names it is
     stored to; with ``self.objects`` it can tell whether that value may be an alias."""

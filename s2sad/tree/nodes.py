@@ -176,7 +176,47 @@ def substitute(tree, subs: dict):
     return _Substitute(subs).visit(tree)
 
 
-class _Substitute(gast.NodeTransformer):
+class Transformer(gast.NodeTransformer):
+    """``gast.NodeTransformer``, faster: a class's ``visit_`` method is looked up once,
+    and the contexts and operators (leaves no transformer here rewrites) are not
+    visited."""
+
+    _methods: dict = {}
+
+    def visit(self, node):
+        key = (self.__class__, node.__class__)
+        method = Transformer._methods.get(key)
+        if method is None:
+            method = Transformer._methods[key] = getattr(
+                self.__class__, "visit_" + node.__class__.__name__, None) \
+                or self.__class__.generic_visit
+        return method(self, node)
+
+    def generic_visit(self, node):
+        for field in _child_fields(node):
+            old = getattr(node, field, None)
+            if isinstance(old, list):
+                new_values = []
+                for value in old:
+                    if isinstance(value, gast.AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, gast.AST):
+                            new_values.extend(value)
+                            continue
+                    new_values.append(value)
+                old[:] = new_values
+            elif isinstance(old, gast.AST):
+                new = self.visit(old)
+                if new is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, new)
+        return node
+
+
+class _Substitute(Transformer):
     def __init__(self, subs):
         self.subs = subs
 
@@ -205,18 +245,37 @@ def clone(tree):
 
 
 def walk(tree):
-    """Every node in ``tree`` (itself included), in no particular order; what
-    ``gast.walk`` yields, several times faster."""
+    """Every node in ``tree`` (itself included) but the contexts and operators (``Load``,
+    ``Add``: leaves no caller looks for), in no particular order; what ``gast.walk``
+    yields less those, several times faster (a class's fields that may hold nodes are
+    listed once)."""
     stack = [tree]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        for field in node._fields:
+        for field in _CHILD_FIELDS.get(node.__class__) or _child_fields(node):
             value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, gast.AST))
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, gast.AST):
+                        push(v)
             elif isinstance(value, gast.AST):
-                stack.append(value)
+                push(value)
+
+
+# fields that hold a context, an operator or a plain value, never a node to walk into
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "type_comment", "kind"})
+_CHILD_FIELDS: dict = {}
+
+
+def _child_fields(node) -> tuple:
+    """The fields of ``node``'s class that may hold nodes to walk into."""
+    fields = _CHILD_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _CHILD_FIELDS[node.__class__] = tuple(
+            f for f in node._fields if f not in _LEAF_FIELDS)
+    return fields
 
 
 def names_loaded(tree) -> set[str]:
