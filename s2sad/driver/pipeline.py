@@ -12,6 +12,7 @@ from ..transform import checkpoints, motion
 from ..front import sourcemap
 from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
+from .collector import fewer_collections
 from .compile import compile_unit, unit_of
 from ..optimize.cse import mutation_free
 from ..errors import CompileError, UsageError
@@ -42,6 +43,7 @@ class Generated:
     bindings: tuple = ()  # (cell name, (kind, callee, wrt)): the callees' derivatives
 
 
+@fewer_collections
 def front(func) -> Front:
     parsed = parse(func)
     tree, names = normalize(parsed)
@@ -56,6 +58,7 @@ def checkpointed(fr: Front, snapshots: int) -> Front:
     return Front(fr.parsed, tree, names, f"{fr.tag} checkpoint={snapshots}".strip(), snapshots)
 
 
+@fewer_collections
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             link=None, instrument=None) -> Generated:
     """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion). ``link(kind,
@@ -107,6 +110,7 @@ def _built_as_container(tree, output) -> bool:
                                 for v in values)
 
 
+@fewer_collections
 def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
             instrument=None) -> Generated:
     """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
@@ -123,6 +127,7 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
     return _emitted((func,), fr.parsed, f"jvp {','.join(wrt)}", bindings, link, instrument)
 
 
+@fewer_collections
 def check(fr: Front, wrt: tuple, kinds: dict, mode: str) -> None:
     """Analyze only: what cannot be differentiated is reported before anything runs. The
     analysed copy is kept for the first transformation of the same arguments' kinds
