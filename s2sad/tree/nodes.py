@@ -280,8 +280,7 @@ def _child_fields(node) -> tuple:
 
 def names_loaded(tree) -> set[str]:
     """The ids of every Name read anywhere in ``tree``."""
-    return {n.id for n in walk(tree)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return set(facts(tree)[0])
 
 
 def names_stored(tree) -> set[str]:
@@ -340,19 +339,32 @@ def names_written(tree) -> set:
 def facts(tree) -> tuple:
     """``(loads, stored, written, in_place)`` in one walk: how many times each name is
     read, :func:`names_stored`, :func:`names_written`, and whether a subscript is
-    assigned (``y[i] = v``)."""
+    assigned (``y[i] = v``). The walk is :func:`walk`'s, written out (the passes ask
+    this of every statement in every round)."""
     loads: dict[str, int] = {}
     stored, extra, in_place = set(), set(), False
-    for n in walk(tree):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Load):
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    name_, subscript, load, ast = gast.Name, gast.Subscript, gast.Load, gast.AST
+    while stack:
+        n = pop()
+        if isinstance(n, name_):
+            if isinstance(n.ctx, load):
                 loads[n.id] = loads.get(n.id, 0) + 1
             elif isinstance(n.ctx, (gast.Store, gast.Param)):
                 stored.add(n.id)
         elif isinstance(n, gast.FunctionDef) and n is not tree:
             stored.add(n.name)
-        elif isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store):
+        elif isinstance(n, subscript) and isinstance(n.ctx, gast.Store):
             in_place = True
-            if isinstance(n.value, gast.Name):
+            if isinstance(n.value, name_):
                 extra.add(n.value.id)
+        for field in _CHILD_FIELDS.get(n.__class__) or _child_fields(n):
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, ast):
+                        push(v)
+            elif isinstance(value, ast):
+                push(value)
     return loads, stored, stored | extra, in_place
