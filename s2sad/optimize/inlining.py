@@ -48,7 +48,7 @@ def inline(body, adjoints, whole=None) -> tuple[list, int]:
                 setattr(s, field, inner)
                 inlined += n
     uses = _Uses()
-    after = _Events(body, uses) if whole is body else _Deaths(whole)
+    after = _Events(body, uses, adjoints) if whole is body else _Deaths(whole)
     while i < len(body):
         s = body[i]
         j = _inline_site(body, i, adjoints, after, uses)
@@ -67,7 +67,8 @@ def inline(body, adjoints, whole=None) -> tuple[list, int]:
 
 class _Uses:
     """Per simple statement, computed once: ``(loads: name -> count, names written,
-    whether it updates in place)``; a compound statement's, every time."""
+    whether it updates in place, names an assignment stores, names stored)``; a compound
+    statement's, every time."""
 
     def __init__(self):
         self.memo = {}
@@ -77,7 +78,8 @@ class _Uses:
         if hit is not None and hit[0] is s:
             return hit[1]
         loads, stored, written, in_place = nodes.facts(s)
-        facts = (loads, written, in_place, stored if isinstance(s, gast.Assign) else set())
+        facts = (loads, written, in_place, stored if isinstance(s, gast.Assign) else set(),
+                 stored)
         if not is_compound(s):
             self.memo[id(s)] = (s, facts)
         return facts
@@ -98,7 +100,7 @@ def _inline_site(body, i, adjoints, after, uses):
     target, reads = s.targets[0].id, nodes.names_loaded(s.value)
     for j in range(i + 1, len(body)):
         later = body[j]
-        loads, written, in_place, _ = uses(later)
+        loads, written, in_place, _, _ = uses(later)
         count = loads.get(target, 0)
         if count == 0:
             if written & (reads | {target}) or is_compound(later) \
@@ -213,17 +215,19 @@ class _Events:
     path (False), sorted: the first after ``j`` answers, as a scan would (a branch not
     taken or a loop run zero times does not end a value's life), in a lookup."""
 
-    def __init__(self, body, uses):
-        self.uses, self.order = uses, list(range(len(body)))
+    def __init__(self, body, uses, adjoints):
+        self.uses, self.order, self.adjoints = uses, list(range(len(body))), adjoints
         self.events: dict[str, tuple[list, dict]] = {}
         for k, s in enumerate(body):
             for ident, reads in self._of(s).items():
                 self._set(ident, k, reads)
 
     def _of(self, s, facts=None) -> dict:
-        loads, _, _, stored = facts or self.uses(s)
+        loads, _, _, stored, _ = facts or self.uses(s)
         ends = nodes.definitely_assigned([s]) if is_compound(s) else stored
-        return {**{ident: False for ident in ends}, **{ident: True for ident in loads}}
+        keep = self.adjoints                # only an adjoint's life is asked about
+        return {**{ident: False for ident in ends if ident in keep},
+                **{ident: True for ident in loads if ident in keep}}
 
     def _set(self, ident, k, reads):
         positions, kinds = self.events.setdefault(ident, ([], {}))
@@ -245,7 +249,7 @@ class _Events:
         del self.order[i]
 
     def used_after(self, j, target, stmt) -> bool:
-        if target in nodes.names_stored(stmt):
+        if target in self.uses(stmt)[4]:
             return False
         positions, kinds = self.events.get(target, ((), {}))
         at = bisect.bisect_right(positions, self.order[j])
