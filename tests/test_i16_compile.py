@@ -1,7 +1,7 @@
 """Issue 16, item 1: compiling a long function is near-linear (the work counted, not
 timed) and its depth of recursion does not grow with the program (timings:
-bench/compile_time.py). Derivatives are checked
-against central finite differences and against the other mode."""
+bench/compile_time.py). Derivatives are checked against central finite differences
+and against the other mode."""
 from __future__ import annotations
 
 import importlib.util
