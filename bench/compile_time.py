@@ -48,6 +48,18 @@ def nested_branches(depth: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def loop_body(n: int) -> str:
+    """A float function whose loop body is n assignments (a straight line carried
+    around three iterations)."""
+    lines = ["import numpy as np", "", "def f(x):", "    y = x",
+             "    for _ in range(3):", "        a0 = y * 1.5", "        a1 = np.sin(y)"]
+    ops = ["a{p} * a{q}", "np.sin(a{p}) + a{q}", "a{p} - 0.5 * a{q}", "np.cos(a{p}) * a{q}"]
+    for i in range(2, n):
+        lines.append(f"        a{i} = " + ops[i % 4].format(p=i - 1, q=i - 2) + " * 0.25")
+    lines += [f"        y = y + a{n - 1}", "    return y"]
+    return "\n".join(lines) + "\n"
+
+
 def load(source: str, directory: str, name: str):
     path = os.path.join(directory, name + ".py")
     with open(path, "w") as handle:

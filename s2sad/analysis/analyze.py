@@ -187,15 +187,21 @@ def _gradients_called(assigns, prims, parsed, local):
 
 
 def _fixpoint(seed: set, flows, forward: bool) -> set:
-    marked = set(seed)
-    changed = True
-    while changed:
-        changed = False
-        for target, sources in flows:
-            if forward and target not in marked and any(d in marked for d in sources):
-                marked.add(target)
-                changed = True
-            if not forward and target in marked and not all(d in marked for d in sources):
-                marked.update(sources)
-                changed = True
+    """``seed`` and what it reaches: forward, each target one of whose sources is marked;
+    backward, every source of a marked target. A worklist over the flows as a graph, so
+    each flow is followed once (sweeping the list until nothing changed took a sweep per
+    statement of a straight line: quadratic)."""
+    edges: dict[str, list] = {}
+    for target, sources in flows:
+        if forward:
+            for d in sources:
+                edges.setdefault(d, []).append(target)
+        else:
+            edges.setdefault(target, []).extend(sources)
+    marked, todo = set(seed), list(seed)
+    while todo:
+        for reached in edges.get(todo.pop(), ()):
+            if reached not in marked:
+                marked.add(reached)
+                todo.append(reached)
     return marked

@@ -49,12 +49,17 @@ class Objects:
         self.floats, self.pure = floats, pure
         self._parent: dict[str, str] = {}
         self._updated, self._exposed = set(), set(params)
-        assigned = set(params)
-        for s in nodes.walk_stmts(body):
-            assigned |= nodes.names_stored(s)
-            self._statement(s)
-        loaded = set().union(*(nodes.names_loaded(s) for s in body)) if body else set()
-        self._exposed |= loaded - assigned                    # globals and free variables
+        names = (set(params), set())    # assigned, loaded: a statement's include its
+        for s in body:                  # nested ones'; a simple one's come with its scan
+            if _is_compound(s) or isinstance(s, gast.FunctionDef):
+                loads, stored, _, _ = nodes.facts(s)
+                names[0].update(stored)
+                names[1].update(loads)
+                for inner in nodes.walk_stmts([s]):
+                    self._statement(inner)
+            else:
+                self._statement(s, names)
+        self._exposed |= names[1] - names[0]                  # globals and free variables
         self._updated = {self._find(n) for n in self._updated}
         self._exposed = {self._find(n) for n in self._exposed}
 
@@ -138,12 +143,12 @@ class Objects:
             out |= self.roots(a)
         return out
 
-    def _statement(self, s):
+    def _statement(self, s, names=None):
         if isinstance(s, gast.FunctionDef):
             self._update(nodes.names_loaded(s))               # a closure may do anything
             return
         for e in _expressions(s):
-            self._scan(e)
+            self._scan(e, names)
         if isinstance(s, gast.Assign):
             for t in s.targets:
                 self._bind(t, self.roots(s.value))
@@ -159,10 +164,18 @@ class Objects:
             self._update(set(s.names))
             self._exposed |= set(s.names)
 
-    def _scan(self, e):
-        """Calls that may update their arguments, closures, yields, ``:=``."""
+    def _scan(self, e, names=None):
+        """Calls that may update their arguments, closures, yields, ``:=``; with
+        ``names``, the names ``e`` assigns and loads are added to them on the way."""
         for n in nodes.walk(e):
-            if isinstance(n, gast.Call) and self.mutates(n):
+            if isinstance(n, gast.Name):
+                if names is not None and isinstance(n.ctx, gast.Load):
+                    names[1].add(n.id)
+                elif names is not None and isinstance(n.ctx, (gast.Store, gast.Param)):
+                    names[0].add(n.id)
+            elif isinstance(n, gast.FunctionDef) and names is not None:
+                names[0].add(n.name)
+            elif isinstance(n, gast.Call) and self.mutates(n):
                 receiver = self.roots(n.func.value) if isinstance(n.func, gast.Attribute) \
                     and not _is_module(n.func.value) else set()
                 self._update(receiver.union(*(self.roots(a) for a in n.args),
@@ -237,7 +250,7 @@ def _callee_name(call) -> str:
     return func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
 
 
-class SinkTracker(gast.NodeTransformer):
+class SinkTracker(nodes.Transformer):
     """A transformer that knows, while it visits an expression, where the expression's
     value goes (``self.sink``): CONSUMED, DISCARDED, IMPURE, RETURN, or the names it is
     stored to; with ``self.objects`` it can tell whether that value may be an alias."""

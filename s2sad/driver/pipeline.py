@@ -12,6 +12,7 @@ from ..transform import checkpoints, motion
 from ..front import sourcemap
 from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
+from .collector import fewer_collections
 from .compile import compile_unit, unit_of
 from ..optimize.cse import mutation_free
 from ..errors import CompileError, UsageError
@@ -46,6 +47,7 @@ class Generated:
 SECOND_ORDER = ("grad2", "pullback")
 
 
+@fewer_collections
 def front(func) -> Front:
     parsed = parse(func)
     tree, names = normalize(parsed)
@@ -60,6 +62,7 @@ def checkpointed(fr: Front, snapshots: int) -> Front:
     return Front(fr.parsed, tree, names, f"{fr.tag} checkpoint={snapshots}".strip(), snapshots)
 
 
+@fewer_collections
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             link=None, instrument=None) -> Generated:
     """variant: ``grad``, ``value_and_grad`` or ``vjp`` (split motion); for code to be
@@ -73,8 +76,7 @@ def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
     if refused:
         raise CompileError(refused)
     names = copy.deepcopy(fr.names)
-    tree = clone(fr.tree)
-    facts = analyze(tree, fr.parsed, wrt, kinds)
+    tree, facts = _analyzed(fr, wrt, kinds, "reverse")
     sweeps = reverse(tree, facts, wrt, names, recompute=variant in SECOND_ORDER)
     sweeps.results[:] = motion.owned(sweeps.results, [kinds[w] for w in wrt])
     base = fr.parsed.name
@@ -117,12 +119,12 @@ def _built_as_container(tree, output) -> bool:
                                 for v in values)
 
 
+@fewer_collections
 def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
             instrument=None) -> Generated:
     """The forward-mode function ``f_jvp(..., *, d_<wrt>...) -> (y, d_y)``."""
     names = copy.deepcopy(fr.names)
-    tree = clone(fr.tree)
-    facts = analyze(tree, fr.parsed, wrt, kinds, mode="forward")
+    tree, facts = _analyzed(fr, wrt, kinds, "forward")
     body, output, d_output, params, bindings = forward(tree, facts, wrt, names)
     func = motion.tangent(f"{fr.parsed.name}_jvp", tree.args, body, output, d_output, params)
     func = sourcemap.stamp_expressions(func)
@@ -134,9 +136,30 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
     return _emitted((func,), fr.parsed, f"jvp {','.join(wrt)}", bindings, link, instrument)
 
 
+@fewer_collections
 def check(fr: Front, wrt: tuple, kinds: dict, mode: str) -> None:
-    """Analyze only: what cannot be differentiated is reported before anything runs."""
-    analyze(clone(fr.tree), fr.parsed, wrt, kinds, mode)
+    """Analyze only: what cannot be differentiated is reported before anything runs. The
+    analysed copy is kept for the first transformation of the same arguments' kinds
+    (``grad(f)`` checks, and its first call would analyze the same again)."""
+    tree = clone(fr.tree)
+    facts = analyze(tree, fr.parsed, wrt, kinds, mode)
+    _CHECKED[(id(fr), wrt, tuple(kinds.items()), mode)] = (fr, tree, facts)
+    while len(_CHECKED) > _KEEP_CHECKED:
+        del _CHECKED[next(iter(_CHECKED))]
+
+
+_CHECKED: dict = {}     # (front, wrt, kinds, mode) -> (front, its tree, the analysis), once
+_KEEP_CHECKED = 4
+
+
+def _analyzed(fr: Front, wrt: tuple, kinds: dict, mode: str):
+    """A copy of ``fr``'s tree and its analysis: the check's, where it analysed the same
+    (taken: a transformation edits its tree), else made now."""
+    kept = _CHECKED.pop((id(fr), wrt, tuple(kinds.items()), mode), None)
+    if kept is not None and kept[0] is fr:
+        return kept[1], kept[2]
+    tree = clone(fr.tree)
+    return tree, analyze(tree, fr.parsed, wrt, kinds, mode)
 
 
 def _emitted(defs, parsed, tag, bindings: dict, link, instrument) -> Generated:

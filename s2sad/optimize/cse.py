@@ -32,7 +32,7 @@ from __future__ import annotations
 import gast
 
 from ..tree import emit, nodes
-from .expressions import key, pure
+from .expressions import key, keyed, pure
 from ..analysis.objects import CONSUMED, Objects, SinkTracker
 
 _IMPURE = ("random", "copy", "array", "empty", "zeros", "ones", "full", "put", "place",
@@ -49,7 +49,7 @@ def eliminate(body: list, objects: Objects) -> tuple[list, int]:
 
 
 def _block(block, objects) -> tuple[list, int]:
-    available: dict = {}                       # expression key -> name that holds it
+    available = _Available()                   # expression key -> name that holds it
     out, replaced = [], 0
     for s in block:
         replace = _Replace(available, objects)
@@ -58,30 +58,61 @@ def _block(block, objects) -> tuple[list, int]:
             (s.body, in_body), (s.orelse, in_orelse) = \
                 _block(s.body, objects), _block(s.orelse, objects)
             replaced += replace.hits + in_body + in_orelse
-            _forget(available, nodes.names_written(s))
+            available.forget(nodes.names_written(s))
             out.append(s)
             continue
-        s = replace.visit(s)
-        replaced += replace.hits
+        if available and _may_hit(s, available):
+            s = replace.visit(s)
+            replaced += replace.hits
         written = nodes.names_written(s)
         if isinstance(s, gast.Expr) and isinstance(getattr(s.value, "func", None),
                                                    gast.Attribute):
             written |= nodes.names_loaded(s.value.func)       # _tape.append(x)
-        _forget(available, written)
+        available.forget(written)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                 and not isinstance(s.value, _LEAVES) and pure(s.value) and _reusable(s.value):
             k = key(s.value)
             target = s.targets[0].id
-            if k is not None and target not in nodes.names_loaded(s.value):
-                available.setdefault(k, (target, nodes.names_loaded(s.value)))
+            if k is not None:
+                reads = nodes.names_loaded(s.value)
+                if target not in reads:
+                    available.add(k, target, reads)
         out.append(s)
     return out, replaced
 
 
-def _forget(available, written):
-    for k, (target, reads) in list(available.items()):
-        if target in written or reads & written:
-            del available[k]
+def _may_hit(s, available) -> bool:
+    """Whether an expression in ``s`` has the key of one available (without visiting
+    it as a replacement would: most statements have none)."""
+    of = keyed()
+    return any(isinstance(n, gast.expr) and not isinstance(n, _LEAVES) and of(n) in available
+               for n in nodes.walk(s))
+
+
+class _Available(dict):
+    """Expression key -> ``(name that holds it, names it reads)``, with an index from
+    each of those names to the keys that end when it is written: forgetting costs what
+    it drops, not the size of the table (a scan per statement made blocks quadratic)."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_name: dict[str, set] = {}
+
+    def add(self, k, target, reads):
+        """The first name to hold ``k`` keeps it."""
+        if k in self:
+            return
+        self[k] = (target, reads)
+        for ident in reads | {target}:
+            self.by_name.setdefault(ident, set()).add(k)
+
+    def forget(self, written):
+        """Drop every expression held in, or reading, a name in ``written``."""
+        for ident in written:
+            for k in self.by_name.pop(ident, ()):
+                entry = self.get(k)          # k may have gone and come back since
+                if entry is not None and (entry[0] == ident or ident in entry[1]):
+                    del self[k]
 
 
 class _Replace(SinkTracker):

@@ -40,6 +40,23 @@ def pure(e) -> bool:
 def key(node):
     """A hashable description of an expression's structure, or None for one that is
     not made of names, constants, operators, attributes, calls and subscripts."""
+    return _key(node, key)
+
+
+def keyed():
+    """:func:`key` remembering what it found for each node (each subexpression's key
+    made once while the keys of a whole tree are asked for)."""
+    memo: dict = {}
+
+    def of(node):
+        found = memo.get(id(node), memo)
+        if found is memo:
+            found = memo[id(node)] = _key(node, of)
+        return found
+    return of
+
+
+def _key(node, key):
     if isinstance(node, gast.Name):
         return ("N", node.id) if isinstance(node.ctx, gast.Load) else None
     if isinstance(node, gast.Constant):

@@ -3,9 +3,10 @@
 Passes, run to a fixed point: propagation of names bound once to a constant
 or another name, algebraic cleanup (``1.0 * x``, ``0.0 + x``, ``-(-x)``,
 ``-a + b``, ``e + e``: s2sad/optimize/algebra.py), forward substitution of adjoints used
-once, common subexpressions (s2sad/optimize/cse.py), and dead code elimination. A rewrite
-that would make a new array an existing one fires only where no one can tell
-(s2sad/analysis/objects.py), and a name a nested def or lambda reads keeps its assignment.
+once (s2sad/optimize/inlining.py), common subexpressions (s2sad/optimize/cse.py), and
+dead code elimination. A rewrite that would make a new array an existing one fires
+only where no one can tell (s2sad/analysis/objects.py), and a name a nested def or
+lambda reads keeps its assignment.
 
 >>> print(_demo('''
 ... def f(x1, x2):
@@ -33,10 +34,10 @@ from . import cse
 from ..tree import emit, nodes
 from .algebra import Simplify
 from .expressions import pure
-from .propagation import is_compound, propagate_local, updates_in_place
+from .inlining import inline
+from .propagation import assignment_counts, is_compound, propagate_local
 from ..analysis.objects import Objects
 
-_INLINE_CHARS = 40      # longer expressions keep their own line: it reads better
 MAX_ROUNDS = 20         # each round shrinks the function; more means two passes undo each other
 
 
@@ -51,38 +52,72 @@ def optimize(func: gast.FunctionDef, floats=frozenset(), adjoints=frozenset(), r
     ``adjoints``: the adjoint variables, which may be substituted where they are used;
     ``reuse``: values may be shared (nothing is updated in place): eliminate common
     subexpressions. The passes run until none of them changes anything."""
+    settling = _Settling()
     for _ in range(MAX_ROUNDS):
-        if not _round(func, floats, adjoints, reuse):
+        if not _round(func, floats, adjoints, reuse, settling):
             return func
     warnings.warn(NotSettled(f"s2sad: the optimizer did not settle on {func.name} in "
                              f"{MAX_ROUNDS} rounds"), stacklevel=2)
     return func
 
 
-def _round(func, floats, adjoints, reuse) -> int:
-    """Every pass once over ``func``; how many changes they made."""
+class _Settling:
+    """How many passes in a row changed nothing, over rounds with the same ``params``. A
+    pass that changed nothing, with no change since, would change nothing again: once
+    every pass has had such a turn the function is settled, and the last round stops
+    there (its remaining passes, the costly ones among them, are not run again)."""
+
+    def __init__(self):
+        self.quiet, self.params = 0, None
+
+
+def _round(func, floats, adjoints, reuse, settling=None) -> int:
+    """Every pass once over ``func`` (fewer where ``settling`` says the rest would change
+    nothing); how many changes they made."""
     params = nodes.names_stored(func.args) | _closure_reads(func.body)
-    func.body, propagated = _propagate(func.body, params)
-    func.body, local = propagate_local(func.body, _assignment_counts(func.body), func.body,
-                                        params)
-    func.body, simplified = Simplify(floats, Objects.of(func, floats, pure)).visit_block(func.body)
-    func.body, inlined = _inline(func.body, adjoints - params)
-    reused = 0
+    settling = settling or _Settling()
+    if params != settling.params:
+        settling.quiet, settling.params = 0, params
+    steps = _steps(func, floats, adjoints, reuse, params)
+    total = 0
+    for step in steps:
+        changes = step()
+        total += changes
+        settling.quiet = 0 if changes else settling.quiet + 1
+        if settling.quiet == len(steps):
+            break
+    return total
+
+
+def _steps(func, floats, adjoints, reuse, params) -> list:
+    """The passes in order, each a step that runs it over ``func`` and says how many
+    changes it made. Common subexpressions read the facts Objects found for the
+    simplifier while no pass between has changed a thing."""
+    objects = []
+
+    def run(apply):
+        def step():
+            func.body, changes = apply(func.body)
+            if changes:
+                objects.clear()
+            return changes
+        return step
+
+    def found():
+        if not objects:
+            objects.append(Objects.of(func, floats, pure))
+        return objects[0]
+
+    def simplify(body):
+        objects.clear()
+        return Simplify(floats, found()).visit_block(body)
+
+    steps = [run(lambda body: _propagate(body, params)),
+             run(lambda body: propagate_local(body, assignment_counts(body), body, params)),
+             run(simplify), run(lambda body: inline(body, adjoints - params))]
     if reuse:
-        func.body, reused = cse.eliminate(func.body, Objects.of(func, floats, pure))
-    func.body, dropped = _dce(func.body)
-    return propagated + local + simplified + inlined + reused + dropped
-
-
-def _assignment_counts(body) -> dict:
-    counts: dict[str, int] = {}
-    for s in nodes.walk_stmts(body):
-        targets = s.targets if isinstance(s, gast.Assign) else \
-            [s.target] if isinstance(s, (gast.For, gast.AugAssign)) else []
-        for t in targets:
-            for ident in nodes.names_stored(t):
-                counts[ident] = counts.get(ident, 0) + 1
-    return counts
+        steps.append(run(lambda body: cse.eliminate(body, found())))
+    return steps + [run(lambda body: _dce(body))]
 
 
 def _closure_reads(body) -> set:
@@ -100,7 +135,7 @@ def _propagate(body, params) -> tuple[list, int]:
     """``a = b`` or ``a = 1.0`` at top level, each assigned once: use ``b`` for ``a``;
     ``params``: names that keep their assignment (parameters, names closures read).
     Returns the body and how many assignments it dropped."""
-    counts = _assignment_counts(body)
+    counts = assignment_counts(body)
     subs, out = {}, []
     for s in body:
         s = nodes.substitute(s, subs) if subs else s
@@ -114,122 +149,6 @@ def _propagate(body, params) -> tuple[list, int]:
                 continue
         out.append(s)
     return out, len(subs)
-
-
-def _inline(body, adjoints, whole=None) -> tuple[list, int]:
-    """An adjoint ``b_t = e`` used once by the next statement that reads it -> substitute
-    ``e`` there (primal temporaries stay: they are the evaluation trace). A write in a
-    branch that may not be taken does not end ``b_x``'s life, so ``b_x = 1.0`` stays:
-
-    >>> print(_demo('''
-    ... def f(x, c):
-    ...     b_x = 1.0
-    ...     b_y = b_x
-    ...     if c:
-    ...         b_x = b_y * 3.0
-    ...     return b_x, b_y'''), end="")
-    def f(x, c):
-        b_x = 1.0
-        b_y = b_x
-        if c:
-            b_x = b_y * 3.0
-        return (b_x, b_y)
-
-    Returns the body and how many assignments it substituted.
-    """
-    body, i, inlined = list(body), 0, 0
-    whole = whole or body
-    for s in body:
-        for field in ("body", "orelse"):
-            if is_compound(s) and getattr(s, field):
-                inner, n = _inline(getattr(s, field), adjoints, whole)
-                setattr(s, field, inner)
-                inlined += n
-    uses = _Uses()
-    while i < len(body):
-        s = body[i]
-        j = _inline_site(body, i, adjoints, whole if whole is not body else None, uses)
-        if j is None:
-            i += 1
-            continue
-        uses.forget(body[j])
-        body[j] = nodes.substitute(body[j], {s.targets[0].id: s.value})
-        del body[i]
-        inlined += 1
-    return body, inlined
-
-
-class _Uses:
-    """Per simple statement, computed once: ``(loads: name -> count, names written,
-    whether it updates in place)``; a compound statement's, every time."""
-
-    def __init__(self):
-        self.memo = {}
-
-    def __call__(self, s):
-        hit = self.memo.get(id(s))
-        if hit is not None and hit[0] is s:
-            return hit[1]
-        loads = {}
-        for n in nodes.walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                loads[n.id] = loads.get(n.id, 0) + 1
-        stored = nodes.names_stored(s) if isinstance(s, gast.Assign) else set()
-        facts = (loads, nodes.names_written(s), updates_in_place(s), stored)
-        if not is_compound(s):
-            self.memo[id(s)] = (s, facts)
-        return facts
-
-    def forget(self, s):
-        self.memo.pop(id(s), None)
-
-
-def _inline_site(body, i, adjoints, whole, uses):
-    """The index of the one statement where ``body[i]`` can be substituted, or None.
-    In a loop or branch body (``whole``: the function's body) the value may be read
-    after the block or in the next iteration, so there the reader must assign the name
-    again, or be the only place the function reads a name it assigns only here."""
-    s = body[i]
-    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-            and s.targets[0].id in adjoints and pure(s.value)):
-        return None
-    target, reads = s.targets[0].id, nodes.names_loaded(s.value)
-    for j in range(i + 1, len(body)):
-        later = body[j]
-        loads, written, in_place, _ = uses(later)
-        count = loads.get(target, 0)
-        if count == 0:
-            if written & (reads | {target}) or is_compound(later) \
-                    or in_place:                      # a view may see the update
-                return None
-            continue
-        if count > 1 or is_compound(later) or len(emit.unparse(s.value)) > _INLINE_CHARS:
-            return None
-        if _used_after(body[j + 1:], target, later, uses) if whole is None \
-                else not _dies_at(later, target, whole):
-            return None
-        return j
-    return None
-
-
-def _dies_at(stmt, target, whole) -> bool:
-    return target in nodes.names_stored(stmt) or (
-        _assignment_counts(whole).get(target) == 1
-        and sum(_count_loads(w, target) for w in whole) == 1)
-
-
-def _used_after(rest, target, stmt, uses) -> bool:
-    """Whether ``rest`` may read the value ``target`` holds after ``stmt``. Only a write
-    on every path ends the search: a branch not taken or a loop run zero times keeps it."""
-    if target in nodes.names_stored(stmt):
-        return False
-    for s in rest:
-        loads, _, _, stored = uses(s)
-        if loads.get(target):
-            return True
-        if target in (nodes.definitely_assigned([s]) if is_compound(s) else stored):
-            return False
-    return False
 
 
 def _dce(body) -> tuple[list, int]:
@@ -270,6 +189,7 @@ def _drop(block, loaded) -> tuple[list, int]:
             dropped += in_body
             if not s.body:
                 s.body = [nodes.pass_()]
+                dropped += not in_body          # a change too: a body another pass emptied
         elif isinstance(s, gast.Pass) and len(block) > 1:
             dropped += 1
             continue
@@ -281,11 +201,6 @@ def _negate(test):
     if isinstance(test, gast.UnaryOp) and isinstance(test.op, gast.Not):
         return test.operand
     return nodes.not_(test)
-
-
-def _count_loads(s, target) -> int:
-    return sum(1 for n in nodes.walk(s) if isinstance(n, gast.Name) and n.id == target
-               and isinstance(n.ctx, gast.Load))
 
 
 def _header_loads(s) -> set:

@@ -71,14 +71,13 @@ class _LocalBlock:
         self.writers: dict[str, list] = {}
         self.in_place = [0]
         for j, s in enumerate(self.block):
-            loads = {}
-            _add_loads(loads, s)
+            loads, _, written, in_place = nodes.facts(s)
             self.loads.append(loads)
             for ident in loads:
                 self.readers.setdefault(ident, set()).add(j)
-            for ident in nodes.names_written(s):
+            for ident in written:
                 self.writers.setdefault(ident, []).append(j)
-            self.in_place.append(self.in_place[-1] + updates_in_place(s))
+            self.in_place.append(self.in_place[-1] + in_place)
         self.alive = [True] * len(self.block)
 
     def run(self) -> tuple[list, int]:
@@ -138,6 +137,18 @@ class _LocalBlock:
 def updates_in_place(s) -> bool:
     return any(isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                for n in nodes.walk(s))
+
+
+def assignment_counts(body) -> dict:
+    """How many times each name is assigned (for targets and augmented targets too)."""
+    counts: dict[str, int] = {}
+    for s in nodes.walk_stmts(body):
+        targets = s.targets if isinstance(s, gast.Assign) else \
+            [s.target] if isinstance(s, (gast.For, gast.AugAssign)) else []
+        for t in targets:
+            for ident in nodes.names_stored(t):
+                counts[ident] = counts.get(ident, 0) + 1
+    return counts
 
 
 def is_compound(s) -> bool:

@@ -7,6 +7,8 @@ r"""Small facts about, and surgery on, the statement blocks the reverse transfor
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gast
 
 from ..tree import nodes
@@ -46,3 +48,13 @@ def has_jump(s) -> bool:
 
 def is_call_to(expr, path: str) -> bool:
     return isinstance(expr, gast.Call) and nodes.dotted_path(expr.func) == path
+
+
+@dataclass(frozen=True)
+class TripRecord:
+    """The statements of a for loop's record in the primal sweep, rewritten in place when
+    the adjoint sweep turns out to need only the trip count."""
+
+    start: gast.Assign       # _i = []
+    loop: gast.For           # its body starts with _i.append(target)
+    handed: list             # [_path.append(_i)] inside an outer loop, else []

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import gast
 
-from .blocks import at_exits, is_call_to, single_assignments
+from .blocks import TripRecord, at_exits, is_call_to, single_assignments
 from . import adjoints, checkpoints, online
 from ..analysis import kinds, tbr
 from ..tree import nodes
@@ -99,7 +99,7 @@ class _Reverse(UpdatesAndCalls):
         self.written = set(self.params)             # names assigned so far, in text order
         self.bars: dict[str, str] = {}              # name -> its adjoint's name
         self.restored_targets: set[int] = set()     # loops whose target is saved first
-        self.trips: dict = {}                       # primal for loop -> its _TripRecord
+        self.trips: dict = {}                       # primal for loop -> its TripRecord
         self.loads: dict[str, int] = {}
         for n in gast.walk(tree):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -110,9 +110,12 @@ class _Reverse(UpdatesAndCalls):
     def run(self, wrt) -> Sweeps:
         body, ret = self.tree.body[:-1], self.tree.body[-1]
         self.marks = checkpoints.marked_loops(body)
-        self.bound = [set(self.params)]
-        for stmt in body:
-            self.bound.append(self.bound[-1] | nodes.definitely_assigned([stmt]))
+        # name -> the first top-level index before which every path has bound it (a set
+        # per index, each a copy of the one before, was quadratic)
+        self.bound = dict.fromkeys(self.params, 0)
+        for index, stmt in enumerate(body):
+            for ident in nodes.definitely_assigned([stmt]):
+                self.bound.setdefault(ident, index + 1)
         primal = []
         for index, stmt in enumerate(body):
             self.top = index
@@ -187,7 +190,7 @@ class _Reverse(UpdatesAndCalls):
         loop = nodes.for_(s.target, s.iter, [note] + self.primal_block(s.body, depth + 1))
         start = nodes.assign(targets, gast.List(elts=[], ctx=gast.Load()))
         handed = [self.note(nodes.name(targets))] if depth else []
-        self.trips[s] = _TripRecord(start, loop, handed)
+        self.trips[s] = TripRecord(start, loop, handed)
         return ([self.push(target)] if keep else []) + [start, loop] + handed
 
     def overwrites_live_target(self, loop, target) -> bool:
@@ -206,7 +209,7 @@ class _Reverse(UpdatesAndCalls):
                               value=nodes.const(1))
         loop = nodes.while_(s.test, [step] + self.primal_block(s.body, depth + 1))
         out = [nodes.assign(count, nodes.const(0)), loop]
-        self.trips[s] = _TripRecord(out[0], loop, [])     # a marked one: online.apply
+        self.trips[s] = TripRecord(out[0], loop, [])     # a marked one: online.apply
         return out + ([self.note(nodes.name(count))] if depth else [])
 
     def bar(self, ident: str) -> str:
@@ -246,7 +249,7 @@ class _Reverse(UpdatesAndCalls):
     def carried(self, loop) -> set:
         """What a checkpoint of ``loop`` keeps: the names it writes that are bound before."""
         index = next(i for i, s in enumerate(self.tree.body) if s is loop)
-        return nodes.names_written(loop) & self.bound[index]
+        return {n for n in nodes.names_written(loop) if self.bound.get(n, index + 1) <= index}
 
     def snapshot(self, s) -> list:
         return sorted(nodes.names_stored(s) - self.single)
@@ -406,15 +409,5 @@ class _Reverse(UpdatesAndCalls):
         """Create the stacks the primal uses; bind names first saved before any write."""
         out = [nodes.assign(stack, gast.List(elts=[], ctx=gast.Load()))
                for stack in (self.tape, self.path) if tbr.uses(primal, stack)]
-        unbound = sorted({i for i, top in self.saved if i not in self.bound[top]})
+        unbound = sorted({i for i, top in self.saved if self.bound.get(i, top + 1) > top})
         return out + [nodes.assign(i, nodes.const(None)) for i in unbound]
-
-
-@dataclass(frozen=True)
-class _TripRecord:
-    """The statements of a for loop's record in the primal sweep, rewritten in place when
-    the adjoint sweep turns out to need only the trip count."""
-
-    start: gast.Assign       # _i = []
-    loop: gast.For           # its body starts with _i.append(target)
-    handed: list             # [_path.append(_i)] inside an outer loop, else []

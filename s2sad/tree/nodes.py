@@ -176,7 +176,47 @@ def substitute(tree, subs: dict):
     return _Substitute(subs).visit(tree)
 
 
-class _Substitute(gast.NodeTransformer):
+class Transformer(gast.NodeTransformer):
+    """``gast.NodeTransformer``, faster: a class's ``visit_`` method is looked up once,
+    and the contexts and operators (leaves no transformer here rewrites) are not
+    visited."""
+
+    _methods: dict = {}
+
+    def visit(self, node):
+        key = (self.__class__, node.__class__)
+        method = Transformer._methods.get(key)
+        if method is None:
+            method = Transformer._methods[key] = getattr(
+                self.__class__, "visit_" + node.__class__.__name__, None) \
+                or self.__class__.generic_visit
+        return method(self, node)
+
+    def generic_visit(self, node):
+        for field in _child_fields(node):
+            old = getattr(node, field, None)
+            if isinstance(old, list):
+                new_values = []
+                for value in old:
+                    if isinstance(value, gast.AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        if not isinstance(value, gast.AST):
+                            new_values.extend(value)
+                            continue
+                    new_values.append(value)
+                old[:] = new_values
+            elif isinstance(old, gast.AST):
+                new = self.visit(old)
+                if new is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, new)
+        return node
+
+
+class _Substitute(Transformer):
     def __init__(self, subs):
         self.subs = subs
 
@@ -205,24 +245,42 @@ def clone(tree):
 
 
 def walk(tree):
-    """Every node in ``tree`` (itself included), in no particular order; what
-    ``gast.walk`` yields, several times faster."""
+    """Every node in ``tree`` (itself included) but the contexts and operators (``Load``,
+    ``Add``: leaves no caller looks for), in no particular order; what ``gast.walk``
+    yields less those, several times faster (a class's fields that may hold nodes are
+    listed once)."""
     stack = [tree]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
-        for field in node._fields:
+        for field in _CHILD_FIELDS.get(node.__class__) or _child_fields(node):
             value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, gast.AST))
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, gast.AST):
+                        push(v)
             elif isinstance(value, gast.AST):
-                stack.append(value)
+                push(value)
+
+
+# fields that hold a context, an operator or a plain value, never a node to walk into
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "type_comment", "kind"})
+_CHILD_FIELDS: dict = {}
+
+
+def _child_fields(node) -> tuple:
+    """The fields of ``node``'s class that may hold nodes to walk into."""
+    fields = _CHILD_FIELDS.get(node.__class__)
+    if fields is None:
+        fields = _CHILD_FIELDS[node.__class__] = tuple(
+            f for f in node._fields if f not in _LEAF_FIELDS)
+    return fields
 
 
 def names_loaded(tree) -> set[str]:
     """The ids of every Name read anywhere in ``tree``."""
-    return {n.id for n in walk(tree)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return set(facts(tree)[0])
 
 
 def names_stored(tree) -> set[str]:
@@ -275,9 +333,38 @@ def assigned_name(stmt):
 
 def names_written(tree) -> set:
     """Names whose value ``tree`` may change: assigned, or updated in place (``y[i] = v``)."""
-    out = names_stored(tree)
-    for n in walk(tree):
-        if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store) \
-                and isinstance(n.value, gast.Name):
-            out.add(n.value.id)
-    return out
+    return facts(tree)[2]
+
+
+def facts(tree) -> tuple:
+    """``(loads, stored, written, in_place)`` in one walk: how many times each name is
+    read, :func:`names_stored`, :func:`names_written`, and whether a subscript is
+    assigned (``y[i] = v``). The walk is :func:`walk`'s, written out (the passes ask
+    this of every statement in every round)."""
+    loads: dict[str, int] = {}
+    stored, extra, in_place = set(), set(), False
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    name_, subscript, load, ast = gast.Name, gast.Subscript, gast.Load, gast.AST
+    while stack:
+        n = pop()
+        if isinstance(n, name_):
+            if isinstance(n.ctx, load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+                stored.add(n.id)
+        elif isinstance(n, gast.FunctionDef) and n is not tree:
+            stored.add(n.name)
+        elif isinstance(n, subscript) and isinstance(n.ctx, gast.Store):
+            in_place = True
+            if isinstance(n.value, name_):
+                extra.add(n.value.id)
+        for field in _CHILD_FIELDS.get(n.__class__) or _child_fields(n):
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for v in value:
+                    if isinstance(v, ast):
+                        push(v)
+            elif isinstance(value, ast):
+                push(value)
+    return loads, stored, stored | extra, in_place
