@@ -1,6 +1,7 @@
 """generated/ must be what the compiler writes now for examples/ (`make generated`)."""
 import sys
 
+import numpy as np
 import pytest
 
 from tools import generate
@@ -25,6 +26,9 @@ def test_generated_code_is_valid_python():
         compile(path.read_text(), str(path), "exec")
 
 
+@pytest.mark.skipif(int(np.__version__.split(".")[0]) < 2,
+                    reason="docs/rules.md is written on NumPy 2: NumPy 1 has other functions "
+                    "(np.trapz, not np.trapezoid), so its table differs")
 def test_rules_doc_is_current():
     path = generate.ROOT / "docs" / "rules.md"
     assert path.read_text() == generate.rules_table(), "docs/rules.md is stale: make generated"
