@@ -12,6 +12,7 @@ from ..transform import checkpoints, motion
 from ..front import sourcemap
 from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
+from .cachekey import globals_now
 from .collector import fewer_collections
 from .compile import compile_unit, unit_of
 from ..optimize.cse import mutation_free
@@ -143,7 +144,8 @@ def check(fr: Front, wrt: tuple, kinds: dict, mode: str) -> None:
     (``grad(f)`` checks, and its first call would analyze the same again)."""
     tree = clone(fr.tree)
     facts = analyze(tree, fr.parsed, wrt, kinds, mode)
-    _CHECKED[(id(fr), wrt, tuple(kinds.items()), mode)] = (fr, tree, facts)
+    _CHECKED[(id(fr), wrt, tuple(kinds.items()), mode, globals_now(fr.parsed))] = \
+        (fr, tree, facts)
     while len(_CHECKED) > _KEEP_CHECKED:
         del _CHECKED[next(iter(_CHECKED))]
 
@@ -155,7 +157,8 @@ _KEEP_CHECKED = 4
 def _analyzed(fr: Front, wrt: tuple, kinds: dict, mode: str):
     """A copy of ``fr``'s tree and its analysis: the check's, where it analysed the same
     (taken: a transformation edits its tree), else made now."""
-    kept = _CHECKED.pop((id(fr), wrt, tuple(kinds.items()), mode), None)
+    # what the names mean is part of the key: a callee rebound since the check is another
+    kept = _CHECKED.pop((id(fr), wrt, tuple(kinds.items()), mode, globals_now(fr.parsed)), None)
     if kept is not None and kept[0] is fr:
         return kept[1], kept[2]
     tree = clone(fr.tree)

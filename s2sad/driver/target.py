@@ -136,7 +136,8 @@ class Target:
                 sample[name] = param.default
         kinds = {p: kind_rules.of_value(v) for p, v in sample.items()}
         kinds.update({p: kind_rules.SCALAR for p in wrt})
-        key = ("check", self.identity, wrt, tuple(kinds.items()), mode, VERSION)
+        key = ("check", self.identity, wrt, tuple(kinds.items()), mode,
+               globals_now(self.front.parsed), VERSION)
         CACHE.get(key, lambda: diskcache.checked(
             self.front, {"check": mode, "wrt": wrt, "kinds": kinds},
             lambda: pipeline.check(self.front, wrt, kinds, mode)) or True)
