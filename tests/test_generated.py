@@ -1,7 +1,6 @@
 """generated/ must be what the compiler writes now for examples/ (`make generated`)."""
 import sys
 
-import numpy as np
 import pytest
 
 from tools import generate
@@ -26,9 +25,9 @@ def test_generated_code_is_valid_python():
         compile(path.read_text(), str(path), "exec")
 
 
-@pytest.mark.skipif(int(np.__version__.split(".")[0]) < 2,
-                    reason="docs/rules.md is written on NumPy 2: NumPy 1 has other functions "
-                    "(np.trapz, not np.trapezoid), so its table differs")
 def test_rules_doc_is_current():
     path = generate.ROOT / "docs" / "rules.md"
+    if f"Generated with {generate.libraries()}:" not in path.read_text():
+        pytest.skip("docs/rules.md was written on other NumPy/SciPy versions (NumPy 1 has "
+                    "np.trapz, not np.trapezoid; SciPy's functions vary): it is compared there")
     assert path.read_text() == generate.rules_table(), "docs/rules.md is stale: make generated"

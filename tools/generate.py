@@ -96,6 +96,17 @@ def _tangent_wrt(func, args):
     return tuple(p for p, v in _bound(func, args) if _is_float(v)) or None
 
 
+def libraries() -> str:
+    """The NumPy and SciPy the rule table was read on (major.minor)."""
+    versions = [f"NumPy {'.'.join(np.__version__.split('.')[:2])}"]
+    try:
+        import scipy            # optional: the table has SciPy's rules where it is installed
+        versions.append(f"SciPy {'.'.join(scipy.__version__.split('.')[:2])}")
+    except ImportError:
+        versions.append("no SciPy")
+    return ", ".join(versions)
+
+
 def rules_table() -> str:
     """docs/rules.md: every primitive with its reverse and forward rules, by section,
     as the tables (s2sad/rules/) say them (SciPy's too, where it is installed)."""
@@ -104,6 +115,7 @@ def rules_table() -> str:
     library = [k for k in REVERSE.rules if label(k).startswith(("np.", "math."))]
     lines = ["# Derivative rules", "",
              "Written by `make generated` from the tables in `s2sad/rules/`; do not edit.",
+             f"Generated with {libraries()}: other versions have other functions.",
              f"{len(REVERSE.rules)} primitives, {len(library)} of them NumPy and math functions, "
              "have a rule in both",
              "modes; `s2sad rules` lists them with their NumPy aliases. In reverse mode `g` is",

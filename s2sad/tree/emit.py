@@ -16,6 +16,7 @@ def f(a):
 from __future__ import annotations
 
 import ast
+import sys
 
 import gast
 
@@ -49,7 +50,45 @@ def _is_header(stmt) -> bool:
 def unparse(node) -> str:
     """One gast node (expression or simple statement) as text."""
     tree = _NegativeConstants().visit(gast.gast_to_ast(node))
-    return ast.unparse(ast.fix_missing_locations(tree))
+    return _unparse(ast.fix_missing_locations(tree))
+
+
+if sys.version_info >= (3, 11):
+    _unparse = ast.unparse
+else:
+    class _Unparser(ast._Unparser):
+        """Python 3.10's unparser writes ``(x, y) = v`` and ``for (i, e) in``; 3.11's
+        writes the targets bare, and generated code reads the same on every version."""
+
+        def __init__(self):
+            super().__init__()
+            self._bare = set()
+
+        def _target(self, target):
+            if isinstance(target, ast.Tuple) and target.elts:
+                self._bare.add(id(target))
+
+        def visit_Assign(self, node):
+            for target in node.targets:
+                self._target(target)
+            super().visit_Assign(node)
+
+        def visit_For(self, node):
+            self._target(node.target)
+            super().visit_For(node)
+
+        def visit_comprehension(self, node):
+            self._target(node.target)
+            super().visit_comprehension(node)
+
+        def visit_Tuple(self, node):
+            if id(node) in self._bare:
+                self.items_view(self.traverse, node.elts)
+            else:
+                super().visit_Tuple(node)
+
+    def _unparse(tree) -> str:
+        return _Unparser().visit(tree)
 
 
 class _NegativeConstants(ast.NodeTransformer):
