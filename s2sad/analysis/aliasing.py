@@ -59,6 +59,7 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
     pairs = _sharing(tree, assigns, loops, prims, updates, augmented, kinds,
                      foreign.pairs(assigns, prims, parsed, local))
     places = _places(tree.body)
+    walks = {a.targets[0].id for a in assigns if sequence_of(a.value) is not None}
     params = {a.id for a in tree.args.posonlyargs + tree.args.args + tree.args.kwonlyargs}
     found = []
     for s in updates:
@@ -71,7 +72,9 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
         owners = foreign.owners(array, reach, local)
         if isinstance(s, gast.Expr):    # appends to an outside list the derivative repeats
             reach, owners = reach & local, []
-        if argument:
+        if reach & walks and not isinstance(s, gast.Expr):
+            found.append((None, _walked_violation(s, foreign.shown(tree, {array}), parsed)))
+        elif argument:
             found.append((argument[0], _input_violation(s, array, argument[0], augmented,
                                                         parsed, foreign.shown(tree, {array}))))
         elif owners:
@@ -87,6 +90,14 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
                 "give each its own array: use .copy() where one is made from the other "
                 "or put in a tuple or list")))
     return found + held
+
+
+def _walked_violation(stmt, array, parsed):
+    return parsed.violation(
+        stmt, "in-place-alias", f"in-place update of {array!r} while a loop walks it: "
+        "Python's later steps read the new values, the derivative's walk would not",
+        f"walk a copy (for e in {array}.copy():) or index by position (for i in "
+        f"range(len({array})): e = {array}[i])")
 
 
 def _input_violation(stmt, array, argument, augmented, parsed, shown):
@@ -176,6 +187,11 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
     iterated = set(walked.values())
     items = _items(loops, walked)
     handed_out = {id(loop.body[0]) for loop, _, _ in items}     # by _row_alive below
+    # the loop's walk is the iterable itself: an update of it in the body is read by the
+    # iterations after it (for e in y: y += 1.0), which the derivative's walk does not see
+    walks = [(s.targets[0].id, walked[s.targets[0].id], s, True) for s in assigns
+             if s.targets[0].id in walked and not _used_up(
+                 tree, s, s.targets[0].id, {walked[s.targets[0].id]}, augmented, walked)]
     made = []
     for s in assigns:
         if id(s) in handed_out:
@@ -194,8 +210,8 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
                           [(a, b, s, False) for a, b, s, _ in returned])
     made += list(taken) + returned     # what attributes and non-local items share
     made = _composed(made)
-    pairs = [p for p in made
-             if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented, walked)]
+    pairs = walks + [p for p in made
+                     if not _used_up(tree, p[2], p[0], updated | {p[1]}, augmented, walked)]
     kept = updated | {p[1] for p in made if not p[3]}
     for loop, item, seq in items:
         if _row_alive(tree, loop, item, kept, augmented):
