@@ -189,9 +189,12 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
     handed_out = {id(loop.body[0]) for loop, _, _ in items}     # by _row_alive below
     # the loop's walk is the iterable itself: an update of it in the body is read by the
     # iterations after it (for e in y: y += 1.0), which the derivative's walk does not see
-    walks = [(s.targets[0].id, walked[s.targets[0].id], s, True) for s in assigns
-             if s.targets[0].id in walked and not _used_up(
-                 tree, s, s.targets[0].id, {walked[s.targets[0].id]}, augmented, walked)]
+    walks = []                  # a list the body appends to is walked live: not these
+    for s in assigns:
+        seq = s.targets[0].id
+        if seq in walked and _array_or_unknown(kinds.get(walked[seq])) \
+                and not _used_up(tree, s, seq, {walked[seq]}, augmented, walked):
+            walks.append((seq, walked[seq], s, True))
     made = []
     for s in assigns:
         if id(s) in handed_out:
@@ -217,6 +220,10 @@ def _sharing(tree, assigns, loops, prims, updates, augmented, kinds, taken=()) -
         if _row_alive(tree, loop, item, kept, augmented):
             pairs.append((item, walked[seq], loop, True))
     return pairs
+
+
+def _array_or_unknown(kind) -> bool:
+    return kind is None or kind_rules.is_array(kind)
 
 
 def _items(loops, walked) -> list:
