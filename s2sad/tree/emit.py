@@ -60,8 +60,8 @@ else:
         """Python 3.10's unparser writes ``(x, y) = v`` and ``for (i, e) in``; 3.11's
         writes the targets bare, and generated code reads the same on every version."""
 
-        def __init__(self):
-            super().__init__()
+        def __init__(self, **options):     # f-string parts make one with options
+            super().__init__(**options)
             self._bare = set()
 
         def _target(self, target):
