@@ -65,14 +65,16 @@ def matrix_power_loss(a, c, n):
     return np.sum(p * c) + 0.1 * np.sum(p * p)
 
 
+# NumPy 2.5 gives a real spectrum as complex numbers with zero imaginary parts: the
+# losses take the real part, as a user's real-valued function must there
 def eig_loss(a, c):
     w, v = np.linalg.eig(a)
-    return np.sum(w * w * w) + np.sum(v * v * c)
+    return np.real(np.sum(w * w * w) + np.sum(v * v * c))
 
 
 def eigvals_loss(a, c):
     w = np.linalg.eigvals(a)
-    return np.sum(w * w * w) + np.sum(np.sin(w))
+    return np.real(np.sum(w * w * w) + np.sum(np.sin(w)))
 
 
 def norms(a, c):

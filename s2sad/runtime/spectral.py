@@ -240,7 +240,10 @@ def matpow_vjp_dx(g, x, d, n):
 
 
 def eig_real(v):
-    """``v``, the eigenvectors of ``np.linalg.eig``, once they are real."""
+    """``v``, the eigenvectors of ``np.linalg.eig``, once they are real (NumPy may give
+    a real spectrum as complex numbers with zero imaginary parts)."""
+    if np.iscomplexobj(v) and not np.any(np.imag(v)):
+        return np.real(v)
     if np.iscomplexobj(v):
         raise Unsupported("np.linalg.eig / np.linalg.eigvals with complex eigenvalues: "
                           "s2sad differentiates real matrices with real, distinct "
