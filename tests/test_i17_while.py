@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import s2sad
+from tests.test_i17_revolve import Counting     # counts the reads of each item
 from s2sad.errors import CompileError
 from s2sad.runtime import checkpoint
 from tests.fd import fd_grad
@@ -174,18 +175,6 @@ def test_an_array_updated_in_place_is_snapshotted_by_copy(s):
 
 
 # the schedule -------------------------------------------------------------------
-
-class Counting(list):
-    """Counts how often each item is read: once per run of the body at that step."""
-
-    def __init__(self, items):
-        super().__init__(items)
-        self.reads = [0] * len(items)
-
-    def __getitem__(self, k):
-        self.reads[k] += 1
-        return list.__getitem__(self, k)
-
 
 def over(x, seq, s):
     y = x
