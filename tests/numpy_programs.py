@@ -2366,20 +2366,20 @@ def linalg_matrix_power_5_loss(a):
 
 
 def linalg_eig_1(a):
-    return np.linalg.eig(a)
+    return np.real(np.linalg.eig(a)[0]), np.real(np.linalg.eig(a)[1])
 
 
 def linalg_eig_1_loss(a):
-    out = np.linalg.eig(a)
+    out = np.real(np.linalg.eig(a)[0]), np.real(np.linalg.eig(a)[1])
     return np.sum(np.sin(out[0])) + np.sum(np.sin(out[1]))
 
 
 def linalg_eigvals_1(a):
-    return np.linalg.eigvals(a)
+    return np.real(np.linalg.eigvals(a))
 
 
 def linalg_eigvals_1_loss(a):
-    return np.sum(np.sin(np.linalg.eigvals(a)))
+    return np.sum(np.sin(np.real(np.linalg.eigvals(a))))
 
 
 def linalg_norm_1(a):
