@@ -364,3 +364,18 @@ def over_a_generator(x):
 def test_a_loop_over_a_generator_expression_is_differentiated():
     assert s2sad.grad(over_a_generator)(1.5) == pytest.approx(3.0)
     assert s2sad.jvp(over_a_generator, (1.5,), (1.0,)) == pytest.approx((4.5, 3.0))
+
+
+def _rebound_view_updated(x):
+    y1 = x * 1.0
+    y1 = y1[1:]
+    y1 += 1.0
+    return np.sum(y1)
+
+
+def test_a_name_sharing_memory_with_its_own_earlier_value_is_said_so():
+    """Not "'y1' shares memory with 'y1'": the other holder is y1's earlier value."""
+    with pytest.raises(s2sad.CompileError) as info:
+        s2sad.grad(_rebound_view_updated)(np.ones(3))
+    message = info.value.violations[0].message
+    assert "an earlier value of 'y1'" in message and "with 'y1'" not in message

@@ -80,12 +80,14 @@ def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
         elif owners:
             found.append((None, foreign.refused_update(s, array, owners[0], parsed, tree)))
         elif reach and id(s) in augmented:
-            found.append((None, _augmented_violation(s, foreign.shown(tree, reach), parsed)))
+            found.append((None, _augmented_violation(
+                s, foreign.sharer(tree, reach, getattr(s, AUGMENTED)), parsed)))
         elif reach:
-            other, array = foreign.shown(tree, reach), foreign.shown(tree, {array})
+            array = foreign.shown(tree, {array})
+            other = foreign.sharer(tree, reach, array)
             found.append((None, parsed.violation(
                 s, "in-place-alias", f"in-place update of {array!r}, which shares memory "
-                f"with {other!r} (a copy of the name, a view, a tuple or list holding "
+                f"with {other} (a copy of the name, a view, a tuple or list holding "
                 "it, or a helper's result that may be it)",
                 "give each its own array: use .copy() where one is made from the other "
                 "or put in a tuple or list")))
@@ -157,7 +159,7 @@ def _augmented_violation(stmt, other, parsed):
     op, array = _SYMBOLS.get(type(stmt.value.op), "op"), getattr(stmt, AUGMENTED)
     return parsed.violation(
         stmt, "in-place-alias", f"'{array} {op}= ...' changes {array!r} in place, and "
-        f"{array!r} shares memory with {other!r} (a copy of the name, a view, or a tuple "
+        f"{array!r} shares memory with {other} (a copy of the name, a view, or a tuple "
         "or list holding it), which the derivative would not see change",
         f"write {array} = {array} {op} ... (a new array), or give {array!r} its own memory "
         "with .copy()")

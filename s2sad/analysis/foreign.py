@@ -72,6 +72,13 @@ def shown(tree, names) -> str:
     return min((0, users[n]) if n in users else (1, n) for n in names)[1]
 
 
+def sharer(tree, names, own: str) -> str:
+    """Which of ``names`` an array ``own`` shares memory with, as a message says it:
+    another name the user wrote, else an earlier (SSA) version of ``own`` itself."""
+    others = {n for n in names if shown(tree, {n}) != own}
+    return repr(shown(tree, others)) if others else f"an earlier value of {own!r}"
+
+
 def _described(owner, parsed) -> str:
     if owner in parsed.closure:
         return f"{owner!r} (a variable of the enclosing function)"
