@@ -93,8 +93,7 @@ class ParsedFunction:
         filename, lineno, file_lines = mapped
         user_line = _line(file_lines, lineno)
         shown = user_line.lstrip()
-        message += (f" (in the derivative code s2sad generated from this line for a second "
-                    f"derivative: {line.strip()})")
+        message += f" (in the code s2sad generated from this line: {line.strip()})"
         return Violation(code, message, filename, lineno, len(user_line) - len(shown), shown,
                          suggestion, 0)
 
