@@ -50,13 +50,7 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
         if isinstance(stmt, gast.FunctionDef):
             captured = sorted(_free_names(stmt) & varied)
             if captured:
-                violations.append(parsed.violation(
-                    stmt, "closure-over-active", f"the nested function {stmt.name!r} reads "
-                    f"{', '.join(map(repr, captured))} from the enclosing function, which is "
-                    "differentiated, and is used other than by calling it (stored, "
-                    "returned or passed on): that dependence would be lost",
-                    f"call {stmt.name} by its name only, or pass {', '.join(captured)} "
-                    f"to it as arguments"))
+                violations.append(_closure_violation(stmt, captured, parsed))
             continue
         if _calls_inactive(stmt, parsed, stored, mode):
             continue
@@ -67,6 +61,21 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
     if violations:
         raise CompileError(sorted(violations, key=lambda v: (v.lineno, v.col)))
 
+
+
+def _closure_violation(stmt, captured, parsed):
+    lam = stmt.name.startswith("lambda_L")          # a lambda, hoisted to a def
+    what = "the lambda" if lam else f"the nested function {stmt.name!r}"
+    names = ", ".join(captured)
+    return parsed.violation(
+        stmt, "closure-over-active", f"{what} reads {', '.join(map(repr, captured))} from "
+        "the enclosing function, which is differentiated, and is used other than by "
+        "calling it (stored, returned, or passed to a function of another module): that "
+        "dependence would be lost",
+        f"call {'it' if lam else stmt.name} by name only; or give it {names} as "
+        f"parameters and pass them along with it (`helper(g, {names})`, where the "
+        f"helper calls `g(x, {names})`); or define the helper it is passed to in this "
+        "module, where s2sad follows the dependence")
 
 
 def _undefined(value, prim: Prim, varied, parsed):

@@ -76,6 +76,7 @@ def resolutions(parsed) -> dict:
         if path is not None:
             parts = path.split(".")
             paths.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    paths.update(name for name, _ in parsed.copied)   # copied into the body: not read
     return {path: parsed.resolve_path(path) for path in sorted(paths)}
 
 
@@ -181,7 +182,8 @@ def _global_names(parsed) -> tuple:
         return known[1]
     local = set(nodes.names_stored(parsed.tree)) | set(parsed.params) | set(parsed.kwonly)
     names = tuple(sorted({n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)
-                          and isinstance(n.ctx, gast.Load) and n.id not in local}))
+                          and isinstance(n.ctx, gast.Load) and n.id not in local}
+                         | {name for name, _ in parsed.copied}))
     if len(_GLOBAL_NAMES) > 1024:
         _GLOBAL_NAMES.clear()
     _GLOBAL_NAMES[id(parsed.tree)] = (parsed.tree, names)
@@ -205,7 +207,8 @@ def watched(parsed) -> tuple:
     for name in _global_names(parsed):
         obj = parsed.lookup(name)
         if callable(obj) and not isinstance(obj, (types.ModuleType, types.MethodType, type)) \
-                and not (isinstance(obj, types.FunctionType) and not _library(obj)):
+                and not (isinstance(obj, types.FunctionType) and not _library(obj)) \
+                or name in dict(parsed.copied):     # copied into the body: no link
             out.append((name, obj))
     return tuple(out)
 

@@ -30,8 +30,8 @@ from .cachekey import globals_now, resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
 from .inline import current, inline_calls
-from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
-                      recover_gradient, refuse_complex_second)
+from .running import (HANDLED, bad_wrt_kind, call_on_floats, check_all_float, primal_value,
+                      real_gradient, recover_gradient, refuse_complex_second)
 
 VERSION = "0.1.0"
 
@@ -51,11 +51,18 @@ class Target:
         # the function around it, shares the derivative of its first instance, bound
         # to its own cells (``shared``).
         self.identity = _shared_identity(self.primal) if shared else self.primal
-        self.front = CACHE.get(("front", self.identity, VERSION),
-                               lambda: pipeline.front(self.primal))
+        self.refresh()
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
         self.positional = self.front.parsed.params[len(self.prefix):]
+
+    def refresh(self) -> None:
+        """The front end, parsed again where a helper copied into it was rebound."""
+        key = ("front", self.identity, VERSION)
+        self.front = CACHE.get(key, lambda: pipeline.front(self.primal))
+        if not self.front.parsed.copies_current():
+            CACHE.clear()
+            self.refresh()
 
     def wrt_names(self, wrt, everything=False, passed=None):
         """(names, single): ``wrt`` by position or name, alone or in a tuple. Left out:
@@ -162,15 +169,6 @@ def _shared_identity(func):
         except TypeError:
             cells.append(id(value))
     return ("nested", func.__code__, id(func.__globals__), tuple(cells))
-
-
-def check_all_float(target, names, values):
-    """``wrt`` left out means every positional argument: each must be a float."""
-    for n in names:
-        if not kind_rules.is_float(kind_rules.of_value(values[n])):
-            raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
-                             "or float array; pass wrt= to name the arguments to "
-                             "differentiate", "bad-wrt")
 
 
 def run_gradient(target, names, variant, args, kwargs):

@@ -37,7 +37,7 @@ def lift(tree: gast.FunctionDef) -> None:
     names = [d.name for d in defs]
     if not defs or len(set(names)) < len(names):
         return                    # none, or a name defined twice: left as written
-    own = _outer_names(tree) - set(names)
+    own = outer_names(tree) - set(names)
     liftable = {d.name: d for d in defs if not _escapes(tree, d.name)}
     captured = {n: (_free(d) & own) - _functions(d) for n, d in liftable.items()}
     changed = True
@@ -64,7 +64,7 @@ def lift(tree: gast.FunctionDef) -> None:
                               for c in sorted(captured[call.func.id])]
 
 
-def _outer_names(tree) -> set:
+def outer_names(tree) -> set:
     """Names the enclosing function binds itself (parameters, assignments, loop
     targets), not those bound only inside its nested defs or lambdas."""
     out, stack = set(), [tree]

@@ -20,12 +20,12 @@ import linecache
 import symtable
 import textwrap
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import gast
 import numpy as np
 
-from . import closures, lambdas, sourcemap
+from . import closures, function_arguments, lambdas, sourcemap
 from ..errors import CompileError, S2SadError, UsageError, Violation
 
 _MISSING = object()
@@ -51,10 +51,15 @@ class ParsedFunction:
     kwonly: tuple             # keyword-only parameter names
     closure: dict = field(default_factory=dict)   # free variable -> cell
     source: str = ""          # the definition's text, as read from the file
+    copied: tuple = ()        # (name, function) of helpers copied into the body
 
     @property
     def name(self) -> str:
         return self.tree.name
+
+    def copies_current(self) -> bool:
+        """Whether each helper copied into the body is still what its name means."""
+        return all(self.lookup(name) is helper for name, helper in self.copied)
 
     def lookup(self, ident: str):
         """What a free name means now: closure cell, then globals, then builtins."""
@@ -349,11 +354,14 @@ def parse(func) -> ParsedFunction:
     tree.decorator_list = []
     _mangle_private_attributes(tree, func.__qualname__)
     lambdas.hoist(tree, first - 1)
+    copied = function_arguments.specialize(
+        tree, function_arguments.helpers_of(func, tree, first, indent, _source_of))
     closures.lift(tree)
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \
         ("\n",) * (first - 1) + tuple(text.splitlines(True))
-    return _parsed(func, tree, first - 1, indent, file_lines, text)
+    return replace(_parsed(func, tree, first - 1, indent, file_lines, text),
+                   copied=tuple((name, func.__globals__[name]) for name in copied))
 
 
 def _parsed(func, tree, line_offset, indent, file_lines, text) -> ParsedFunction:
