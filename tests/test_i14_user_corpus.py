@@ -92,10 +92,6 @@ CASES = {
 }
 
 
-def _copy(tree):
-    return _put(tree, (), tree) if not isinstance(tree, np.ndarray) else tree.copy()
-
-
 STAR_ARGS = pytest.mark.xfail(strict=True, reason="concat_and_multiply(weights, *args)")
 
 
