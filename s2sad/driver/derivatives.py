@@ -18,7 +18,8 @@ from .cachekey import still, watched
 from .entry import fast_entry
 from .running import HANDLED, call_on_floats, primal_value, real_gradient, run_on_floats
 from ..errors import UsageError
-from .target import VERSION, Rebound, Target, check_all_float, recovered
+from .running import check_all_float
+from .target import VERSION, Rebound, Target, recovered
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
 
