@@ -222,10 +222,10 @@ def gradient_function(target: Target, names, args, kwargs=None):
         calls = _calls_in(grad_fn)
     if calls:
         raise UsageError(
-            f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}"
-            "), which s2sad does not make (the Hessian of a gradient called inside the "
-            "function); take the second derivative of each part", "unsupported-second-order")
+            f"derivatives of {target.front.parsed.name!r} of second and higher order need "
+            f"the tangents of the derivatives of the functions it calls ("
+            f"{', '.join(repr(c) for c in calls)}), which s2sad does not make; take the "
+            "derivative of each part", "unsupported-second-order")
     return grad_fn
 
 
