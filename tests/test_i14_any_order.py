@@ -315,10 +315,18 @@ def hessian_inside(x):
     return s2sad.hessian(cube)(x) * x
 
 
-def test_a_derivative_other_than_grad_inside_stays_a_located_refusal():
+def jvp_inside(x):
+    return s2sad.jvp(cube, (x,), (1.0,))[1] * x
+
+
+@pytest.mark.parametrize("func, line", [(hessian_inside, "s2sad.hessian(cube)(x)"),
+                                        (jvp_inside, "s2sad.jvp(cube, (x,), (1.0,))")])
+def test_a_derivative_other_than_grad_inside_stays_a_located_refusal(func, line):
     with pytest.raises(s2sad.CompileError) as info:
-        s2sad.grad(s2sad.grad(hessian_inside))(0.5)
+        s2sad.grad(s2sad.grad(func))(0.5)
     violation = info.value.violations[0]
     assert violation.filename == __file__ and violation.code == "no-rule"
-    assert "s2sad.hessian(cube)(x)" in violation.source_line
-    assert violation.suggestion
+    assert line in violation.source_line
+    assert "s2sad.grad(g)(x)" in violation.suggestion
+    # the suggestion works: through_an_inline_gradient is jvp_inside with s2sad.grad
+    assert s2sad.grad(s2sad.grad(through_an_inline_gradient))(0.5) == pytest.approx(9.0)
