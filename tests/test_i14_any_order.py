@@ -10,6 +10,7 @@ import pytest
 
 import s2sad
 from tests.fd import fd_grad
+from tests.test_i14_second_order_callees import PROGRAMS, SCALARS
 
 
 def rec(x, n):
@@ -189,6 +190,28 @@ def test_third_order_through_callees_that_are_not_inlined_matches_fd(func):
     fourth = s2sad.grad(s2sad.grad(second))(x)
     assert fourth == pytest.approx(fd_grad(s2sad.grad(second), (x,), 0, rel_step=1e-5),
                                    rel=1e-6)
+
+
+@pytest.mark.parametrize("func", PROGRAMS, ids=lambda f: f.__name__)
+def test_third_derivative_tensors_of_the_second_order_programs_match_fd(func):
+    """Recursion, methods, functions as values, partials, closures, a list of functions,
+    mutual recursion, loops, tuples, array defaults: jacobian(hessian(f)) vs central
+    differences of the Hessian, and symmetric in its three axes."""
+    x = X.copy()
+    hessian = s2sad.hessian(func)
+    third = s2sad.jacobian(hessian)(x)
+    scale = max(1.0, float(np.max(np.abs(third))))
+    np.testing.assert_allclose(third, _fd_tensor(hessian, X), rtol=1e-6, atol=1e-7 * scale)
+    np.testing.assert_allclose(third, np.transpose(third, (2, 1, 0)), atol=1e-9 * scale)
+    np.testing.assert_allclose(third, np.transpose(third, (1, 0, 2)), atol=1e-9 * scale)
+    np.testing.assert_array_equal(x, X)
+
+
+@pytest.mark.parametrize("func", SCALARS, ids=lambda f: f.__name__)
+def test_third_derivatives_of_the_scalar_programs_match_fd_of_the_second(func):
+    second = s2sad.grad(s2sad.grad(func))
+    assert s2sad.grad(second)(0.4) == pytest.approx(fd_grad(second, (0.4,), 0, 1e-5),
+                                                    rel=1e-6, abs=1e-8)
 
 
 # ------------------------------------------------- a gradient taken inside the function
