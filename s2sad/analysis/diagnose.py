@@ -30,10 +30,13 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
             why, suggestion = prim.why, prim.suggestion or _rule_suggestion(prim, s.value)
             callee = s.value.func.id if isinstance(s.value, gast.Call) \
                 and isinstance(s.value.func, gast.Name) else None
-            if callee in made and made[callee].makes_derivative:
+            if prim.makes_derivative or callee in made and made[callee].makes_derivative:
                 why = ("a derivative built with s2sad inside the function being "
-                       "differentiated (nested differentiation) is not supported yet")
-                suggestion = "differentiate the inner function on its own, outside"
+                       "differentiated (nested differentiation) is not supported yet "
+                       "(s2sad.grad(g) of one wrt argument is)")
+                suggestion = ("take it with s2sad.grad(g) (`s2sad.grad(g)(x)`, one wrt "
+                              "argument), which is differentiated to any order, or "
+                              "differentiate the inner function on its own, outside")
             message = f"cannot differentiate this value: {why}"
             violations.append(parsed.violation(s.value, "no-rule", message, suggestion))
         if s.targets[0].id in active and prim.op == "rule" and prim.rule.undefined:

@@ -155,9 +155,9 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
                      call.keywords, table)
         if prim.op != "unknown":
             return prim
-    if getattr(func, "__s2sad_pullback__", False):
-        # a callee's pullback in code s2sad made to be differentiated again: its
-        # tangent is made for the function and arguments the call finds
+    if getattr(func, "__s2sad_made__", False) and not isinstance(func, type):
+        # what s2sad made for a callee (its pullback, its tangent) in code s2sad made to
+        # be differentiated again: its tangent is made for the call the code runs
         return replace(value_call(call, repr(path)), callee=func)
     if table.is_inactive(func):
         return Prim("zero")

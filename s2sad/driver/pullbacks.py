@@ -7,27 +7,24 @@ made to be differentiated again (``grad2``, ``pullback``) runs the call as it is
 ``pullback`` variant, joint motion with the output's adjoint a parameter,
 recomputing g from its arguments. That is an ordinary function of ``a`` and
 ``b_t``, whose tangent is generated from its source like any function's, when the
-call runs (``PullbackTangent``): recursion is bounded by the run, as for first
+call runs (:mod:`.made`): recursion is bounded by the run, as for first
 derivatives, and a method, a partial, a nested def or a function passed as a value
 is differentiated for the function the call finds. Each call level recomputes its
 callee once: a chain of ``d`` nested calls costs ``O(d^2)`` primal work, not ``O(d)``.
 """
 from __future__ import annotations
 
-from ..errors import UsageError
-from ..runtime import zeros_like
 from ..tree.names import function_name
 from . import values as callables
 from .calls import live_floats, tangent_params
-from .running import call_on_floats
+from .made import Made, Resolved, constant, positional
 
 
-class Pullback:
+class Pullback(Made):
     """``g_pullback(b, *args, **kwargs)``: the cotangents of g's ``wrt`` arguments for
     the output adjoint ``b``. ``reach``: g's split derivative as the caller links it
     (its ``wrt``, and the check that the caller's name still means g)."""
 
-    __s2sad_pullback__ = True
     head = 1                        # the arguments before g's own: the seed
 
     def __init__(self, reach):
@@ -40,16 +37,20 @@ class Pullback:
     def reached(self, head, args, kwargs):
         return self.reach
 
-    def __call__(self, *args, **kwargs):
+    def resolve(self, args, kwargs) -> Resolved:
+        """g's generated pullback for this call, its seed a keyword argument; its
+        output spread over g's ``wrt`` names (0.0 where not a float here)."""
         head, args = args[:self.head], args[self.head:]
         made = _made(self.reached(head, args, kwargs), args, kwargs)
         if made.fn is None:
-            return (0.0,) * len(made.names)
-        out = made.fn(*made.args, **kwargs, **{made.seed: head[-1]})
-        return made.spread(out)
+            return constant((0.0,) * len(made.names))
 
-    def tangent(self, wrt):
-        return PullbackTangent(self, wrt)
+        def params(slot):
+            if slot == self.head - 1:
+                return [(made.seed, ())]
+            return positional(made.target, slot, self.head)
+        return Resolved(made.fn, made.args, dict(kwargs, **{made.seed: head[-1]}), params,
+                        made.spread, type(made.target))
 
 
 class PullbackOf(Pullback):
@@ -71,42 +72,6 @@ class PullbackOf(Pullback):
         return reach
 
 
-class PullbackTangent:
-    """The tangent of ``pullback(*head, *args)`` along the tangents of its ``wrt`` slots
-    (positions in the call, or keywords): ``(cotangents, their tangents)``, one forward
-    sweep through g's generated pullback."""
-
-    def __init__(self, pullback: Pullback, wrt: tuple):
-        self.pullback, self.wrt = pullback, wrt
-
-    def __repr__(self):
-        return f"<s2sad tangent of {self.pullback!r}>"
-
-    def __call__(self, tangents, *args, **kwargs):
-        count = self.pullback.head
-        head, args = args[:count], args[count:]
-        made = _made(self.pullback.reached(head, args, kwargs), args, kwargs)
-        if made.fn is None:
-            zeros = (0.0,) * len(made.names)
-            return zeros, zeros
-        given = dict(kwargs, **{made.seed: head[-1]})
-        dots = {}
-        for slot, tangent in zip(self.wrt, tangents):
-            name = made.param(slot, count)
-            if name is not None:
-                dots[name] = tangent
-        target = made.target_of(made.fn)
-        values = target.bind(made.args, given)
-        names = live_floats(tuple(dots), values)
-        if not names:
-            out = made.fn(*made.args, **given)
-            return made.spread(out), made.spread(tuple(zeros_like(o) for o in out))
-        fn = target.generated(names, values, "jvp").functions[0]
-        given.update(zip(tangent_params(fn, len(names)), (dots[n] for n in names)))
-        out, d_out = call_on_floats(fn, made.args, given)
-        return made.spread(out), made.spread(d_out)
-
-
 class _Made:
     """A callee's generated pullback for one call: the function (None where no ``wrt``
     argument holds a float), its arguments (a bound method's object first), its
@@ -120,27 +85,6 @@ class _Made:
         """Cotangents (or their tangents) per ``wrt`` name, 0.0 where not live."""
         found = dict(zip(self.live, out))
         return tuple(found.get(n, 0.0) for n in self.names)
-
-    def param(self, slot, head):
-        """The generated pullback's parameter a slot of the call passes (None: the
-        function or its wrt, which carry no tangent)."""
-        if isinstance(slot, str):
-            return slot
-        if slot == head - 1:
-            return self.seed
-        if slot < head - 1:
-            return None
-        positional = self.target.positional
-        if slot - head >= len(positional):
-            raise UsageError(f"a call of {self.target.front.parsed.name!r} passes more "
-                             "arguments than it names; second derivatives need each "
-                             "argument bound to a parameter", "unsupported-second-order")
-        return positional[slot - head]
-
-    def target_of(self, fn):
-        """The Target of the generated pullback: shared by the functions rebound to
-        other instances of a nested def, as the user's nested def's is."""
-        return type(self.target)(fn, shared=True)
 
 
 def _made(reach, args, kwargs) -> _Made:

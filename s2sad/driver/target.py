@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import types
 from dataclasses import replace
 
 import numpy as np
@@ -25,7 +24,7 @@ from ..analysis.prims import GradientOf
 from ..errors import UsageError
 from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
-from . import diskcache, fast, numba_jit, pipeline, pullbacks, seeds, values
+from . import diskcache, fast, inside, made, numba_jit, pipeline, pullbacks, seeds, values
 from .cachekey import globals_now, resolutions
 from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
 from .compile import CACHE, rebind
@@ -50,7 +49,7 @@ class Target:
         # have equal code but other callees. A nested def, made anew on each call of
         # the function around it, shares the derivative of its first instance, bound
         # to its own cells (``shared``).
-        self.identity = _shared_identity(self.primal) if shared else self.primal
+        self.identity = values.shared_identity(self.primal) if shared else self.primal
         self.refresh()
         self.signature = inspect.signature(self.primal)
         self.params = tuple(self.front.parsed.params + self.front.parsed.kwonly)
@@ -150,27 +149,6 @@ class Target:
             lambda: pipeline.check(self.front, wrt, kinds, mode)) or True)
 
 
-def _shared_identity(func):
-    """What instances of one nested def share a derivative by: their code, globals, and
-    what their cells hold where it decides what a call resolves to (a function)."""
-    cells = []
-    for cell in func.__closure__ or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            cells.append(None)
-            continue
-        if not (callable(value) or isinstance(value, types.ModuleType)):
-            cells.append(type(value))
-            continue
-        try:
-            hash(value)
-            cells.append(value)
-        except TypeError:
-            cells.append(id(value))
-    return ("nested", func.__code__, id(func.__globals__), tuple(cells))
-
-
 def run_gradient(target, names, variant, args, kwargs):
     """The generated ``grad`` (``value_and_grad``) run on ``args`` (the prefix in them),
     as the function ``s2sad.grad`` returns runs it when no fast path applies."""
@@ -251,16 +229,16 @@ def gradient_function(target: Target, names, args, kwargs=None):
         calls = _calls_in(grad_fn)
     if calls:
         raise UsageError(
-            f"second derivatives of {target.front.parsed.name!r} need the tangent of the "
-            f"derivatives of the functions it calls ({', '.join(repr(c) for c in calls)}"
-            "), which s2sad does not make (the Hessian of a gradient called inside the "
-            "function); take the second derivative of each part", "unsupported-second-order")
+            f"derivatives of {target.front.parsed.name!r} of second and higher order need "
+            f"the tangents of the derivatives of the functions it calls ("
+            f"{', '.join(repr(c) for c in calls)}), which s2sad does not make; take the "
+            "derivative of each part", "unsupported-second-order")
     return grad_fn
 
 
 def _calls_in(grad_fn) -> list:
     return [c.cell_contents for c in grad_fn.__closure__ or ()
-            if isinstance(c.cell_contents, (CallVJP, GradientVJP))
+            if isinstance(c.cell_contents, (CallVJP, inside.GradientVJP))
             or c.cell_contents is NestedVJP]
 
 
@@ -272,13 +250,16 @@ def link(kind: str, callee, wrt: tuple, parsed=None):
         return NestedVJP
     if kind == "jvp_of":
         return NestedJVP
+    if kind == "pullback" and isinstance(callee, GradientOf):
+        return inside.GradientPullback(callee, wrt, _NEEDS)
     if kind in ("pullback", "pullback_of"):       # code to be differentiated again
         return pullbacks.Pullback(link("vjp", callee, wrt, parsed)) if callee is not None \
             else pullbacks.PullbackOf(NestedVJP)
-    if getattr(callee, "__s2sad_pullback__", False):
-        return callee.tangent(wrt)
+    if getattr(callee, "__s2sad_made__", False):  # made by s2sad: differentiated forward
+        return callee.tangent(wrt) if kind == "jvp" else _reverse_refused(callee)
     if isinstance(callee, GradientOf):
-        return (GradientVJP if kind == "vjp" else GradientJVP)(callee, wrt)
+        return (inside.GradientVJP if kind == "vjp" else inside.GradientJVP)(
+            callee, wrt, _NEEDS)
     paths = resolutions(parsed) if parsed is not None else {}
     path = next((p for p, obj in paths.items() if same(obj, callee)), None)
     return (CallVJP if kind == "vjp" else CallJVP)(callee, wrt,
@@ -297,7 +278,7 @@ class CallVJP:
         self.target = None
 
     def __repr__(self):
-        return f"<s2sad vjp of {self.callee.__qualname__} w.r.t. {', '.join(self.wrt)}>"
+        return f"<s2sad vjp of {_named(self.callee)} w.r.t. {', '.join(map(str, self.wrt))}>"
 
     def __call__(self, *args, **kwargs):
         target = self._current()
@@ -335,11 +316,22 @@ class CallVJP:
         self.callee, self.target = now, None
 
 
-class CallJVP(CallVJP):
-    """A user function's tangent: ``(y, d_y)`` from the tangents of its ``wrt``."""
+def _named(callee) -> str:
+    return getattr(callee, "__qualname__", None) or repr(callee)
+
+
+def _reverse_refused(callee):
+    raise UsageError(f"reverse mode through {callee!r}, a derivative s2sad made, is not "
+                     "made; differentiate it forward (s2sad.jvp, jacobian, hessian)",
+                     "unsupported-second-order")
+
+
+class CallJVP(CallVJP, made.Made):
+    """A user function's tangent: ``(y, d_y)`` from the tangents of its ``wrt``; called
+    by code differentiated again, its own tangent is made (:mod:`.made`)."""
 
     def __repr__(self):
-        return f"<s2sad jvp of {self.callee.__qualname__} w.r.t. {', '.join(self.wrt)}>"
+        return f"<s2sad jvp of {_named(self.callee)} w.r.t. {', '.join(map(str, self.wrt))}>"
 
     def __call__(self, tangents, *args, **kwargs):
         target = self._current()
@@ -355,6 +347,27 @@ class CallJVP(CallVJP):
         dots = dict(zip(tangent_params(fn, len(live)), kept))
         return fn(*args, **kwargs, **dots)
 
+    def resolve(self, args, kwargs) -> made.Resolved:
+        """g's generated tangent for this call: slot 0 (the tangents) feeds its tangent
+        parameters, the others g's own."""
+        (tangents, *args), target = args, self._current()
+        args = target.prefix + tuple(args)
+        values = target.bind(args, kwargs)
+        names = target.wrt_names(self.wrt)[0]
+        live = live_floats(names, values)
+        if not live:
+            y = target.primal(*args, **kwargs)
+            return made.constant((y, zeros_like(y)))
+        fn = target.generated(live, values, "jvp").functions[0]
+        of = dict(zip(live, tangent_params(fn, len(live))))
+        dots = {of[n]: t for n, t in zip(names, tangents) if n in of}
+
+        def params(slot):
+            if slot == 0:
+                return [(of[n], (k,)) for k, n in enumerate(names) if n in of]
+            return made.positional(target, slot, 1)
+        return made.Resolved(fn, args, dict(kwargs, **dots), params, target_of=Target)
+
 
 class NestedVJP(CallVJP):
     """``vjp_of(h, wrt)``: the derivative of a function known when the call runs (a
@@ -369,48 +382,23 @@ class NestedVJP(CallVJP):
 
 
 class NestedJVP(CallJVP):
+    """``jvp_of(h, wrt)``; in code differentiated again, h may be a derivative s2sad
+    made (a ``jvp_of``'s, called by the code differentiated): its tangent."""
+
     shared = True
 
     def __call__(self, tangents, *args, **kwargs):
+        if getattr(self.callee, "__s2sad_made__", False):
+            return self.callee.tangent(self.wrt)(tangents, *args, **kwargs)
         self.callee = values.for_call(self.callee, len(args), kwargs)
         return super().__call__(tangents, *args, **kwargs)
 
-
-class GradientVJP:
-    """``s2sad.grad(f, wrt=A)`` called inside a differentiated function: the value is
-    the gradient; its pullback is a Hessian block, J^T w = H[B, A] w, computed as the
-    tangent of f's gradient w.r.t. B along w on A (forward over reverse), so the inner
-    and outer derivatives never mix (no perturbation confusion)."""
-
-    def __init__(self, gradient: GradientOf, wrt: tuple):
-        self.func, self.inner, self.outer = gradient.func, gradient.wrt, wrt
-
-    def __repr__(self):
-        return f"<s2sad gradient of {self.func.__qualname__} called inside the function>"
-
-    def __call__(self, *args, **kwargs):
-        target = Target(self.func)
-        inner, single = target.wrt_names(self.inner)
-        outer = target.wrt_names(self.outer)[0]
-        target.check(inner)
-        y = run_gradient(target, inner, "grad", target.prefix + args, kwargs)
-        y = y if single or len(inner) != 1 else (y,)    # as s2sad.grad returns it
-
-        def pullback(w):
-            grad_outer = gradient_function(target, outer, args, kwargs)
-            tangents = (w,) if single else tuple(w)
-            hv = jvp(grad_outer, target.prefix + args, tangents, wrt=inner)[1]
-            return (hv,) if len(outer) == 1 else tuple(hv)
-        return y, pullback
+    def resolve(self, args, kwargs) -> made.Resolved:
+        if getattr(self.callee, "__s2sad_made__", False):
+            return self.callee.tangent(self.wrt).resolve(args, kwargs)
+        self.callee = values.for_call(self.callee, len(args) - 1, kwargs)
+        return super().resolve(args, kwargs)
 
 
-class GradientJVP(GradientVJP):
-    """The tangent of ``s2sad.grad(f, wrt=A)(...)``: H[A, B] d, one forward sweep
-    through f's generated gradient w.r.t. A."""
-
-    def __call__(self, tangents, *args, **kwargs):
-        target = Target(self.func)
-        inner = target.wrt_names(self.inner)[0]
-        outer = target.wrt_names(self.outer)[0]
-        grad_inner = gradient_function(target, inner, args, kwargs)
-        return jvp(grad_inner, target.prefix + args, tuple(tangents), wrt=outer)
+# what a gradient taken inside the function needs of the targets (:mod:`.inside`)
+_NEEDS = inside.Needs(Target, gradient_function, run_gradient, jvp)

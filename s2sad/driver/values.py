@@ -144,3 +144,24 @@ def _written(name: str, head: str, call: str, scope: dict):
     scope = dict(scope, __builtins__=builtins, __name__="s2sad_call")
     exec(compile(text, filename, "exec"), scope)
     return scope[name]
+
+
+def shared_identity(func):
+    """What instances of one nested def share a derivative by: their code, globals, and
+    what their cells hold where it decides what a call resolves to (a function)."""
+    cells = []
+    for cell in func.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            cells.append(None)
+            continue
+        if not (callable(value) or isinstance(value, types.ModuleType)):
+            cells.append(type(value))
+            continue
+        try:
+            hash(value)
+            cells.append(value)
+        except TypeError:
+            cells.append(id(value))
+    return ("nested", func.__code__, id(func.__globals__), tuple(cells))

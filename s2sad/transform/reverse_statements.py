@@ -19,7 +19,6 @@ from . import adjoints
 from ..analysis import kinds, views
 from ..tree import names, nodes
 from ..analysis.analyze import Prim
-from ..analysis.prims import GradientOf
 
 
 def created_lists(body) -> set:
@@ -228,9 +227,9 @@ class UpdatesAndCalls:
 
     def recomputed(self, prim) -> bool:
         """A call the adjoint sweep recomputes: checkpointed, or in code made to be
-        differentiated again (a gradient inside the function keeps its Hessian pullback)."""
-        return checkpointed_call(prim) or self.recompute and not isinstance(prim.callee,
-                                                                             GradientOf)
+        differentiated again (a gradient inside the function too: its pullback is
+        ``H b``, an ordinary function of the call's arguments and ``b``)."""
+        return checkpointed_call(prim) or self.recompute
 
     def pullback_call(self, s, prim, wrt, seed):
         """``g_pullback(b_t, a, b)``; ``pullback_of(h, ('y',), b_t, a, b)`` for a function
