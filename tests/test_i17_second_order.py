@@ -16,11 +16,12 @@ import pytest
 import s2sad
 from s2sad.errors import CompileError
 from tests.test_i17_checkpoint import rnn_marked, rnn_plain, scalar_marked, scalar_plain
-from tests.test_i17_checkpoint import simulate_marked
+from tests.test_i17_checkpoint import simulate_marked, simulate_plain
 from tests.test_i17_checkpoint_call import net, net_plain
 from tests.test_i17_checkpoint_option import two_loops
-from tests.test_i17_while import bisect, bisect_plain, counted, counted_plain, relax
+from tests.test_i17_while import bisect, bisect_plain, counted, counted_plain, relax, relax_plain
 from tests.test_i17_while import newton_sqrt, newton_sqrt_plain
+from tests.fd import fd_grad
 
 
 def fd_of(grad, x, v, h=1e-6):
@@ -112,16 +113,37 @@ def test_float32_hvp_through_a_marked_while_loop():
     assert hv == pytest.approx(s2sad.hvp(counted_plain, wrt="x")(0.4, 9, 1.0), rel=1e-4)
 
 
-@pytest.mark.parametrize("f, args", [(relax, (np.array([1.0, 0.5, -0.3, 2.0]), 0.2, 1e-4, 3)),
-                                     (simulate_marked, (np.array([1.0, 0.5, -0.3]), 0.2, 5))])
-def test_arrays_updated_in_place_in_a_marked_loop_are_refused_for_hvp_not_wrong(f, args):
-    """Not yet: the generated gradient recomputes such a step untaped with views
-    (``v = x[1:]``) whose names the taped step reuses, which reads as an alias when it is
-    differentiated again; the refusal is located on the user's line (leave the loop
-    unmarked for second derivatives)."""
-    with pytest.raises(CompileError) as info:
-        s2sad.hessian(f, wrt="u")(*args)
-    assert "[in-place-alias]" in str(info.value) and "x[1:] = x[1:]" in str(info.value)
+IN_PLACE = [(relax, relax_plain, (0.2, 1e-4), [1, 3, 6]),
+            (simulate_marked, simulate_plain, (0.2, 5), [None])]
+
+
+@pytest.mark.parametrize("f, plain, rest, snapshots", IN_PLACE)
+def test_arrays_updated_in_place_in_a_marked_loop(f, plain, rest, snapshots):
+    """The steps run untaped take views (``v2 = x[1:]``) under names the taped step
+    binds anew (``v2 = np.copy(x[1:])``) before it reads them, or reads only their
+    shape (``_rt.shape_of(v2)``): no alias when the gradient is differentiated again."""
+    u = np.array([1.0, 0.5, -0.3, 2.0])
+    keep = u.copy()
+    ref = s2sad.hessian(plain, wrt="u")(u, *rest)
+    g = s2sad.grad(plain, wrt="u")
+    fd = np.array([fd_of(lambda a: g(a, *rest), u, e) for e in np.eye(4)])
+    for s in snapshots:
+        extra = () if s is None else (s,)
+        h = s2sad.hessian(f, wrt="u")(u, *rest, *extra)
+        np.testing.assert_array_equal(h, ref)
+        np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-7)
+        v = np.array([0.3, -1.0, 2.0, 0.5])
+        np.testing.assert_allclose(s2sad.hvp(f, wrt="u")(u, *rest, *extra, v), h @ v,
+                                   rtol=1e-13, atol=1e-14)
+        np.testing.assert_array_equal(s2sad.grad(f, wrt="u")(u, *rest, *extra), g(u, *rest))
+    np.testing.assert_array_equal(u, keep)
+
+
+def test_the_untaped_steps_keep_their_views():
+    text = s2sad.source(relax, wrt="u", args=(np.ones(4), 0.2, 1e-4, 3))
+    untaped = text[text.index("    while s2sad"):text.index("    # line", text.index("x[0] = v14"))]
+    assert "v2 = x[1:]" in untaped and "np.copy" not in untaped
+    assert text.count("v2 = x[1:]") == 2 and text.count("v2 = np.copy(x[1:])") == 1
 
 
 # user code: the refusals stay -------------------------------------------------------
@@ -150,3 +172,56 @@ def test_an_item_of_a_slice_of_a_list_is_still_the_callers_array(f):
             mode(f)(y)
         assert "[in-place-input]" in str(info.value)
     np.testing.assert_array_equal(y, [1.0, 2.0])
+
+
+def same_view_name_in_two_loops(x, n):
+    x = x.copy()
+    for i in range(n):
+        v = x[1:]
+        x[1:] = v * 0.5
+    for j in range(n):
+        v = x[:2] * 1.0             # bound anew before each read: not the view above
+        x[0] = x[0] + np.sum(v)
+    return np.sum(x)
+
+
+def view_read_before_it_is_bound_anew(x, n):
+    x = x.copy()
+    for i in range(n):
+        v = x[1:]
+        x[1:] = v * 0.5
+    for j in range(n):
+        t = np.sum(v)               # the first step reads the view, after x changed
+        v = x[:2] * 1.0
+        x[0] = x[0] + np.sum(v) + t
+    return np.sum(x)
+
+
+def view_rebound_in_a_loop_that_may_not_run(x, r):
+    x = x.copy()
+    v = x[1:]
+    w = v + 1.0
+    for j in range(r):
+        v = x * 2.0
+        w = w * np.sum(v)
+    x[1:] = w
+    return np.sum(v * x)            # r == 0: the view, after x changed
+
+
+def test_a_view_name_bound_anew_in_another_loop_is_not_an_alias():
+    x = np.array([1.0, 2.0, 0.5])
+    for n in (0, 1, 3):
+        g = s2sad.grad(same_view_name_in_two_loops, wrt="x")(x, n)
+        np.testing.assert_allclose(g, fd_grad(lambda a: same_view_name_in_two_loops(a, n),
+                                              (x,), 0), rtol=1e-6, atol=1e-8)
+        _, jv = s2sad.jvp(lambda a: same_view_name_in_two_loops(a, n), (x,), (np.ones(3),))
+        assert jv == pytest.approx(np.sum(g), rel=1e-12)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 0.5])
+
+
+@pytest.mark.parametrize("f", [view_read_before_it_is_bound_anew,
+                               view_rebound_in_a_loop_that_may_not_run])
+def test_a_view_that_may_be_read_after_its_array_changed_is_still_refused(f):
+    with pytest.raises(CompileError) as info:
+        s2sad.grad(f, wrt="x")(np.array([1.0, 2.0, 0.5]), 2)
+    assert "[in-place-alias]" in str(info.value) and "'v'" in str(info.value)
