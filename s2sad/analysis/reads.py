@@ -49,14 +49,15 @@ def shielded(tree, maker, name) -> dict:
     at = places(tree.body)
     around = at[id(maker)][1]
     out = {}
-    for s in nodes.walk_stmts(tree.body):
-        loops = at[id(s)][1]
-        if not loops or any(loops[-1] is loop for loop in around) \
-                or isinstance(s, (gast.If, gast.For, gast.While)):
+    for loop in nodes.walk_stmts(tree.body):
+        if not isinstance(loop, (gast.For, gast.While)) or any(loop is a for a in around):
             continue
-        found = loads(s, name)
-        if found and fresh_before(loops[-1].body, s, name):
-            out[id(s)] = found
+        for s in nodes.walk_stmts(loop.body):         # not its else: that may run alone
+            if at[id(s)][1][-1] is not loop or isinstance(s, (gast.If, gast.For, gast.While)):
+                continue
+            found = loads(s, name)
+            if found and fresh_before(loop.body, s, name):
+                out[id(s)] = found
     return out
 
 
