@@ -11,7 +11,8 @@ against the same loop unmarked (taped), on two workloads:
 
 ``--quick``: the two smallest sizes of each, fewer rounds, no plot unless ``--plot``.
 A full run writes ``bench/checkpoint.png`` (peak memory against n, log-log; skipped
-with a message where matplotlib is not installed). Times are medians of interleaved
+with a message where matplotlib is not installed). One thread (BLAS threads fight
+over a small matrix-vector product). Times are medians of interleaved
 rounds, measured without tracemalloc (which slows Python's allocations); memory is the
 tracemalloc peak of one more call above the memory in use before it. Besides each
 measured time ratio (marked / unmarked) stands the one the schedule predicts: every
@@ -22,17 +23,22 @@ the marked gradient equals the unmarked one bit for bit. Not part of the tests
 """
 from __future__ import annotations
 
-import argparse
 import os
-import statistics
-import time
-import tracemalloc
-from pathlib import Path
 
-import numpy as np
+for _k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+           "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "BLIS_NUM_THREADS"):
+    os.environ.setdefault(_k, "1")     # one thread, as bench/run.py (before NumPy loads)
 
-import s2sad
-from s2sad.runtime.checkpoint import ADVANCE, repetitions, revolve
+import argparse                                             # noqa: E402
+import statistics                                           # noqa: E402
+import time                                                 # noqa: E402
+import tracemalloc                                          # noqa: E402
+from pathlib import Path                                    # noqa: E402
+
+import numpy as np                                          # noqa: E402
+
+import s2sad                                                # noqa: E402
+from s2sad.runtime.checkpoint import ADVANCE, repetitions, revolve   # noqa: E402
 
 SCALAR_SNAPSHOTS, RNN_SNAPSHOTS, RNN_HIDDEN = 100, 20, 16
 PLOT = Path(__file__).with_name("checkpoint.png")
