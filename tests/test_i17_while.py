@@ -71,14 +71,6 @@ def test_vjp_jvp_and_differences(n, s):
     assert ydot == pytest.approx(g, rel=1e-12, abs=1e-15)       # <J 1, 1> == <1, J^T 1>
 
 
-def test_hessian_vector_product_is_refused_not_wrong():
-    """Not yet: the thinned snapshot lists (``_s = _s[::2]``) read as aliases when the
-    generated gradient is differentiated again; the refusal is located, never a wrong
-    number (leave the loop unmarked for hvp)."""
-    with pytest.raises(CompileError):
-        s2sad.hvp(counted, wrt="x")(0.4, 7, 2, 1.0)
-
-
 # realistic loops whose trip count depends on the data -----------------------------
 
 def newton_sqrt(a, s):

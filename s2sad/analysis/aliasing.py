@@ -35,6 +35,8 @@ import gast
 
 from . import foreign, holding
 from .views import call_pairs, view_of
+from .reads import fresh_before as _fresh_before, loads as _loads, places as _places
+from .reads import shielded
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
@@ -293,19 +295,6 @@ def _graph(pairs) -> dict:
     return shares
 
 
-def _places(block, loops=(), out=None) -> dict:
-    """id(statement) -> (its position in source order, the loops around it)."""
-    out = {} if out is None else out
-    for stmt in block:
-        out[id(stmt)] = (len(out), loops)
-        if isinstance(stmt, gast.FunctionDef):
-            continue
-        inner = loops + (stmt,) if isinstance(stmt, (gast.For, gast.While)) else loops
-        for field in ("body", "orelse"):
-            _places(getattr(stmt, field, []) or [], inner, out)
-    return out
-
-
 def _before(pair, stmt, places, body) -> bool:
     """Whether sharing made by a pair's statement may hold when ``stmt`` runs: it comes
     first in the source, or one loop holds both, unless the loop makes the item of a
@@ -335,22 +324,6 @@ def _rebound_between(body, maker, stmt, name) -> bool:
     return False
 
 
-def _fresh_before(block, stmt, name) -> bool:
-    """Whether every path through ``block`` to ``stmt`` assigns ``name`` first."""
-    fresh = False
-    for s in block:
-        if s is stmt:
-            return fresh
-        for field in ("body", "orelse"):
-            inner = getattr(s, field, None) or []
-            if not isinstance(s, gast.FunctionDef) and any(
-                    n is stmt for n in nodes.walk_stmts(inner)):
-                return fresh or _fresh_before(inner, stmt, name)
-        if name in nodes.definitely_assigned([s]):
-            fresh = True
-    return fresh
-
-
 def _reachable(name, shares) -> set:
     seen, todo = set(), [name]
     while todo:
@@ -372,11 +345,26 @@ def _used_up(tree, stmt, view: str, arrays: set, augmented, walked) -> bool:
         return False
     names = {view} | {seq for seq, source in walked.items() if source == view}
     total = sum(_loads(s, n) for s in tree.body for n in names)
+    if _read_first(rest, view, names, arrays, augmented, total, {}):
+        return True
+    hidden = {}                                    # the reads of other bindings
+    for n in names:
+        for at, count in shielded(tree, stmt, n).items():
+            hidden[at] = hidden.get(at, 0) + count
+    return bool(hidden) and _read_first(rest, view, names, arrays, augmented,
+                                        total - sum(hidden.values()), hidden)
+
+
+def _read_first(rest, view, names, arrays, augmented, total, hidden) -> bool:
+    """Whether ``rest`` reads ``names`` ``total`` times before it updates ``arrays``
+    (``hidden``: id(statement) -> its reads that do not count)."""
     seen = 0
     for later in rest:
         if seen == total:
             return True
         reads, written = sum(_loads(later, n) for n in names), _updates(later, augmented)
+        if hidden:
+            reads -= sum(hidden.get(id(s), 0) for s in nodes.walk_stmts([later]))
         if view in written:
             return False                          # a write through the view
         if written & arrays or view in nodes.names_stored(later):
@@ -401,11 +389,6 @@ def _following(block, stmt):
                     return found
                 return found + block[k + 1:]
     return None
-
-
-def _loads(tree, name) -> int:
-    return sum(1 for n in gast.walk(tree) if isinstance(n, gast.Name) and n.id == name
-               and isinstance(n.ctx, gast.Load))
 
 
 def _updates(tree, augmented, appends=True) -> set:

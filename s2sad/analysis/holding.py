@@ -7,6 +7,8 @@ itself, so ``z[0] = v`` changes ``y``. The pairs made here join the others of
 or given an item (an update of the item reaches the holder; a change of the
 list, ``keep.append(w)``, changes no item), ``(name, item, statement, True)``
 for a name taken out of a container by indexing (the same object as the item).
+A slice of a container (``part = keep[::2]``) is not one of its items: it holds
+them, as ``keep`` does (``(part, item, statement, False)``).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import gast
 
 from . import kinds as kind_rules
 from .prims import pack_items
+from .views import is_view_index
 from ..front.normalize import AUGMENTED
 
 
@@ -37,8 +40,8 @@ def pairs(assigns, prims, appends, stores, held=()) -> list:
     packs = _single_packs(assigns, prims)
     for s in assigns:
         if prims[s].op == "index" and isinstance(s.value.value, gast.Name):
-            taken = _taken(s.value, items, packs)
-            made += [(s.targets[0].id, item, s, True) for item in sorted(taken)]
+            taken, part = _taken(s.value, items, packs), is_view_index(s.value.slice)
+            made += [(s.targets[0].id, item, s, not part) for item in sorted(taken)]
     return made
 
 
@@ -49,8 +52,11 @@ def _items(assigns, prims, holding) -> dict:
     for holder, item, _, _ in holding:
         items.setdefault(holder, set()).add(item)
     same = [(s.targets[0].id, prims[s].source) for s in assigns if prims[s].op == "copy"]
-    taken = [(s.targets[0].id, s.value.value.id) for s in assigns
-             if prims[s].op == "index" and isinstance(s.value.value, gast.Name)]
+    indexed = [s for s in assigns
+               if prims[s].op == "index" and isinstance(s.value.value, gast.Name)]
+    taken = [(s.targets[0].id, s.value.value.id) for s in indexed]
+    parts = [(s.targets[0].id, s.value.value.id) for s in indexed
+             if is_view_index(s.value.slice)]
     grown = True
     while grown:
         before = sum(len(v) for v in items.values())
@@ -61,6 +67,8 @@ def _items(assigns, prims, holding) -> dict:
         for name, container in taken:              # an item that is a container itself
             for item in list(items.get(container, ())):
                 items.setdefault(name, set()).update(items.get(item, ()))
+        for name, container in parts:              # a slice holds the container's items
+            items.setdefault(name, set()).update(items.get(container, ()))
         grown = sum(len(v) for v in items.values()) > before
     return items
 
