@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..tree import nodes
-from ..front import frozen_stats
+from ..front import frozen_stats, variadic
 from ..front.parse import ParsedFunction
 from ..rules import Rule
 from ..rules.reverse import REVERSE
@@ -310,16 +310,43 @@ def user_call(func, call, path, callee="same") -> Prim:
     ``func`` is the function, or the signature of a nested def (callee None: the
     function object exists only when the outer function runs)."""
     callee = func if callee == "same" else callee
+    keywords = {k.arg: k.value for k in call.keywords}
+    if None in keywords:
+        return Prim("unknown", why=f"a call of {path!r} that splats **"
+                    f"{dotted(keywords[None]) or 'a value'}, whose keys are not known "
+                    "before the call")
     try:
+        if callee is func and _splats_nothing(call):
+            func, keywords = _specialised(func, call, keywords)
+            callee = func
         signature = func if isinstance(func, inspect.Signature) else \
             inspect.signature(getattr(func, "__s2sad_primal__", func))
-        bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments
+        bound = signature.bind(*call.args, **keywords).arguments
     except (TypeError, ValueError):
         return Prim("unknown", why=f"an unsupported call form of {path!r}")
     if any(not isinstance(v, (gast.Name, gast.Constant)) for v in bound.values()):
-        return Prim("unknown", why=f"a call of {path!r} with *args or **kwargs")
+        return Prim("unknown", why=f"a call of nested def {path!r}, a nested def taking "
+                    "*args or **kwargs" if callee is None else
+                    f"a call of {path!r} with *args or **kwargs")
     operands = tuple((p, v.id) for p, v in bound.items() if isinstance(v, gast.Name))
     return Prim("call", bound=dict(bound), operands=operands, why=path, callee=callee)
+
+
+def _splats_nothing(call) -> bool:
+    return not any(isinstance(a, gast.Starred) for a in call.args) \
+        and all(k.arg is not None for k in call.keywords)
+
+
+def _specialised(func, call, keywords):
+    """A call of a def with ``*args``/``**kwargs``: the def it is for this call's shape
+    (:mod:`s2sad.front.variadic`), and the call's keywords as its parameters; else as
+    they are. Raises TypeError where the call does not bind."""
+    user = getattr(func, "__s2sad_primal__", func)
+    if getattr(user, "__wrapped__", None) is not None or not variadic.is_variadic(user):
+        return func, keywords
+    spec = variadic.specialised(user, *variadic.shape_of_call(user, call.args, keywords))
+    shape = spec.__s2sad_variadic__
+    return spec, {shape.param_of(k): v for k, v in keywords.items()}
 
 
 def _rule(key, args, keywords, table, label=None) -> Prim:

@@ -31,6 +31,13 @@ def tangent_params(fn, count) -> tuple:
     return kwonly[-count:]
 
 
+def as_taken(func, args, kwargs):
+    """A call's ``(args, kwargs)`` as ``func`` takes them: a def's specialisation for
+    the call's shape (``*args``/``**kwargs``) has the keywords of ``**kwargs`` renamed."""
+    shape = getattr(func, "__s2sad_variadic__", None)
+    return (args, kwargs) if shape is None else shape.call(args, kwargs)
+
+
 class Zeros:
     """The pullback of a call none of whose arguments could be differentiated."""
 
@@ -57,6 +64,9 @@ def same(now, callee) -> bool:
     anew on each read, the same while its function and its object are."""
     if isinstance(callee, types.MethodType):
         return callee == now
+    shape = getattr(callee, "__s2sad_variadic__", None)
+    if shape is not None:              # a def's specialisation for a call's shape
+        return getattr(now, "__s2sad_primal__", now) is shape.func
     return now is callee
 
 

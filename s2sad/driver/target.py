@@ -27,7 +27,8 @@ from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
 from . import diskcache, fast, numba_jit, pipeline, pullbacks, seeds, values
 from .cachekey import globals_now, resolutions
-from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
+from .calls import (Rebound, Spread, Zeros, as_taken, live_floats, same, signature_of,
+                    tangent_params)
 from .compile import CACHE, rebind
 from .inline import current, inline_calls
 from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
@@ -303,7 +304,8 @@ class CallVJP:
 
     def __call__(self, *args, **kwargs):
         target = self._current()
-        args = target.prefix + args                    # a bound method's object first
+        # a bound method's object first; the keywords a specialisation renames, renamed
+        args, kwargs = as_taken(target.primal, target.prefix + args, kwargs)
         values = target.bind(args, kwargs)
         names = target.wrt_names(self.wrt)[0]
         live = live_floats(names, values)
@@ -345,7 +347,7 @@ class CallJVP(CallVJP):
 
     def __call__(self, tangents, *args, **kwargs):
         target = self._current()
-        args = target.prefix + args
+        args, kwargs = as_taken(target.primal, target.prefix + args, kwargs)
         values = target.bind(args, kwargs)
         names = target.wrt_names(self.wrt)[0]
         live = live_floats(names, values)
