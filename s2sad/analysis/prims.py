@@ -342,11 +342,15 @@ def _specialised(func, call, keywords):
     (:mod:`s2sad.front.variadic`), and the call's keywords as its parameters; else as
     they are. Raises TypeError where the call does not bind."""
     user = getattr(func, "__s2sad_primal__", func)
+    owner = (user.__self__,) if isinstance(user, types.MethodType) else ()
+    user = user.__func__ if owner else user
     if getattr(user, "__wrapped__", None) is not None or not variadic.is_variadic(user):
         return func, keywords
-    spec = variadic.specialised(user, *variadic.shape_of_call(user, call.args, keywords))
+    spec = variadic.specialised(user, *variadic.shape_of_call(user, owner + tuple(call.args),
+                                                              keywords))
     shape = spec.__s2sad_variadic__
-    return spec, {shape.param_of(k): v for k, v in keywords.items()}
+    return (types.MethodType(spec, owner[0]) if owner else spec), \
+        {shape.param_of(k): v for k, v in keywords.items()}
 
 
 def _rule(key, args, keywords, table, label=None) -> Prim:

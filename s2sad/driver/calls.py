@@ -62,11 +62,15 @@ class Spread:
 def same(now, callee) -> bool:
     """Whether a name still means ``callee``: a bound method (``MODEL.apply``) is made
     anew on each read, the same while its function and its object are."""
+    shape = getattr(getattr(callee, "__func__", callee), "__s2sad_variadic__", None)
+    if shape is not None:              # a def's specialisation for a call's shape
+        now = getattr(now, "__s2sad_primal__", now)
+        if isinstance(callee, types.MethodType):
+            return isinstance(now, types.MethodType) and now.__func__ is shape.func \
+                and now.__self__ is callee.__self__
+        return now is shape.func
     if isinstance(callee, types.MethodType):
         return callee == now
-    shape = getattr(callee, "__s2sad_variadic__", None)
-    if shape is not None:              # a def's specialisation for a call's shape
-        return getattr(now, "__s2sad_primal__", now) is shape.func
     return now is callee
 
 

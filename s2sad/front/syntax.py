@@ -125,9 +125,9 @@ def check(parsed: ParsedFunction) -> None:
             violations.append(parsed.violation(
                 extra, "unsupported-syntax",
                 f"variadic parameter {extra.id!r} is not supported here (grad, "
-                "value_and_grad, vjp, jvp, jacobian, hessian, hvp and source specialise "
-                "a def with *args/**kwargs on each call's shape, and so does a call of it "
-                "by its module-level name inside a differentiated function)",
+                "value_and_grad, vjp, jvp, jacobian, hessian, hvp, source and check_grad "
+                "specialise a def with *args/**kwargs on each call's shape, and so does a "
+                "call of it by its module-level name inside a differentiated function)",
                 "call it through one of those, or name each parameter explicitly, or take "
                 "the values as one list or tuple parameter (`def model(x, layers)`, "
                 "called `model(x, [W1, W2])`)"))
