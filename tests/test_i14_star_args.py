@@ -362,3 +362,58 @@ def test_methods_partials_and_check_grad():
     assert s2sad.grad(bound, wrt=2)(0.7, 1.5, -0.5) == pytest.approx(2.0 * 0.7 ** 2)
     report = s2sad.check_grad(scaled_total, 2.0, 0.7, 1.5, -0.5)
     assert [a.name for a in report.arguments] == ["s", "x", "ws_0", "ws_1"]
+
+
+CHECKPOINTED = s2sad.checkpoint(combine)
+
+
+def calls_a_checkpointed_star_helper(a, b):
+    return CHECKPOINTED(a, b * a) * b
+
+
+def test_a_checkpointed_star_helper_and_a_star_lambda():
+    f = calls_a_checkpointed_star_helper
+    for i in (0, 1):
+        assert s2sad.grad(f, wrt=i)(0.7, 1.3) == pytest.approx(fd_grad(f, (0.7, 1.3), i),
+                                                               rel=1e-6)
+    primal, adjoint = s2sad.source(f, wrt=(0, 1)).split("# adjoint sweep")
+    assert "CHECKPOINTED(a, v1)" in primal and "back_" not in primal   # run, not taped
+    assert "combine_vjp(a, v1)" in adjoint                             # recomputed there
+    star_lambda = lambda *a: a[0] * a[1] ** 2                    # noqa: E731
+    assert s2sad.grad(star_lambda, wrt=1)(0.5, 2.0) == pytest.approx(2.0)
+
+
+def test_a_call_with_fewer_or_more_values_reuses_nothing_it_should_not():
+    grad = s2sad.grad(combine, wrt=0)
+    assert grad(2.0) == pytest.approx(4.0)
+    assert grad(2.0, 3.0, 4.0) == pytest.approx(4.0)
+    assert s2sad.grad(combine, wrt=2)(2.0, 3.0, 4.0) == pytest.approx(8.0)
+
+
+def first_times_second(*xs):
+    return xs[0] * xs[1]
+
+
+def first_plus_square(*xs):
+    return xs[0] + xs[1] ** 2
+
+
+STAR_HELPER = first_times_second
+
+
+def calls_a_global_star_helper(a, b):
+    return STAR_HELPER(a, b)
+
+
+def test_a_star_helper_rebound_is_differentiated_anew():
+    global STAR_HELPER
+    f = calls_a_global_star_helper
+    grad = s2sad.grad(f, wrt=(0, 1))
+    try:
+        assert grad(2.0, 3.0) == pytest.approx((3.0, 2.0))
+        STAR_HELPER = first_plus_square
+        assert grad(2.0, 3.0) == pytest.approx((1.0, 6.0))
+        hess = s2sad.hessian(f, wrt=(0, 1))(2.0, 3.0)
+        assert np.allclose(np.array(hess, dtype=float), [[0.0, 0.0], [0.0, 2.0]])
+    finally:
+        STAR_HELPER = first_times_second

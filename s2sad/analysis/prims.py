@@ -349,6 +349,8 @@ def _specialised(func, call, keywords):
     spec = variadic.specialised(user, *variadic.shape_of_call(user, owner + tuple(call.args),
                                                               keywords))
     shape = spec.__s2sad_variadic__
+    spec = variadic.checkpointed(spec) if getattr(func, "__s2sad_checkpoint__", False) \
+        else spec
     return (types.MethodType(spec, owner[0]) if owner else spec), \
         {shape.param_of(k): v for k, v in keywords.items()}
 

@@ -57,6 +57,10 @@ def resolved(f, args, kwargs, wrt):
     return (_bound(spec, prefix) if prefix else spec), args, kwargs, wrt
 
 
+def _shape(spec):
+    return getattr(spec, "func", spec).__s2sad_variadic__      # a partial's function
+
+
 _BOUND: dict = {}         # (specialisation, ids of what is bound first) -> the partial
 
 
@@ -73,16 +77,18 @@ def per_call(make, f, wrt, label: str, trailing: int = 0, lowered=True):
     on each call, ``make``'s function for the specialisation of ``f`` the call's shape
     asks for (made once per shape). ``trailing``: positional arguments at the end that
     are not ``f``'s (hvp's ``v``)."""
-    made: dict = {}
+    made: dict = {}          # (positional count, keywords) -> (function made, its shape)
     func, _ = _parts(f)
 
     def for_call(args, kwargs):
         cut = len(args) - trailing
-        spec, head, kwargs, w = resolved(f, args[:cut], kwargs, wrt)
-        fn = made.get(spec)
-        if fn is None:
-            fn = made[spec] = make(spec, w)
-        return fn, head + tuple(args[cut:]), kwargs
+        key = (cut, tuple(kwargs))
+        found = made.get(key)
+        if found is None:
+            spec, _, _, w = resolved(f, args[:cut], kwargs, wrt)
+            found = made[key] = make(spec, w), _shape(spec)
+        fn, shape = found
+        return fn, tuple(args), shape.call((), kwargs)[1]
 
     @functools.wraps(func)
     def run(*args, **kwargs):

@@ -89,6 +89,21 @@ def specialised(func, count: int, keywords: tuple):
     return made
 
 
+def checkpointed(spec):
+    """``spec`` as ``s2sad.checkpoint`` marks a function (its calls recomputed, not taped),
+    made once: a specialisation of a checkpointed def stays checkpointed."""
+    made = _MADE.get(("checkpoint", spec))
+    if made is None:
+        def made(*args, **kwargs):
+            return spec(*args, **kwargs)
+        made.__name__, made.__qualname__ = spec.__name__, spec.__qualname__
+        made.__module__ = spec.__module__
+        made.__s2sad_primal__, made.__s2sad_wrt__ = spec, None
+        made.__s2sad_checkpoint__ = True
+        _MADE[("checkpoint", spec)] = made
+    return made
+
+
 def original(func):
     """The user's function a specialisation was made from; else ``func`` itself."""
     shape = getattr(func, "__s2sad_variadic__", None)
@@ -130,10 +145,11 @@ def _written(func, shape: Shape):
         passed.append("**{" + ", ".join(f"{k!r}: {param}" for k, param in shape.keywords)
                       + "}")
     user = "__s2sad_user__"
+    name = func.__name__ if func.__name__.isidentifier() else "specialised"  # a lambda
     text = (f"def __s2sad_scope__({user}):\n"
-            f"    def {func.__name__}({', '.join(head)}):\n"
+            f"    def {name}({', '.join(head)}):\n"
             f"        return {user}({', '.join(passed)})\n"
-            f"    return {func.__name__}\n")
+            f"    return {name}\n")
     scope = compile(text, f"<s2sad specialisation of {func.__qualname__}>", "exec")
     outer = next(c for c in scope.co_consts if isinstance(c, types.CodeType))
     code = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
