@@ -417,3 +417,32 @@ def test_a_star_helper_rebound_is_differentiated_anew():
         assert np.allclose(np.array(hess, dtype=float), [[0.0, 0.0], [0.0, 2.0]])
     finally:
         STAR_HELPER = first_times_second
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_standalone_module_carries_the_specialised_helpers(mode):
+    args = (X3, 0.6)
+    text = s2sad.source(kw_caller, mode=mode, wrt=(0, 1), args=args, standalone=True,
+                        module=__name__)
+    scope = {}
+    exec(compile(text, "standalone", "exec"), scope)
+    expected = fd_grads(kw_caller, args, (0, 1))
+    if mode == "reverse":
+        got = scope["kw_caller_grad"](*args)
+        for g, e in zip(got, expected):
+            _close(g, e)
+    else:
+        v = (np.array([0.2, -0.1, 0.4]), 0.3)
+        _, ydot = scope["kw_caller_jvp"](*args, d_x=v[0], d_s=v[1])
+        assert float(ydot) == pytest.approx(_dot(expected, v), rel=1e-5)
+
+
+def test_trace_and_batched_jvp_specialise_too():
+    table = s2sad.trace(uses_combine, 0.7, -1.3, 0.4)
+    assert table is not None
+    x, W1 = CATALOG["net one layer"][1]
+    k = 2
+    tangents = (np.stack([np.ones(3), np.zeros(3)]), np.stack([np.zeros((2, 3))] * k))
+    _, ydots = s2sad.batched_jvp(net, (x, W1), tangents)
+    assert float(ydots[0]) == pytest.approx(float(np.sum(fd_grad(net, (x, W1), 0))), rel=1e-5)
+    assert float(ydots[1]) == pytest.approx(0.0, abs=1e-12)
