@@ -295,25 +295,10 @@ def splat_grown_list_rewritten(a, b):
     return combine(*xs)
 
 
-def nested_star(x):
-    def inner(*a):
-        return a[0] * a[1]
-    return inner(x, x)                        # refused
-
-
-def inner_star(*a):                        # the nested def, at module level
-    return a[0] * a[1]
-
-
-def nested_star_rewritten(x):
-    return inner_star(x, x)
-
-
 REFUSED = [
     (splat_parameter, splat_parameter_rewritten, (0.7, (0.5, 1.5)), "unsupported-syntax"),
     (splat_dict_parameter, splat_dict_parameter_rewritten, (X3, {"scale": 0.5}), "no-rule"),
     (splat_grown_list, splat_grown_list_rewritten, (0.7, 1.5), "unsupported-syntax"),
-    (nested_star, nested_star_rewritten, (0.7,), "no-rule"),
 ]
 
 
@@ -446,3 +431,70 @@ def test_trace_and_batched_jvp_specialise_too():
     _, ydots = s2sad.batched_jvp(net, (x, W1), tangents)
     assert float(ydots[0]) == pytest.approx(float(np.sum(fd_grad(net, (x, W1), 0))), rel=1e-5)
     assert float(ydots[1]) == pytest.approx(0.0, abs=1e-12)
+
+
+def nested_star(x, c):
+    def inner(*a, **kw):
+        return a[0] * a[1] * c + kw.get("shift", 0.0) * a[0]
+    return inner(x, x) + inner(x, np.sin(x), shift=c)
+
+
+def star_activation(*z):
+    return np.tanh(z[0]) * z[-1]
+
+
+def kw_activation(x, **kw):
+    return x * kw["s"]
+
+
+def calls_a_value(w, act, act2):
+    return act(w * 2.0, w) + act2(w, s=w * w)
+
+
+GRAD_OF_COMBINE = s2sad.grad(combine, wrt=1)
+
+
+def calls_a_star_gradient(a, b):
+    return GRAD_OF_COMBINE(a, b) * a
+
+
+def test_nested_defs_function_values_and_a_star_gradient_inside():
+    for i in (0, 1):
+        got = s2sad.grad(nested_star, wrt=i)(0.7, 2.0)
+        assert got == pytest.approx(fd_grad(nested_star, (0.7, 2.0), i), rel=1e-6)
+    hess = s2sad.hessian(nested_star)(0.7, 2.0)
+    assert hess == pytest.approx(fd_grad(lambda x: s2sad.grad(nested_star)(x, 2.0), (0.7,), 0),
+                                 rel=1e-5)
+    f = _at(calls_a_value, {})
+    args = (0.5, star_activation, kw_activation)
+    want = fd_grad(lambda w: calls_a_value(w, *args[1:]), (0.5,), 0)
+    assert s2sad.grad(calls_a_value)(*args) == pytest.approx(want, rel=1e-6)
+    assert float(s2sad.jvp(calls_a_value, args, (1.0,), wrt=0)[1]) == pytest.approx(want,
+                                                                                   rel=1e-6)
+    assert f(*args) == pytest.approx(calls_a_value(*args))
+    for i in (0, 1):                          # 2 a^2 b: the gradient, differentiated again
+        got = s2sad.grad(calls_a_star_gradient, wrt=i)(2.0, 3.0)
+        assert got == pytest.approx(fd_grad(calls_a_star_gradient, (2.0, 3.0), i), rel=1e-6)
+
+
+def _make_scaled(k):
+    def scaled_by(x, *more, **kw):          # a closure: not inlined, its pullback tangent
+        return x * kw["s"] * k + sum(m * x for m in more)
+    return scaled_by
+
+
+SCALED_BY = _make_scaled(2.0)
+
+
+def calls_a_closure_star_helper(x, y):
+    return SCALED_BY(x, y, s=x * y) * x
+
+
+def test_second_order_through_a_star_helper_that_is_not_inlined():
+    f = calls_a_closure_star_helper
+    args = (0.7, -0.4)
+    hess = s2sad.hessian(f, wrt=(0, 1))(*args)
+    for i in (0, 1):
+        column = fd_grads(lambda *a: s2sad.grad(f, wrt=i)(*a), args, (0, 1))
+        for j in (0, 1):
+            assert hess[i][j] == pytest.approx(column[j], rel=1e-5, abs=1e-8)

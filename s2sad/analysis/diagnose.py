@@ -193,10 +193,6 @@ def _rule_suggestion(prim: Prim, value) -> str:
         return (f"pass the keywords one by one (`{name}(x, k=opts['k'])`), or build the "
                 "dict in the function as a display of constant keys assigned once "
                 "(`opts = {'k': v}`, then `**opts`)")
-    if "a nested def taking" in prim.why:
-        return (f"define {name} at module level (a call of a module-level def with "
-                "*args/**kwargs is specialised on its shape), or name its parameters "
-                f"(`def {name}(a, b)`)")
     if "with *args or **kwargs" in prim.why:
         return (f"define {name} with named parameters (`def {name}(a, b)`, not "
                 f"`*args`/`**kwargs`) and pass its arguments one by one; a list or dict "

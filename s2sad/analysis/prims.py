@@ -138,6 +138,8 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         return Prim("pop", operands=((0, call.func.value.id),))
     if isinstance(call.func, gast.Name) and path is None:
         nested = _nested_defs(parsed).get(call.func.id)
+        if nested is not None and (nested.args.vararg or nested.args.kwarg):
+            return value_call(call, repr(call.func.id))   # specialised when it runs
         if nested is not None:
             return user_call(_signature_of(nested), call, call.func.id, callee=None)
         return value_call(call, repr(call.func.id))   # an argument, an item, a factory's
@@ -212,7 +214,14 @@ GRADIENT_MAKERS: set = set()
 
 def _made_call(func, made, call, path) -> Prim:
     """A call of a derivative s2sad made: ``s2sad.grad(f)`` of one argument is
-    differentiated through f's second derivatives; the others are not."""
+    differentiated through f's second derivatives; the others are not. One of a def with
+    ``*args`` is its specialisation's for the call's shape."""
+    for_shape = getattr(func, "__s2sad_for_shape__", None)
+    if for_shape is not None and _splats_nothing(call) and not call.keywords:
+        try:
+            func = for_shape(tuple(call.args), {})
+        except Exception:            # a call that does not bind: reported as unknown
+            func = None
     target, names, single = getattr(func, "__s2sad_gradient__", (None, (), False))
     if single:
         return user_call(target.primal, call, path,
@@ -325,9 +334,7 @@ def user_call(func, call, path, callee="same") -> Prim:
     except (TypeError, ValueError):
         return Prim("unknown", why=f"an unsupported call form of {path!r}")
     if any(not isinstance(v, (gast.Name, gast.Constant)) for v in bound.values()):
-        return Prim("unknown", why=f"a call of nested def {path!r}, a nested def taking "
-                    "*args or **kwargs" if callee is None else
-                    f"a call of {path!r} with *args or **kwargs")
+        return Prim("unknown", why=f"a call of {path!r} with *args or **kwargs")
     operands = tuple((p, v.id) for p, v in bound.items() if isinstance(v, gast.Name))
     return Prim("call", bound=dict(bound), operands=operands, why=path, callee=callee)
 

@@ -38,6 +38,13 @@ def as_taken(func, args, kwargs):
     return (args, kwargs) if shape is None else shape.call(args, kwargs)
 
 
+def keyword_param(func, name):
+    """The parameter of ``func`` a keyword ``name`` binds (a specialisation's for a
+    keyword of ``**kwargs``); anything else as it is."""
+    shape = getattr(func, "__s2sad_variadic__", None)
+    return shape.param_of(name) if shape is not None and isinstance(name, str) else name
+
+
 class Zeros:
     """The pullback of a call none of whose arguments could be differentiated."""
 

@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..runtime import zeros_like
 from ..tree.names import function_name
 from . import values as callables
-from .calls import live_floats, tangent_params
+from .calls import as_taken, keyword_param, live_floats, tangent_params
 from .running import call_on_floats
 
 
@@ -45,7 +45,7 @@ class Pullback:
         made = _made(self.reached(head, args, kwargs), args, kwargs)
         if made.fn is None:
             return (0.0,) * len(made.names)
-        out = made.fn(*made.args, **kwargs, **{made.seed: head[-1]})
+        out = made.fn(*made.args, **made.kwargs, **{made.seed: head[-1]})
         return made.spread(out)
 
     def tangent(self, wrt):
@@ -89,7 +89,7 @@ class PullbackTangent:
         if made.fn is None:
             zeros = (0.0,) * len(made.names)
             return zeros, zeros
-        given = dict(kwargs, **{made.seed: head[-1]})
+        given = dict(made.kwargs, **{made.seed: head[-1]})
         dots = {}
         for slot, tangent in zip(self.wrt, tangents):
             name = made.param(slot, count)
@@ -112,8 +112,9 @@ class _Made:
     argument holds a float), its arguments (a bound method's object first), its
     seed's parameter name, the callee's ``wrt`` names and those live in this call."""
 
-    def __init__(self, target, fn, args, names, live):
+    def __init__(self, target, fn, args, names, live, kwargs=None):
         self.target, self.fn, self.args, self.names, self.live = target, fn, args, names, live
+        self.kwargs = kwargs or {}      # the call's keywords, as the callee takes them
         self.seed = tangent_params(fn, 1)[0] if fn is not None else None
 
     def spread(self, out):
@@ -124,8 +125,8 @@ class _Made:
     def param(self, slot, head):
         """The generated pullback's parameter a slot of the call passes (None: the
         function or its wrt, which carry no tangent)."""
-        if isinstance(slot, str):
-            return slot
+        if isinstance(slot, str):                 # a keyword a specialisation renames
+            return keyword_param(self.target.primal, slot)
         if slot == head - 1:
             return self.seed
         if slot < head - 1:
@@ -145,9 +146,9 @@ class _Made:
 
 def _made(reach, args, kwargs) -> _Made:
     target = reach._current()
-    args = target.prefix + tuple(args)
+    args, kwargs = as_taken(target.primal, target.prefix + tuple(args), kwargs)
     values = target.bind(args, kwargs)
     names = target.wrt_names(reach.wrt)[0]
     live = live_floats(names, values)
     fn = target.generated(live, values, "pullback").functions[0] if live else None
-    return _Made(target, fn, args, names, live)
+    return _Made(target, fn, args, names, live, kwargs)

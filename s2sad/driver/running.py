@@ -181,3 +181,12 @@ def refuse_complex_second(fname, names, values):
                 f"second derivatives of {fname!r} with respect to the complex argument "
                 f"{n!r} are not supported; pass {n}.real and {n}.imag as two float "
                 f"arguments and build {n} = re + 1j * im inside", "bad-wrt-type")
+
+
+def check_all_float(target, names, values):
+    """``wrt`` left out means every positional argument: each must be a float."""
+    for n in names:
+        if not kind_rules.is_float(kind_rules.of_value(values[n])):
+            raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
+                             "or float array; pass wrt= to name the arguments to "
+                             "differentiate", "bad-wrt")

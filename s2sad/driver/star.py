@@ -99,6 +99,7 @@ def per_call(make, f, wrt, label: str, trailing: int = 0, lowered=True):
         fn, args, kwargs = for_call(tuple(args), dict(kwargs))
         return fn.__s2sad_lower__(args, kwargs)
     run.__s2sad_derivative__ = label
+    run.__s2sad_for_shape__ = lambda args, kwargs: for_call(args, kwargs)[0]
     if lowered and label in _LOWERED:
         run.__s2sad_lower__ = lower
     return run

@@ -27,12 +27,12 @@ from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
 from . import diskcache, fast, numba_jit, pipeline, pullbacks, seeds, values
 from .cachekey import globals_now, resolutions
-from .calls import (Rebound, Spread, Zeros, as_taken, live_floats, same, signature_of,
-                    tangent_params)
+from .calls import (Rebound, Spread, Zeros, as_taken, keyword_param, live_floats, same,
+                    signature_of, tangent_params)
 from .compile import CACHE, rebind
 from .inline import current, inline_calls
-from .running import (HANDLED, bad_wrt_kind, call_on_floats, primal_value, real_gradient,
-                      recover_gradient, refuse_complex_second)
+from .running import (HANDLED, bad_wrt_kind, call_on_floats, check_all_float, primal_value,
+                      real_gradient, recover_gradient, refuse_complex_second)
 
 VERSION = "0.1.0"
 
@@ -83,6 +83,7 @@ class Target:
                 raise UsageError(f"wrt={w}: {self.front.parsed.name!r} has "
                                  f"{len(self.positional)} positional arguments", "bad-wrt")
             return self.positional[w]
+        w = keyword_param(self.primal, w)         # a keyword a specialisation renames
         if isinstance(w, str) and w in self.params:
             return w
         raise UsageError(f"wrt={w!r}: {self.front.parsed.name!r} has no argument {w!r} "
@@ -163,15 +164,6 @@ def _shared_identity(func):
         except TypeError:
             cells.append(id(value))
     return ("nested", func.__code__, id(func.__globals__), tuple(cells))
-
-
-def check_all_float(target, names, values):
-    """``wrt`` left out means every positional argument: each must be a float."""
-    for n in names:
-        if not kind_rules.is_float(kind_rules.of_value(values[n])):
-            raise UsageError(f"{target.front.parsed.name!r}: argument {n!r} is not a float "
-                             "or float array; pass wrt= to name the arguments to "
-                             "differentiate", "bad-wrt")
 
 
 def run_gradient(target, names, variant, args, kwargs):

@@ -127,8 +127,7 @@ def check(parsed: ParsedFunction) -> None:
                 f"variadic parameter {extra.id!r} is not supported here (s2sad.grad, "
                 "vjp, jvp, hessian, source, check_grad, trace and the other operators "
                 "specialise a def with *args/**kwargs on each call's shape, and so does a "
-                "call of it by its module-level name inside a differentiated function; "
-                "a function passed in as a value is not)",
+                "call of it inside a differentiated function)",
                 "call it through one of those, or name each parameter explicitly, or take "
                 "the values as one list or tuple parameter (`def model(x, layers)`, "
                 "called `model(x, [W1, W2])`)"))
