@@ -498,3 +498,14 @@ def test_second_order_through_a_star_helper_that_is_not_inlined():
         column = fd_grads(lambda *a: s2sad.grad(f, wrt=i)(*a), args, (0, 1))
         for j in (0, 1):
             assert hess[i][j] == pytest.approx(column[j], rel=1e-5, abs=1e-8)
+
+
+def unzips_a_display(a, b):
+    return np.sum(np.stack(list(zip(*[(a, b), (a * b, b)]))[1]))
+
+
+def test_zip_of_a_splatted_display_stays_the_lowered_unzip():
+    a, b = np.array([2.0, -1.0]), np.array([3.0, 0.5])
+    got = s2sad.grad(unzips_a_display, wrt=(0, 1))(a, b)
+    for i in (0, 1):
+        _close(got[i], fd_grad(unzips_a_display, (a, b), i))

@@ -67,7 +67,7 @@ _BOUND: dict = {}         # (specialisation, ids of what is bound first) -> the 
 def _bound(spec, prefix):
     key = (spec, tuple(map(id, prefix)))
     made = _BOUND.get(key)
-    if made is None or made.args != tuple(prefix):
+    if made is None or any(a is not b for a, b in zip(made.args, prefix)):  # an id reused
         made = _BOUND[key] = functools.partial(spec, *prefix)
     return made
 

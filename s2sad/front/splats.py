@@ -34,7 +34,9 @@ def expand(tree):
     constant item of such a display that holds a parameter read as the parameter."""
     known, stores = _displays(tree)
     for node in nodes.walk(tree):
-        if isinstance(node, gast.Call):
+        # ``zip(*pairs)`` is normalize's to lower (``_rt.unzip``): left as written
+        if isinstance(node, gast.Call) and not (isinstance(node.func, gast.Name)
+                                                and node.func.id == "zip"):
             node.args = [a for arg in node.args for a in _positional(arg, known)]
             explicit = {k.arg for k in node.keywords if k.arg is not None}
             node.keywords = [k for kw in node.keywords for k in _keywords(kw, known, explicit)]
