@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import batching, derivatives, higher, numba_jit, ops, target as targets
+from .driver import batching, derivatives, higher, numba_jit, ops, star, target as targets
 from .driver import odes as _odes   # noqa: F401  (ODE solves' derivatives differentiate
 #                                               the right-hand side through it)
 from .errors import UsageError
@@ -97,9 +97,10 @@ DERIVATIVE_MAKERS.update({grad, value_and_grad, vjp, jvp, jacobian, hessian, hvp
 
 
 def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None,
-           standalone=False, module=None, jit=None, checkpoint=None):
+           standalone=False, module=None, jit=None, checkpoint=None, kwargs=None):
     """The generated source text, exactly the code that runs for arguments of the
-    kinds of ``args`` (default: a float for each argument without a default).
+    kinds of ``args`` and ``kwargs`` (default: a float for each argument without a
+    default; a def with ``*args``/``**kwargs`` needs them, to say the call's shape).
     ``mode``: ``reverse`` (``motion`` joint or split) or ``forward``. The text is a
     ``str`` that Jupyter shows highlighted (``.ansi()`` colours it for a terminal).
 
@@ -110,6 +111,12 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
     ``checkpoint=s``: reverse mode's code for ``grad(f, checkpoint=s)``."""
     if mode not in ("reverse", "forward"):
         raise UsageError(f"mode={mode!r}: use 'reverse' or 'forward'", "bad-mode")
+    if star.is_variadic(f):
+        if args is None and kwargs is None:
+            raise UsageError(f"source of {f.__name__!r}, which takes *args or **kwargs: pass "
+                             "the call's arguments, s2sad.source(f, args=(...), kwargs={...}), "
+                             "for the code of calls of that shape", "bad-arguments")
+        f, args, kwargs, wrt = star.resolved(f, tuple(args or ()), dict(kwargs or {}), wrt)
     target = derivatives.checkpointing(targets.Target(f),
                                        checkpoint if mode == "reverse" else None)
     names, _ = target.wrt_names(wrt, everything=(motion == "split" or mode == "forward"))
@@ -120,7 +127,7 @@ def source(f, mode="reverse", wrt=None, motion="joint", optimize=True, args=None
             if param.default is not inspect.Parameter.empty:
                 values[name] = param.default
     else:
-        values = target.bind(tuple(args), {})
+        values = target.bind(tuple(args), kwargs or {})
     variant = "jvp" if mode == "forward" else "vjp" if motion == "split" else "grad"
     if standalone:
         argument_kinds = {p: kinds.of_argument(p, values[p]) for p in target.params}

@@ -19,6 +19,7 @@ import numpy as np
 from .oracles import numerical
 from .api import grad, vjp
 from .errors import GradientCheckError, UsageError
+from .driver import star
 from .driver.higher import jacobian
 
 #: Per method: (description for the report, scheme, default rtol, default atol).
@@ -122,6 +123,8 @@ def check_grad(f, *args, wrt=None, method="central", rtol=None, atol=None):
     :class:`s2sad.GradientCheckError` carrying it when a pair disagrees.
     """
     short, description, reference, default_rtol, default_atol = _method(method)
+    if star.is_variadic(f):          # the def it is for this call's shape (*args, **kwargs)
+        f, args, _, wrt = star.resolved(f, args, {}, wrt)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     slots = _resolve_wrt(f, args, wrt)

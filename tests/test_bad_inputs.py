@@ -89,11 +89,15 @@ def test_10_mutable_default_only_read():
 # --- #11 *args / **kwargs in the signature ---------------------------------------------------
 
 
-@pytest.mark.parametrize("func, name", [(P.star_args, "rest"), (P.star_kwargs, "options")],
+@pytest.mark.parametrize("func, kwargs", [(P.star_args, {}), (P.star_kwargs, {"k": 2.0})],
                          ids=["*args", "**kwargs"])
-def test_11_star_parameters_are_a_compile_error_naming_the_parameter(func, name):
-    err = assert_compile_error(func, (1.5,), (name,))
-    assert name in err.violations[0].message
+@pytest.mark.parametrize("args", [(1.5,), (1.5, 2.0, 3.0)], ids=["alone", "with more"])
+def test_11_star_parameters_are_specialised_on_the_call(func, kwargs, args):
+    if func is P.star_kwargs:
+        args = args[:1]
+    assert grad_at(func, args, **kwargs) == pytest.approx(2 * 1.5)
+    assert_close_to_fd(grad_at(func, args, **kwargs),
+                       fd_grad(lambda x: func(x, *args[1:], **kwargs), args[:1], 0))
 
 
 # --- #12 keyword-only arguments with defaults --------------------------------------------------

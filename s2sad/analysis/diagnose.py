@@ -201,6 +201,10 @@ def _rule_suggestion(prim: Prim, value) -> str:
     if prim.why == "the expression Dict":
         return ("return or build a tuple or list of the values instead; a dict of "
                 "arrays may come in as an argument (wrt a dict of parameters)")
+    if "whose keys are not known before the call" in prim.why:
+        return (f"pass the keywords one by one (`{name}(x, k=opts['k'])`), or build the "
+                "dict in the function as a display of constant keys assigned once "
+                "(`opts = {'k': v}`, then `**opts`)")
     if "with *args or **kwargs" in prim.why:
         return (f"define {name} with named parameters (`def {name}(a, b)`, not "
                 f"`*args`/`**kwargs`) and pass its arguments one by one; a list or dict "

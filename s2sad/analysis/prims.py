@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import runtime
 from ..tree import nodes
-from ..front import frozen_stats
+from ..front import frozen_stats, variadic
 from ..front.parse import ParsedFunction
 from ..rules import Rule
 from ..rules.reverse import REVERSE
@@ -138,6 +138,8 @@ def _call(call: gast.Call, parsed: ParsedFunction, local: set, table) -> Prim:
         return Prim("pop", operands=((0, call.func.value.id),))
     if isinstance(call.func, gast.Name) and path is None:
         nested = _nested_defs(parsed).get(call.func.id)
+        if nested is not None and (nested.args.vararg or nested.args.kwarg):
+            return value_call(call, repr(call.func.id))   # specialised when it runs
         if nested is not None:
             return user_call(_signature_of(nested), call, call.func.id, callee=None)
         return value_call(call, repr(call.func.id))   # an argument, an item, a factory's
@@ -212,7 +214,14 @@ GRADIENT_MAKERS: set = set()
 
 def _made_call(func, made, call, path) -> Prim:
     """A call of a derivative s2sad made: ``s2sad.grad(f)`` of one argument is
-    differentiated through f's second derivatives; the others are not."""
+    differentiated through f's second derivatives; the others are not. One of a def with
+    ``*args`` is its specialisation's for the call's shape."""
+    for_shape = getattr(func, "__s2sad_for_shape__", None)
+    if for_shape is not None and _splats_nothing(call) and not call.keywords:
+        try:
+            func = for_shape(tuple(call.args), {})
+        except Exception:            # a call that does not bind: reported as unknown
+            func = None
     target, names, single = getattr(func, "__s2sad_gradient__", (None, (), False))
     if single:
         return user_call(target.primal, call, path,
@@ -310,16 +319,47 @@ def user_call(func, call, path, callee="same") -> Prim:
     ``func`` is the function, or the signature of a nested def (callee None: the
     function object exists only when the outer function runs)."""
     callee = func if callee == "same" else callee
+    keywords = {k.arg: k.value for k in call.keywords}
+    if None in keywords:
+        return Prim("unknown", why=f"a call of {path!r} that splats **"
+                    f"{dotted(keywords[None]) or 'a value'}, whose keys are not known "
+                    "before the call")
     try:
+        if callee is func and _splats_nothing(call):
+            func, keywords = _specialised(func, call, keywords)
+            callee = func
         signature = func if isinstance(func, inspect.Signature) else \
             inspect.signature(getattr(func, "__s2sad_primal__", func))
-        bound = signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments
+        bound = signature.bind(*call.args, **keywords).arguments
     except (TypeError, ValueError):
         return Prim("unknown", why=f"an unsupported call form of {path!r}")
     if any(not isinstance(v, (gast.Name, gast.Constant)) for v in bound.values()):
         return Prim("unknown", why=f"a call of {path!r} with *args or **kwargs")
     operands = tuple((p, v.id) for p, v in bound.items() if isinstance(v, gast.Name))
     return Prim("call", bound=dict(bound), operands=operands, why=path, callee=callee)
+
+
+def _splats_nothing(call) -> bool:
+    return not any(isinstance(a, gast.Starred) for a in call.args) \
+        and all(k.arg is not None for k in call.keywords)
+
+
+def _specialised(func, call, keywords):
+    """A call of a def with ``*args``/``**kwargs``: the def it is for this call's shape
+    (:mod:`s2sad.front.variadic`), and the call's keywords as its parameters; else as
+    they are. Raises TypeError where the call does not bind."""
+    user = getattr(func, "__s2sad_primal__", func)
+    owner = (user.__self__,) if isinstance(user, types.MethodType) else ()
+    user = user.__func__ if owner else user
+    if getattr(user, "__wrapped__", None) is not None or not variadic.is_variadic(user):
+        return func, keywords
+    spec = variadic.specialised(user, *variadic.shape_of_call(user, owner + tuple(call.args),
+                                                              keywords))
+    shape = spec.__s2sad_variadic__
+    spec = variadic.checkpointed(spec) if getattr(func, "__s2sad_checkpoint__", False) \
+        else spec
+    return (types.MethodType(spec, owner[0]) if owner else spec), \
+        {shape.param_of(k): v for k, v in keywords.items()}
 
 
 def _rule(key, args, keywords, table, label=None) -> Prim:

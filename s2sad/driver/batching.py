@@ -20,6 +20,7 @@ import numpy as np
 from .. import runtime
 from ..runtime import batched
 from ..runtime.batched import Batched
+from . import star
 from .calls import tangent_params
 from ..errors import UsageError
 from .target import Target, jvp as _jvp
@@ -123,6 +124,8 @@ def batched_jvp(f, primals, tangents, wrt=None):
     leading axis of length k (a float primal's as a vector of k numbers); one forward
     sweep over blocks of k, or k sweeps (the same numbers) where the generated code has
     no batched form of an operation it runs."""
+    if star.is_variadic(f):          # the def it is for this call's shape (*args, **kwargs)
+        f, primals, _, wrt = star.resolved(f, tuple(primals), {}, wrt)
     target = Target(f)
     primals = tuple(primals)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)

@@ -31,6 +31,20 @@ def tangent_params(fn, count) -> tuple:
     return kwonly[-count:]
 
 
+def as_taken(func, args, kwargs):
+    """A call's ``(args, kwargs)`` as ``func`` takes them: a def's specialisation for
+    the call's shape (``*args``/``**kwargs``) has the keywords of ``**kwargs`` renamed."""
+    shape = getattr(func, "__s2sad_variadic__", None)
+    return (args, kwargs) if shape is None else shape.call(args, kwargs)
+
+
+def keyword_param(func, name):
+    """The parameter of ``func`` a keyword ``name`` binds (a specialisation's for a
+    keyword of ``**kwargs``); anything else as it is."""
+    shape = getattr(func, "__s2sad_variadic__", None)
+    return shape.param_of(name) if shape is not None and isinstance(name, str) else name
+
+
 class Zeros:
     """The pullback of a call none of whose arguments could be differentiated."""
 
@@ -55,6 +69,13 @@ class Spread:
 def same(now, callee) -> bool:
     """Whether a name still means ``callee``: a bound method (``MODEL.apply``) is made
     anew on each read, the same while its function and its object are."""
+    shape = getattr(getattr(callee, "__func__", callee), "__s2sad_variadic__", None)
+    if shape is not None:              # a def's specialisation for a call's shape
+        now = getattr(now, "__s2sad_primal__", now)
+        if isinstance(callee, types.MethodType):
+            return isinstance(now, types.MethodType) and now.__func__ is shape.func \
+                and now.__self__ is callee.__self__
+        return now is shape.func
     if isinstance(callee, types.MethodType):
         return callee == now
     return now is callee

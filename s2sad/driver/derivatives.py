@@ -16,9 +16,9 @@ from .compile import CACHE
 from . import numba_jit
 from .cachekey import still, watched
 from .entry import fast_entry
-from .running import HANDLED, call_on_floats, primal_value, real_gradient, run_on_floats
+from .running import (HANDLED, call_on_floats, check_all_float, primal_value, real_gradient,
+                      run_on_floats)
 from ..errors import UsageError
-from .running import check_all_float
 from .target import VERSION, Rebound, Target, recovered
 
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}

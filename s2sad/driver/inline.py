@@ -32,6 +32,7 @@ import types
 
 import gast
 
+from ..front import variadic
 from ..tree import nodes
 from .calls import same
 from .pipeline import Front, front
@@ -103,12 +104,27 @@ def _callee(stmt, parsed, local, found):
     if not isinstance(target, types.FunctionType) \
             or (target.__module__ or "").partition(".")[0] == "s2sad":
         return None
-    return target
+    return _specialised(target, stmt.value)
+
+
+def _specialised(func, call):
+    """A def with ``*args``/``**kwargs``: its specialisation for the call's shape (False:
+    a call that splats, or does not bind)."""
+    if getattr(func, "__wrapped__", None) is not None or not variadic.is_variadic(func):
+        return func
+    if any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords):
+        return False
+    try:
+        shape = variadic.shape_of_call(func, call.args, [k.arg for k in call.keywords])
+    except TypeError:
+        return False
+    return variadic.specialised(func, *shape)
 
 
 def _inlined(stmt, callee, parsed, names, stack, depth, local, found):
     inner = front(callee)
-    if callee.__closure__ or not _same_meaning(inner.parsed, parsed):
+    if variadic.original(callee).__closure__ or not _same_meaning(inner.parsed, parsed):
         return None
     bound = _bind(stmt.value, inner.parsed, callee)
     if bound is None:
@@ -135,10 +151,12 @@ def _bind(call, parsed, callee) -> dict | None:
     if len(call.args) > len(parsed.params) or any(k.arg is None for k in call.keywords):
         return None
     bound = dict(zip(parsed.params, call.args))
+    shape = getattr(callee, "__s2sad_variadic__", None)
     for keyword in call.keywords:
-        if keyword.arg not in params or keyword.arg in bound:
+        param = shape.param_of(keyword.arg) if shape is not None else keyword.arg
+        if param not in params or param in bound:
             return None
-        bound[keyword.arg] = keyword.value
+        bound[param] = keyword.value
     defaults = dict(zip(parsed.params[len(parsed.params) - len(callee.__defaults__ or ()):],
                         callee.__defaults__ or ()))
     defaults.update(callee.__kwdefaults__ or {})

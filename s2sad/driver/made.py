@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..errors import UsageError
 from ..runtime import zeros_like
-from .calls import live_floats, tangent_params
+from .calls import keyword_param, live_floats, tangent_params
 from .running import call_on_floats
 
 
@@ -115,8 +115,8 @@ class MadeTangent(Made):
 def positional(target, slot, head):
     """``[(parameter, ())]`` for a slot of a call passing ``head`` arguments before the
     callee's own (none for a slot of the head): a keyword is its parameter."""
-    if isinstance(slot, str):
-        return [(slot, ())]
+    if isinstance(slot, str):                 # a keyword a specialisation may rename
+        return [(keyword_param(target.primal, slot), ())]
     if slot < head:
         return []
     if slot - head >= len(target.positional):

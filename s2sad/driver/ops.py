@@ -10,8 +10,8 @@ import functools
 import numpy as np
 
 from ..errors import UsageError
-from . import compose, derivatives, fast, higher, numba_jit, seeds, target as targets, \
-    wrappers
+from . import compose, derivatives, fast, higher, numba_jit, seeds, star, \
+    target as targets, wrappers
 from .holomorphic import gradient as holomorphic_gradient
 from .target import Target, gradient_function
 
@@ -26,6 +26,9 @@ def plain(f):
 
 def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=False):
     f = plain(f)
+    if star.is_variadic(f):
+        return star.per_call(lambda g, w: grad(g, w, has_aux, jit, checkpoint, holomorphic),
+                             f, wrt, "grad", lowered=not (has_aux or holomorphic))
     if holomorphic:
         _holomorphic_alone(has_aux, jit, checkpoint)
         return holomorphic_gradient(f, wrt, with_value=False)
@@ -44,6 +47,9 @@ def grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=Fals
 
 def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomorphic=False):
     f = plain(f)
+    if star.is_variadic(f):
+        return star.per_call(lambda g, w: value_and_grad(g, w, has_aux, jit, checkpoint,
+                                                         holomorphic), f, wrt, "value_and_grad")
     if holomorphic:
         _holomorphic_alone(has_aux, jit, checkpoint)
         return holomorphic_gradient(f, wrt, with_value=True)
@@ -130,6 +136,8 @@ def _holomorphic_alone(has_aux, jit, checkpoint):
 
 
 def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
+    if star.is_variadic(f):
+        f, primals, kwprimals, wrt = star.resolved(f, primals, kwprimals, wrt)
     if not (has_aux or checkpoint is not None or kwprimals):
         quick = fast.found_vjp(f, primals, wrt, derivatives.pullback_of)
         if quick is not None:
@@ -169,6 +177,8 @@ def _hessian_pullback(g, args, kwargs, wrt, y):
 
 
 def jvp(f, primals, tangents, wrt=None, jit=None):
+    if star.is_variadic(f):
+        f, primals, _, wrt = star.resolved(f, tuple(primals), {}, wrt)
     if jit is None:
         quick = fast.found(f, primals, tangents, wrt)
         if quick is not None:
@@ -190,6 +200,9 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
 
 def jacobian(f, wrt=None, mode="auto", has_aux=False):
     f = plain(f)
+    if star.is_variadic(f):
+        return star.per_call(lambda g, w: jacobian(g, w, mode, has_aux), f, wrt, "jacobian",
+                             lowered=not has_aux)
     if has_aux:
         return _aux_jacobian(f, wrt, mode)
     lower = compose.jacobian_lowering(f, wrt)
@@ -225,6 +238,8 @@ def _aux_jacobian(f, wrt, mode):
 
 def hessian(f, wrt=None):
     f = plain(f)
+    if star.is_variadic(f):
+        return star.per_call(hessian, f, wrt, "hessian")
     if compose.is_derived(f):
         return jacobian(jacobian(f, wrt), wrt)      # JAX's: any output shape
     fn = higher.hessian(f, wrt)
@@ -234,6 +249,8 @@ def hessian(f, wrt=None):
 
 def hvp(f, wrt=None):
     f = plain(f)
+    if star.is_variadic(f):
+        return star.per_call(hvp, f, wrt, "hvp", trailing=1)
     if not compose.is_derived(f):
         return higher.hvp(f, wrt)
     inner = grad(f, wrt)
@@ -253,6 +270,8 @@ def elementwise_grad(f, wrt=None):
     """autograd's: the vjp seeded with ones, ``J^T 1``, which for an elementwise function
     is the derivative at each element."""
     f = plain(f)
+    if star.is_variadic(f):
+        return star.per_call(elementwise_grad, f, wrt, "elementwise_grad")
     single = not isinstance(wrt, (tuple, list))
     pick = (lambda g: g[0]) if single else tuple
     wrt = 0 if wrt is None else wrt
@@ -281,6 +300,8 @@ def linearize(f, *primals, wrt=None):
     once (copied, so later changes to the caller's arrays do not reach them). Each call
     runs the tangent code, which recomputes the primal values it needs."""
     f = plain(f)
+    if star.is_variadic(f):
+        f, primals, _, wrt = star.resolved(f, primals, {}, wrt)
     saved = tuple(np.array(p) if isinstance(p, np.ndarray) else p for p in primals)
     y, _ = jvp(f, saved, tuple(_zero_seed(saved, f, wrt)), wrt)
 

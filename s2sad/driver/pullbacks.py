@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..tree.names import function_name
 from . import values as callables
-from .calls import live_floats, tangent_params
+from .calls import as_taken, live_floats, tangent_params
 from .made import Made, Resolved, constant, positional
 
 
@@ -49,7 +49,7 @@ class Pullback(Made):
             if slot == self.head - 1:
                 return [(made.seed, ())]
             return positional(made.target, slot, self.head)
-        return Resolved(made.fn, made.args, dict(kwargs, **{made.seed: head[-1]}), params,
+        return Resolved(made.fn, made.args, dict(made.kwargs, **{made.seed: head[-1]}), params,
                         made.spread, type(made.target))
 
 
@@ -77,8 +77,9 @@ class _Made:
     argument holds a float), its arguments (a bound method's object first), its
     seed's parameter name, the callee's ``wrt`` names and those live in this call."""
 
-    def __init__(self, target, fn, args, names, live):
+    def __init__(self, target, fn, args, names, live, kwargs=None):
         self.target, self.fn, self.args, self.names, self.live = target, fn, args, names, live
+        self.kwargs = kwargs or {}      # the call's keywords, as the callee takes them
         self.seed = tangent_params(fn, 1)[0] if fn is not None else None
 
     def spread(self, out):
@@ -89,9 +90,9 @@ class _Made:
 
 def _made(reach, args, kwargs) -> _Made:
     target = reach._current()
-    args = target.prefix + tuple(args)
+    args, kwargs = as_taken(target.primal, target.prefix + tuple(args), kwargs)
     values = target.bind(args, kwargs)
     names = target.wrt_names(reach.wrt)[0]
     live = live_floats(names, values)
     fn = target.generated(live, values, "pullback").functions[0] if live else None
-    return _Made(target, fn, args, names, live)
+    return _Made(target, fn, args, names, live, kwargs)

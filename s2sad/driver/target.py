@@ -26,7 +26,8 @@ from ..front.parse import refuse_derivative
 from ..runtime import zeros_like
 from . import diskcache, fast, inside, made, numba_jit, pipeline, pullbacks, seeds, values
 from .cachekey import globals_now, resolutions
-from .calls import Rebound, Spread, Zeros, live_floats, same, signature_of, tangent_params
+from .calls import (Rebound, Spread, Zeros, as_taken, keyword_param, live_floats, same,
+                    signature_of, tangent_params)
 from .compile import CACHE, rebind
 from .inline import current, inline_calls
 from .running import (HANDLED, bad_wrt_kind, call_on_floats, check_all_float, primal_value,
@@ -88,6 +89,7 @@ class Target:
                 raise UsageError(f"wrt={w}: {self.front.parsed.name!r} has "
                                  f"{len(self.positional)} positional arguments", "bad-wrt")
             return self.positional[w]
+        w = keyword_param(self.primal, w)         # a keyword a specialisation renames
         if isinstance(w, str) and w in self.params:
             return w
         raise UsageError(f"wrt={w!r}: {self.front.parsed.name!r} has no argument {w!r} "
@@ -282,7 +284,8 @@ class CallVJP:
 
     def __call__(self, *args, **kwargs):
         target = self._current()
-        args = target.prefix + args                    # a bound method's object first
+        # a bound method's object first; the keywords a specialisation renames, renamed
+        args, kwargs = as_taken(target.primal, target.prefix + args, kwargs)
         values = target.bind(args, kwargs)
         names = target.wrt_names(self.wrt)[0]
         live = live_floats(names, values)
@@ -335,7 +338,7 @@ class CallJVP(CallVJP, made.Made):
 
     def __call__(self, tangents, *args, **kwargs):
         target = self._current()
-        args = target.prefix + args
+        args, kwargs = as_taken(target.primal, target.prefix + args, kwargs)
         values = target.bind(args, kwargs)
         names = target.wrt_names(self.wrt)[0]
         live = live_floats(names, values)

@@ -24,6 +24,7 @@ import types
 import weakref
 
 from ..errors import UsageError
+from ..front import variadic
 from ..front.parse import GENERATED
 from ..rules.reverse import REVERSE
 
@@ -55,6 +56,12 @@ def for_call(value, nargs: int, keywords) -> object:
             and not isinstance(value, (types.FunctionType, functools.partial)) \
             and type(value).__module__.partition(".")[0] not in ("numpy", "s2sad"):
         return value.__call__             # a callable object of the user's: its method
+    if variadic.is_variadic(value) and getattr(value, "__wrapped__", None) is None:
+        try:                          # *args/**kwargs: the def it is for this call's shape
+            shape = variadic.shape_of_call(value, (None,) * nargs, keywords)
+        except TypeError as exc:
+            raise UsageError(f"{value.__name__}(): {exc}", "bad-arguments") from None
+        return variadic.specialised(value, *shape)
     if isinstance(value, (types.FunctionType, types.MethodType, functools.partial)) \
             or hasattr(value, "__s2sad_primal__") or hasattr(value, "__s2sad_derivative__"):
         return value

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import gast
 import numpy as np
 
-from . import closures, function_arguments, lambdas, sourcemap
+from . import closures, function_arguments, lambdas, sourcemap, splats, variadic
 from ..errors import CompileError, S2SadError, UsageError, Violation
 
 _MISSING = object()
@@ -341,8 +341,18 @@ def _segment(lines, node) -> str:
 
 
 def parse(func) -> ParsedFunction:
-    """Read ``func``'s source and parse it with gast (a lambda's too, from its file)."""
+    """Read ``func``'s source and parse it with gast (a lambda's too, from its file); a
+    specialisation of a def with ``*args``/``**kwargs``, the def's own source rewritten
+    (:mod:`.variadic`)."""
     func = _unwrap(func)
+    shape = getattr(func, "__s2sad_variadic__", None)
+    if shape is not None:
+        user = parse(shape.func)
+        tree = splats.expand(variadic.rewritten(user.tree, shape))
+        args = tree.args
+        return replace(user, func=func, tree=tree,
+                       params=tuple(a.id for a in args.posonlyargs + args.args),
+                       kwonly=tuple(a.id for a in args.kwonlyargs))
     if func.__name__ == "<lambda>":
         tree, text, file_lines = _lambda_tree(func)
         return _parsed(func, tree, 0, 0, file_lines, text)
@@ -357,6 +367,7 @@ def parse(func) -> ParsedFunction:
     copied = function_arguments.specialize(
         tree, function_arguments.helpers_of(func, tree, first, indent, _source_of))
     closures.lift(tree)
+    tree = splats.expand(tree)
     filename = func.__code__.co_filename
     file_lines = tuple(linecache.getlines(filename)) or \
         ("\n",) * (first - 1) + tuple(text.splitlines(True))

@@ -35,9 +35,8 @@ _REJECTED = {
     gast.Delete: ("del", "leave the name bound; it is freed when the function returns"),
     gast.Import: ("an import inside the function", "import at module level"),
     gast.ImportFrom: ("an import inside the function", "import at module level"),
-    gast.Starred: ("star-unpacking (*args)", "pass the arguments one by one, or index "
-                                             "the list (`zip(pairs[0], pairs[1])`; "
-                                             "`[p[0] for p in pairs]`)"),
+    gast.Starred: ("star-unpacking (*xs) outside a call", "index the sequence "
+                   "(`first, rest = xs[0], xs[1:]`; `[p[0] for p in pairs]`)"),
     gast.Match: ("a match statement", "write it with if/elif/else"),
 }
 
@@ -90,13 +89,24 @@ def _lowered_stars(parsed) -> set:
             and "zip" not in nodes.names_stored(parsed.tree)}
 
 
+def _splat_problem(node):
+    """A splat in a call that parse could not write out (:mod:`.splats`)."""
+    what = nodes.dotted_path(node.value) or "the value"
+    return (f"a splat *{what} whose length is not known before the call",
+            f"pass the items one by one (`f({what}[0], {what}[1])`), or build it in the "
+            f"function as a tuple display assigned once, whose length is known "
+            f"(`{what} = (a, b)`, then `f(*{what})`)")
+
+
 def check(parsed: ParsedFunction) -> None:
     """Raise one CompileError listing every unsupported construct in the body."""
     violations = []
     lowered = _lowered_stars(parsed)
+    splats = {id(a) for n in gast.walk(parsed.tree) if isinstance(n, gast.Call) for a in n.args}
     for stmt in parsed.tree.body:
         for node in gast.walk(stmt):
-            problem = None if id(node) in lowered else \
+            problem = None if id(node) in lowered else _splat_problem(node) \
+                if id(node) in splats and isinstance(node, gast.Starred) else \
                 _REJECTED.get(type(node)) or _assignment_problem(node)
             if isinstance(node, (gast.For, gast.While)) and node.orelse:
                 problem = ("a loop with an else clause",
@@ -114,8 +124,12 @@ def check(parsed: ParsedFunction) -> None:
         if extra is not None:
             violations.append(parsed.violation(
                 extra, "unsupported-syntax",
-                f"variadic parameter {extra.id!r} is not supported",
-                "name each parameter explicitly, or take the values as one list or "
-                "tuple parameter (`def model(x, layers)`, called `model(x, [W1, W2])`)"))
+                f"variadic parameter {extra.id!r} is not supported here (s2sad.grad, "
+                "vjp, jvp, hessian, source, check_grad, trace and the other operators "
+                "specialise a def with *args/**kwargs on each call's shape, and so does a "
+                "call of it inside a differentiated function)",
+                "call it through one of those, or name each parameter explicitly, or take "
+                "the values as one list or tuple parameter (`def model(x, layers)`, "
+                "called `model(x, [W1, W2])`)"))
     if violations:
         raise CompileError(violations)

@@ -166,7 +166,9 @@ class _Builder:
         self.done[key] = name
         variant = "vjp" if found.kind == "vjp" else "jvp"
         unit = self.build(fr, found.wrt, kinds, variant, optimized, private=True)
-        glue = _glue(found.kind, name, unit, callee.__name__, found.wrt)
+        shape = getattr(callee, "__s2sad_variadic__", None)     # a def with **kwargs
+        glue = _glue(found.kind, name, unit, callee.__name__, found.wrt,
+                     dict(shape.keywords) if shape is not None else {})
         self.units += [unit, _Unit(glue, fr.parsed, module)]
 
     def default_kind(self, callee, param) -> str:
@@ -251,13 +253,17 @@ def _guard(text, name, kinds) -> str:
     return f"{head}\n    _rt.check_ndims({name!r}, {checks})\n{rest}"
 
 
-def _glue(kind, name, unit, callee_name, wrt) -> str:
+def _glue(kind, name, unit, callee_name, wrt, renamed=None) -> str:
     """The function callers call: ``(y, pullback)`` or ``(y, d_y)``, as s2sad's own
-    call links (s2sad.driver.target) return them."""
+    call links (s2sad.driver.target) return them; ``renamed``: the keywords that land in
+    the callee's ``**kwargs``, and the parameters its specialisation takes them by."""
+    rename = f"    kwargs = {{{renamed!r}.get(k, k): v for k, v in kwargs.items()}}\n" \
+        if renamed else ""
     if kind == "vjp":
         forward, backward = unit.names
         return (f"def {name}(*args, **kwargs):\n"
                 f'    """{callee_name} and its pullback (split reverse mode)."""\n'
+                f"{rename}"
                 f"    y, residuals = {forward}(*args, **kwargs)\n"
                 f"    return y, lambda b_y: {backward}(residuals, b_y)\n")
     tangent, = unit.names
@@ -265,6 +271,7 @@ def _glue(kind, name, unit, callee_name, wrt) -> str:
     unpack = ", ".join(unit.tangents) + ("," if len(unit.tangents) == 1 else "")
     return (f"def {name}(tangents, *args, **kwargs):\n"
             f'    """{callee_name} and its tangent along {", ".join(wrt)}."""\n'
+            f"{rename}"
             f"    {unpack} = tangents\n"
             f"    return {tangent}(*args, {passed}, **kwargs)\n")
 

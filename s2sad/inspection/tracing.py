@@ -15,7 +15,7 @@ import re
 import gast
 import numpy as np
 
-from ..driver import pipeline
+from ..driver import pipeline, star
 from ..driver.calls import tangent_params
 from ..driver.seeds import float_like
 from ..driver.running import bad_wrt_kind
@@ -72,6 +72,8 @@ def trace(f, *args, wrt=None, seed=None) -> Trace:
 
     The function runs three times (its path, then the tangent and the adjoint code
     along that path); a run that computes other values is refused, not shown."""
+    if star.is_variadic(f):          # the def it is for this call's shape (*args, **kwargs)
+        f, args, _, wrt = star.resolved(f, args, {}, wrt)
     target = Target(f)
     args = target.prefix + tuple(args)
     values = target.bind(args, {})
