@@ -92,11 +92,7 @@ CASES = {
 }
 
 
-STAR_ARGS = pytest.mark.xfail(strict=True, reason="concat_and_multiply(weights, *args)")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=STAR_ARGS) if n == "rnn" else n
-                                  for n in CASES])
+@pytest.mark.parametrize("name", list(CASES))
 def test_the_gradient_matches_central_differences(name):
     f, params = CASES[name]
     before = [np.array(leaf, copy=True) for _, leaf in _leaves(params)]
