@@ -56,13 +56,13 @@ def sweep(f, primals, tangents, names):
     values = target.bind(primals, {})
     fn = target.generated(tuple(names), values, "jvp").functions[0]
     k = next(t.a.shape[0] for t in tangents if isinstance(t, Batched))
-    run = _with_batched_runtime(fn)
+    run = with_batched_runtime(fn)
     with np.errstate(all="ignore"):
         _, ydot = run(*primals, **dict(zip(tangent_params(fn, len(names)), tangents)))
     return _unbatched(ydot, k)
 
 
-def _with_batched_runtime(fn):
+def with_batched_runtime(fn):
     """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one."""
     cells = tuple(types.CellType(_RUNTIME) if name == "_rt" else cell
                   for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
