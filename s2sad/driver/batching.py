@@ -20,6 +20,7 @@ import numpy as np
 from .. import runtime
 from ..runtime import batched
 from ..runtime.batched import Batched
+from . import blocks
 from .calls import tangent_params
 from ..errors import UsageError
 from .target import Target, jvp as _jvp
@@ -55,11 +56,11 @@ def sweep(f, primals, tangents, names):
     primals = target.prefix + tuple(primals)
     values = target.bind(primals, {})
     fn = target.generated(tuple(names), values, "jvp").functions[0]
-    k = next(t.a.shape[0] for t in tangents if isinstance(t, Batched))
+    k = next(t.a.shape[0] for t in blocks.leaves(tangents) if isinstance(t, Batched))
     run = with_batched_runtime(fn)
     with np.errstate(all="ignore"):
         _, ydot = run(*primals, **dict(zip(tangent_params(fn, len(names)), tangents)))
-    return _unbatched(ydot, k)
+    return blocks.unbatched(ydot, k)
 
 
 def with_batched_runtime(fn):
@@ -70,18 +71,6 @@ def with_batched_runtime(fn):
     run = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, cells or None)
     run.__kwdefaults__ = fn.__kwdefaults__
     return run
-
-
-def _unbatched(tree, k):
-    if isinstance(tree, Batched):
-        return tree.a
-    if isinstance(tree, dict):
-        return {key: _unbatched(v, k) for key, v in tree.items()}
-    if isinstance(tree, (tuple, list)):
-        return type(tree)(_unbatched(v, k) for v in tree)
-    if isinstance(tree, (float, int, np.ndarray, np.number)) and not np.any(tree):
-        return np.zeros((k,) + np.shape(tree))     # a tangent known to be zero
-    raise batched.Unbatchable(f"a tangent of type {type(tree).__name__} in the output")
 
 
 def columns(f, primals, names, j, zeros, report):
@@ -99,7 +88,7 @@ def columns(f, primals, names, j, zeros, report):
         for start in range(0, n, k):
             block = units(value, start, min(n, start + k))
             tangents = tuple(block if i == j else z for i, z in enumerate(zeros))
-            out += _split(sweep(f, primals, tangents, names), min(n, start + k) - start)
+            out += blocks.split(sweep(f, primals, tangents, names), min(n, start + k) - start)
     except Exception as exc:      # noqa: BLE001 -- any failure: the columns one by one
         report.update(mode="columns", reason=f"{type(exc).__name__}: {exc}")
         return None
@@ -107,51 +96,33 @@ def columns(f, primals, names, j, zeros, report):
     return out
 
 
-def _split(tree, k):
-    """A tree of ``(k,) + shape`` arrays -> k trees of ``shape`` arrays."""
-    if isinstance(tree, dict):
-        parts = {key: _split(v, k) for key, v in tree.items()}
-        return [{key: parts[key][i] for key in tree} for i in range(k)]
-    if isinstance(tree, (tuple, list)):
-        parts = [_split(v, k) for v in tree]
-        return [type(tree)(p[i] for p in parts) for i in range(k)]
-    return list(tree)
-
-
 def batched_jvp(f, primals, tangents, wrt=None):
     """``(y, ydots)``: ``s2sad.jvp`` for k tangents at once, each tangent given with a
-    leading axis of length k (a float primal's as a vector of k numbers); one forward
-    sweep over blocks of k, or k sweeps (the same numbers) where the generated code has
-    no batched form of an operation it runs."""
+    leading axis of length k (a float primal's as a vector of k numbers; a dict, list,
+    tuple, namedtuple or dataclass primal's as the same tree, each leaf with the axis);
+    one forward sweep over blocks of k, or k sweeps (the same numbers) where the
+    generated code has no batched form of an operation it runs."""
     target = Target(f)
     primals = tuple(primals)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
-    sizes = {int(np.shape(t)[0]) if np.ndim(t) else -1 for t in tangents}
-    if len(tangents) != len(names) or len(sizes) != 1 or -1 in sizes:
+    if len(tangents) != len(names):
         raise UsageError(f"batched_jvp: one tangent block per wrt argument "
                          f"({', '.join(names)}), each with the same leading length k",
                          "bad-tangents")
-    k = sizes.pop()
-    y = _jvp(f, primals, tuple(_first(t) for t in tangents), wrt=wrt)[0]
     values = target.bind(target.prefix + primals, {})
+    sizes = {blocks.leading(t, values[n], f"batched_jvp: the tangents of {n!r}",
+                            "bad-tangents") for t, n in zip(tangents, names)}
+    if len(sizes) != 1:
+        raise UsageError(f"batched_jvp: the tangent blocks have leading lengths "
+                         f"{sorted(sizes)}; give each the same leading length k",
+                         "bad-tangents")
+    k = sizes.pop()
+    rows = [lambda i=i: tuple(blocks.row(t, values[n], i) for t, n in zip(tangents, names))
+            for i in range(k)]
+    y = _jvp(f, primals, rows[0](), wrt=wrt)[0]
     try:
-        blocks = tuple(Batched(np.asarray(t, dtype=float) if isinstance(values[n], (float, int))
-                               else np.asarray(t)) for t, n in zip(tangents, names))
-        return y, sweep(f, primals, blocks, names)
+        batch = tuple(blocks.batched(t, values[n]) for t, n in zip(tangents, names))
+        return y, sweep(f, primals, batch, names)
     except Exception:             # noqa: BLE001 -- any failure: the tangents one by one
-        rows = [_jvp(f, primals, tuple(t[i] for t in tangents), wrt=wrt)[1] for i in range(k)]
-        return y, _stacked(rows)
-
-
-def _first(t):
-    return np.asarray(t)[0] if not isinstance(t, (list, tuple)) else t[0]
-
-
-def _stacked(rows):
-    first = rows[0]
-    if isinstance(first, dict):
-        return {key: _stacked([r[key] for r in rows]) for key in first}
-    if isinstance(first, (tuple, list)):
-        return type(first)(_stacked([r[i] for r in rows]) for i in range(len(first)))
-    return np.stack([np.asarray(r) for r in rows])
+        return y, blocks.stacked([_jvp(f, primals, row(), wrt=wrt)[1] for row in rows])
