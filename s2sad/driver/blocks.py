@@ -65,9 +65,12 @@ def leading(block, value, where, code) -> int:
             return
         if not _is_float(v):
             return
-        shape = np.shape(b)
-        if len(shape) != np.ndim(v) + 1 or shape[1:] != np.shape(v):
-            raise UsageError(f"{at}: a block of shape {shape} for a value of shape "
+        try:
+            shape = np.shape(b)
+        except ValueError:          # a ragged sequence: no shape
+            shape = None
+        if shape is None or len(shape) != np.ndim(v) + 1 or shape[1:] != np.shape(v):
+            raise UsageError(f"{at}: {_describe(b)} for a value of shape "
                              f"{np.shape(v)}; give it a leading axis of length k, shaped "
                              f"(k,) + {np.shape(v)}", code)
         sizes.add(shape[0])

@@ -1,0 +1,478 @@
+"""Issue 14 item 8, issue 16 item 2: batched reverse mode.
+
+``s2sad.batched_vjp`` pulls k cotangents back through one primal sweep and one
+adjoint sweep. Each case is checked against k separate ``s2sad.vjp`` pullbacks,
+against central finite differences of ``<w, f(x)>``, and with the dot-product test
+against ``batched_jvp`` (``<J v, w> == <v, J^T w>`` row by row); the reverse-mode
+Jacobian against finite differences; pytrees as arguments, outputs and blocks.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad.driver import blocks, derivatives, reverse_batching
+from tests.fd import RTOL
+
+RNG = np.random.default_rng(14)
+W = RNG.standard_normal((4, 3))
+A = RNG.standard_normal((3, 3))
+Params = collections.namedtuple("Params", "w b")
+
+
+@dataclasses.dataclass
+class Layer:
+    w: np.ndarray
+    b: float
+
+
+def elementwise(x, y):
+    return np.sin(x) * np.exp(y) + x ** 2 / (1.0 + y ** 2)
+
+
+def matvec(x):
+    return np.tanh(W @ x)
+
+
+def matmat(a, b):
+    return a @ b + a.T @ (a @ b)
+
+
+def vecmat(x, a):
+    return x @ a
+
+
+def reductions(x):
+    return np.sum(x ** 2, axis=0) + np.mean(np.sin(x), axis=1).sum() + np.max(x, axis=0)
+
+
+def broadcasting(x, y, s):
+    return x[:, None] * y[None, :] + s * np.cos(x)[:, None]
+
+
+def indexing(x):
+    return x[1:3] * x[np.array([0, 2, 2])][:2] + x[::-1][0]
+
+
+def loop(w, x):
+    acc = x * 1.0
+    for _ in range(3):
+        acc = np.tanh(acc * w) + x
+    return acc
+
+
+def helper(a, b):
+    return np.sin(a) * b + a
+
+
+def calls_helper(x, y):
+    return helper(x, y) * helper(y, x)
+
+
+def countdown(x, n):
+    if n == 0:
+        return x
+    return countdown(np.sin(x) * 1.5, n - 1)
+
+
+def recursive(x):
+    return countdown(x, 3)
+
+
+def tuple_out(x, s):
+    return np.exp(x) * s, np.sum(x) * s ** 2
+
+
+def scalar_out(x, s):
+    return np.sum(np.tanh(x * s)) + s ** 3
+
+
+def dict_in(p, x):
+    return p["w"] * np.tanh(x) + p["b"] ** 2
+
+
+def namedtuple_in(p, x):
+    return {"y": np.tanh(p.w * x) + p.b, "norm": np.sum(p.w ** 2)}
+
+
+def dataclass_in(layer, x):
+    return np.sin(layer.w) * layer.b * x
+
+
+def list_in(xs):
+    return xs[0] * xs[1] + np.sum(xs[1])
+
+
+V3 = np.array([0.3, -0.7, 1.1])
+V3B = np.array([0.5, 0.2, -0.4])
+CATALOG = [
+    ("elementwise", elementwise, (V3, V3B)),
+    ("matvec", matvec, (V3,)),
+    ("matmat", matmat, (A, RNG.standard_normal((3, 2)))),
+    ("vecmat", vecmat, (V3, A)),
+    ("reductions", reductions, (RNG.standard_normal((3, 4)),)),
+    ("broadcasting", broadcasting, (V3, np.array([0.4, -0.9]), 1.3)),
+    ("indexing", indexing, (np.array([0.3, -0.7, 1.1, 0.6]),)),
+    ("loop", loop, (V3B, V3)),
+    ("helper", calls_helper, (V3, V3B)),
+    ("recursive", recursive, (V3,)),
+    ("tuple_out", tuple_out, (V3, 0.8)),
+    ("scalar_out", scalar_out, (V3, 0.8)),
+    ("dict_in", dict_in, ({"w": V3B, "b": 0.6}, V3)),
+    ("namedtuple_in", namedtuple_in, (Params(w=V3B, b=0.6), V3)),
+    ("dataclass_in", dataclass_in, (Layer(w=V3B, b=0.6), V3)),
+    ("list_in", list_in, ([V3, V3B],)),
+]
+IDS = [c[0] for c in CATALOG]
+
+
+# trees: the test's own walk, independent of the package's --------------------------
+
+def _parts(tree):
+    if isinstance(tree, dict):
+        return list(tree.keys()), list(tree.values())
+    if isinstance(tree, (tuple, list)):
+        return list(range(len(tree))), list(tree)
+    if dataclasses.is_dataclass(tree):
+        names = [f.name for f in dataclasses.fields(tree)]
+        return names, [getattr(tree, n) for n in names]
+    return None
+
+
+def _leaves(tree):
+    parts = _parts(tree)
+    return [leaf for v in parts[1] for leaf in _leaves(v)] if parts else [tree]
+
+
+def _rebuild(like, items):
+    if isinstance(like, dict):
+        return dict(zip(like, items))
+    if hasattr(like, "_fields"):
+        return type(like)(*items)
+    if isinstance(like, (tuple, list)):
+        return type(like)(items)
+    return dataclasses.replace(like, **dict(zip(_parts(like)[0], items)))
+
+
+def _map(fn, tree, *others):
+    parts = _parts(tree)
+    if parts is None:
+        return fn(tree, *others)
+    pick = [(lambda o, key: getattr(o, key)) if dataclasses.is_dataclass(o) else
+            (lambda o, key: o[key]) for o in others]
+    return _rebuild(tree, [_map(fn, v, *(p(o, key) for p, o in zip(pick, others)))
+                           for key, v in zip(*parts)])
+
+
+def _inner(a, b) -> float:
+    return sum(float(np.sum(np.asarray(u, float) * np.asarray(v, float)))
+               for u, v in zip(_leaves(a), _leaves(b)))
+
+
+def _random_block(value, k):
+    return _map(lambda v: RNG.standard_normal((k,) + np.shape(v)), value)
+
+
+def _row(block, i):
+    return _map(lambda b: b[i], block)
+
+
+def _copies(tree):
+    return _map(lambda v: np.array(v) if isinstance(v, np.ndarray) else v, tree)
+
+
+def _fd_vjp(f, args, seed, h=1e-6):
+    """J^T seed for each argument (a tree like it), by central differences of
+    ``<seed, f(args)>`` along each element of each leaf."""
+    out = []
+    for i, arg in enumerate(args):
+        leaves = [np.array(leaf, dtype=float) for leaf in _leaves(arg)]
+        grads = []
+        for j, leaf in enumerate(leaves):
+            grad = np.zeros(np.shape(leaf))
+            for index in np.ndindex(np.shape(leaf)):
+                step = h * max(1.0, abs(float(leaf[index])))
+                values = []
+                for sign in (1.0, -1.0):
+                    moved = [x.copy() for x in leaves]
+                    moved[j][index] += sign * step
+                    it = iter([m if np.ndim(arg_leaf) else float(m) for m, arg_leaf
+                               in zip(moved, _leaves(arg))])
+                    tree = _map(lambda _: next(it), arg)
+                    values.append(_inner(seed, f(*args[:i], tree, *args[i + 1:])))
+                grad[index] = (values[0] - values[1]) / (2 * step)
+            grads.append(grad)
+        it = iter(grads)
+        out.append(_map(lambda _: next(it), arg))
+    return tuple(out)
+
+
+def _assert_trees_close(got, want, rtol, atol=0.0):
+    for g, w in zip(_leaves(got), _leaves(want), strict=True):
+        assert np.shape(g) == np.shape(w)
+        np.testing.assert_allclose(np.asarray(g, float), np.asarray(w, float), rtol=rtol,
+                                   atol=atol)
+
+
+# batched_vjp against k pullbacks and against finite differences ------------------------
+
+@pytest.mark.parametrize("name,f,args", CATALOG, ids=IDS)
+def test_batched_vjp_matches_pullbacks_and_differences(name, f, args):
+    k = 4
+    y = f(*args)
+    block = _random_block(y, k)
+    saved_args, saved_block = _copies(args), _copies(block)
+    y_b, got = s2sad.batched_vjp(f, args, block)
+    _assert_trees_close(y_b, y, rtol=1e-14)
+    assert isinstance(got, tuple) and len(got) == len(args)
+    _, pullback = s2sad.vjp(f, *args)
+    for i in range(k):
+        one = pullback(_row(block, i))
+        rows = tuple(_map(lambda b: b[i], g) for g in got)
+        _assert_trees_close(rows, one, rtol=1e-12, atol=1e-14)
+        fd = _fd_vjp(f, args, _row(block, i))
+        scale = max(1.0, max(float(np.max(np.abs(leaf))) for leaf in _leaves(fd)))
+        _assert_trees_close(rows, fd, rtol=RTOL, atol=1e-8 * scale)
+    # the block's structure is the argument's: the same tree, the batch axis leading
+    for g, a in zip(got, args):
+        assert type(g) is (type(a) if _parts(a) is not None else np.ndarray)
+        for gl, al in zip(_leaves(g), _leaves(a)):
+            assert np.shape(gl) == (k,) + np.shape(al)
+    _assert_trees_close(args, saved_args, rtol=0)       # the caller's values as they were
+    _assert_trees_close(block, saved_block, rtol=0)
+
+
+@pytest.mark.parametrize("name,f,args", CATALOG, ids=IDS)
+def test_dot_product_with_batched_jvp(name, f, args):
+    """<batched_jvp V, W> == <V, batched_vjp W>, row by row: the two modes agree."""
+    k = 3
+    tangents = tuple(_random_block(a, k) for a in args)
+    y, dots = s2sad.batched_jvp(f, args, tangents)
+    seeds = _random_block(y, k)
+    _, cotangents = s2sad.batched_vjp(f, args, seeds)
+    for i in range(k):
+        forward = _inner(_row(seeds, i), _row(dots, i))
+        backward = sum(_inner(_row(t, i), _row(c, i)) for t, c in zip(tangents, cotangents))
+        assert forward == pytest.approx(backward, rel=1e-11, abs=1e-12)
+
+
+def test_the_catalog_runs_batched():
+    """Every function of the catalog pulls its block back in one batched sweep."""
+    modes = {}
+    for name, f, args in CATALOG:
+        report = {}
+        reverse_batching.Sweep(f, args).pull(_random_block(f(*args), 3), report)
+        modes[name] = report["mode"]
+    assert set(modes.values()) == {"batched"}, modes
+
+
+def _count_sweeps(monkeypatch):
+    """Counts of primal sweeps, batched adjoint sweeps and one-cotangent pullbacks."""
+    counts = collections.Counter()
+    primal_sweep, batched_runtime = derivatives.primal_sweep, \
+        reverse_batching.with_batched_runtime
+    pullback_of = derivatives.pullback_of
+
+    def counted_primal(*a, **kw):
+        counts["primal"] += 1
+        return primal_sweep(*a, **kw)
+
+    def counted_batched(fn):
+        run = batched_runtime(fn)
+
+        def sweep(*a):
+            counts["batched adjoint"] += 1
+            return run(*a)
+        return sweep
+
+    def counted_pullback(*a):
+        pullback = pullback_of(*a)
+
+        def one(seed):
+            counts["pullback"] += 1
+            return pullback(seed)
+        return one
+    monkeypatch.setattr(derivatives, "primal_sweep", counted_primal)
+    monkeypatch.setattr(reverse_batching, "with_batched_runtime", counted_batched)
+    monkeypatch.setattr(derivatives, "pullback_of", counted_pullback)
+    return counts
+
+
+def test_one_primal_sweep_and_one_adjoint_sweep(monkeypatch):
+    counts = _count_sweeps(monkeypatch)
+    block = RNG.standard_normal((7, 4))
+    _, (got,) = s2sad.batched_vjp(matvec, (V3,), block)
+    assert counts == {"primal": 1, "batched adjoint": 1}, counts
+    _, pullback = s2sad.vjp(matvec, V3)
+    np.testing.assert_allclose(got, [pullback(b)[0] for b in block], rtol=1e-12)
+
+
+def narrow(x):                 # R^1000 -> R^10
+    return np.tanh(TALL @ x)
+
+
+TALL = RNG.standard_normal((10, 1000)) / 30.0
+
+
+def test_jacobian_reverse_r1000_to_r10_is_one_sweep(monkeypatch):
+    counts = _count_sweeps(monkeypatch)
+    x = np.linspace(-1.0, 1.0, 1000)
+    saved = x.copy()
+    jac = s2sad.jacobian(narrow, mode="reverse")
+    got = jac(x)
+    assert counts == {"primal": 1, "batched adjoint": 1}, counts
+    assert jac.__s2sad_batching__ == {"direction": "reverse", "mode": "batched", "sweeps": 1,
+                                      "block": 10}
+    closed = (1.0 - np.tanh(TALL @ x) ** 2)[:, None] * TALL
+    np.testing.assert_allclose(got, closed, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(x, saved)
+    auto = s2sad.jacobian(narrow)                  # fewer outputs than inputs: reverse
+    np.testing.assert_allclose(auto(x), closed, rtol=1e-12, atol=1e-15)
+    assert auto.__s2sad_batching__["direction"] == "reverse"
+    assert auto.__s2sad_batching__["mode"] == "batched"
+
+
+def test_blocks_are_cut_by_memory(monkeypatch):
+    counts = _count_sweeps(monkeypatch)
+    monkeypatch.setattr(s2sad.driver.batching, "BUDGET", 8 * 1000 * 3)
+    x = np.linspace(-1.0, 1.0, 1000)
+    jac = s2sad.jacobian(narrow, mode="reverse")
+    got = jac(x)
+    assert jac.__s2sad_batching__ == {"direction": "reverse", "mode": "batched", "sweeps": 4,
+                                      "block": 3}
+    assert counts == {"primal": 1, "batched adjoint": 4}, counts
+    closed = (1.0 - np.tanh(TALL @ x) ** 2)[:, None] * TALL
+    np.testing.assert_allclose(got, closed, rtol=1e-12, atol=1e-15)
+
+
+def cumulative(x):
+    return np.cumsum(x) * x
+
+
+def test_no_batched_form_falls_back_to_one_pullback_per_cotangent(monkeypatch):
+    counts = _count_sweeps(monkeypatch)
+    monkeypatch.setattr(s2sad.runtime.batched, "FUNCTIONS", {
+        k: v for k, v in s2sad.runtime.batched.FUNCTIONS.items() if k is not np.sum})
+    x = np.array([0.3, -0.7, 1.1, 0.2])
+    block = RNG.standard_normal((5, 4))
+    report = {}
+    sweep = reverse_batching.Sweep(lambda x: np.sum(x * x) * x, (x,))
+    (got,) = sweep.pull(block, report)
+    assert report["mode"] == "rows" and "np.sum" in report["reason"], report
+    assert report["sweeps"] == 5
+    assert counts == {"primal": 1, "batched adjoint": 1, "pullback": 5}, counts
+    closed = [2 * x * (b @ x) + np.sum(x * x) * b for b in block]
+    np.testing.assert_allclose(got, closed, rtol=1e-12)
+
+
+# the reverse-mode Jacobian against finite differences ---------------------------------
+
+def _fd_jacobian(f, x, h=1e-6):
+    cols = []
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = h * max(1.0, abs(float(x.flat[j])))
+        cols.append((np.asarray(f(x + e.reshape(x.shape)), float) -
+                     np.asarray(f(x - e.reshape(x.shape)), float)) / (2 * e[j]))
+    return np.stack(cols, axis=-1).reshape(np.shape(cols[0]) + x.shape)
+
+
+@pytest.mark.parametrize("f", [matvec, indexing, reductions, lambda x: loop(V3B, x[:3]),
+                               lambda x: calls_helper(x, x[::-1]), recursive, cumulative],
+                         ids=["matvec", "indexing", "reductions", "loop", "helper",
+                              "recursive", "cumulative"])
+def test_jacobian_reverse_matches_differences_and_forward(f):
+    x = RNG.standard_normal((3, 4)) if f is reductions else \
+        np.array([0.3, -0.7, 1.1, 0.6])[:3 if f in (matvec, recursive) else 4]
+    saved = x.copy()
+    jac = s2sad.jacobian(f, mode="reverse")
+    got = jac(x)
+    assert jac.__s2sad_batching__["direction"] == "reverse"
+    assert jac.__s2sad_batching__["mode"] in ("batched", "rows")
+    fd = _fd_jacobian(f, x)
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(got, s2sad.jacobian(f, mode="forward")(x), rtol=1e-12,
+                               atol=1e-14)
+    np.testing.assert_array_equal(x, saved)
+
+
+def test_jacobian_reverse_of_trees():
+    """A dict argument and a dict-and-tuple output: one block per (output leaf, input leaf)."""
+    def f(p, s):
+        return {"a": np.sin(p["w"]) * s, "b": (np.sum(p["w"][:2] * p["v"]), p["v"][0] * s)}
+    p = {"w": np.array([0.1, 0.5, -0.4]), "v": np.array([1.0, 2.0])}
+    s = 1.7
+    jac = s2sad.jacobian(f, wrt=(0, 1), mode="reverse")
+    got = jac(p, s)
+    assert jac.__s2sad_batching__["mode"] == "batched"
+    want = s2sad.jacobian(f, wrt=(0, 1), mode="forward")(p, s)
+    _assert_trees_close(got, want, rtol=1e-13)
+    np.testing.assert_allclose(got["a"][0]["w"], np.diag(np.cos(p["w"]) * s), atol=1e-15)
+    np.testing.assert_allclose(got["b"][1][1], p["v"][0], rtol=1e-15)     # d(v[0] s)/ds
+    np.testing.assert_allclose(got["b"][0][0]["v"], p["w"][:2], rtol=1e-15)
+    np.testing.assert_allclose(got["b"][0][0]["w"], [p["v"][0], p["v"][1], 0.0], rtol=1e-15)
+
+
+# float32 -------------------------------------------------------------------------------
+
+def test_float32_blocks_stay_float32():
+    x = np.array([0.3, -0.7, 1.1], dtype=np.float32)
+    block = RNG.standard_normal((4, 4)).astype(np.float32)
+    _, (got,) = s2sad.batched_vjp(matvec, (x,), block)
+    assert got.dtype == np.float32
+    _, pullback = s2sad.vjp(matvec, x)
+    for i in range(4):
+        one = pullback(block[i])[0]
+        assert one.dtype == np.float32
+        np.testing.assert_allclose(got[i], one, rtol=1e-6)
+    fd = _fd_vjp(matvec, (x.astype(float),), block[0].astype(float))[0]
+    np.testing.assert_allclose(got[0], fd, rtol=1e-4, atol=1e-5)
+    jac = s2sad.jacobian(matvec, mode="reverse")(x)
+    assert jac.dtype == np.float32
+    np.testing.assert_allclose(jac, _fd_jacobian(matvec, x.astype(float)), rtol=1e-4,
+                               atol=1e-5)
+
+
+def test_python_float_arguments_give_float64_blocks():
+    _, (gx, gs) = s2sad.batched_vjp(scalar_out, (V3, 0.8), np.array([1.0, -2.0]))
+    assert gs.dtype == np.float64 and gs.shape == (2,) and gx.shape == (2, 3)
+    _, pullback = s2sad.vjp(scalar_out, V3, 0.8)
+    assert gs[1] == pytest.approx(pullback(-2.0)[1], rel=1e-14)
+
+
+# pytree blocks and errors --------------------------------------------------------------
+
+def test_dataclass_and_namedtuple_blocks_come_back_as_their_types():
+    _, (gp, gx) = s2sad.batched_vjp(namedtuple_in, (Params(w=V3B, b=0.6), V3),
+                                    {"y": np.ones((2, 3)), "norm": np.zeros(2)})
+    assert isinstance(gp, Params) and gp.w.shape == (2, 3) and gp.b.shape == (2,)
+    np.testing.assert_allclose(gp.b, [3.0, 3.0], rtol=1e-15)
+    _, (gl, _) = s2sad.batched_vjp(dataclass_in, (Layer(w=V3B, b=0.6), V3),
+                                   np.eye(3)[:2])
+    assert isinstance(gl, Layer) and gl.w.shape == (2, 3)
+    np.testing.assert_allclose(gl.w[1], [0.0, np.cos(V3B[1]) * 0.6 * V3[1], 0.0], atol=1e-15)
+
+
+def test_wrt_picks_the_arguments():
+    _, (gs,) = s2sad.batched_vjp(tuple_out, (V3, 0.8), (np.ones((2, 3)), np.ones(2)), wrt=1)
+    _, pullback = s2sad.vjp(tuple_out, V3, 0.8, wrt=1)
+    assert gs[0] == pytest.approx(pullback((np.ones(3), 1.0))[0], rel=1e-14)
+
+
+@pytest.mark.parametrize("block", [np.ones((2, 5)), np.ones(4), {"y": np.ones((2, 4))},
+                                   (np.ones((2, 4)), np.ones(3))],
+                         ids=["shape", "no-axis", "dict-for-array", "tuple-for-array"])
+def test_a_block_unlike_the_output_is_refused(block):
+    with pytest.raises(s2sad.UsageError) as info:
+        s2sad.batched_vjp(matvec, (V3,), block)
+    assert info.value.code == "bad-cotangent"
+
+
+def test_blocks_of_two_lengths_are_refused():
+    with pytest.raises(s2sad.UsageError) as info:
+        s2sad.batched_vjp(tuple_out, (V3, 0.8), (np.ones((2, 3)), np.ones(3)))
+    assert info.value.code == "bad-cotangent" and "leading lengths" in str(info.value)
