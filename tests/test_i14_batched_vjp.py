@@ -281,8 +281,8 @@ def _count_sweeps(monkeypatch):
         counts["primal"] += 1
         return primal_sweep(*a, **kw)
 
-    def counted_batched(fn):
-        run = batched_runtime(fn)
+    def counted_batched(fn, *rest):
+        run = batched_runtime(fn, *rest)
 
         def sweep(*a):
             counts["batched adjoint"] += 1
@@ -353,20 +353,26 @@ def cumulative(x):
     return np.cumsum(x) * x
 
 
+def crossed(a, x):
+    return np.cross(a, x)
+
+
 def test_no_batched_form_falls_back_to_one_pullback_per_cotangent(monkeypatch):
     counts = _count_sweeps(monkeypatch)
-    monkeypatch.setattr(s2sad.runtime.batched, "FUNCTIONS", {
-        k: v for k, v in s2sad.runtime.batched.FUNCTIONS.items() if k is not np.sum})
-    x = np.array([0.3, -0.7, 1.1, 0.2])
-    block = RNG.standard_normal((5, 4))
+    a, x = np.array([0.3, -0.7, 1.1]), np.array([1.0, 2.0, -0.5])
+    block = RNG.standard_normal((5, 3))
     report = {}
-    sweep = reverse_batching.Sweep(lambda x: np.sum(x * x) * x, (x,))
-    (got,) = sweep.pull(block, report)
-    assert report["mode"] == "rows" and "np.sum" in report["reason"], report
+    got_a, got_x = reverse_batching.Sweep(crossed, (a, x)).pull(block, report)
+    assert report["mode"] == "rows" and "np.cross" in report["reason"], report
     assert report["sweeps"] == 5
     assert counts == {"primal": 1, "batched adjoint": 1, "pullback": 5}, counts
-    closed = [2 * x * (b @ x) + np.sum(x * x) * b for b in block]
-    np.testing.assert_allclose(got, closed, rtol=1e-12)
+    np.testing.assert_allclose(got_a, [np.cross(x, w) for w in block], rtol=1e-13)
+    np.testing.assert_allclose(got_x, [np.cross(w, a) for w in block], rtol=1e-13)
+    jac = s2sad.jacobian(crossed, wrt=(0, 1), mode="reverse")
+    ja, jx = jac(a, x)
+    assert jac.__s2sad_batching__["mode"] == "rows"
+    np.testing.assert_allclose(ja, -np.cross(np.eye(3), x), atol=1e-15)
+    np.testing.assert_allclose(jx, np.cross(np.eye(3), a), atol=1e-15)
 
 
 # the reverse-mode Jacobian against finite differences ---------------------------------
@@ -476,3 +482,105 @@ def test_blocks_of_two_lengths_are_refused():
     with pytest.raises(s2sad.UsageError) as info:
         s2sad.batched_vjp(tuple_out, (V3, 0.8), (np.ones((2, 3)), np.ones(3)))
     assert info.value.code == "bad-cotangent" and "leading lengths" in str(info.value)
+
+
+# helpers run row by row inside the one sweep; NumPy functions' batched forms -----------
+
+def traced(a):
+    return np.trace(a) * a[0]
+
+
+def test_a_helper_without_a_batched_form_runs_row_by_row_inside_the_sweep(monkeypatch):
+    counts = _count_sweeps(monkeypatch)
+    a = RNG.standard_normal((3, 3))
+    block = RNG.standard_normal((5, 3))
+    report = {}
+    (got,) = reverse_batching.Sweep(traced, (a,)).pull(block, report)
+    assert report["mode"] == "batched" and report["sweeps"] == 1, report
+    assert report["rowwise"] == ["untrace"], report
+    assert counts == {"primal": 1, "batched adjoint": 1}, counts
+    _, pullback = s2sad.vjp(traced, a)
+    for i in range(5):
+        np.testing.assert_allclose(got[i], pullback(block[i])[0], rtol=1e-13)
+        closed = np.eye(3) * (block[i] @ a[0])
+        closed[0] += np.trace(a) * block[i]
+        np.testing.assert_allclose(got[i], closed, rtol=1e-13)
+
+
+def test_rowwise_helpers_write_into_no_parameter():
+    """The helpers run row by row must build their results: a write into a parameter
+    (``g[i] = ...``, ``g += ...``, ``g.append``, ``np.add.at(g, ...)``) would make k rows
+    write into one array."""
+    import ast
+    import inspect
+    import textwrap
+    from s2sad.driver import rowwise
+    mutating = {"append", "pop", "extend", "update", "insert", "clear", "sort", "fill",
+                "setdefault", "remove", "put", "resize", "at"}
+    for name in sorted(rowwise.ROWWISE):
+        fn = getattr(s2sad.runtime, name)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+        params = {a.arg for a in tree.args.args + tree.args.kwonlyargs}
+        for node in ast.walk(tree):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AugAssign) else []
+            for t in targets:
+                base = t
+                while isinstance(base, (ast.Subscript, ast.Attribute)):
+                    base = base.value
+                written = base is not t or isinstance(node, ast.AugAssign)
+                assert not (written and isinstance(base, ast.Name) and base.id in params), \
+                    f"{name} writes into its parameter: {ast.unparse(t)}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in mutating:
+                owner = node.func.value
+                assert not (isinstance(owner, ast.Name) and owner.id in params), \
+                    f"{name} changes its parameter: {ast.unparse(node)}"
+                assert node.func.attr != "at", f"{name} scatters: {ast.unparse(node)}"
+
+
+OPS = [
+    ("where", lambda v: np.where(np.arange(4)[None, :] % 2 == 0, v, -2.0 * np.ones((3, 1)))),
+    ("where-plain-first", lambda v: np.where(np.array([True, False, True, True]), 1.5, v)),
+    ("moveaxis", lambda v: np.moveaxis(v, 0, -1)), ("flip", lambda v: np.flip(v)),
+    ("flip-axis", lambda v: np.flip(v, axis=-1)), ("fliplr", np.fliplr), ("flipud", np.flipud),
+    ("ravel", np.ravel), ("concatenate", lambda v: np.concatenate([v, np.ones((1, 4))])),
+    ("concatenate-none", lambda v: np.concatenate([np.ones(2), v], axis=None)),
+    ("concatenate-axis", lambda v: np.concatenate([v, v[:, :1]], axis=1)),
+    ("take", lambda v: np.take(v, [2, 0, 2], axis=1)), ("take-flat", lambda v: np.take(v, [5, 1])),
+    ("tensordot-left", lambda v: np.tensordot(v, RNG2.standard_normal((4, 2)), axes=1)),
+    ("tensordot-right", lambda v: np.tensordot(RNG2.standard_normal((2, 3)), v, axes=1)),
+    ("tensordot-pairs", lambda v: np.tensordot(RNG2.standard_normal((4, 3)), v,
+                                               axes=([0, 1], [1, 0]))),
+    ("diagonal", lambda v: np.diagonal(v, 1)), ("roll", lambda v: np.roll(v, 2)),
+    ("roll-axis", lambda v: np.roll(v, -1, axis=0)), ("rot90", lambda v: np.rot90(v)),
+    ("pad", lambda v: np.pad(v, 1)), ("pad-pairs", lambda v: np.pad(v, ((0, 1), (2, 0)))),
+    ("pad-reflect", lambda v: np.pad(v, 2, mode="reflect")),
+    ("tril", lambda v: np.tril(v, -1)), ("triu", np.triu), ("real", np.real),
+    ("imag", np.imag), ("iscomplexobj", lambda v: np.full(1, np.iscomplexobj(v)) + v[0]),
+]
+RNG2 = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize("name,op", OPS, ids=[o[0] for o in OPS])
+def test_batched_numpy_forms_are_the_rows_stacked(name, op):
+    from s2sad.runtime.batched import Batched
+    block = RNG.standard_normal((5, 3, 4))
+    state = RNG2.bit_generator.state
+    got = op(Batched(block))
+    want = []
+    for row in block:
+        RNG2.bit_generator.state = state            # the same constants for each row
+        want.append(op(row))
+    assert isinstance(got, Batched)
+    np.testing.assert_allclose(got.a, np.stack(want), rtol=1e-14, atol=1e-15)
+
+
+def test_no_batched_form_where_numpy_would_read_the_rows_as_an_axis():
+    from s2sad.runtime.batched import Batched, Unbatchable
+    vector = Batched(np.ones((5, 3)))
+    for op in (np.tril, np.triu, np.fliplr, np.rot90, np.diagonal,
+               lambda v: np.where(v, 1.0, 0.0),                # a batched condition
+               lambda v: np.pad(v, 1, constant_values=(1, 2))):
+        with pytest.raises((Unbatchable, TypeError)):
+            op(vector)

@@ -20,7 +20,7 @@ import numpy as np
 from .. import runtime
 from ..runtime import batched
 from ..runtime.batched import Batched
-from . import blocks
+from . import blocks, rowwise
 from .calls import tangent_params
 from ..errors import UsageError
 from .target import Target, jvp as _jvp
@@ -48,26 +48,30 @@ def units(value, start: int, stop: int):
     return Batched(block.reshape((stop - start,) + np.shape(value)))
 
 
-def sweep(f, primals, tangents, names):
+def sweep(f, primals, tangents, names, log=None):
     """``ydot`` of ``s2sad.jvp(f, primals, tangents, wrt=names)`` for tangents some of
     which are Batched (the rest plain zeros), as a tree of ``(k,) + shape`` arrays;
-    raises where the generated code has no batched form of an operation it runs."""
+    raises where the generated code has no batched form of an operation it runs
+    (``log``: as for :func:`with_batched_runtime`)."""
     target = Target(f)
     primals = target.prefix + tuple(primals)
     values = target.bind(primals, {})
     fn = target.generated(tuple(names), values, "jvp").functions[0]
     k = next(t.a.shape[0] for t in blocks.leaves(tangents) if isinstance(t, Batched))
-    run = with_batched_runtime(fn)
+    run = with_batched_runtime(fn, log)
     with np.errstate(all="ignore"):
         _, ydot = run(*primals, **dict(zip(tangent_params(fn, len(names)), tangents)))
     return blocks.unbatched(ydot, k)
 
 
-def with_batched_runtime(fn):
-    """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one."""
-    cells = tuple(types.CellType(_RUNTIME) if name == "_rt" else cell
+def with_batched_runtime(fn, log=None):
+    """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one
+    (``log``, a set: with the helpers that have no batched form run row by row, their
+    names added to it: :mod:`.rowwise`)."""
+    rt = _RUNTIME if log is None else rowwise.with_rows(_RUNTIME, log)
+    cells = tuple(types.CellType(rt) if name == "_rt" else cell
                   for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
-    scope = {**fn.__globals__, "_rt": _RUNTIME} if "_rt" in fn.__globals__ else fn.__globals__
+    scope = {**fn.__globals__, "_rt": rt} if "_rt" in fn.__globals__ else fn.__globals__
     run = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, cells or None)
     run.__kwdefaults__ = fn.__kwdefaults__
     return run
@@ -83,16 +87,19 @@ def columns(f, primals, names, j, zeros, report):
         return None
     n = int(np.size(value))
     k = block_size(n, value)
-    out = []
+    out, rows = [], set()
     try:
         for start in range(0, n, k):
             block = units(value, start, min(n, start + k))
             tangents = tuple(block if i == j else z for i, z in enumerate(zeros))
-            out += blocks.split(sweep(f, primals, tangents, names), min(n, start + k) - start)
+            out += blocks.split(sweep(f, primals, tangents, names, rows),
+                                min(n, start + k) - start)
     except Exception as exc:      # noqa: BLE001 -- any failure: the columns one by one
         report.update(mode="columns", reason=f"{type(exc).__name__}: {exc}")
         return None
     report.update(mode="batched", sweeps=report.get("sweeps", 0) + -(-n // k), block=k)
+    if rows:                      # helpers that ran row by row inside the sweeps
+        report["rowwise"] = sorted(set(report.get("rowwise", ())) | rows)
     return out
 
 
@@ -123,6 +130,6 @@ def batched_jvp(f, primals, tangents, wrt=None):
     y = _jvp(f, primals, rows[0](), wrt=wrt)[0]
     try:
         batch = tuple(blocks.batched(t, values[n]) for t, n in zip(tangents, names))
-        return y, sweep(f, primals, batch, names)
+        return y, sweep(f, primals, batch, names, set())
     except Exception:             # noqa: BLE001 -- any failure: the tangents one by one
         return y, blocks.stacked([_jvp(f, primals, row(), wrt=wrt)[1] for row in rows])

@@ -78,16 +78,20 @@ class Sweep:
     def _batched(self, part, k, report):
         """One adjoint sweep of the block ``part`` of k rows (None where it cannot run
         batched: ``report`` says why)."""
+        rows = set()
         try:
             seed = blocks.batched(part, self.y)
-            run = with_batched_runtime(self.backward)
+            run = with_batched_runtime(self.backward, rows)
             with np.errstate(all="ignore"):
                 out = run(self.residuals, seed)
             out = blocks.typed(blocks.unbatched(out, k), self.wrt_values)
         except Exception as exc:       # noqa: BLE001 -- any failure: one row at a time
             report.update(mode="rows", reason=f"{type(exc).__name__}: {exc}")
             report.pop("block", None)
+            report.pop("rowwise", None)
             return None
+        if rows:                       # helpers that ran row by row inside the sweep
+            report["rowwise"] = sorted(set(report.get("rowwise", ())) | rows)
         given = [leaf.a for leaf in blocks.leaves(seed) if hasattr(leaf, "a")]
         return seeds.apart_from(out, given)
 

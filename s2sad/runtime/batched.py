@@ -57,6 +57,8 @@ class Batched:
     dtype = property(lambda self: self.a.dtype)
     size = property(lambda self: int(np.prod(self.a.shape[1:])))
     T = property(lambda self: transpose(self))
+    real = property(lambda self: Batched(self.a.real))
+    imag = property(lambda self: Batched(self.a.imag))
 
     def __repr__(self):
         return f"Batched(k={self.a.shape[0]}, shape={self.shape})"
@@ -65,6 +67,7 @@ class Batched:
         raise Unbatchable("this operation has no batched form")
 
     __array__ = __bool__ = __float__ = __int__ = __index__ = __complex__ = _refuse
+    __setitem__ = _refuse
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
 
     def __len__(self):
@@ -226,12 +229,128 @@ def result_type(*values):
     return np.result_type(*(v.dtype if isinstance(v, Batched) else v for v in values))
 
 
+def where(cond, x=None, y=None):
+    """``np.where(cond, x, y)`` with a plain condition: it broadcasts against the trailing
+    axes of the batched branches, as it does against each tangent."""
+    if x is None or y is None or isinstance(cond, Batched):
+        raise Unbatchable("np.where with a batched condition or without branches")
+    rank = max(np.ndim(cond), _ndim(x), _ndim(y))
+    return Batched(np.where(cond, *(lift(v.a, rank) if isinstance(v, Batched) else v
+                                    for v in (x, y))))
+
+
+def _at_least(b, ndim, name):
+    b = _only(b)
+    if b.ndim < ndim:
+        raise Unbatchable(f"{name} of a value of {b.ndim} dimensions")
+    return b
+
+
+def moveaxis(b, source, destination):
+    b = _only(b)
+    return Batched(np.moveaxis(b.a, _axes(source, b.ndim), _axes(destination, b.ndim)))
+
+
+def flip(b, axis=None):
+    b = _only(b)
+    return Batched(np.flip(b.a, _axes(axis, b.ndim))) if b.ndim else b
+
+
+def ravel(b, order="C"):
+    if order != "C":
+        raise Unbatchable("a ravel other than C order")
+    b = _only(b)
+    return Batched(b.a.reshape(b.a.shape[0], -1))
+
+
+def concatenate(arrays, axis=0, out=None, **rest):
+    """Plain items (the same in every row) are broadcast along the batch axis."""
+    arrays = list(arrays)
+    if out is not None or rest or not arrays:
+        raise Unbatchable("np.concatenate with out=, dtype= or casting=")
+    if axis is None:
+        arrays, axis = [ravel(v) if isinstance(v, Batched) else np.ravel(v) for v in arrays], 0
+    k = next(v.a.shape[0] for v in arrays if isinstance(v, Batched))
+    ndim = _ndim(arrays[0])
+    if ndim == 0:
+        raise Unbatchable("np.concatenate of scalars")
+    parts = [v.a if isinstance(v, Batched) else np.broadcast_to(v, (k,) + np.shape(v))
+             for v in arrays]
+    return Batched(np.concatenate(parts, axis=_axes(axis, ndim)))
+
+
+def take(b, indices, axis=None, out=None, mode="raise"):
+    if out is not None or mode != "raise" or isinstance(indices, Batched):
+        raise Unbatchable("np.take with out=, mode= or batched indices")
+    b = _only(b)
+    if axis is None:
+        return Batched(np.take(b.a.reshape(b.a.shape[0], -1), indices, axis=1))
+    return Batched(np.take(b.a, indices, axis=_axes(axis, b.ndim)))
+
+
+def _listed(axes, ndim):
+    axes = [axes] if isinstance(axes, (int, np.integer)) else list(axes)
+    return [int(a) % ndim for a in axes]
+
+
+def tensordot(x, y, axes=2):
+    """One side batched: its batch axis is a free axis, moved to the front."""
+    if isinstance(x, Batched) == isinstance(y, Batched):
+        raise Unbatchable("np.tensordot of two batched values or none")
+    nx, ny = _ndim(x), _ndim(y)
+    if isinstance(axes, (int, np.integer)):
+        ax, ay = list(range(nx - int(axes), nx)), list(range(int(axes)))
+    else:
+        ax, ay = _listed(axes[0], nx), _listed(axes[1], ny)
+    if isinstance(x, Batched):
+        return Batched(np.tensordot(x.a, y, axes=([a + 1 for a in ax], ay)))
+    out = np.tensordot(x, y.a, axes=(ax, [a + 1 for a in ay]))
+    return Batched(np.moveaxis(out, nx - len(ax), 0))
+
+
+def diagonal(b, offset=0, axis1=0, axis2=1):
+    b = _at_least(b, 2, "np.diagonal")
+    return Batched(np.diagonal(b.a, offset, _axes(axis1, b.ndim), _axes(axis2, b.ndim)))
+
+
+def roll(b, shift, axis=None):
+    b = _only(b)
+    if axis is None:
+        flat = b.a.reshape(b.a.shape[0], -1)
+        return Batched(np.roll(flat, shift, axis=1).reshape(b.a.shape))
+    return Batched(np.roll(b.a, shift, axis=_axes(axis, b.ndim)))
+
+
+def rot90(b, k=1, axes=(0, 1)):
+    b = _at_least(b, 2, "np.rot90")
+    return Batched(np.rot90(b.a, k, axes=_axes(tuple(axes), b.ndim)))
+
+
+def pad(b, pad_width, mode="constant", **kwargs):
+    """Each axis padded as the tangent's is, the batch axis by nothing (np.pad pads the
+    axes one by one, so the rows never meet)."""
+    b = _only(b)
+    if callable(mode) or set(kwargs) - {"constant_values"} or \
+            np.ndim(kwargs.get("constant_values", 0)) != 0:
+        raise Unbatchable("np.pad with per-axis options or a function as its mode")
+    width = np.broadcast_to(np.asarray(pad_width), (b.ndim, 2))
+    return Batched(np.pad(b.a, np.concatenate([[[0, 0]], width]), mode, **kwargs))
+
+
 FUNCTIONS = {
     np.shape: lambda b: _only(b).shape, np.ndim: lambda b: _only(b).ndim,
     np.size: lambda b: _only(b).size, np.sum: total, np.mean: mean,
     np.broadcast_to: broadcast_to, np.expand_dims: expand_dims, np.swapaxes: swapaxes,
     np.transpose: transpose, np.reshape: reshape, np.dot: dot, np.zeros_like: zeros_like,
-    np.result_type: result_type,
+    np.result_type: result_type, np.where: where, np.moveaxis: moveaxis, np.flip: flip,
+    np.fliplr: lambda b: flip(_at_least(b, 2, "np.fliplr"), 1),
+    np.flipud: lambda b: flip(_at_least(b, 1, "np.flipud"), 0), np.ravel: ravel,
+    np.concatenate: concatenate, np.take: take, np.tensordot: tensordot,
+    np.diagonal: diagonal, np.roll: roll, np.rot90: rot90, np.pad: pad,
+    np.tril: lambda b, k=0: Batched(np.tril(_at_least(b, 2, "np.tril").a, k)),
+    np.triu: lambda b, k=0: Batched(np.triu(_at_least(b, 2, "np.triu").a, k)),
+    np.iscomplexobj: lambda b: np.iscomplexobj(_only(b).a),
+    np.real: lambda b: _only(b).real, np.imag: lambda b: _only(b).imag,
 }
 
 
