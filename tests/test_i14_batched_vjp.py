@@ -584,3 +584,41 @@ def test_no_batched_form_where_numpy_would_read_the_rows_as_an_axis():
                lambda v: np.pad(v, 1, constant_values=(1, 2))):
         with pytest.raises((Unbatchable, TypeError)):
             op(vector)
+
+
+# the NumPy rules' catalog: batched reverse sweeps against the pullbacks ---------------
+
+def _catalog():
+    from tests.test_numpy_rules import CASES
+    return CASES[::2]
+
+
+@pytest.mark.parametrize("case", _catalog(), ids=[c.id for c in _catalog()])
+def test_catalog_batched_reverse_matches_pullbacks(case):
+    args = case.args()
+    try:
+        sweep = reverse_batching.Sweep(case.func, args)
+    except s2sad.S2SadError:
+        pytest.skip("no reverse mode for this case")
+    block = _random_block(sweep.y, 3)
+    report = {}
+    got = sweep.pull(block, report)
+    assert report["mode"] in ("batched", "rows")
+    for i in range(3):
+        one = sweep.pullback(_row(block, i))
+        rows = tuple(_map(lambda b: b[i], g) for g in got)
+        _assert_trees_close(rows, one, rtol=1e-10, atol=1e-12)
+
+
+def test_catalog_mostly_batched():
+    modes = collections.Counter()
+    for case in _catalog()[::4]:
+        try:
+            args = case.args()
+            sweep = reverse_batching.Sweep(case.func, args)
+        except BaseException:          # noqa: BLE001 -- skipped here: not counted
+            continue
+        report = {}
+        sweep.pull(_random_block(sweep.y, 2), report)
+        modes[report["mode"]] += 1
+    assert modes["batched"] > 0.85 * sum(modes.values()), modes
