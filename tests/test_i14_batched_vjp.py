@@ -622,3 +622,48 @@ def test_catalog_mostly_batched():
         sweep.pull(_random_block(sweep.y, 2), report)
         modes[report["mode"]] += 1
     assert modes["batched"] > 0.85 * sum(modes.values()), modes
+
+
+# building a namedtuple or dataclass inside the function: refused, located, a rewrite that works
+
+def builds_params(w, b):
+    p = Params(w=w * 2, b=b)
+    return np.sum(p.w * p.b)
+
+
+def builds_layer(w, b):
+    layer = Layer(w * 2, b)
+    return np.sum(layer.w ** 2) * layer.b
+
+
+def builds_a_dict(w, b):                     # the rewrite the refusal suggests
+    p = {"w": w * 2, "b": b}
+    return np.sum(p["w"] * p["b"])
+
+
+@pytest.mark.parametrize("f,kind", [(builds_params, "namedtuple"), (builds_layer, "dataclass")])
+@pytest.mark.parametrize("how", ["grad", "jvp", "batched_vjp"])
+def test_building_a_tree_inside_is_refused_where_it_is_built(f, kind, how):
+    w = np.array([0.5, -1.0])
+    run = {"grad": lambda: s2sad.grad(f, wrt=(0, 1))(w, 1.5),
+           "jvp": lambda: s2sad.jvp(f, (w, 1.5), (np.ones(2), 1.0)),
+           "batched_vjp": lambda: s2sad.batched_vjp(f, (w, 1.5), np.ones(2))}[how]
+    with pytest.raises(s2sad.CompileError) as info:
+        run()
+    (violation,) = info.value.violations
+    assert violation.code == "no-rule"
+    assert f"building the {kind}" in violation.message
+    assert violation.lineno == f.__code__.co_firstlineno + 1
+    assert violation.filename == __file__
+    assert "p = {'w': ..., 'b': ...}" in violation.suggestion
+
+
+def test_the_suggested_dict_rewrite_works():
+    w, b = np.array([0.5, -1.0]), 1.5
+    gw, gb = s2sad.grad(builds_a_dict, wrt=(0, 1))(w, b)
+    np.testing.assert_allclose(gw, _fd_vjp(builds_a_dict, (w, b), 1.0)[0], rtol=1e-6)
+    assert gb == pytest.approx(_fd_vjp(builds_a_dict, (w, b), 1.0)[1], rel=1e-6)
+    assert s2sad.jvp(builds_a_dict, (w, b), (np.ones(2), 1.0))[1] == pytest.approx(
+        np.sum(gw) + gb, rel=1e-12)
+    _, (bw, bb) = s2sad.batched_vjp(builds_a_dict, (w, b), np.array([1.0, -2.0]))
+    np.testing.assert_allclose(bw, [gw, -2 * gw], rtol=1e-14)
