@@ -667,3 +667,24 @@ def test_the_suggested_dict_rewrite_works():
         np.sum(gw) + gb, rel=1e-12)
     _, (bw, bb) = s2sad.batched_vjp(builds_a_dict, (w, b), np.array([1.0, -2.0]))
     np.testing.assert_allclose(bw, [gw, -2 * gw], rtol=1e-14)
+
+
+def sin_squared(x):
+    return np.sum(np.sin(x) ** 2)
+
+
+def test_a_primitive_and_a_derivative_s2sad_made():
+    """np.sin (a rule, no source) batches; grad(f) (differentiated again) takes one
+    pullback (jvp) per row: both against closed forms."""
+    x = np.array([0.3, -0.7, 1.1])
+    block = RNG.standard_normal((4, 3))
+    _, (got,) = s2sad.batched_vjp(np.sin, (x,), block)
+    np.testing.assert_allclose(got, block * np.cos(x), rtol=1e-14)
+    _, dots = s2sad.batched_jvp(np.sin, (x,), (block,))
+    np.testing.assert_allclose(dots, block * np.cos(x), rtol=1e-14)
+    hessian = np.diag(2.0 * np.cos(2.0 * x))          # of sum(sin(x)^2)
+    y, (got,) = s2sad.batched_vjp(s2sad.grad(sin_squared), (x,), block)
+    np.testing.assert_allclose(y, np.sin(2.0 * x), rtol=1e-14)
+    np.testing.assert_allclose(got, block @ hessian, rtol=1e-13)
+    _, dots = s2sad.batched_jvp(s2sad.grad(sin_squared), (x,), (block,))
+    np.testing.assert_allclose(dots, block @ hessian, rtol=1e-13)
