@@ -558,6 +558,9 @@ OPS = [
     ("pad-reflect", lambda v: np.pad(v, 2, mode="reflect")),
     ("tril", lambda v: np.tril(v, -1)), ("triu", np.triu), ("real", np.real),
     ("imag", np.imag), ("iscomplexobj", lambda v: np.full(1, np.iscomplexobj(v)) + v[0]),
+    ("solve-matrix", lambda v: np.linalg.solve(A + 3.0 * np.eye(3), v)),
+    ("solve-vector", lambda v: np.linalg.solve(A + 3.0 * np.eye(3), v[:, 1])),
+    ("fftshift", np.fft.fftshift), ("ifftshift-axis", lambda v: np.fft.ifftshift(v, axes=1)),
 ]
 RNG2 = np.random.default_rng(5)
 
@@ -565,7 +568,7 @@ RNG2 = np.random.default_rng(5)
 @pytest.mark.parametrize("name,op", OPS, ids=[o[0] for o in OPS])
 def test_batched_numpy_forms_are_the_rows_stacked(name, op):
     from s2sad.runtime.batched import Batched
-    block = RNG.standard_normal((5, 3, 4))
+    block = RNG.standard_normal((3, 3, 4))      # k == 3 == the rows: an axis mixed up shows
     state = RNG2.bit_generator.state
     got = op(Batched(block))
     want = []

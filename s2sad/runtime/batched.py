@@ -337,6 +337,23 @@ def pad(b, pad_width, mode="constant", **kwargs):
     return Batched(np.pad(b.a, np.concatenate([[[0, 0]], width]), mode, **kwargs))
 
 
+def solve(a, b):
+    """``np.linalg.solve(a, b)`` with one plain matrix ``a`` and batched right-hand sides
+    (a vector's k rows as k columns: NumPy would read a 2-d ``b`` as one matrix)."""
+    if isinstance(a, Batched) or not isinstance(b, Batched) or np.ndim(a) != 2:
+        raise Unbatchable("np.linalg.solve of a batched matrix or a stack of matrices")
+    if b.ndim == 1:
+        return Batched(np.linalg.solve(a, b.a.T).T)
+    return Batched(np.linalg.solve(a, b.a))
+
+
+def _shift(shift):
+    def run(b, axes=None):
+        b = _only(b)
+        return Batched(shift(b.a, axes=_axes(axes, b.ndim))) if b.ndim else b
+    return run
+
+
 FUNCTIONS = {
     np.shape: lambda b: _only(b).shape, np.ndim: lambda b: _only(b).ndim,
     np.size: lambda b: _only(b).size, np.sum: total, np.mean: mean,
@@ -351,6 +368,8 @@ FUNCTIONS = {
     np.triu: lambda b, k=0: Batched(np.triu(_at_least(b, 2, "np.triu").a, k)),
     np.iscomplexobj: lambda b: np.iscomplexobj(_only(b).a),
     np.real: lambda b: _only(b).real, np.imag: lambda b: _only(b).imag,
+    np.linalg.solve: solve, np.fft.fftshift: _shift(np.fft.fftshift),
+    np.fft.ifftshift: _shift(np.fft.ifftshift),
 }
 
 
