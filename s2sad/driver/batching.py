@@ -29,6 +29,7 @@ BUDGET = 256 * 2 ** 20
 _RUNTIME = types.SimpleNamespace(**{n: getattr(runtime, n) for n in dir(runtime)
                                     if not n.startswith("__")})
 vars(_RUNTIME).update(batched.OVERRIDES)
+_ROWS = rowwise.with_rows(_RUNTIME)
 
 
 def block_size(n: int, *values) -> int:
@@ -68,13 +69,13 @@ def with_batched_runtime(fn, log=None):
     """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one
     (``log``, a set: with the helpers that have no batched form run row by row, their
     names added to it: :mod:`.rowwise`)."""
-    rt = _RUNTIME if log is None else rowwise.with_rows(_RUNTIME, log)
+    rt = _RUNTIME if log is None else _ROWS
     cells = tuple(types.CellType(rt) if name == "_rt" else cell
                   for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
     scope = {**fn.__globals__, "_rt": rt} if "_rt" in fn.__globals__ else fn.__globals__
     run = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, cells or None)
     run.__kwdefaults__ = fn.__kwdefaults__
-    return run
+    return run if log is None else rowwise.logged(run, log)
 
 
 def columns(f, primals, names, j, zeros, report):

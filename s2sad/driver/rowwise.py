@@ -13,6 +13,7 @@ report.
 from __future__ import annotations
 
 import re
+import threading
 import types
 
 import numpy as np
@@ -28,16 +29,32 @@ ROWWISE = frozenset(name for area in runtime.AREAS for name in area.__all__
                     and _KINDS.search(name) and name not in _REMEMBERING)
 
 
-def with_rows(namespace, log: set):
+_CURRENT = threading.local()
+
+
+def with_rows(namespace):
     """A copy of the batched runtime ``namespace`` whose ROWWISE helpers run row by row
-    where they cannot run batched (each such helper's name added to ``log``)."""
+    where they cannot run batched (each such helper's name added to the log of the
+    sweep running: :func:`logged`)."""
     twin = types.SimpleNamespace(**vars(namespace))
     for name in ROWWISE:
-        setattr(twin, name, _rowwise(name, getattr(namespace, name), log))
+        setattr(twin, name, _rowwise(name, getattr(namespace, name)))
     return twin
 
 
-def _rowwise(name, helper, log):
+def logged(run, log: set):
+    """``run`` with the helpers it runs row by row named in ``log``."""
+    def sweep(*args, **kwargs):
+        outer = getattr(_CURRENT, "log", None)
+        _CURRENT.log = log
+        try:
+            return run(*args, **kwargs)
+        finally:
+            _CURRENT.log = outer
+    return sweep
+
+
+def _rowwise(name, helper):
     def run(*args, **kwargs):
         try:
             return helper(*args, **kwargs)
@@ -46,7 +63,9 @@ def _rowwise(name, helper, log):
                       if isinstance(v, Batched)), None)
             if k is None:
                 raise
-        log.add(name)
+        log = getattr(_CURRENT, "log", None)
+        if log is not None:
+            log.add(name)
         rows = [helper(*(_row(v, i) for v in args), **{key: _row(v, i)
                                                      for key, v in kwargs.items()})
                 for i in range(k)]
