@@ -22,6 +22,7 @@ from ..runtime import batched
 from ..runtime.batched import Batched
 from . import blocks, rowwise
 from .calls import tangent_params
+from .seeds import _is_float
 from ..errors import UsageError
 from .target import Target, jvp as _jvp
 
@@ -83,15 +84,47 @@ def columns(f, primals, names, j, zeros, report):
     one tree per column, from batched sweeps; None where the code cannot be batched
     (``report`` says why)."""
     value = Target(f).bind(Target(f).prefix + tuple(primals), {})[names[j]]
-    if isinstance(value, (dict, list, tuple)):
+    if blocks._children(value) is not None:
         report.update(mode="columns", reason="a dict, list or tuple argument")
         return None
-    n = int(np.size(value))
-    k = block_size(n, value)
+    return _swept(f, primals, names, j, zeros, value, lambda block: block, report)
+
+
+def tree_columns(f, primals, names, j, zeros, report):
+    """As :func:`columns`, one list per leaf of a dict, list or tuple argument (the
+    unit tangents of that leaf, the other leaves' tangents zero); a single value's
+    columns as the one leaf's; None where the code cannot be batched."""
+    target = Target(f)
+    value = target.bind(target.prefix + tuple(primals), {})[names[j]]
+    if blocks._children(value) is None:
+        found = columns(f, primals, names, j, zeros, report)
+        return None if found is None else [found]
+    leaves = blocks.leaves(value)
+    if not all(_is_float(leaf) for leaf in leaves):
+        report.update(mode="columns", reason="a tree argument with a leaf that is not a float")
+        return None
+    rest = [np.zeros(np.shape(leaf), dtype=np.result_type(leaf, np.float32)) if np.ndim(leaf)
+            else 0.0 for leaf in leaves]
+    found = []
+    for i, leaf in enumerate(leaves):
+        def place(block, i=i):
+            return blocks.with_leaves(value, [block if m == i else z for m, z in enumerate(rest)])
+        part = _swept(f, primals, names, j, zeros, leaf, place, report)
+        if part is None:
+            return None
+        found.append(part)
+    return found
+
+
+def _swept(f, primals, names, j, zeros, leaf, place, report):
+    """The columns of one array (number) ``leaf`` of argument ``names[j]``: its unit
+    tangents in blocks, ``place(block)`` the argument's tangent for a block."""
+    n = int(np.size(leaf))
+    k = block_size(n, leaf)
     out, rows = [], set()
     try:
         for start in range(0, n, k):
-            block = units(value, start, min(n, start + k))
+            block = place(units(leaf, start, min(n, start + k)))
             tangents = tuple(block if i == j else z for i, z in enumerate(zeros))
             out += blocks.split(sweep(f, primals, tangents, names, rows),
                                 min(n, start + k) - start)

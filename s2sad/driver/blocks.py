@@ -188,6 +188,16 @@ def typed(tree, like):
     return tree if tree.dtype == dtype else tree.astype(dtype)
 
 
+def with_leaves(like, items: list):
+    """``like``'s structure holding ``items`` as its leaves, in order."""
+    it = iter(items)
+
+    def build(value):
+        parts = _children(value)
+        return next(it) if parts is None else _rebuilt(value, [build(v) for v in parts[1]])
+    return build(like)
+
+
 def leaves(tree) -> list:
     parts = _children(tree)
     return [leaf for v in parts[1] for leaf in leaves(v)] if parts is not None else [tree]

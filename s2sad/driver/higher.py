@@ -175,11 +175,12 @@ def _forward_jacobian(f, args, names, values, out, report):
     blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
     zeros = tuple(_zero_tree(values[n]) for n in names)
     for j, name in enumerate(names):
-        found = batching.columns(f, args, names, j, zeros, report)
+        found = batching.tree_columns(f, args, names, j, zeros, report)
         if found is not None:
-            for ydot in found:
-                for o, column in enumerate(_flatten(ydot)):
-                    blocks[o][j][0].append(np.asarray(column))
+            for leaf, part in enumerate(found):
+                for ydot in part:
+                    for o, column in enumerate(_flatten(ydot)):
+                        blocks[o][j][leaf].append(np.asarray(column))
             continue
         for leaf, unit in _unit_trees(values[name]):
             tangents = tuple(unit if k == j else zeros[k] for k in range(len(names)))
