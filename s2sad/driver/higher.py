@@ -201,11 +201,11 @@ def _reverse_jacobian(f, args, names, values, out, report):
     for o, leaf in enumerate(outs):
         n = int(np.size(leaf))
         if not _is_float(leaf):                     # an int output: no derivative
-            rows[o] = [[np.zeros((n,) + np.shape(v)) for v in _flatten(values[name])]
-                       for name in names]
+            rows[o] = [[np.zeros((n,) + np.shape(v), dtype=np.result_type(v, np.float32))
+                        for v in _flatten(values[name])] for name in names]
             continue
 
-        def unit_rows(start, stop, o=o):
+        def unit_rows(start, stop, o=o, leaf=leaf):
             return _unflatten(out, iter([
                 batching.units(leaf, start, stop).a if i == o else
                 np.zeros((stop - start,) + np.shape(other)) for i, other in enumerate(outs)]))
