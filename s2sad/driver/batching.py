@@ -152,8 +152,8 @@ def batched_jvp(f, primals, tangents, wrt=None):
                          f"({', '.join(names)}), each with the same leading length k",
                          "bad-tangents")
     values = target.bind(target.prefix + primals, {})
-    sizes = {blocks.leading(t, values[n], f"batched_jvp: the tangents of {n!r}",
-                            "bad-tangents") for t, n in zip(tangents, names)}
+    sizes = {blocks.tangent_length(t, values[n], f"batched_jvp: the tangents of {n!r}")
+             for t, n in zip(tangents, names)}
     if len(sizes) != 1:
         raise UsageError(f"batched_jvp: the tangent blocks have leading lengths "
                          f"{sorted(sizes)}; give each the same leading length k",

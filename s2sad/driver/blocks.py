@@ -38,7 +38,27 @@ def _rebuilt(like, items: list):
     return with_fields(like, dict(zip(fields_of(like), items)))
 
 
-def _child(block, key, like, where, code):
+class _Mismatch(Exception):
+    """A block unlike its value; the caller says which error code it is."""
+
+
+def tangent_length(block, value, where: str) -> int:
+    """:func:`leading` of a block of tangents (a ``bad-tangents`` UsageError)."""
+    try:
+        return leading(block, value, where)
+    except _Mismatch as exc:
+        raise UsageError(str(exc), "bad-tangents") from None
+
+
+def cotangent_length(block, value, where: str) -> int:
+    """:func:`leading` of a block of cotangents (a ``bad-cotangent`` UsageError)."""
+    try:
+        return leading(block, value, where)
+    except _Mismatch as exc:
+        raise UsageError(str(exc), "bad-cotangent") from None
+
+
+def _child(block, key, like, where):
     if isinstance(like, dict):
         ok = isinstance(block, dict) and set(block) == set(like)
     elif isinstance(like, (tuple, list)):
@@ -47,21 +67,21 @@ def _child(block, key, like, where, code):
     else:
         ok = type(block) is type(like)
     if not ok:
-        raise UsageError(f"{where}: expected a block with the structure of "
-                         f"{_describe(like)}, got {_describe(block)}", code)
+        raise _Mismatch(f"{where}: expected a block with the structure of "
+                        f"{_describe(like)}, got {_describe(block)}")
     return getattr(block, key) if is_dataclass(like) else block[key]
 
 
-def leading(block, value, where, code) -> int:
+def leading(block, value, where) -> int:
     """The common leading length k of ``block``'s float leaves, checked against
-    ``value``'s structure and shapes (a UsageError with ``code`` otherwise)."""
+    ``value``'s structure and shapes (``_Mismatch`` otherwise)."""
     sizes = set()
 
     def walk(b, v, at):
         parts = _children(v)
         if parts is not None:
             for key, item in zip(*parts):
-                walk(_child(b, key, v, at, code), item, f"{at}[{key!r}]")
+                walk(_child(b, key, v, at), item, f"{at}[{key!r}]")
             return
         if not _is_float(v):
             return
@@ -70,16 +90,16 @@ def leading(block, value, where, code) -> int:
         except ValueError:          # a ragged sequence: no shape
             shape = None
         if shape is None or len(shape) != np.ndim(v) + 1 or shape[1:] != np.shape(v):
-            raise UsageError(f"{at}: {_describe(b)} for a value of shape "
-                             f"{np.shape(v)}; give it a leading axis of length k, shaped "
-                             f"(k,) + {np.shape(v)}", code)
+            raise _Mismatch(f"{at}: {_describe(b)} for a value of shape {np.shape(v)}; "
+                            f"give it a leading axis of length k, shaped (k,) + "
+                            f"{np.shape(v)}")
         sizes.add(shape[0])
     walk(block, value, where)
     if len(sizes) > 1:
-        raise UsageError(f"{where}: the blocks have leading lengths {sorted(sizes)}; "
-                         "give each the same leading length k", code)
+        raise _Mismatch(f"{where}: the blocks have leading lengths {sorted(sizes)}; "
+                        "give each the same leading length k")
     if not sizes:
-        raise UsageError(f"{where}: no float value to give a block of k for", code)
+        raise _Mismatch(f"{where}: no float value to give a block of k for")
     return sizes.pop()
 
 
@@ -98,7 +118,7 @@ def batched(block, value):
     one path would give it each row."""
     parts = _children(value)
     if parts is not None:
-        return _rebuilt(value, [batched(_child(block, key, value, "", ""), item)
+        return _rebuilt(value, [batched(_child(block, key, value, ""), item)
                                 for key, item in zip(*parts)])
     if not _is_float(value):
         return _row_of(block, 0)
@@ -109,7 +129,7 @@ def row(block, value, i):
     """Row ``i`` of ``block``: one tangent (cotangent) tree like ``value``."""
     parts = _children(value)
     if parts is not None:
-        return _rebuilt(value, [row(_child(block, key, value, "", ""), item, i)
+        return _rebuilt(value, [row(_child(block, key, value, ""), item, i)
                                 for key, item in zip(*parts)])
     if not _is_float(value):
         return _row_of(block, i)

@@ -195,7 +195,7 @@ def batched_jvp(f, primals, tangents, wrt=None):
         return batching.batched_jvp(f, primals, tangents, wrt)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     rows = tuple(blocks.row(t, t, 0) for t in tangents)         # a row: like the primals
-    k = blocks.leading(tangents, rows, "batched_jvp: the tangent blocks", "bad-tangents")
+    k = blocks.tangent_length(tangents, rows, "batched_jvp: the tangent blocks")
     y, first = jvp(f, primals, rows, wrt)
     return y, blocks.stacked([first] + [jvp(f, primals, tuple(blocks.row(t, t, i)
                                                              for t in tangents), wrt)[1]
@@ -209,8 +209,7 @@ def batched_vjp(f, primals, cotangents, wrt=None):
     if not compose.is_derived(f):
         return reverse_batching.batched_vjp(f, primals, cotangents, wrt)
     y, pullback = vjp(f, *primals, wrt=wrt)
-    k = blocks.leading(cotangents, y, "batched_vjp: the cotangents of the output",
-                       "bad-cotangent")
+    k = blocks.cotangent_length(cotangents, y, "batched_vjp: the cotangents of the output")
     return y, blocks.stacked([pullback(blocks.row(cotangents, y, i)) for i in range(k)])
 
 

@@ -51,8 +51,8 @@ class Sweep:
     def pull(self, block, report):
         """The cotangent blocks of the ``wrt`` arguments (a tuple, one per argument,
         each with the leading axis k) for ``block``, k cotangents of the output."""
-        k = blocks.leading(block, self.y, f"batched_vjp: the cotangents of {self.name!r}'s "
-                           "output", "bad-cotangent")
+        k = blocks.cotangent_length(block, self.y, f"batched_vjp: the cotangents of "
+                                    f"{self.name!r}'s output")
         return self.pull_rows(lambda start, stop: blocks.row(block, self.y,
                                                              slice(start, stop)), k, report)
 
