@@ -18,7 +18,7 @@ import types
 import numpy as np
 
 from .. import runtime
-from ..runtime import batched
+from ..runtime import batched, batched_shapes  # noqa: F401 (batched_shapes: its forms)
 from ..runtime.batched import Batched
 from . import blocks, rowwise
 from .calls import tangent_params
