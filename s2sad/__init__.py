@@ -5,7 +5,7 @@ Reads a function's source and writes Python source for its derivatives.
 import sys as _sys
 
 from .oracles import dual, numerical
-from .api import batched_jvp, differentiate, elementwise_grad, grad, hessian, hvp, jacobian, \
+from .api import batched_jvp, batched_vjp, differentiate, elementwise_grad, grad, hessian, hvp, jacobian, \
     jvp, linearize, source, value_and_grad, vjp
 from .check import check_grad
 from .api import checkpoint, checkpointed
@@ -20,7 +20,7 @@ from .inspection.trace_table import Trace
 from .inspection.tracing import graph, trace
 
 __version__ = "0.1.0"
-__all__ = ["batched_jvp", "checkpoint", "checkpointed", "CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "Trace",
+__all__ = ["batched_jvp", "batched_vjp", "checkpoint", "checkpointed", "CacheWarning", "CompileError", "GradientCheckError", "S2SadError", "Trace",
            "UsageError", "Violation", "cache_info", "check_grad", "clear_cache", "covered",
            "defjvp", "defvjp", "differentiate", "dual", "elementwise_grad", "grad", "graph", "hessian", "hvp",
            "jacobian", "jvp", "linearize", "numerical", "set_cache_dir", "source", "stop_gradient", "trace",

@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import batching, derivatives, higher, numba_jit, ops, star, target as targets
+from .driver import derivatives, higher, numba_jit, ops, star, target as targets
 from .driver import odes as _odes   # noqa: F401  (ODE solves' derivatives differentiate
 #                                               the right-hand side through it)
 from .errors import UsageError
@@ -61,7 +61,15 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
 def batched_jvp(f, primals, tangents, wrt=None):
     """``(y, ydots)``: jvp for k tangents in one sweep; each tangent has a leading axis of
     length k, and so has each entry of ``ydots`` (JAX: ``vmap`` of ``jvp`` over them)."""
-    return batching.batched_jvp(f, primals, tangents, wrt)
+    return ops.batched_jvp(f, primals, tangents, wrt)
+
+
+def batched_vjp(f, primals, cotangents, wrt=None):
+    """``(y, cotangent_blocks)``: vjp's pullback for k cotangents from one primal sweep
+    and one adjoint sweep; ``cotangents`` is shaped like the output with a leading axis
+    of length k on each leaf, and so is each of the blocks, one per ``wrt`` argument
+    (JAX: ``vmap`` of the pullback over them)."""
+    return ops.batched_vjp(f, primals, cotangents, wrt)
 
 
 def jacobian(f, wrt=None, mode="auto", has_aux=False):

@@ -18,10 +18,11 @@ import types
 import numpy as np
 
 from .. import runtime
-from ..runtime import batched
+from ..runtime import batched, batched_shapes  # noqa: F401 (batched_shapes: its forms)
 from ..runtime.batched import Batched
-from . import star
+from . import blocks, rowwise, star
 from .calls import tangent_params
+from .seeds import _is_float
 from ..errors import UsageError
 from .target import Target, jvp as _jvp
 
@@ -29,6 +30,7 @@ BUDGET = 256 * 2 ** 20
 _RUNTIME = types.SimpleNamespace(**{n: getattr(runtime, n) for n in dir(runtime)
                                     if not n.startswith("__")})
 vars(_RUNTIME).update(batched.OVERRIDES)
+_ROWS = rowwise.with_rows(_RUNTIME)
 
 
 def block_size(n: int, *values) -> int:
@@ -48,41 +50,33 @@ def units(value, start: int, stop: int):
     return Batched(block.reshape((stop - start,) + np.shape(value)))
 
 
-def sweep(f, primals, tangents, names):
+def sweep(f, primals, tangents, names, log=None):
     """``ydot`` of ``s2sad.jvp(f, primals, tangents, wrt=names)`` for tangents some of
     which are Batched (the rest plain zeros), as a tree of ``(k,) + shape`` arrays;
-    raises where the generated code has no batched form of an operation it runs."""
+    raises where the generated code has no batched form of an operation it runs
+    (``log``: as for :func:`with_batched_runtime`)."""
     target = Target(f)
     primals = target.prefix + tuple(primals)
     values = target.bind(primals, {})
     fn = target.generated(tuple(names), values, "jvp").functions[0]
-    k = next(t.a.shape[0] for t in tangents if isinstance(t, Batched))
-    run = _with_batched_runtime(fn)
+    k = next(t.a.shape[0] for t in blocks.leaves(tangents) if isinstance(t, Batched))
+    run = with_batched_runtime(fn, log)
     with np.errstate(all="ignore"):
         _, ydot = run(*primals, **dict(zip(tangent_params(fn, len(names)), tangents)))
-    return _unbatched(ydot, k)
+    return blocks.unbatched(ydot, k)
 
 
-def _with_batched_runtime(fn):
-    """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one."""
-    cells = tuple(types.CellType(_RUNTIME) if name == "_rt" else cell
+def with_batched_runtime(fn, log=None):
+    """``fn`` with ``_rt`` (a global or a closure cell of generated code) the batched one
+    (``log``, a set: with the helpers that have no batched form run row by row, their
+    names added to it: :mod:`.rowwise`)."""
+    rt = _RUNTIME if log is None else _ROWS
+    cells = tuple(types.CellType(rt) if name == "_rt" else cell
                   for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()))
-    scope = {**fn.__globals__, "_rt": _RUNTIME} if "_rt" in fn.__globals__ else fn.__globals__
+    scope = {**fn.__globals__, "_rt": rt} if "_rt" in fn.__globals__ else fn.__globals__
     run = types.FunctionType(fn.__code__, scope, fn.__name__, fn.__defaults__, cells or None)
     run.__kwdefaults__ = fn.__kwdefaults__
-    return run
-
-
-def _unbatched(tree, k):
-    if isinstance(tree, Batched):
-        return tree.a
-    if isinstance(tree, dict):
-        return {key: _unbatched(v, k) for key, v in tree.items()}
-    if isinstance(tree, (tuple, list)):
-        return type(tree)(_unbatched(v, k) for v in tree)
-    if isinstance(tree, (float, int, np.ndarray, np.number)) and not np.any(tree):
-        return np.zeros((k,) + np.shape(tree))     # a tangent known to be zero
-    raise batched.Unbatchable(f"a tangent of type {type(tree).__name__} in the output")
+    return run if log is None else rowwise.logged(run, log)
 
 
 def columns(f, primals, names, j, zeros, report):
@@ -90,71 +84,88 @@ def columns(f, primals, names, j, zeros, report):
     one tree per column, from batched sweeps; None where the code cannot be batched
     (``report`` says why)."""
     value = Target(f).bind(Target(f).prefix + tuple(primals), {})[names[j]]
-    if isinstance(value, (dict, list, tuple)):
+    if blocks._children(value) is not None:
         report.update(mode="columns", reason="a dict, list or tuple argument")
         return None
-    n = int(np.size(value))
-    k = block_size(n, value)
-    out = []
+    return _swept(f, primals, names, j, zeros, value, lambda block: block, report)
+
+
+def tree_columns(f, primals, names, j, zeros, report):
+    """As :func:`columns`, one list per leaf of a dict, list or tuple argument (the
+    unit tangents of that leaf, the other leaves' tangents zero); a single value's
+    columns as the one leaf's; None where the code cannot be batched."""
+    target = Target(f)
+    value = target.bind(target.prefix + tuple(primals), {})[names[j]]
+    if blocks._children(value) is None:
+        found = columns(f, primals, names, j, zeros, report)
+        return None if found is None else [found]
+    leaves = blocks.leaves(value)
+    if not all(_is_float(leaf) for leaf in leaves):
+        report.update(mode="columns", reason="a tree argument with a leaf that is not a float")
+        return None
+    rest = [np.zeros(np.shape(leaf), dtype=np.result_type(leaf, np.float32)) if np.ndim(leaf)
+            else 0.0 for leaf in leaves]
+    found = []
+    for i, leaf in enumerate(leaves):
+        def place(block, i=i):
+            return blocks.with_leaves(value, [block if m == i else z for m, z in enumerate(rest)])
+        part = _swept(f, primals, names, j, zeros, leaf, place, report)
+        if part is None:
+            return None
+        found.append(part)
+    return found
+
+
+def _swept(f, primals, names, j, zeros, leaf, place, report):
+    """The columns of one array (number) ``leaf`` of argument ``names[j]``: its unit
+    tangents in blocks, ``place(block)`` the argument's tangent for a block."""
+    n = int(np.size(leaf))
+    k = block_size(n, leaf)
+    out, rows = [], set()
     try:
         for start in range(0, n, k):
-            block = units(value, start, min(n, start + k))
+            block = place(units(leaf, start, min(n, start + k)))
             tangents = tuple(block if i == j else z for i, z in enumerate(zeros))
-            out += _split(sweep(f, primals, tangents, names), min(n, start + k) - start)
+            out += blocks.split(sweep(f, primals, tangents, names, rows),
+                                min(n, start + k) - start)
     except Exception as exc:      # noqa: BLE001 -- any failure: the columns one by one
         report.update(mode="columns", reason=f"{type(exc).__name__}: {exc}")
         return None
     report.update(mode="batched", sweeps=report.get("sweeps", 0) + -(-n // k), block=k)
+    if rows:                      # helpers that ran row by row inside the sweeps
+        report["rowwise"] = sorted(set(report.get("rowwise", ())) | rows)
     return out
-
-
-def _split(tree, k):
-    """A tree of ``(k,) + shape`` arrays -> k trees of ``shape`` arrays."""
-    if isinstance(tree, dict):
-        parts = {key: _split(v, k) for key, v in tree.items()}
-        return [{key: parts[key][i] for key in tree} for i in range(k)]
-    if isinstance(tree, (tuple, list)):
-        parts = [_split(v, k) for v in tree]
-        return [type(tree)(p[i] for p in parts) for i in range(k)]
-    return list(tree)
 
 
 def batched_jvp(f, primals, tangents, wrt=None):
     """``(y, ydots)``: ``s2sad.jvp`` for k tangents at once, each tangent given with a
-    leading axis of length k (a float primal's as a vector of k numbers); one forward
-    sweep over blocks of k, or k sweeps (the same numbers) where the generated code has
-    no batched form of an operation it runs."""
+    leading axis of length k (a float primal's as a vector of k numbers; a dict, list,
+    tuple, namedtuple or dataclass primal's as the same tree, each leaf with the axis);
+    one forward sweep over blocks of k, or k sweeps (the same numbers) where the
+    generated code has no batched form of an operation it runs."""
     if star.is_variadic(f):          # the def it is for this call's shape (*args, **kwargs)
         f, primals, _, wrt = star.resolved(f, tuple(primals), {}, wrt)
     target = Target(f)
     primals = tuple(primals)
     tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
     names, _ = target.wrt_names(wrt, everything=True, passed=len(primals))
-    sizes = {int(np.shape(t)[0]) if np.ndim(t) else -1 for t in tangents}
-    if len(tangents) != len(names) or len(sizes) != 1 or -1 in sizes:
+    if len(tangents) != len(names):
         raise UsageError(f"batched_jvp: one tangent block per wrt argument "
                          f"({', '.join(names)}), each with the same leading length k",
                          "bad-tangents")
-    k = sizes.pop()
-    y = _jvp(f, primals, tuple(_first(t) for t in tangents), wrt=wrt)[0]
     values = target.bind(target.prefix + primals, {})
+    sizes = {blocks.tangent_length(t, values[n], f"batched_jvp: the tangents of {n!r}")
+             for t, n in zip(tangents, names)}
+    if len(sizes) != 1:
+        raise UsageError(f"batched_jvp: the tangent blocks have leading lengths "
+                         f"{sorted(sizes)}; give each the same leading length k",
+                         "bad-tangents")
+    k = sizes.pop()
+    rows = [lambda i=i: tuple(blocks.row(t, values[n], i) for t, n in zip(tangents, names))
+            for i in range(k)]
+    y = _jvp(f, primals, rows[0](), wrt=wrt)[0]
     try:
-        blocks = tuple(Batched(np.asarray(t, dtype=float) if isinstance(values[n], (float, int))
-                               else np.asarray(t)) for t, n in zip(tangents, names))
-        return y, sweep(f, primals, blocks, names)
+        batch = tuple(blocks.batched(t, values[n]) for t, n in zip(tangents, names))
+        return y, sweep(f, primals, batch, names, set())
     except Exception:             # noqa: BLE001 -- any failure: the tangents one by one
-        rows = [_jvp(f, primals, tuple(t[i] for t in tangents), wrt=wrt)[1] for i in range(k)]
-        return y, _stacked(rows)
-
-
-def _first(t):
-    return np.asarray(t)[0] if not isinstance(t, (list, tuple)) else t[0]
-
-
-def _stacked(rows):
-    first = rows[0]
-    if isinstance(first, dict):
-        return {key: _stacked([r[key] for r in rows]) for key in first}
-    if isinstance(first, (tuple, list)):
-        return type(first)(_stacked([r[i] for r in rows]) for i in range(len(first)))
-    return np.stack([np.asarray(r) for r in rows])
+        return y, blocks.stacked([_jvp(f, primals, row(), wrt=wrt)[1] for row in rows])

@@ -171,18 +171,25 @@ def vjp(f, *primals, wrt=None, checkpoint=None, **kwprimals):
     values = target.bind(primals, kwprimals)
     if wrt is None:
         check_all_float(target, names, values)
+    y, residuals, forward, backward, on_numpy = primal_sweep(target, names, primals,
+                                                             kwprimals, values)
+    wrt_values = tuple(values[n] for n in names)
+    if checkpoint is None and not kwprimals and not target.prefix and not on_numpy:
+        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed, y)
+    return y, pullback_of(target.front.parsed.name, y, residuals, backward, on_numpy,
+                          wrt_values)
+
+
+def primal_sweep(target, names, primals, kwprimals, values):
+    """One split primal sweep (``primals`` with the prefix):
+    ``(y, residuals, forward, backward, on_numpy)``."""
     forward, backward = target.generated(names, values, "vjp").functions
     try:
         (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
     except Rebound:                   # a callee was rebound: the cache was cleared
         forward, backward = target.generated(names, values, "vjp").functions
         (y, residuals), on_numpy = run_on_floats(forward, primals, kwprimals)
-
-    wrt_values = tuple(values[n] for n in names)
-    if checkpoint is None and not kwprimals and not target.prefix and not on_numpy:
-        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed, y)
-    return y, pullback_of(target.front.parsed.name, y, residuals, backward, on_numpy,
-                          wrt_values)
+    return y, residuals, forward, backward, on_numpy
 
 
 def pullback_of(name, y, residuals, backward, on_numpy, wrt_values):

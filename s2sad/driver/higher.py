@@ -12,9 +12,9 @@ import functools
 import numpy as np
 
 from ..errors import UsageError
-from . import batching, seeds
+from . import batching, reverse_batching, seeds
 from .calls import Rebound
-from .derivatives import vjp
+from .seeds import _is_float
 from .target import Target, gradient_function, jvp
 
 
@@ -117,12 +117,11 @@ def jacobian(f, wrt=None, mode="auto"):
         inputs = sum(int(np.size(leaf)) for leaves in ins for leaf in leaves)
         outputs = sum(int(np.size(leaf)) for leaf in outs)
         how = mode if mode != "auto" else "forward" if inputs < outputs else "reverse"
-        report = jac.__s2sad_batching__ = {"mode": "columns", "reason": "reverse mode"}
+        report = jac.__s2sad_batching__ = {} if how == "forward" else {"direction": how}
         if how == "forward":
-            report.clear()
             blocks = _forward_jacobian(f, args, names, values, out, report)
         else:                                   # [output leaf][name][input leaf]
-            blocks = _reverse_jacobian(f, args, names, values, out)
+            blocks = _reverse_jacobian(f, args, names, values, out, report)
         per_output = []
         for row in blocks:
             per_name = tuple(_unflatten(values[n], iter(row[j])) for j, n in enumerate(names))
@@ -176,11 +175,12 @@ def _forward_jacobian(f, args, names, values, out, report):
     blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
     zeros = tuple(_zero_tree(values[n]) for n in names)
     for j, name in enumerate(names):
-        found = batching.columns(f, args, names, j, zeros, report)
+        found = batching.tree_columns(f, args, names, j, zeros, report)
         if found is not None:
-            for ydot in found:
-                for o, column in enumerate(_flatten(ydot)):
-                    blocks[o][j][0].append(np.asarray(column))
+            for leaf, part in enumerate(found):
+                for ydot in part:
+                    for o, column in enumerate(_flatten(ydot)):
+                        blocks[o][j][leaf].append(np.asarray(column))
             continue
         for leaf, unit in _unit_trees(values[name]):
             tangents = tuple(unit if k == j else zeros[k] for k in range(len(names)))
@@ -192,18 +192,28 @@ def _forward_jacobian(f, args, names, values, out, report):
              for row, n in zip(blocks[o], names)] for o in range(len(outs))]
 
 
-def _reverse_jacobian(f, args, names, values, out):
-    _, pullback = vjp(f, *args, wrt=names)
+def _reverse_jacobian(f, args, names, values, out, report):
+    """The rows of J, one per output element: one primal sweep, and the unit cotangents
+    of each output leaf pulled back in blocks (:class:`.reverse_batching.Sweep`)."""
+    sweep = reverse_batching.Sweep(f, args, names, everything=False)
     outs = _flatten(out)
-    blocks = [[[[] for _ in _flatten(values[n])] for n in names] for _ in outs]
-    for o, seed in _unit_trees(out):
-        cotangents = pullback(seed)
-        for j, name in enumerate(names):
-            for leaf, row in enumerate(_flatten(cotangents[j])):
-                blocks[o][j][leaf].append(np.asarray(row))
-    return [[[_block(rows, outs[o], leaf, axis=0)
-              for rows, leaf in zip(row, _flatten(values[n]))]
-             for row, n in zip(blocks[o], names)] for o in range(len(outs))]
+    rows = [[[] for _ in names] for _ in outs]      # [output leaf][name]: row blocks
+    for o, leaf in enumerate(outs):
+        n = int(np.size(leaf))
+        if not _is_float(leaf):                     # an int output: no derivative
+            rows[o] = [[np.zeros((n,) + np.shape(v), dtype=np.result_type(v, np.float32))
+                        for v in _flatten(values[name])] for name in names]
+            continue
+
+        def unit_rows(start, stop, o=o, leaf=leaf):
+            return _unflatten(out, iter([
+                batching.units(leaf, start, stop).a if i == o else
+                np.zeros((stop - start,) + np.shape(other)) for i, other in enumerate(outs)]))
+        found = sweep.pull_rows(unit_rows, n, report)
+        rows[o] = [_flatten(cotangent) for cotangent in found]
+    return [[[np.asarray(block).reshape(np.shape(outs[o]) + np.shape(leaf))
+              for block, leaf in zip(rows[o][j], _flatten(values[n]))]
+             for j, n in enumerate(names)] for o in range(len(outs))]
 
 
 def _block(parts, out_leaf, in_leaf, axis):

@@ -10,8 +10,8 @@ import functools
 import numpy as np
 
 from ..errors import UsageError
-from . import compose, derivatives, fast, higher, numba_jit, seeds, star, \
-    target as targets, wrappers
+from . import batching, blocks, compose, derivatives, fast, higher, numba_jit, \
+    reverse_batching, seeds, star, target as targets, wrappers
 from .holomorphic import gradient as holomorphic_gradient
 from .target import Target, gradient_function
 
@@ -196,6 +196,33 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
         raise UsageError(f"jvp: {len(tangents)} tangents for {len(names)} wrt arguments "
                          f"({', '.join(names)})", "bad-tangents")
     return compose.tangent(low, names, tangents)
+
+
+def batched_jvp(f, primals, tangents, wrt=None):
+    """k tangents in one sweep; a derivative s2sad made, one jvp per tangent."""
+    f = plain(f)
+    if not compose.is_derived(f):
+        return batching.batched_jvp(f, primals, tangents, wrt)
+    tangents = tuple(tangents) if isinstance(tangents, (tuple, list)) else (tangents,)
+    rows = tuple(blocks.row(t, t, 0) for t in tangents)         # a row: like the primals
+    k = blocks.tangent_length(tangents, rows, "batched_jvp: the tangent blocks")
+    y, first = jvp(f, primals, rows, wrt)
+    return y, blocks.stacked([first] + [jvp(f, primals, tuple(blocks.row(t, t, i)
+                                                             for t in tangents), wrt)[1]
+                                        for i in range(1, k)])
+
+
+def batched_vjp(f, primals, cotangents, wrt=None):
+    """k cotangents from one primal sweep and one adjoint sweep; a derivative s2sad
+    made: its pullback once per cotangent."""
+    f = plain(f)
+    if star.is_variadic(f):          # the def it is for this call's shape (*args, **kwargs)
+        f, primals, _, wrt = star.resolved(f, tuple(primals), {}, wrt)
+    if not compose.is_derived(f):
+        return reverse_batching.batched_vjp(f, primals, cotangents, wrt)
+    y, pullback = vjp(f, *primals, wrt=wrt)
+    k = blocks.cotangent_length(cotangents, y, "batched_vjp: the cotangents of the output")
+    return y, blocks.stacked([pullback(blocks.row(cotangents, y, i)) for i in range(k)])
 
 
 def jacobian(f, wrt=None, mode="auto", has_aux=False):

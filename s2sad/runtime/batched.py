@@ -57,6 +57,8 @@ class Batched:
     dtype = property(lambda self: self.a.dtype)
     size = property(lambda self: int(np.prod(self.a.shape[1:])))
     T = property(lambda self: transpose(self))
+    real = property(lambda self: Batched(self.a.real))
+    imag = property(lambda self: Batched(self.a.imag))
 
     def __repr__(self):
         return f"Batched(k={self.a.shape[0]}, shape={self.shape})"
@@ -65,6 +67,7 @@ class Batched:
         raise Unbatchable("this operation has no batched form")
 
     __array__ = __bool__ = __float__ = __int__ = __index__ = __complex__ = _refuse
+    __setitem__ = _refuse
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
 
     def __len__(self):
@@ -233,6 +236,7 @@ FUNCTIONS = {
     np.transpose: transpose, np.reshape: reshape, np.dot: dot, np.zeros_like: zeros_like,
     np.result_type: result_type,
 }
+# more of NumPy's functions: runtime/batched_shapes.py adds their batched forms here
 
 
 # runtime helpers whose plain form writes a tangent into a new NumPy array --------------
