@@ -7,7 +7,6 @@ about (``y[i] = v``, ``L.append(v)``, ``L.pop()``) are named here too.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import inspect
 import os
@@ -18,6 +17,7 @@ from dataclasses import dataclass, replace
 import gast
 import numpy as np
 
+from . import constructors
 from .. import runtime
 from ..tree import nodes
 from ..front import frozen_stats, variadic
@@ -185,9 +185,10 @@ def _local_method(call, table) -> Prim:
 def _function_call(func, call, path, table) -> Prim:
     """A call of a function found at ``path``: its rule, or what else it is."""
     prim = _rule(func, call.args, call.keywords, table, label=path)
-    if prim.op == "unknown" and _fields_of_class(func):
-        return replace(prim, why=f"building the {_kind_of_class(func)} {path!r} of "
-                       "differentiated values", suggestion=_tree_rewrite(func, path))
+    if prim.op == "unknown" and constructors.fields_of_class(func):
+        return replace(prim, why=f"building the {constructors.kind_of_class(func)} {path!r} "
+                       "of differentiated values",
+                       suggestion=constructors.tree_rewrite(func, path))
     if prim.op == "unknown" and table.get(func) is not None and is_library_function(func):
         return prim                      # a rule that does not cover this call's form
     if prim.op == "unknown" and isinstance(func, types.FunctionType) \
@@ -365,30 +366,6 @@ def _specialised(func, call, keywords):
     return (types.MethodType(spec, owner[0]) if owner else spec), \
         {shape.param_of(k): v for k, v in keywords.items()}
 
-
-def _fields_of_class(func) -> tuple:
-    """The field names of a namedtuple class or a dataclass (the class, not an
-    instance); () for anything else."""
-    if isinstance(func, type) and issubclass(func, tuple) and hasattr(func, "_fields"):
-        return tuple(func._fields)
-    if isinstance(func, type) and dataclasses.is_dataclass(func):
-        return tuple(f.name for f in dataclasses.fields(func))
-    return ()
-
-
-def _kind_of_class(func) -> str:
-    return "namedtuple" if issubclass(func, tuple) else "dataclass"
-
-
-def _tree_rewrite(func, path) -> str:
-    """What works instead of ``Params(w=..., b=...)`` inside the function: a dict of the
-    fields, or the instance built outside and passed in."""
-    fields = _fields_of_class(func)
-    literal = ", ".join(f"'{f}': ..." for f in fields)
-    return (f"build a dict of the fields instead (`p = {{{literal}}}`, read as "
-            f"`p['{fields[0]}']`), which is differentiated in both modes; or build the "
-            f"{path} before the call and pass it as an argument ({_kind_of_class(func)} "
-            "arguments are differentiated field by field)")
 
 
 def _rule(key, args, keywords, table, label=None) -> Prim:
