@@ -4,7 +4,8 @@ rules the tables hold (``_rt.items`` ... in rules' "parameter trees" section).
 ``d.items()``, ``d.values()``, ``d.keys()`` and ``d.get(k, default)`` call the
 runtime's functions of the same name (each calls the method: the same value for any
 object); ``dict(w=a, b=c)`` is the display ``{'w': a, 'b': c}``; ``zip(*pairs)`` is
-``_rt.unzip(pairs)``, a tuple of the tuples zip yields; a field read ``p.w`` of a
+``_rt.unzip(pairs)``, a tuple of the tuples zip yields, and so are ``zip(a, b)`` and
+``enumerate(a)`` used as values (``_rt.unzip((a, b))``; a loop walks them as written); a field read ``p.w`` of a
 namedtuple or a dataclass is ``_rt.field(p, 'w')`` (``getattr``). Array attributes
 (``x.T``, ``x.shape``), module paths (``np.pi``) and methods called stay as written.
 
@@ -43,6 +44,7 @@ def _rt(name, *args):
 class _Rewrite(gast.NodeTransformer):
     def __init__(self, local, is_builtin):
         self.local, self.is_builtin = local, is_builtin
+        self.walked = set()         # id() of zip/enumerate calls loops walk: left as they are
 
     def _on_value(self, e) -> bool:
         """Whether ``e`` is a local value (not a module path such as ``np.linalg``)."""
@@ -76,13 +78,37 @@ class _Rewrite(gast.NodeTransformer):
         if func.id == "zip" and len(args) == 1 and isinstance(args[0], gast.Starred) \
                 and not node.keywords and self.is_builtin("zip"):
             return _rt("unzip", args[0].value)
+        if func.id not in ("zip", "enumerate") or id(node) in self.walked \
+                or not self.is_builtin(func.id):
+            return node             # a loop's iterator: the loop walks it as written
+        if func.id == "zip" and plain and args:       # a value: pairs that carry derivatives
+            return _rt("unzip", gast.Tuple(elts=list(args), ctx=gast.Load()))
+        if func.id == "enumerate" and plain and len(args) in (1, 2):
+            return _rt("unzip", gast.Tuple(elts=[_rt("counts", *args), args[0]],
+                                           ctx=gast.Load()))
         return node
+
+    def visit_comprehension(self, node):
+        self._walks(node.iter, node.target)
+        self.generic_visit(node)
+        return node
+
+    def _walks(self, iterator, target):
+        """A loop ``for u, v in zip(a, b)`` (``for i, v in enumerate(a)``) is walked item
+        by item by normalize; one binding each pair to one name is not: a value."""
+        if isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Name) \
+                and iterator.func.id in ("zip", "enumerate") \
+                and isinstance(target, gast.Tuple) \
+                and len(target.elts) == (2 if iterator.func.id == "enumerate"
+                                         else len(iterator.args)):
+            self.walked.add(id(iterator))
 
     def visit_For(self, node):
         """``for k, v in d.items()`` -> ``for k in d: v = d[k]``; ``for k in d.keys()``
         -> ``for k in d``: the keys of a dict argument, constants, as normalize walks
         them (``items`` in a comprehension stays ``_rt.items``)."""
         it = node.iter
+        self._walks(it, node.target)
         view = isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) \
             and isinstance(it.func.value, gast.Name) and it.func.value.id in self.local \
             and not it.args and not it.keywords and it.func.attr in ("items", "keys")

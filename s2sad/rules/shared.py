@@ -16,7 +16,7 @@ METHODS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min, "dot": 
 
 # integer-valued, piecewise constant, shapes and constructors
 NO_DERIVATIVE = (
-    len, range, int, round, bool, isinstance, type, enumerate, zip,
+    len, range, int, round, bool, isinstance, type, enumerate, zip, _rt.counts,
     math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite,
     np.floor, np.ceil, np.trunc, np.rint, np.round, np.sign, np.isnan, np.isinf,
     np.isfinite, np.argmax, np.argmin, np.argsort, np.nonzero, np.shape, np.ndim,

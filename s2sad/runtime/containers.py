@@ -4,7 +4,7 @@ rules are in the tables' "parameter trees" section, their adjoints in ``trees``.
 They are primitives, not helpers: not in ``runtime.HELPERS``."""
 from __future__ import annotations
 
-__all__ = ["items", "values", "keys", "get", "field", "unzip"]
+__all__ = ["items", "values", "keys", "get", "field", "unzip", "counts"]
 
 
 def items(d) -> list:
@@ -33,3 +33,8 @@ def field(x, name):
 def unzip(x) -> tuple:
     """``zip(*x)`` as a tuple of tuples (it is unpacked, indexed or walked)."""
     return tuple(zip(*x))
+
+
+def counts(x, start=0) -> tuple:
+    """The numbers ``enumerate(x, start)`` pairs ``x``'s items with."""
+    return tuple(range(start, start + len(x)))

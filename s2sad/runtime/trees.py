@@ -90,7 +90,16 @@ def unzip_vjp(g, x):
     for j, column in enumerate(g):
         for i, gij in enumerate(column):
             out[i][j] = gij
-    return rebuild(x, [rebuild(row, items) for row, items in zip(x, out)])
+    return _like(x, [_like(row, items) for row, items in zip(x, out)])
+
+
+def _like(x, items):
+    """``items`` in ``x``'s structure: a tuple or list like it, or an array of its shape
+    (``zip(a, b)`` of arrays walks their rows)."""
+    if not isinstance(x, np.ndarray):
+        return rebuild(x, items)
+    rows = [np.broadcast_to(np.asarray(i, dtype=x.dtype), x.shape[1:]) for i in items]
+    return np.stack(rows) if rows else np.zeros_like(x)
 
 
 def _order(x, key, reverse) -> list:
