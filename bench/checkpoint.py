@@ -53,6 +53,21 @@ def _size(nbytes) -> str:
     return f"{nbytes} B"
 
 
+def rows(quick=False, snapshots=100, sizes=None) -> list:
+    """The table's data, a dict per n (``python -m bench.run``'s "Long loops" section)."""
+    sizes = sizes or ([10 ** 3, 10 ** 4] if quick else [10 ** 3, 10 ** 4, 10 ** 5, 10 ** 6])
+    grad_plain, grad_marked = s2sad.grad(plain, wrt="x"), s2sad.grad(marked, wrt="x")
+    out = []
+    for n in sizes:
+        g0, m0, t0 = _measure(grad_plain, 0.5, n)
+        g1, m1, t1 = _measure(grad_marked, 0.5, n, snapshots)
+        out.append({"n": n, "snapshots": snapshots, "r": repetitions(n, snapshots),
+                    "unmarked peak": m0, "marked peak": m1, "memory ratio": m1 / m0,
+                    "unmarked_s": t0, "marked_s": t1, "time ratio": t1 / t0,
+                    "same_gradient": g0 == g1})
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="n up to 10^4 only")
