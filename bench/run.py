@@ -571,7 +571,8 @@ def main(argv=None):
     text, results, loaded = "", [], False
     if "gradients" in keys:
         results = run_benchmark(workloads, tools, settings)
-        text = markdown(results, tools, settings, environment(tools, load), args.clock)
+        text = "## Gradients\n\n" + markdown(results, tools, settings,
+                                               environment(tools, load), args.clock)
         after = _load()
         loaded = sections.is_loaded(load[0], 0.0) or sections.is_loaded(after, 1.0)
         text += "\n" + sections.load_line(load[0], after, loaded) + "\n"

@@ -222,7 +222,12 @@ def entry_overhead(ctx: Context):
     module = importlib.import_module("bench.entry_overhead")
     rows_fn = getattr(module, "rows")
     params = inspect.signature(rows_fn).parameters
-    rows = list(rows_fn(quick=ctx.quick) if "quick" in params else rows_fn())
+    kwargs = {}
+    if "quick" in params:
+        kwargs["quick"] = ctx.quick
+    elif ctx.quick:                                   # fewer calls where it takes counts
+        kwargs.update({k: v for k, v in (("number", 2000), ("rounds", 3)) if k in params})
+    rows = list(rows_fn(**kwargs))
     lines = dict_table(rows) + ["", "`overhead_us`: the entry's cost above the generated "
                                 "code it runs (`generated_us`), per call."]
     measured = [r for r in rows if isinstance(r.get("overhead_us"), (int, float))]
@@ -305,7 +310,7 @@ def markdown(reports) -> str:
 def summary(reports, gradients_loaded: bool = False) -> str:
     """The top of results.md: a loaded-machine warning if any, and every target."""
     out = []
-    loaded = [r.title for r in reports if r.loaded] + (["gradients"] if gradients_loaded else [])
+    loaded = ["Gradients"] * gradients_loaded + [r.title for r in reports if r.loaded]
     if loaded:
         out += [f"> **Warning: the machine was loaded** during: {', '.join(loaded)} "
                 "(see each section's load line); times there are noisy.", ""]
