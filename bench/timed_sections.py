@@ -180,8 +180,13 @@ def compile_time(ctx: Context, sizes=None, depth=50, repeat=None):
         for n in sizes:
             source = ct.straight_line(n)
             t = _median_first_call(source, directory, repeat, ctx.clock, ct.first_call)
-            j = (None if no_jax else
-                 _median_first_call(source, directory, repeat, ctx.clock, ct.jax_first_call))
+            j = None
+            if not no_jax:
+                try:
+                    j = _median_first_call(source, directory, repeat, ctx.clock,
+                                           ct.jax_first_call)
+                except Exception as exc:                  # noqa: BLE001 - reported
+                    no_jax = f"{n} statements: {one_line(exc)}"
             mine.append((n, t))
             theirs.append((n, j))
             ctx.log(f"  {n} statements: s2sad {fmt_time(t)}, jax.jit {fmt_time(j)}")
