@@ -179,8 +179,8 @@ def _generated_function(workload, args):
     tell the generated code's own cost from the per-call dispatch (argument kinds,
     cache look-up). Uses s2sad's internals: None if they have changed."""
     try:
-        from s2sad.api import _Target
-        target = _Target(workload.primal)
+        from s2sad.driver.target import Target
+        target = Target(workload.primal)
         names, _ = target.wrt_names(workload.wrt)
         return target.generated(names, target.bind(tuple(args), {}), "grad").functions[0]
     except Exception:                                     # noqa: BLE001

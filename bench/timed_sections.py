@@ -130,7 +130,8 @@ def hessians(ctx: Context, sizes=None, jacobians_too=True):
                  "† Not held to the targets: forward mode on 1000 inputs, which `mode=\"auto\"` "
                  "does not pick (reverse, the row above, is its choice); it shows the batched "
                  "forward sweep against column by column.")
-    lines += [""] + [f"- {peer}: {why}" for peer, why in skipped.items()] + notes
+    more = [f"- {peer}: {why}" for peer, why in skipped.items()] + notes
+    lines += [""] + more if more else []
     kinds = [("hessian", "Hessians"), ("jacobian", "Jacobians")]
     return lines, _hessian_targets(rows, skipped, kinds)
 
@@ -217,7 +218,8 @@ def _compile_targets(mine, s, sizes):
              Target(f"1000 statements' first call ≤ {COMPILE_1000_S:g} s",
                     big <= COMPILE_1000_S, f"{big:.2f} s" + (
                         "" if big <= COMPILE_1000_S else
-                        f", {big - COMPILE_1000_S:.2f} s ({big / COMPILE_1000_S:.2f}×) over")))
+                        f": {big - COMPILE_1000_S:.2f} s over ({big / COMPILE_1000_S:.2f}× "
+                        "the bound)")))
     slope = (Target(f"near-linear: slope ≤ {COMPILE_SLOPE:g}", None, "fewer than two sizes")
              if s is None else
              Target(f"near-linear: slope ≤ {COMPILE_SLOPE:g}", s <= COMPILE_SLOPE,

@@ -13,6 +13,7 @@ import s2sad
 from bench import run as bench_run          # sets the one-thread environment first
 from bench import checkpoint, jacobians, sections
 from bench import timed_sections as ts
+from bench.workloads import WORKLOADS, arguments
 
 QUICK = sections.Context(quick=True, log=lambda *a: None)
 
@@ -108,6 +109,13 @@ def test_main_with_one_section_writes_its_targets(tmp_path):
     text = (tmp_path / "results.md").read_text()
     assert "## Targets" in text and "## First-call compile time" in text
     assert "## Gradient time" not in text and "Environment:" in text
+
+
+def test_the_generated_function_the_dispatch_column_times_is_found():
+    w = WORKLOADS["baydin"]
+    args = arguments(w, "tiny")
+    direct = bench_run._generated_function(w, args)
+    assert direct is not None and bench_run.mismatch(direct(*args), w.hand(*args)) is None
 
 
 @pytest.mark.parametrize("bad", ["nope", "gradients,nope"])
