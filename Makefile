@@ -37,16 +37,17 @@ generated: venv
 	$(VENV)/bin/python -m tools.generate
 
 # The benchmark (bench/): installs the peers (the `bench` extra: autograd, JAX,
-# a CPU build of PyTorch, matplotlib) and writes bench/results.md and
+# a CPU build of PyTorch, matplotlib, numba) and writes bench/results.md and
 # bench/results.png. A peer that does not install is reported as not installed.
-# `make bench BENCH_ARGS=--quick` for a smoke run.
+# `make bench BENCH_ARGS=--quick` for a smoke run (a few minutes);
+# `make bench BENCH_ARGS='--sections gradients,hessians'` for some sections only.
 BENCH_STAMP := $(VENV)/.bench-stamp
 BENCH_ARGS ?=
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(VENV)/bin/python -m pip install -q -e '.[test,bench]' || { \
 	  echo "== the bench extra did not install whole; installing its parts one by one"; \
-	  for p in matplotlib autograd 'jax jaxlib' 'torch==2.13.0'; do \
+	  for p in matplotlib autograd 'jax jaxlib' 'torch==2.13.0' numba; do \
 	    $(VENV)/bin/python -m pip install -q $$p || echo "== $$p: not installed"; \
 	  done; }
 	touch $@

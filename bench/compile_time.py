@@ -7,6 +7,8 @@ Each program is written to a temporary module (s2sad reads source), then timed f
 in-memory caches cleared.  Straight-line programs of N statements and one program
 of 50 nested branches.  Prints the medians, the log-log slope from the smallest to
 the largest size, and the machine's load (``os.getloadavg``) before and after.
+``jax_first_call`` times ``jax.jit(jax.grad(f))``'s first call on the same source
+(``python -m bench.run``'s "First-call compile time" section, bench/sections.py).
 """
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
+
+from .peers import _jax, rebind
 
 os.environ.pop("S2SAD_CACHE_DIR", None)
 
@@ -70,12 +74,23 @@ def load(source: str, directory: str, name: str):
     return module.f
 
 
-def first_call(source: str, directory: str, name: str) -> float:
+def first_call(source: str, directory: str, name: str, clock=time.perf_counter) -> float:
     import s2sad
     f = load(source, directory, name)
-    start = time.perf_counter()
+    start = clock()
     s2sad.grad(f)(0.3)
-    return time.perf_counter() - start
+    return clock() - start
+
+
+def jax_first_call(source: str, directory: str, name: str, clock=time.perf_counter) -> float:
+    """Seconds from ``jax.jit(jax.grad(f))`` to the end of its first call (tracing and
+    XLA's compilation), ``f`` being ``source``'s function with ``np`` bound to
+    ``jax.numpy``; raises ``bench.peers.Unavailable`` without JAX."""
+    jax, jnp = _jax()
+    f = rebind(load(source, directory, name), np=jnp)
+    start = clock()
+    jax.block_until_ready(jax.jit(jax.grad(f))(0.3))
+    return clock() - start
 
 
 def measure(sizes, repeat: int, depth: int) -> dict:

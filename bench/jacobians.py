@@ -2,7 +2,9 @@
 
 ``python -m bench.jacobians``: medians of a few rounds; the machine's load is printed
 before and after (ratios, not times, on a shared machine). JAX and autograd columns
-appear only where they are installed.
+appear only where they are installed. ``cases`` and the ``jax_functions`` /
+``autograd_function`` builders are what ``python -m bench.run``'s "Hessians and
+Jacobians" section times (bench/sections.py).
 """
 import os
 import statistics
@@ -13,6 +15,8 @@ import numpy as np
 
 import s2sad
 from s2sad.driver import batching
+
+from .peers import Unavailable, _jax, rebind
 
 rng = np.random.default_rng(0)
 MATRICES = {n: rng.standard_normal((n, n)) for n in (10, 100, 1000)}
@@ -64,6 +68,56 @@ def rows():
         report = dict(fn.__s2sad_batching__)
         cols = _median(_columns(fn), x, rounds)
         yield label, one, cols, report
+
+
+def cases(sizes=(10, 100, 1000), jacobians=True):
+    """(label, kind, primal, n, s2sad's function) for each case; ``kind`` names the
+    JAX counterpart: ``hessian`` (jax.hessian), ``jacfwd`` or ``jacrev``."""
+    out = [(f"hessian {f.__name__} n={n}", "hessian", f, n, s2sad.hessian(f))
+           for f in (rosenbrock, quadratic) for n in sizes]
+    if jacobians:
+        out += [("jacobian R^10->R^1000 (auto: forward)", "jacfwd", widen, 10,
+                 s2sad.jacobian(widen)),
+                ("jacobian R^1000->R^10 (auto: reverse)", "jacrev", narrow, 1000,
+                 s2sad.jacobian(narrow)),
+                ("jacobian R^1000->R^10 (forward, batched)", "jacfwd", narrow, 1000,
+                 s2sad.jacobian(narrow, mode="forward"))]
+    return out
+
+
+def column_by_column(fn):
+    """``fn`` (a hessian or forward jacobian) made to sweep one column at a time."""
+    return _columns(fn)
+
+
+_JAX_CONSTANTS = {}
+
+
+def jax_functions(kind, f, x):
+    """Two calls without arguments, ``jit(jax.<kind>(f))(x)`` and ``jax.<kind>(f)(x)``,
+    on JAX's NumPy, ``x`` converted once, each blocking until its result is ready;
+    raises ``Unavailable`` without JAX."""
+    jax, jnp = _jax()
+    if not _JAX_CONSTANTS:
+        _JAX_CONSTANTS.update(MATRICES={n: jnp.asarray(a) for n, a in MATRICES.items()},
+                              WIDE=jnp.asarray(WIDE), TALL=jnp.asarray(TALL))
+    g = rebind(f, np=jnp, **_JAX_CONSTANTS)
+    op = {"hessian": jax.hessian, "jacfwd": jax.jacfwd, "jacrev": jax.jacrev}[kind]
+    jitted, eager, jx = jax.jit(op(g)), op(g), jnp.asarray(x)
+    return (lambda: jax.block_until_ready(jitted(jx)),
+            lambda: jax.block_until_ready(eager(jx)))
+
+
+def autograd_function(kind, f):
+    """autograd.hessian(f) or autograd.jacobian(f) (reverse mode: autograd has no
+    forward Jacobian); raises ``Unavailable`` without autograd."""
+    try:
+        import autograd
+        import autograd.numpy as anp
+    except ImportError as exc:
+        raise Unavailable(f"autograd not installed ({exc})") from None
+    g = rebind(f, np=anp)
+    return autograd.hessian(g) if kind == "hessian" else autograd.jacobian(g)
 
 
 def main():

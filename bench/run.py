@@ -3,6 +3,14 @@
     python -m bench.run                 # full run: bench/results.md and bench/results.png
     python -m bench.run --quick         # smoke run on tiny sizes, a few rounds; prints only
     python -m bench.run --tools s2sad,hand --workloads baydin,gmm
+    python -m bench.run --sections gradients,hessians   # some sections only
+
+Sections (bench/sections.py; all by default): gradients (the six workloads below),
+hessians (Hessians and Jacobians against JAX and autograd), compile (first-call
+compile time against jax.jit's), numba (jit="numba"), entry (entry overhead),
+checkpoint (long loops). Each notes the load average before and after it, and warns
+when other processes load more than half the CPUs; results.md opens with every
+target the sections check, met or missed.
 
 Every library runs on one thread (the environment variables below are set
 before NumPy, JAX or PyTorch is imported). Each tool's gradient is checked
@@ -50,6 +58,7 @@ import numpy as np                                          # noqa: E402
 
 import s2sad                                                # noqa: E402
 
+from . import sections                                      # noqa: E402
 from .peers import JAX_JIT_NOTES, PEERS, Unavailable       # noqa: E402
 from .workloads import WORKLOADS, arguments                 # noqa: E402
 
@@ -170,8 +179,8 @@ def _generated_function(workload, args):
     tell the generated code's own cost from the per-call dispatch (argument kinds,
     cache look-up). Uses s2sad's internals: None if they have changed."""
     try:
-        from s2sad.api import _Target
-        target = _Target(workload.primal)
+        from s2sad.driver.target import Target
+        target = Target(workload.primal)
         names, _ = target.wrt_names(workload.wrt)
         return target.generated(names, target.bind(tuple(args), {}), "grad").functions[0]
     except Exception:                                     # noqa: BLE001
@@ -548,31 +557,58 @@ def main(argv=None):
                              "wall: elapsed time")
     parser.add_argument("--out-dir", help="where results.md and results.png go "
                                           "(default: bench/ for a full run)")
+    parser.add_argument("--sections", help="comma-separated (default: all): "
+                                           + ", ".join(SECTIONS))
     args = parser.parse_args(argv)
     global clock
     clock = CLOCKS[args.clock]
     settings = QUICK if args.quick else Settings()
     tools = set(_parse_list(args.tools, TOOLS, SHORT)) | {"primal", "hand-written"}
     workloads = _parse_list(args.workloads, WORKLOADS)
+    keys = _parse_list(args.sections, SECTIONS)
     t0 = time.perf_counter()
     load = (_load(),)
-    results = run_benchmark(workloads, tools, settings)
-    text = markdown(results, tools, settings, environment(tools, load), args.clock)
+    text, results, loaded = "", [], False
+    if "gradients" in keys:
+        results = run_benchmark(workloads, tools, settings)
+        text = "## Gradients\n\n" + markdown(results, tools, settings,
+                                               environment(tools, load), args.clock)
+        after = _load()
+        loaded = sections.is_loaded(load[0], 0.0) or sections.is_loaded(after, 1.0)
+        text += "\n" + sections.load_line(load[0], after, loaded) + "\n"
+    peers = frozenset(p for p, names in (("jax", ("JAX eager", "jax.jit")),
+                                         ("autograd", ("autograd",))) if tools & set(names))
+    ctx = sections.Context(quick=args.quick, clock=clock, peers=peers)
+    reports = sections.run_sections([k for k in keys if k != "gradients"], ctx,
+                                    started="gradients" in keys)
+    text = sections.summary(reports, loaded) + "\n" + text
+    if reports:
+        text += "\n" + sections.markdown(reports)
+    if "gradients" not in keys:
+        text += "\nEnvironment: " + environment(tools, load) + "\n"
     print()
     print(text)
     out_dir = args.out_dir or (None if args.quick else str(Path(__file__).parent))
     if out_dir:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "results.md").write_text(
-            "# Benchmark results\n\nWritten by `make bench` (`python -m bench.run`); "
-            "do not edit.\n\n" + text)
-        if chart(results, tools, out / "results.png"):
-            print(f"wrote {out / 'results.md'} and {out / 'results.png'}")
-        else:
-            print(f"wrote {out / 'results.md'} (no chart: matplotlib is not installed)")
+        _write(Path(out_dir), text, results, tools)
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+SECTIONS = ("gradients",) + sections.SECTION_KEYS
+
+
+def _write(out: Path, text, results, tools):
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.md").write_text(
+        "# Benchmark results\n\nWritten by `make bench` (`python -m bench.run`); "
+        "do not edit.\n\n" + text)
+    if not results:
+        print(f"wrote {out / 'results.md'} (no chart: the gradients section did not run)")
+    elif chart(results, tools, out / "results.png"):
+        print(f"wrote {out / 'results.md'} and {out / 'results.png'}")
+    else:
+        print(f"wrote {out / 'results.md'} (no chart: matplotlib is not installed)")
 
 
 if __name__ == "__main__":
