@@ -131,7 +131,7 @@ def _holomorphic_alone(has_aux, jit, checkpoint):
 
 def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
     if not (has_aux or checkpoint is not None or kwprimals):
-        quick = fast.found_vjp(f, primals, wrt, derivatives.pullback_of)
+        quick = fast.found_vjp(f, primals, wrt)
         if quick is not None:
             return quick
     f = plain(f)
