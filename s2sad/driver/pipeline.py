@@ -23,6 +23,7 @@ from ..front.normalize import normalize
 from ..optimize.passes import optimize
 from ..front.parse import ParsedFunction, is_generated, parse
 from ..transform.reverse import reverse
+from ..tree import nodes
 from ..tree.nodes import clone
 
 
@@ -118,7 +119,7 @@ def _built_as_container(tree, output) -> bool:
         return True
     if not isinstance(output, gast.Name):
         return False
-    values = [s.value for s in gast.walk(tree) if isinstance(s, gast.Assign)
+    values = [s.value for s in nodes.walk(tree) if isinstance(s, gast.Assign)
               and any(isinstance(t, gast.Name) and t.id == output.id for t in s.targets)]
     return bool(values) and all(isinstance(v, (gast.Tuple, gast.List, gast.Dict))
                                 for v in values)

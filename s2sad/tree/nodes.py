@@ -294,12 +294,15 @@ _CHILD_FIELDS: dict = {}
 
 
 def _child_fields(node) -> tuple:
-    """The fields of ``node``'s class that may hold nodes to walk into."""
+    """The fields of ``node``'s class that may hold nodes to walk into, in their order."""
     fields = _CHILD_FIELDS.get(node.__class__)
     if fields is None:
         fields = _CHILD_FIELDS[node.__class__] = tuple(
             f for f in node._fields if f not in _LEAF_FIELDS)
     return fields
+
+
+child_fields = _child_fields
 
 
 def names_loaded(tree) -> set[str]:
