@@ -277,7 +277,10 @@ def walk(tree):
     while stack:                        # the order the generator it replaces had
         node = pop()
         keep(node)
-        for field in fields_of(node.__class__) or _child_fields(node):
+        cls = node.__class__
+        if cls is _CONSTANT or cls is _NAME and node.annotation is None:
+            continue                    # most nodes: nothing below them
+        for field in fields_of(cls) or _child_fields(node):
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for v in value:
@@ -305,19 +308,24 @@ def _child_fields(node) -> tuple:
 child_fields = _child_fields
 
 
+_NAME, _CONSTANT = gast.Name, gast.Constant
+
+
 def names_loaded(tree) -> set[str]:
     """The ids of every Name read anywhere in ``tree``."""
-    return set(facts(tree)[0])
+    return {n.id for n in walk(tree) if n.__class__ is _NAME and n.ctx.__class__ is gast.Load}
 
 
 def names_stored(tree) -> set[str]:
     """The ids of every Name written anywhere in ``tree``, and of nested defs."""
     stored = set()
+    store = (gast.Store, gast.Param)
     for n in walk(tree):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, (gast.Store, gast.Param)):
+        cls = n.__class__
+        if cls is _NAME:
+            if n.ctx.__class__ in store:
                 stored.add(n.id)
-        elif isinstance(n, gast.FunctionDef) and n is not tree:
+        elif cls is gast.FunctionDef and n is not tree:
             stored.add(n.name)
     return stored
 
@@ -380,20 +388,27 @@ def facts(tree) -> tuple:
     stack = [tree]
     pop, push = stack.pop, stack.append
     name_, subscript, load, ast = gast.Name, gast.Subscript, gast.Load, gast.AST
+    store, constant, fields_of = (gast.Store, gast.Param), gast.Constant, _CHILD_FIELDS.get
     while stack:
         n = pop()
-        if isinstance(n, name_):
-            if isinstance(n.ctx, load):
+        cls = n.__class__
+        if cls is name_:
+            ctx = n.ctx.__class__
+            if ctx is load:
                 loads[n.id] = loads.get(n.id, 0) + 1
-            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+            elif ctx in store:
                 stored.add(n.id)
-        elif isinstance(n, gast.FunctionDef) and n is not tree:
+            if n.annotation is None:
+                continue
+        elif cls is constant:
+            continue
+        elif cls is gast.FunctionDef and n is not tree:
             stored.add(n.name)
-        elif isinstance(n, subscript) and isinstance(n.ctx, gast.Store):
+        elif cls is subscript and n.ctx.__class__ is gast.Store:
             in_place = True
-            if isinstance(n.value, name_):
+            if n.value.__class__ is name_:
                 extra.add(n.value.id)
-        for field in _CHILD_FIELDS.get(n.__class__) or _child_fields(n):
+        for field in fields_of(cls) or _child_fields(n):
             value = getattr(n, field, None)
             if value.__class__ is list:
                 for v in value:
