@@ -268,6 +268,9 @@ class SinkTracker(nodes.Transformer):
         return True
 
     def generic_visit(self, node):
+        cls = node.__class__
+        if cls is gast.Constant or cls is gast.Name and node.annotation is None:
+            return node                     # nothing below: no sink to set
         saved, self.sink = self.sink, self._sink_below(node)
         try:
             return super().generic_visit(node)

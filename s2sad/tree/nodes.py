@@ -10,6 +10,8 @@ import functools
 
 import gast
 
+_NAME, _CONSTANT = gast.Name, gast.Constant     # the leaves most nodes are
+
 
 def name(ident: str, store: bool = False) -> gast.Name:
     ctx = gast.Store() if store else gast.Load()
@@ -199,7 +201,10 @@ class Transformer(gast.NodeTransformer):
         return method(self, node)
 
     def generic_visit(self, node):
-        for field in _child_fields(node):
+        cls = node.__class__
+        if cls is _CONSTANT or cls is _NAME and node.annotation is None:
+            return node                     # nothing below
+        for field in _CHILD_FIELDS.get(cls) or _child_fields(node):
             old = getattr(node, field, None)
             if isinstance(old, list):
                 new_values = []
@@ -306,9 +311,6 @@ def _child_fields(node) -> tuple:
 
 
 child_fields = _child_fields
-
-
-_NAME, _CONSTANT = gast.Name, gast.Constant
 
 
 def names_loaded(tree) -> set[str]:
