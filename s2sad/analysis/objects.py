@@ -168,7 +168,10 @@ class Objects:
         """Calls that may update their arguments, closures, yields, ``:=``; with
         ``names``, the names ``e`` assigns and loads are added to them on the way."""
         for n in nodes.walk(e):
-            if isinstance(n, gast.Name):
+            cls = n.__class__
+            if cls in _INERT:                     # most nodes: nothing to note
+                continue
+            if cls is gast.Name:
                 if names is not None and isinstance(n.ctx, gast.Load):
                     names[1].add(n.id)
                 elif names is not None and isinstance(n.ctx, (gast.Store, gast.Param)):
@@ -226,6 +229,13 @@ class Objects:
             for t in sink:
                 for n in names:
                     self._union(t, n)
+
+
+# nodes _scan has nothing to note of (their children are walked on their own)
+_INERT = frozenset({gast.Constant, gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare,
+                    gast.Attribute, gast.Subscript, gast.Tuple, gast.List, gast.Slice,
+                    gast.IfExp, gast.keyword, gast.Starred, gast.Assign, gast.AugAssign,
+                    gast.Return, gast.Expr, gast.If, gast.For, gast.While, gast.Pass})
 
 
 def _expressions(s):
