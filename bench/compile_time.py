@@ -13,6 +13,7 @@ the machine's load (``os.getloadavg``) before and after.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import math
 import os
@@ -85,7 +86,10 @@ def load(source: str, directory: str, name: str):
 
 def first_call(source: str, directory: str, name: str) -> float:
     import s2sad
+    from s2sad.driver.compile import CACHE
     f = load(source, directory, name)
+    CACHE.clear()                   # the in-memory caches cleared, as the header says:
+    gc.collect()                    # earlier programs' trees are not scanned again
     start = time.perf_counter()
     s2sad.grad(f)(0.3)
     return time.perf_counter() - start
