@@ -4,15 +4,18 @@ Run: python -m bench.compile_time [--repeat 3] [--sizes 10 30 100 300 1000]
 
 Each program is written to a temporary module (s2sad reads source), then timed from
 ``s2sad.grad(f)`` to the end of its first call, with the disk cache off and the
-in-memory caches cleared.  Straight-line programs of N statements and one program
-of 50 nested branches.  Prints the medians, the log-log slope from the smallest to
-the largest size, and the machine's load (``os.getloadavg``) before and after.
+in-memory caches cleared.  Straight-line programs of N statements, one program
+of 50 nested branches and one of an if/elif chain of 200 branches (too deep for
+Python to compile its derivative: the table shows the located error's code).
+Prints the medians, the log-log slope from the smallest to the largest size, and
+the machine's load (``os.getloadavg``) before and after.
 ``jax_first_call`` times ``jax.jit(jax.grad(f))``'s first call on the same source
 (``python -m bench.run``'s "First-call compile time" section, bench/sections.py).
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import math
 import os
@@ -52,6 +55,17 @@ def nested_branches(depth: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def elif_chain(length: int) -> str:
+    """A float function of one if/elif chain of ``length`` branches: as deep as it is
+    long (an elif is an if in the else before it)."""
+    lines = ["import numpy as np", "", "def f(x):", "    y = x", "    if x < -1.0:",
+             "        y = y * 1.5"]
+    for i in range(1, length):
+        lines += [f"    elif x < {i * 0.01 - 1.0}:", f"        y = y * 1.01 + np.sin(y)"]
+    lines += ["    else:", "        y = y - 0.1", "    return y"]
+    return "\n".join(lines) + "\n"
+
+
 def loop_body(n: int) -> str:
     """A float function whose loop body is n assignments (a straight line carried
     around three iterations)."""
@@ -76,7 +90,10 @@ def load(source: str, directory: str, name: str):
 
 def first_call(source: str, directory: str, name: str, clock=time.perf_counter) -> float:
     import s2sad
+    from s2sad.driver.compile import CACHE
     f = load(source, directory, name)
+    CACHE.clear()                   # the in-memory caches cleared, as the header says:
+    gc.collect()                    # earlier programs' trees are not scanned again
     start = clock()
     s2sad.grad(f)(0.3)
     return clock() - start
@@ -93,12 +110,17 @@ def jax_first_call(source: str, directory: str, name: str, clock=time.perf_count
     return clock() - start
 
 
-def measure(sizes, repeat: int, depth: int) -> dict:
+def measure(sizes, repeat: int, depth: int, chain: int = 200) -> dict:
+    """label -> (statements or None, median seconds; or the error's code: a program
+    too deep to differentiate is a located s2sad error, ``too-deep``)."""
+    import s2sad
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 1000))
     results = {}
     with tempfile.TemporaryDirectory() as directory:
         programs = [(f"{n} statements", n, straight_line(n)) for n in sizes]
         programs.append((f"{depth} nested branches", None, nested_branches(depth)))
+        if chain:
+            programs.append((f"{chain}-branch elif chain", None, elif_chain(chain)))
         for label, n, source in programs:
             times = []
             for r in range(repeat):
@@ -106,14 +128,19 @@ def measure(sizes, repeat: int, depth: int) -> dict:
                 try:
                     times.append(first_call(source, directory, name))
                 except RecursionError:
-                    times.append(math.inf)
+                    times = ["RecursionError"]
                     break
-            results[label] = (n, statistics.median(times))
+                except s2sad.S2SadError as error:
+                    times = [f"error {error.code}"]
+                    break
+            results[label] = (n, statistics.median(times) if not isinstance(times[0], str)
+                              else times[0])
     return results
 
 
 def slope(results) -> float | None:
-    points = [(n, t) for n, t in results.values() if n and math.isfinite(t)]
+    points = [(n, t) for n, t in results.values()
+              if n and not isinstance(t, str) and math.isfinite(t)]
     if len(points) < 2:
         return None
     (n0, t0), (n1, t1) = points[0], points[-1]
@@ -124,15 +151,17 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--depth", type=int, default=50)
+    parser.add_argument("--chain", type=int, default=200,
+                        help="branches of the elif chain (0: none)")
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 30, 100, 300, 1000])
     options = parser.parse_args(argv)
     before = os.getloadavg()
-    results = measure(options.sizes, options.repeat, options.depth)
+    results = measure(options.sizes, options.repeat, options.depth, options.chain)
     after = os.getloadavg()
     print("| program | first call (s) |")
     print("|---|---:|")
     for label, (_, t) in results.items():
-        print(f"| {label} | {t:.3f} |")
+        print(f"| {label} | {t if isinstance(t, str) else f'{t:.3f}'} |")
     s = slope(results)
     print(f"\nlog-log slope {options.sizes[0]}..{options.sizes[-1]} statements: "
           + (f"{s:.2f}" if s is not None else "n/a"))

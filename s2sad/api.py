@@ -14,7 +14,7 @@ import inspect
 
 from .analysis import kinds
 from .analysis.prims import DERIVATIVE_MAKERS, GRADIENT_MAKERS
-from .driver import derivatives, higher, numba_jit, ops, star, target as targets
+from .driver import derivatives, fast, higher, numba_jit, ops, star, target as targets
 from .driver import odes as _odes   # noqa: F401  (ODE solves' derivatives differentiate
 #                                               the right-hand side through it)
 from .errors import UsageError
@@ -48,6 +48,10 @@ def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument
     (``None``: each primal passed by position, as in JAX; ``has_aux``:
     ``(y, pullback, aux)``; ``checkpoint`` as for grad)."""
+    if not (has_aux or kwprimals or checkpoint is not None):
+        quick = fast.found_vjp(f, primals, wrt)       # floats, as the last call
+        if quick is not None:
+            return quick
     return ops.vjp(f, *primals, wrt=wrt, has_aux=has_aux, checkpoint=checkpoint, **kwprimals)
 
 
@@ -55,6 +59,10 @@ def jvp(f, primals, tangents, wrt=None, jit=None):
     """``(y, ydot)`` with ``ydot = J @ tangents``: one forward sweep. ``tangents`` has
     one entry per ``wrt`` argument (``None``: each primal passed, as in JAX; not the
     defaults left out; ``jit`` as for grad)."""
+    if jit is None:
+        quick = fast.found(f, primals, tangents, wrt)   # floats, as the last call
+        if quick is not None:
+            return quick
     return ops.jvp(f, primals, tangents, wrt, jit)
 
 

@@ -168,7 +168,10 @@ class Objects:
         """Calls that may update their arguments, closures, yields, ``:=``; with
         ``names``, the names ``e`` assigns and loads are added to them on the way."""
         for n in nodes.walk(e):
-            if isinstance(n, gast.Name):
+            cls = n.__class__
+            if cls in _INERT:                     # most nodes: nothing to note
+                continue
+            if cls is gast.Name:
                 if names is not None and isinstance(n.ctx, gast.Load):
                     names[1].add(n.id)
                 elif names is not None and isinstance(n.ctx, (gast.Store, gast.Param)):
@@ -228,6 +231,13 @@ class Objects:
                     self._union(t, n)
 
 
+# nodes _scan has nothing to note of (their children are walked on their own)
+_INERT = frozenset({gast.Constant, gast.BinOp, gast.UnaryOp, gast.BoolOp, gast.Compare,
+                    gast.Attribute, gast.Subscript, gast.Tuple, gast.List, gast.Slice,
+                    gast.IfExp, gast.keyword, gast.Starred, gast.Assign, gast.AugAssign,
+                    gast.Return, gast.Expr, gast.If, gast.For, gast.While, gast.Pass})
+
+
 def _expressions(s):
     """The expressions of a statement, without the bodies of a compound one."""
     if isinstance(s, (gast.If, gast.While)):
@@ -268,6 +278,9 @@ class SinkTracker(nodes.Transformer):
         return True
 
     def generic_visit(self, node):
+        cls = node.__class__
+        if cls is gast.Constant or cls is gast.Name and node.annotation is None:
+            return node                     # nothing below: no sink to set
         saved, self.sink = self.sink, self._sink_below(node)
         try:
             return super().generic_visit(node)

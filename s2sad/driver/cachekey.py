@@ -71,7 +71,7 @@ def resolutions(parsed) -> dict:
     """Every name and dotted path the body reads (``np``, ``np.linalg``,
     ``np.linalg.norm``), in order, mapped to what it resolves to now (None: nothing)."""
     paths = set()
-    for node in gast.walk(parsed.tree):
+    for node in nodes.walk(parsed.tree):
         path = nodes.dotted_path(node)
         if path is not None:
             parts = path.split(".")
@@ -181,7 +181,7 @@ def _global_names(parsed) -> tuple:
     if known is not None and known[0] is parsed.tree:
         return known[1]
     local = set(nodes.names_stored(parsed.tree)) | set(parsed.params) | set(parsed.kwonly)
-    names = tuple(sorted({n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)
+    names = tuple(sorted({n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)
                           and isinstance(n.ctx, gast.Load) and n.id not in local}
                          | {name for name, _ in parsed.copied}))
     if len(_GLOBAL_NAMES) > 1024:

@@ -21,7 +21,7 @@ import functools
 import gc
 import threading
 
-THRESHOLD = 50_000
+THRESHOLD = 200_000
 _lock = threading.Lock()
 _state = {"depth": 0, "saved": None}
 

@@ -91,10 +91,10 @@ def gradient(f, wrt, variant, jit=None, checkpoint=None):
             if error.code != "non-scalar-output":
                 raise
             return _size_one(target, names, single, variant, args, kwargs or {}, error)
-    if prefix or one_tuple or dispatch.watch:      # a watched name: run checks it
+    if prefix or dispatch.watch:      # a watched name: run checks it
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, dispatch.by_type,
-                      CACHE, HANDLED, recover, real)
+                      CACHE, HANDLED, recover, real, variant, len(names), one_tuple)
 
 
 class _Dispatch:
@@ -175,7 +175,8 @@ def vjp(f, *primals, wrt=None, checkpoint=None, **kwprimals):
                                                              kwprimals, values)
     wrt_values = tuple(values[n] for n in names)
     if checkpoint is None and not kwprimals and not target.prefix and not on_numpy:
-        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed, y)
+        fast.record_vjp(f, primals, wrt, forward, backward, target.front.parsed, y,
+                        [target.params.index(n) for n in names], pullback_of)
     return y, pullback_of(target.front.parsed.name, y, residuals, backward, on_numpy,
                           wrt_values)
 

@@ -139,7 +139,7 @@ def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
     if star.is_variadic(f):
         f, primals, kwprimals, wrt = star.resolved(f, primals, kwprimals, wrt)
     if not (has_aux or checkpoint is not None or kwprimals):
-        quick = fast.found_vjp(f, primals, wrt, derivatives.pullback_of)
+        quick = fast.found_vjp(f, primals, wrt)
         if quick is not None:
             return quick
     f = plain(f)

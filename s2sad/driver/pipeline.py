@@ -14,6 +14,7 @@ from ..analysis import kinds as kind_rules
 from ..analysis.analyze import analyze
 from .cachekey import globals_now
 from .collector import fewer_collections
+from .depth import guarded
 from .compile import compile_unit, unit_of
 from ..optimize.cse import mutation_free
 from ..errors import CompileError, UsageError
@@ -22,6 +23,7 @@ from ..front.normalize import normalize
 from ..optimize.passes import optimize
 from ..front.parse import ParsedFunction, is_generated, parse
 from ..transform.reverse import reverse
+from ..tree import nodes
 from ..tree.nodes import clone
 
 
@@ -46,8 +48,10 @@ class Generated:
 
 
 SECOND_ORDER = ("grad2", "pullback")
+_located = guarded(lambda fr, *args, **kwargs: fr.parsed.func)
 
 
+@guarded(lambda func: func)
 @fewer_collections
 def front(func) -> Front:
     parsed = parse(func)
@@ -63,6 +67,7 @@ def checkpointed(fr: Front, snapshots: int) -> Front:
     return Front(fr.parsed, tree, names, f"{fr.tag} checkpoint={snapshots}".strip(), snapshots)
 
 
+@_located
 @fewer_collections
 def adjoint(fr: Front, wrt: tuple, kinds: dict, variant: str, optimized: bool,
             link=None, instrument=None) -> Generated:
@@ -114,12 +119,13 @@ def _built_as_container(tree, output) -> bool:
         return True
     if not isinstance(output, gast.Name):
         return False
-    values = [s.value for s in gast.walk(tree) if isinstance(s, gast.Assign)
+    values = [s.value for s in nodes.walk(tree) if isinstance(s, gast.Assign)
               and any(isinstance(t, gast.Name) and t.id == output.id for t in s.targets)]
     return bool(values) and all(isinstance(v, (gast.Tuple, gast.List, gast.Dict))
                                 for v in values)
 
 
+@_located
 @fewer_collections
 def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
             instrument=None) -> Generated:
@@ -137,6 +143,7 @@ def tangent(fr: Front, wrt: tuple, kinds: dict, optimized: bool, link=None,
     return _emitted((func,), fr.parsed, f"jvp {','.join(wrt)}", bindings, link, instrument)
 
 
+@_located
 @fewer_collections
 def check(fr: Front, wrt: tuple, kinds: dict, mode: str) -> None:
     """Analyze only: what cannot be differentiated is reported before anything runs. The
@@ -175,6 +182,7 @@ def _emitted(defs, parsed, tag, bindings: dict, link, instrument) -> Generated:
     return assemble(parsed, units, tuple(bindings.items()), link, extra)
 
 
+@guarded(lambda parsed, *args, **kwargs: parsed.func)
 def assemble(parsed: ParsedFunction, units: tuple, bindings: tuple, link,
              extra_cells=None) -> Generated:
     """The compiled functions of ``units``: each callee's derivative in ``bindings``

@@ -100,17 +100,19 @@ def _call_with(dist, method, x, args, keywords):
 def _lower_names(tree, resolve) -> None:
     """``d = norm(mu, s)`` assigned once, read only as ``d.logpdf(x)``: d holds (mu, s)."""
     stores, loads = {}, {}
-    for n in gast.walk(tree):
+    for n in nodes.walk(tree):
         if isinstance(n, gast.Name):
             table = stores if isinstance(n.ctx, (gast.Store, gast.Del)) else loads
             table[n.id] = table.get(n.id, 0) + 1
     params = nodes.names_stored(tree.args)
     uses = {}
-    for n in gast.walk(tree):
+    for n in nodes.walk(tree):
         found = _method_call(n)
         if found and isinstance(found[0], gast.Name):
             uses.setdefault(found[0].id, []).append(n)
-    for stmt in list(gast.walk(tree)):
+    if not uses:
+        return
+    for stmt in nodes.walk(tree):
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name) and _plain(stmt.value)):
             continue

@@ -47,7 +47,7 @@ def normalize(parsed: ParsedFunction) -> tuple[gast.FunctionDef, NameGen]:
     local = nodes.names_stored(tree)
     tree.body = _Flatten(gen, local, parsed.line_offset).block(tree.body)
     tree.body = jumps.lower(tree.body, gen)
-    written = {n.id for n in gast.walk(parsed.tree) if isinstance(n, gast.Name)}
+    written = {n.id for n in nodes.walk(parsed.tree) if isinstance(n, gast.Name)}
     versions = {}
     tree.body = ssa.rename(tree, gen, versions)
     setattr(tree, USER_NAMES, {**{n: n for n in written}, **versions})

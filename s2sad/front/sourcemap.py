@@ -27,7 +27,7 @@ import re
 
 import gast
 
-from ..tree import emit
+from ..tree import emit, nodes
 
 _ATTR = "s2sad_line"
 _WIDTH = 70             # a longer source line is cut with an ellipsis
@@ -47,7 +47,7 @@ def stamp_all(stmts, line):
     """Mark ``stmts`` and every statement nested in them with ``line``."""
     if line is not None:
         for stmt in stmts:
-            for node in gast.walk(stmt):
+            for node in nodes.walk(stmt):
                 if isinstance(node, gast.stmt):
                     setattr(node, _ATTR, line)
     return stmts
@@ -62,7 +62,7 @@ def stamp_expressions(func):
     """Mark every expression of each statement in ``func`` (names and constants aside)
     with its statement's line, so that one the optimizer substitutes into a statement of
     another line still names the line it comes from; returns ``func``."""
-    for stmt in gast.walk(func):
+    for stmt in nodes.walk(func):
         line = line_of(stmt) if isinstance(stmt, gast.stmt) else None
         if line is not None:
             for node in _own_expressions(stmt):
@@ -85,15 +85,17 @@ def lines_of(stmt) -> tuple:
 def _own_expressions(stmt):
     """The expressions of ``stmt`` (not of the statements nested in it), in reading order;
     names and constants carry no computation of their own and are left out."""
-    stack = [v for f, v in reversed(list(gast.iter_fields(stmt))) if f not in _BLOCKS]
+    fields = nodes.child_fields
+    stack = [getattr(stmt, f, None) for f in reversed(fields(stmt)) if f not in _BLOCKS]
+    expr, leaves = gast.expr, (gast.Name, gast.Constant)
     while stack:
         item = stack.pop()
-        if isinstance(item, list):
+        if item.__class__ is list:
             stack.extend(reversed(item))
-        elif isinstance(item, gast.expr):
-            if not isinstance(item, (gast.Name, gast.Constant)):
+        elif isinstance(item, expr):
+            if not isinstance(item, leaves):
                 yield item
-            stack.extend(reversed([v for _, v in gast.iter_fields(item)]))
+            stack.extend([getattr(item, f, None) for f in reversed(fields(item))])
 
 
 _BLOCKS = ("body", "orelse", "handlers", "finalbody")

@@ -31,7 +31,7 @@ def rename(tree: gast.FunctionDef, gen: NameGen, versions=None) -> list:
     for stmt in tree.body:
         if not isinstance(stmt, gast.Assign):
             nested |= nodes.names_stored(stmt)
-    for inner in gast.walk(tree):                 # read by a nested def when it runs
+    for inner in nodes.walk(tree):                # read by a nested def when it runs
         if isinstance(inner, gast.FunctionDef) and inner is not tree:
             nested |= nodes.names_loaded(inner)
     params = nodes.names_stored(tree.args)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import gast
 
 from ..tree import emit, nodes
-from .expressions import key, keyed, pure
+from .expressions import key, keyed, pure, pure_nodes
 from ..analysis.objects import CONSUMED, Objects, SinkTracker
 
 _IMPURE = ("random", "copy", "array", "empty", "zeros", "ones", "full", "put", "place",
@@ -61,30 +61,41 @@ def _block(block, objects) -> tuple[list, int]:
             available.forget(nodes.names_written(s))
             out.append(s)
             continue
-        if available and _may_hit(s, available):
+        of = keyed()                 # each subexpression's key made once per statement
+        if available and _may_hit(s, available, of):
             s = replace.visit(s)
             replaced += replace.hits
+            of = keyed()             # the statement changed
         written = nodes.names_written(s)
         if isinstance(s, gast.Expr) and isinstance(getattr(s.value, "func", None),
                                                    gast.Attribute):
             written |= nodes.names_loaded(s.value.func)       # _tape.append(x)
         available.forget(written)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
-                and not isinstance(s.value, _LEAVES) and pure(s.value) and _reusable(s.value):
-            k = key(s.value)
-            target = s.targets[0].id
-            if k is not None:
-                reads = nodes.names_loaded(s.value)
-                if target not in reads:
-                    available.add(k, target, reads)
+                and not isinstance(s.value, _LEAVES):
+            _offer(s, available, of)
         out.append(s)
     return out, replaced
 
 
-def _may_hit(s, available) -> bool:
+def _offer(s, available, of) -> None:
+    """Make ``s.value`` available as ``s``'s target where it may be reused: pure, no
+    call that makes a fresh object, a key, not reading the target (one walk for all)."""
+    inside = nodes.walk(s.value)
+    if not (pure_nodes(inside) and _reusable_nodes(inside)):
+        return
+    k = of(s.value)
+    target = s.targets[0].id
+    if k is not None:
+        reads = {n.id for n in inside if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, gast.Load)}
+        if target not in reads:
+            available.add(k, target, reads)
+
+
+def _may_hit(s, available, of) -> bool:
     """Whether an expression in ``s`` has the key of one available (without visiting
     it as a replacement would: most statements have none)."""
-    of = keyed()
     return any(isinstance(n, gast.expr) and not isinstance(n, _LEAVES) and of(n) in available
                for n in nodes.walk(s))
 
@@ -141,7 +152,12 @@ class _Replace(SinkTracker):
 
 def _reusable(value) -> bool:
     """Not a call that makes a fresh object or has an effect (whatever its root)."""
-    for n in nodes.walk(value):
+    return _reusable_nodes(nodes.walk(value))
+
+
+def _reusable_nodes(inside) -> bool:
+    """:func:`_reusable`, given the nodes ``inside`` the expression."""
+    for n in inside:
         if isinstance(n, gast.Call):
             path = nodes.dotted_path(n.func)                   # np.random.normal: all parts
             if path is None:                                   # x[0].fill(...): the methods

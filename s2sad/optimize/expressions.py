@@ -22,7 +22,12 @@ _PURE_METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "ravel", "flatte
 def pure(e) -> bool:
     """Whether evaluating ``e`` has no effect: it calls only NumPy, math, the runtime
     helpers, a few builtins, and methods that read their receiver."""
-    for n in nodes.walk(e):
+    return pure_nodes(nodes.walk(e))
+
+
+def pure_nodes(inside) -> bool:
+    """:func:`pure`, given the nodes inside the expression (``nodes.walk``'s)."""
+    for n in inside:
         if isinstance(n, gast.Call):
             path = nodes.dotted_path(n.func)
             if path is None:

@@ -98,12 +98,13 @@ def _inline_site(body, i, adjoints, after, uses):
             and s.targets[0].id in adjoints and pure(s.value)):
         return None
     target, reads = s.targets[0].id, nodes.names_loaded(s.value)
+    ended = reads | {target}              # a write of one ends the candidate
     for j in range(i + 1, len(body)):
         later = body[j]
         loads, written, in_place, _, _ = uses(later)
         count = loads.get(target, 0)
         if count == 0:
-            if written & (reads | {target}) or is_compound(later) \
+            if not written.isdisjoint(ended) or is_compound(later) \
                     or in_place:                      # a view may see the update
                 return None
             continue

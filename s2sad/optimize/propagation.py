@@ -146,6 +146,9 @@ def assignment_counts(body) -> dict:
         targets = s.targets if isinstance(s, gast.Assign) else \
             [s.target] if isinstance(s, (gast.For, gast.AugAssign)) else []
         for t in targets:
+            if t.__class__ is gast.Name and t.ctx.__class__ is gast.Store:
+                counts[t.id] = counts.get(t.id, 0) + 1        # most targets: one name
+                continue
             for ident in nodes.names_stored(t):
                 counts[ident] = counts.get(ident, 0) + 1
     return counts

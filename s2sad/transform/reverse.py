@@ -101,7 +101,7 @@ class _Reverse(UpdatesAndCalls):
         self.restored_targets: set[int] = set()     # loops whose target is saved first
         self.trips: dict = {}                       # primal for loop -> its TripRecord
         self.loads: dict[str, int] = {}
-        for n in gast.walk(tree):
+        for n in nodes.walk(tree):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 self.loads[n.id] = self.loads.get(n.id, 0) + 1
 

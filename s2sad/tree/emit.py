@@ -49,8 +49,61 @@ def _is_header(stmt) -> bool:
 
 def unparse(node) -> str:
     """One gast node (expression or simple statement) as text."""
-    tree = _NegativeConstants().visit(gast.gast_to_ast(node))
-    return _unparse(ast.fix_missing_locations(tree))
+    return _unparse(_to_ast(node))
+
+
+# gast classes whose ast twin has the same fields (the ones listed): converted here,
+# several times faster than gast.gast_to_ast; the rest (defs, lambdas, comprehensions,
+# f-strings...) by gast, with _NegativeConstants after it
+_SAME_FIELDS = {
+    "BinOp": ("left", "op", "right"), "UnaryOp": ("op", "operand"),
+    "BoolOp": ("op", "values"), "Compare": ("left", "ops", "comparators"),
+    "Call": ("func", "args", "keywords"), "keyword": ("arg", "value"),
+    "Attribute": ("value", "attr", "ctx"), "Subscript": ("value", "slice", "ctx"),
+    "Tuple": ("elts", "ctx"), "List": ("elts", "ctx"), "Slice": ("lower", "upper", "step"),
+    "IfExp": ("test", "body", "orelse"), "Starred": ("value", "ctx"),
+    "Dict": ("keys", "values"), "Assign": ("targets", "value"),
+    "AugAssign": ("target", "op", "value"), "Return": ("value",), "Expr": ("value",),
+    "Pass": (), "Break": (), "Continue": (),
+}
+_TWINS = {getattr(gast, name): (getattr(ast, name), fields)
+          for name, fields in _SAME_FIELDS.items()}
+_LEAVES = {getattr(gast, name): getattr(ast, name)()     # contexts and operators: shared,
+           for name in ("Load", "Store", "Del", "Add", "Sub", "Mult", "MatMult", "Div",
+                        "Mod", "Pow", "LShift", "RShift", "BitOr", "BitXor", "BitAnd",
+                        "FloorDiv", "Invert", "Not", "UAdd", "USub", "Eq", "NotEq", "Lt",
+                        "LtE", "Gt", "GtE", "Is", "IsNot", "In", "NotIn", "And", "Or")}
+
+
+def _to_ast(node):
+    """``node`` as an ast tree for ast.unparse, a negative number as ``-(number)``."""
+    cls = node.__class__
+    twin = _TWINS.get(cls)
+    if twin is not None:
+        made, fields = twin
+        out = made(*[_field(getattr(node, f)) for f in fields])
+        if cls is gast.Assign:
+            out.lineno = 1                  # the unparser looks up its type comment
+        return out
+    if cls is gast.Name:
+        return ast.Name(node.id, _LEAVES[node.ctx.__class__])
+    if cls is gast.Constant:
+        value = node.value
+        if value.__class__ in (int, float) and value < 0:
+            return ast.UnaryOp(_LEAVES[gast.USub], ast.Constant(-value))
+        return ast.Constant(value, node.kind)
+    leaf = _LEAVES.get(cls)
+    if leaf is not None:
+        return leaf
+    return ast.fix_missing_locations(_NegativeConstants().visit(gast.gast_to_ast(node)))
+
+
+def _field(value):
+    if isinstance(value, gast.AST):
+        return _to_ast(value)
+    if value.__class__ is list:
+        return [None if v is None else _field(v) for v in value]
+    return value
 
 
 if sys.version_info >= (3, 11):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import gast
 
+from . import nodes
+
 
 class NameGen:
     """Hands out ``v1, v2, ...`` temporaries and suffixed names, skipping taken ones."""
@@ -13,7 +15,7 @@ class NameGen:
 
     @classmethod
     def for_tree(cls, tree, extra=()) -> "NameGen":
-        used = {n.id for n in gast.walk(tree) if isinstance(n, gast.Name)}
+        used = {n.id for n in nodes.walk(tree) if isinstance(n, gast.Name)}
         used.add(tree.name)
         return cls(used | set(extra))
 

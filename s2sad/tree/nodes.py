@@ -10,6 +10,8 @@ import functools
 
 import gast
 
+_NAME, _CONSTANT = gast.Name, gast.Constant     # the leaves most nodes are
+
 
 def name(ident: str, store: bool = False) -> gast.Name:
     ctx = gast.Store() if store else gast.Load()
@@ -151,8 +153,14 @@ def template(text: str, **subs):
     >>> ast.unparse(gast.gast_to_ast(template("g * np.cos(x)", g=name("b_y"), x=name("u"))))
     'b_y * np.cos(u)'
     """
-    tree = clone(_parsed(text))
-    return _trim_operands(substitute(tree, subs))
+    tree = substitute(clone(_parsed(text)), subs)
+    # only a call of a variadic helper is trimmed: its name is in the text, or in a
+    # tree put in (a Name or a constant put in holds none)
+    if any(h in text for h in VARIADIC_HELPERS) or any(
+            isinstance(v, gast.AST) and not isinstance(v, (gast.Name, gast.Constant))
+            for v in subs.values()):
+        return _trim_operands(tree)
+    return tree
 
 
 # runtime helpers taking ``*operands`` that skip None: rules pass every optional
@@ -193,7 +201,10 @@ class Transformer(gast.NodeTransformer):
         return method(self, node)
 
     def generic_visit(self, node):
-        for field in _child_fields(node):
+        cls = node.__class__
+        if cls is _CONSTANT or cls is _NAME and node.annotation is None:
+            return node                     # nothing below
+        for field in _CHILD_FIELDS.get(cls) or _child_fields(node):
             old = getattr(node, field, None)
             if isinstance(old, list):
                 new_values = []
@@ -232,36 +243,56 @@ class _Substitute(Transformer):
 
 def clone(tree):
     """A deep copy of a tree, a list of trees or a leaf value; several times faster than
-    ``copy.deepcopy`` (no memo: the compiler's trees never share a node)."""
-    if isinstance(tree, gast.AST):
-        new = tree.__class__.__new__(tree.__class__)
-        new.__dict__.update({k: clone(v) for k, v in tree.__dict__.items()})
-        return new
-    if isinstance(tree, list):
+    ``copy.deepcopy`` (no memo: the compiler's trees never share a node). Contexts and
+    operators (``Load``, ``Add``: no fields, never edited) are shared, as ``ast.parse``
+    shares them."""
+    cls = tree.__class__
+    if cls is list:
         return [clone(t) for t in tree]
-    if isinstance(tree, tuple):
+    if cls in _KEPT:
+        return tree
+    if isinstance(tree, gast.AST):
+        new = cls.__new__(cls)
+        fields = tree.__dict__.copy()
+        for k, v in fields.items():
+            if v.__class__ not in _KEPT:
+                fields[k] = clone(v)
+        new.__dict__ = fields
+        return new
+    if cls is tuple:
         return tuple(clone(t) for t in tree)
-    return tree                       # str, numbers, None: immutable leaves
+    return tree                       # other leaves: immutable
+
+
+# what clone keeps as it is: immutable values, and the field-less contexts and operators
+_KEPT = frozenset({str, int, float, bool, complex, bytes, type(None)} | {
+    c for c in vars(gast).values() if isinstance(c, type) and issubclass(
+        c, (gast.expr_context, gast.operator, gast.unaryop, gast.cmpop, gast.boolop))})
 
 
 def walk(tree):
     """Every node in ``tree`` (itself included) but the contexts and operators (``Load``,
-    ``Add``: leaves no caller looks for), in no particular order; what ``gast.walk``
-    yields less those, several times faster (a class's fields that may hold nodes are
-    listed once)."""
-    stack = [tree]
-    pop, push = stack.pop, stack.append
-    while stack:
+    ``Add``: leaves no caller looks for), in no particular order: what ``gast.walk``
+    yields less those, as a list, several times faster (a class's fields that may hold
+    nodes are listed once)."""
+    out, stack = [], [tree]
+    pop, push, keep = stack.pop, stack.append, out.append
+    ast, fields_of = gast.AST, _CHILD_FIELDS.get
+    while stack:                        # the order the generator it replaces had
         node = pop()
-        yield node
-        for field in _CHILD_FIELDS.get(node.__class__) or _child_fields(node):
+        keep(node)
+        cls = node.__class__
+        if cls is _CONSTANT or cls is _NAME and node.annotation is None:
+            continue                    # most nodes: nothing below them
+        for field in fields_of(cls) or _child_fields(node):
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for v in value:
-                    if isinstance(v, gast.AST):
+                    if isinstance(v, ast):
                         push(v)
-            elif isinstance(value, gast.AST):
+            elif isinstance(value, ast):
                 push(value)
+    return out
 
 
 # fields that hold a context, an operator or a plain value, never a node to walk into
@@ -270,7 +301,7 @@ _CHILD_FIELDS: dict = {}
 
 
 def _child_fields(node) -> tuple:
-    """The fields of ``node``'s class that may hold nodes to walk into."""
+    """The fields of ``node``'s class that may hold nodes to walk into, in their order."""
     fields = _CHILD_FIELDS.get(node.__class__)
     if fields is None:
         fields = _CHILD_FIELDS[node.__class__] = tuple(
@@ -278,19 +309,24 @@ def _child_fields(node) -> tuple:
     return fields
 
 
+child_fields = _child_fields   # public: the order of fields is reading order
+
+
 def names_loaded(tree) -> set[str]:
     """The ids of every Name read anywhere in ``tree``."""
-    return set(facts(tree)[0])
+    return {n.id for n in walk(tree) if n.__class__ is _NAME and n.ctx.__class__ is gast.Load}
 
 
 def names_stored(tree) -> set[str]:
     """The ids of every Name written anywhere in ``tree``, and of nested defs."""
     stored = set()
+    store = (gast.Store, gast.Param)
     for n in walk(tree):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, (gast.Store, gast.Param)):
+        cls = n.__class__
+        if cls is _NAME:
+            if n.ctx.__class__ in store:
                 stored.add(n.id)
-        elif isinstance(n, gast.FunctionDef) and n is not tree:
+        elif cls is gast.FunctionDef and n is not tree:
             stored.add(n.name)
     return stored
 
@@ -301,13 +337,20 @@ def is_atom(node) -> bool:
 
 def walk_stmts(block):
     """Every statement in ``block``, those nested in if/for/while bodies included (not
-    the bodies of nested defs: they run when called, differentiated on their own)."""
-    for stmt in block:
-        yield stmt
-        if isinstance(stmt, gast.FunctionDef):
-            continue
-        for field in ("body", "orelse"):
-            yield from walk_stmts(getattr(stmt, field, []) or [])
+    the bodies of nested defs: they run when called, differentiated on their own), in
+    order: each statement, then its body, then its orelse. No recursion: a chain of
+    ``elif``s nests as deep as it is long."""
+    stack = [iter(block)]
+    while stack:
+        for stmt in stack[-1]:
+            yield stmt
+            if not isinstance(stmt, gast.FunctionDef):
+                inner = [getattr(stmt, f, None) or () for f in ("orelse", "body")]
+                if inner[0] or inner[1]:
+                    stack += [iter(inner[0]), iter(inner[1])]
+                    break
+        else:
+            stack.pop()
 
 
 def definitely_assigned(block) -> set:
@@ -346,20 +389,27 @@ def facts(tree) -> tuple:
     stack = [tree]
     pop, push = stack.pop, stack.append
     name_, subscript, load, ast = gast.Name, gast.Subscript, gast.Load, gast.AST
+    store, constant, fields_of = (gast.Store, gast.Param), gast.Constant, _CHILD_FIELDS.get
     while stack:
         n = pop()
-        if isinstance(n, name_):
-            if isinstance(n.ctx, load):
+        cls = n.__class__
+        if cls is name_:
+            ctx = n.ctx.__class__
+            if ctx is load:
                 loads[n.id] = loads.get(n.id, 0) + 1
-            elif isinstance(n.ctx, (gast.Store, gast.Param)):
+            elif ctx in store:
                 stored.add(n.id)
-        elif isinstance(n, gast.FunctionDef) and n is not tree:
+            if n.annotation is None:
+                continue
+        elif cls is constant:
+            continue
+        elif cls is gast.FunctionDef and n is not tree:
             stored.add(n.name)
-        elif isinstance(n, subscript) and isinstance(n.ctx, gast.Store):
+        elif cls is subscript and n.ctx.__class__ is gast.Store:
             in_place = True
-            if isinstance(n.value, name_):
+            if n.value.__class__ is name_:
                 extra.add(n.value.id)
-        for field in _CHILD_FIELDS.get(n.__class__) or _child_fields(n):
+        for field in fields_of(cls) or _child_fields(n):
             value = getattr(n, field, None)
             if value.__class__ is list:
                 for v in value:
