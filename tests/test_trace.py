@@ -304,3 +304,18 @@ def test_defaults_are_inputs_but_not_differentiated():
     assert rows["scale"].value == 2.0 and rows["scale"].adjoint is None
     assert rows["x"].adjoint == pytest.approx(2.0 * np.cos(1.0))
     assert trace.rows[-1].tangent == pytest.approx(2.0 * np.cos(1.0))
+
+
+def _walks_number_constants(x):
+    for i1 in (0.5, -1.25, 2.0):
+        x += 0.5
+        x = i1
+    return x * x + x
+
+
+def test_a_loop_over_number_constants_rebinding_its_variable_traces():
+    """``x += 0.5`` on an item of ``(0.5, -1.25, 2.0)`` rebinds a number: it was a false
+    in-place-alias in the trace (the trace fuzzer found it), though grad took it."""
+    t = s2sad.trace(_walks_number_constants, 1.0)
+    assert t.rows[-1].value == pytest.approx(6.0)
+    assert s2sad.grad(_walks_number_constants)(1.0) == 0.0

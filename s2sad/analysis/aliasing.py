@@ -129,7 +129,8 @@ def _numbers(assigns, prims, kinds, arg_kinds) -> set:
     that is one (kinds join over a name's assignments)."""
     numbers = {n for n, k in {**kinds, **arg_kinds}.items() if kind_rules.is_scalar(k)}
     containers = {n for n, k in arg_kinds.items()             # not known to be arrays
-                  if not (kind_rules.is_array(k) or k == kind_rules.INTARRAY)}
+                  if not (kind_rules.is_array(k) or k == kind_rules.INTARRAY)} | \
+        holding.number_displays(assigns)
     numbers |= {s.targets[0].id for s in assigns if prims[s].op == "index"
                 and isinstance(s.value.value, gast.Name) and s.value.value.id in containers}
     copies = [(s.targets[0].id, prims[s].source) for s in assigns

@@ -18,6 +18,7 @@ from . import kinds as kind_rules
 from .prims import pack_items
 from .views import is_view_index
 from ..front.normalize import AUGMENTED
+from ..tree import nodes
 
 
 def pairs(assigns, prims, appends, stores, held=()) -> list:
@@ -124,3 +125,21 @@ def augmented_items(assigns, prims, kinds, arg_kinds, parsed) -> list:
                 "which the derivative would not do", f"write {name} = {name} {op} ... "
                 "(a new value)")))
     return found
+
+
+def number_displays(assigns) -> set:
+    """Names bound to a tuple or list of number constants (``for i in (0.5, 2.0)``'s
+    sequence) or to ``_rt.as_sequence`` of one: their items are numbers, which ``+=``
+    rebinds rather than changes in place."""
+    out = set()
+    for s in assigns:
+        value = s.value
+        if isinstance(value, (gast.Tuple, gast.List)) and value.elts and all(
+                isinstance(e, gast.Constant) and isinstance(e.value, (int, float))
+                and not isinstance(e.value, bool) for e in value.elts):
+            out.add(s.targets[0].id)
+        elif isinstance(value, gast.Call) and len(value.args) == 1 \
+                and nodes.dotted_path(value.func) == "_rt.as_sequence" \
+                and isinstance(value.args[0], gast.Name) and value.args[0].id in out:
+            out.add(s.targets[0].id)
+    return out
