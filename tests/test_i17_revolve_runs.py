@@ -123,3 +123,63 @@ def test_a_while_loop_whose_segments_have_runs():
     assert g == pytest.approx(0.5 / np.sqrt(a), rel=1e-12)
     keep = np.array([1e6])
     assert s2sad.grad(newton, wrt="a")(keep[0], 12) == g and keep[0] == 1e6
+
+
+def indexed_marked(x, w, s):
+    y = 0.0
+    for i in s2sad.checkpointed(range(x.shape[0]), snapshots=s):
+        y = np.sin(y) * w + x[i]
+    return y
+
+
+def indexed_plain(x, w):
+    y = 0.0
+    for i in range(x.shape[0]):
+        y = np.sin(y) * w + x[i]
+    return y
+
+
+@pytest.mark.parametrize("n, s", [(2, 3), (30, 4), (200, 20)])
+def test_a_step_whose_adjoint_reads_the_index(n, s):
+    x = np.linspace(0.1, 0.9, n)
+    keep = x.copy()
+    gx, gw = s2sad.grad(indexed_marked, wrt=("x", "w"))(x, 0.7, s)
+    px, pw = s2sad.grad(indexed_plain, wrt=("x", "w"))(x, 0.7)
+    np.testing.assert_array_equal(gx, px)
+    assert gw == pw
+    np.testing.assert_allclose(gx, fd_grad(indexed_plain, (x, 0.7), 0), rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(x, keep)
+
+
+def skipping_marked(x, s):
+    y = x
+    for i in s2sad.checkpointed(range(30), snapshots=s):
+        if i % 3 == 0:
+            continue
+        y = np.sin(y) * x + 0.01
+    return y
+
+
+def skipping_plain(x):
+    y = x
+    for i in range(30):
+        if i % 3 == 0:
+            continue
+        y = np.sin(y) * x + 0.01
+    return y
+
+
+def test_a_step_that_jumps_keeps_its_own_loop():
+    # 'reversing' writes a step out only where no jump leaves it; here it loops over one step
+    text = s2sad.source(skipping_marked, args=(0.5, 4))
+    assert "range(_k1, _k1 + 1)" in text
+    for s in (1, 4, 40):
+        g = s2sad.grad(skipping_marked)(0.5, s)
+        assert g == s2sad.grad(skipping_plain)(0.5)
+        assert g == pytest.approx(fd_grad(skipping_plain, (0.5,), 0), rel=1e-6)
+
+
+def test_a_step_that_only_counts_is_written_out():
+    text = s2sad.source(marked, args=(0.5, 1000, 100))
+    body = text[text.index("'reversing'"):text.index("else:", text.index("'reversing'"))]
+    assert "range(_k1, _k1 + 1)" not in body and "_n1" not in body and "= _k1" in body

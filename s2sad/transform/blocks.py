@@ -65,7 +65,8 @@ def invariant_assignments(tree, scalar) -> set:
         reads = nodes.names_loaded(s.value)
         if target in single and target in in_loops and target not in reads \
                 and all(isinstance(n, _PURE) for n in gast.walk(s.value)) \
-                and all(scalar(n) and n not in called and (n not in stored or n in single and n not in in_loops)
+                and all(scalar(n) and n not in called
+                        and (n not in stored or n in single and n not in in_loops)
                         for n in reads):
             out.add(target)
     return out
@@ -102,3 +103,36 @@ class TripRecord:
     start: gast.Assign       # _i = []
     loop: gast.For           # its body starts with _i.append(target)
     handed: list             # [_path.append(_i)] inside an outer loop, else []
+
+
+def reversing(p: str, q: str, gen, restore, start, one, adjoint):
+    """``for _k in range(q - 1, p - 1, -1):`` ``restore``, then ``one`` (a taped loop) over
+    ``range(_k, _k + 1)`` and ``adjoint``, its adjoint loop; written out as one step where
+    the loops only count it (``_n += 1``, ``for _ in range(_n)``)."""
+    k = nodes.name(gen.numbered("_k"))
+    last, stop = [nodes.binop(nodes.name(n), gast.Sub(), nodes.const(1)) for n in (q, p)]
+    iterable = nodes.call("range", last, stop, nodes.const(-1))
+    if _only_counts(one, adjoint):
+        bind = [nodes.assign(one.target.id, nodes.name(k.id))] \
+            if one.target.id in nodes.names_loaded(one) else []
+        body = restore + bind + one.body[1:] + adjoint.body
+    else:
+        one.iter = nodes.call("range", k, nodes.binop(k, gast.Add(), nodes.const(1)))
+        body = restore + start + [one, adjoint]
+    return nodes.for_(nodes.name(k.id, store=True), iterable, body)
+
+
+def _only_counts(one, adjoint) -> bool:
+    """Whether ``one`` starts with ``_n += 1`` and ``adjoint`` is ``for _ in range(_n)``
+    (no jump in either, no else, the targets plain names)."""
+    first = one.body[0] if one.body else None
+    count = getattr(getattr(first, "target", None), "id", None)
+    head = adjoint.iter
+    return isinstance(first, gast.AugAssign) and count is not None \
+        and isinstance(one.target, gast.Name) and isinstance(adjoint.target, gast.Name) \
+        and isinstance(head, gast.Call) and getattr(head.func, "id", None) == "range" \
+        and len(head.args) == 1 and getattr(head.args[0], "id", None) == count \
+        and adjoint.target.id not in nodes.names_loaded(adjoint) \
+        and not one.orelse and not adjoint.orelse \
+        and not any(isinstance(n, (gast.Break, gast.Continue))
+                    for loop in (one, adjoint) for n in gast.walk(loop))

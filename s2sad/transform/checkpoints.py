@@ -54,6 +54,7 @@ from ..analysis.prims import SEQUENCE
 from ..front import sourcemap
 from ..runtime.checkpoint import ADVANCE, RESTORE, REVERSING, TAKE, TAKING
 from ..tree import nodes
+from .blocks import reversing
 
 
 @dataclass
@@ -136,8 +137,8 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
             (RESTORE, restore), (TAKE, _takes(names, state)),
             (ADVANCE, [_advance(loop, mark, names)]),
             (TAKING, [_advance(loop, mark, names, state)]),
-            (REVERSING, [_reversing(names, gen, one, restore + [nodes.clone(s) for s in start]
-                                    + [one, nodes.clone(mark.adjoint)])])],
+            (REVERSING, [reversing(names.p, names.q, gen, restore, [nodes.clone(s) for s in start],
+                                   one, nodes.clone(mark.adjoint))])],
             start + [loop, nodes.clone(mark.adjoint)])
         at = adjoint.index(mark.adjoint)
         adjoint[at + 1:at + 1] = [gast.copy_location(backward, mark.adjoint)]
@@ -183,19 +184,8 @@ def _advance(loop, mark, names, taking=()):
     the carried names, kept before each step)."""
     iterable = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
     out = nodes.for_(nodes.clone(loop.target), iterable,
-                     (_takes(names, taking) if taking else []) + [nodes.clone(s) for s in mark.plain])
+                     _takes(names, taking) + [nodes.clone(s) for s in mark.plain])
     return gast.copy_location(out, loop)
-
-
-def _reversing(names, gen, one, body):
-    """``for _k in range(_q - 1, _p - 1, -1): body``: a step ``_k`` (``one``: the taped
-    loop, run over ``range(_k, _k + 1)``) after each restore, last step first."""
-    k = nodes.name(gen.numbered("_k"))
-    one.iter = nodes.call("range", k, nodes.binop(k, gast.Add(), nodes.const(1)))
-    iterable = nodes.call("range", nodes.binop(nodes.name(names.q), gast.Sub(), nodes.const(1)),
-                          nodes.binop(nodes.name(names.p), gast.Sub(), nodes.const(1)),
-                          nodes.const(-1))
-    return nodes.for_(nodes.name(k.id, store=True), iterable, body)
 
 
 # calls a recomputed step would make again: output, random draws, appends to outer lists,

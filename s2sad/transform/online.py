@@ -35,7 +35,8 @@ import gast
 
 from ..runtime.checkpoint import ADVANCE, RESTORE, REVERSING, TAKE, TAKING
 from ..tree import nodes
-from .checkpoints import _copy, _follow, _Names, _reversing, _takes
+from .blocks import reversing
+from .checkpoints import _copy, _follow, _Names, _takes
 
 
 def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, updated, gen):
@@ -70,8 +71,9 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
             (RESTORE, restore), (TAKE, _takes(names, state)),
             (ADVANCE, [_steps(names, [nodes.clone(s) for s in mark.plain], gen)]),
             (TAKING, [taking]),
-            (REVERSING, [_reversing(names, gen, one, [nodes.clone(s) for s in restore + start]
-                                    + [one, nodes.clone(mark.adjoint)])])],
+            (REVERSING, [reversing(names.p, names.q, gen, [nodes.clone(s) for s in restore],
+                                    [nodes.clone(s) for s in start], one,
+                                    nodes.clone(mark.adjoint))])],
             [nodes.clone(s) for s in start] + [taped, nodes.clone(mark.adjoint)])
         at = adjoint.index(mark.adjoint)
         adjoint[at:at + 1] = [gast.copy_location(backward, mark.adjoint)]
