@@ -38,7 +38,7 @@ from pathlib import Path                                    # noqa: E402
 import numpy as np                                          # noqa: E402
 
 import s2sad                                                # noqa: E402
-from s2sad.runtime.checkpoint import ADVANCE, repetitions, revolve   # noqa: E402
+from s2sad.runtime.checkpoint import ADVANCE, primitive, repetitions, revolve   # noqa: E402
 
 SCALAR_SNAPSHOTS, RNN_SNAPSHOTS, RNN_HIDDEN = 100, 20, 16
 PLOT = Path(__file__).with_name("checkpoint.png")
@@ -94,7 +94,7 @@ def rnn_hand(W, U, xs):
 
 def extra_steps(n, s) -> int:
     """The untaped steps revolve's schedule runs besides each step's taped one."""
-    return sum(q - p for action, p, q in revolve(n, s) if action == ADVANCE)
+    return sum(q - p for action, p, q in primitive(revolve(n, s)) if action == ADVANCE)
 
 
 def _peak(call) -> int:

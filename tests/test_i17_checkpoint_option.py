@@ -97,6 +97,7 @@ def test_each_loop_follows_the_schedule(monkeypatch):
     assert [(n, s) for n, s, _ in runs] == [(20, 3), (6, 3)]
     for n, s, actions in runs:
         held = most = 0
+        actions = list(schedule.primitive(actions))
         for action, _, _ in actions:
             held += {"take": 1, "restore": -1}.get(action, 0)
             most = max(most, held)

@@ -202,7 +202,7 @@ def recorded(monkeypatch):
 
         def backward(self):
             for action in super().backward():
-                log.append(action)
+                log.extend(checkpoint.primitive([action]))    # a run: its takes, restores..
                 yield action
     monkeypatch.setattr(s2sad.runtime, "Online", Recording)
     return log

@@ -10,21 +10,31 @@ step runs untaped at most ``r`` times, ``r`` the least number with
 ``r * n - C(s + r, s + 1)``. Each step also runs once taped, just before its adjoint.
 
 :func:`revolve` yields the actions; the generated code follows them with the loop
-body's pieces (:class:`Schedule` splits them where the primal sweep ends):
+body's pieces (:class:`Schedule` splits them where the primal sweep ends). A run of
+one-step advances each keeping the state, and the run of restores and steps that later
+turns back over them, is one action each (``taking``, ``reversing``), so that a cheap
+body is not outweighed by the schedule; :func:`primitive` writes them out:
 
 >>> list(revolve(3, 2))
+[('take', 0, 0), ('advance', 0, 1), ('taking', 1, 2), ('step', 2, 3), ('reversing', 0, 2)]
+>>> list(primitive(revolve(3, 2)))
 [('take', 0, 0), ('advance', 0, 1), ('take', 1, 1), ('advance', 1, 2), ('step', 2, 3), \
 ('restore', 1, 1), ('step', 1, 2), ('restore', 0, 0), ('step', 0, 1)]
 """
 from math import comb
 
-__all__ = ["checkpointed", "revolve", "repetitions", "Schedule", "Online", "ADVANCE",
-           "TAKE", "RESTORE", "STEP"]
+__all__ = ["checkpointed", "revolve", "repetitions", "primitive", "Schedule", "Online",
+           "ADVANCE", "TAKE", "RESTORE", "STEP", "TAKING", "REVERSING"]
 
 ADVANCE = "advance"   # (ADVANCE, p, q): run steps p..q-1 untaped
 TAKE = "take"         # (TAKE, slot, p): push the state before step p (slot: the depth)
 RESTORE = "restore"   # (RESTORE, slot, p): pop the top snapshot, the state before step p
 STEP = "step"         # (STEP, p, p + 1): run step p taped, then its adjoint
+# where revolve advances one step at a time, keeping each state, its actions are a take
+# and a one-step advance per step, and later a restore and a step per step: one action
+# stands for each run of them, so that the generated code loops over the steps
+TAKING = "taking"         # (TAKING, p, q): for each step p..q-1, take, then advance it
+REVERSING = "reversing"   # (REVERSING, p, q): for each step q-1..p, restore, then step
 
 
 def checkpointed(iterable, snapshots=1):
@@ -47,6 +57,8 @@ def _split(length, free):
     ``[max(b(c, r-2), l - b(c-1, r)), min(b(c, r-1), l - b(c-1, r-1))]``, b(c, r) = C(c+r, c)."""
     if free == 1:
         return length - 1
+    if length <= 1 + free * (free + 1) // 2:    # r <= 2 and the range starts at 1
+        return 1
     r = repetitions(length, free)
     low = comb(free + r - 2, free) if r >= 2 else 0
     return max(1, low, length - comb(free - 1 + r, free - 1))
@@ -67,12 +79,28 @@ def revolve(steps, snapshots):
     current = 0
     while pending:
         start, end, free = pending.pop()
+        if not free:                    # steps end-1..start, each restored, then stepped
+            yield REVERSING, start, end
+            current = start + 1
+            continue
         if current != start:
             yield RESTORE, snapshots - free, start
             if end - start > 1:
                 yield TAKE, snapshots - free, start
         while end - start > 1:
             middle = start + _split(end - start, free)
+            if middle == start + 1:     # a run of one-step advances, each state kept
+                run = start
+                start, free = start + 1, free - 1
+                while 1 < end - start <= 1 + free * (free + 1) // 2:    # _split is 1
+                    start, free = start + 1, free - 1
+                yield ADVANCE, run, run + 1
+                if start > run + 1:
+                    yield TAKING, run + 1, start
+                pending.append((run, start, 0))
+                if end - start > 1:
+                    yield TAKE, snapshots - free, start
+                continue
             yield ADVANCE, start, middle
             pending.append((start, middle, free))
             start, free = middle, free - 1
@@ -80,6 +108,31 @@ def revolve(steps, snapshots):
                 yield TAKE, snapshots - free, start
         yield STEP, start, start + 1
         current = start + 1
+
+
+def primitive(actions):
+    """``actions`` with each ``TAKING`` and ``REVERSING`` written out as the takes,
+    advances, restores and steps it stands for (a slot: the snapshots held before it).
+
+    >>> list(primitive([(TAKE, 0, 0), (TAKING, 1, 3), (REVERSING, 0, 2)]))
+    [('take', 0, 0), ('take', 1, 1), ('advance', 1, 2), ('take', 2, 2), ('advance', 2, 3), \
+('restore', 2, 1), ('step', 1, 2), ('restore', 1, 0), ('step', 0, 1)]
+    """
+    held = 0
+    for action, p, q in actions:
+        if action == TAKING:
+            for j in range(p, q):
+                yield TAKE, held, j
+                yield ADVANCE, j, j + 1
+                held += 1
+        elif action == REVERSING:
+            for j in reversed(range(p, q)):
+                held -= 1
+                yield RESTORE, held, j
+                yield STEP, j, j + 1
+        else:
+            held += {TAKE: 1, RESTORE: -1}.get(action, 0)
+            yield action, p, q
 
 
 class Schedule:
@@ -119,9 +172,7 @@ class Online:
     [(False, True), (False, True), (True, True), (False, False), (True, True)]
     >>> r.held, r.spacing, list(r.backward())
     (2, 4, [('restore', 1, 4), ('step', 4, 5), ('restore', 0, 0), ('take', 0, 0), \
-('advance', 0, 1), ('take', 1, 1), ('advance', 1, 2), ('take', 2, 2), ('advance', 2, 3), \
-('step', 3, 4), ('restore', 2, 2), ('step', 2, 3), ('restore', 1, 1), ('step', 1, 2), \
-('restore', 0, 0), ('step', 0, 1)])
+('advance', 0, 1), ('taking', 1, 3), ('step', 3, 4), ('reversing', 0, 3)])
     """
 
     def __init__(self, snapshots):

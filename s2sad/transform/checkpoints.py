@@ -5,7 +5,9 @@ The primal sweep follows its first actions: it runs the loop untaped, keeping a 
 of the loop-carried state (the names the loop writes that are bound before it) where
 the schedule says, then runs the last step taped. The adjoint sweep runs that step's
 adjoint, then follows the rest of the schedule: restore a snapshot, take one, advance
-untaped, or run one step taped followed by its adjoint. Memory: at most ``s`` snapshots
+untaped, or run one step taped followed by its adjoint; or a run of steps, each kept
+then advanced (``taking``), or each restored then run taped with its adjoint, last first
+(``reversing``). Memory: at most ``s`` snapshots
 and one step's tape; each step runs untaped at most ``r`` times, ``C(s + r, s) >= n``.
 
 >>> import s2sad, numpy as np
@@ -19,9 +21,14 @@ and one step's tape; each step runs untaped at most ``r`` times, ``C(s + r, s) >
     for (_a1, _p1, _q1) in _r1.forward():
         if _a1 == 'take':
             _s_y.append(y)
+        elif _a1 == 'taking':
+            for v4 in range(_p1, _q1):
+                _s_y.append(y)
+                # line 4: y = np.sin(y) * x
+                v5 = np.sin(y)
+                y = v5 * x
         else:
             for v4 in range(_p1, _q1):
-                # line 4: y = np.sin(y) * x
                 v5 = np.sin(y)
                 y = v5 * x
     # line 3: for i in s2sad.checkpointed(range(n), snapshots=4):
@@ -45,8 +52,9 @@ import numpy as np
 
 from ..analysis.prims import SEQUENCE
 from ..front import sourcemap
-from ..runtime.checkpoint import ADVANCE, RESTORE, TAKE
+from ..runtime.checkpoint import ADVANCE, RESTORE, REVERSING, TAKE, TAKING
 from ..tree import nodes
+from .blocks import reversing
 
 
 @dataclass
@@ -113,7 +121,8 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
         steps = nodes.call("len", nodes.name(mark.sequence))
         head = [nodes.assign(names.schedule, nodes.call("_rt.Schedule", steps, mark.snapshots))]
         head += [nodes.assign(names.slots[n], gast.List(elts=[], ctx=gast.Load())) for n in state]
-        forward = _follow(names, "forward", [(TAKE, _takes(names, state))],
+        forward = _follow(names, "forward", [(TAKE, _takes(names, state)),
+                                             (TAKING, [_advance(loop, mark, names, state)])],
                           _advance(loop, mark, names))
         last = nodes.clone(loop)
         last.iter = nodes.template("r.last", r=nodes.name(names.schedule))
@@ -123,9 +132,13 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
         loop.iter = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
         restore = [nodes.assign(n, _copy(nodes.call(f"{names.slots[n]}.pop"), n in updated))
                    for n in state]
+        one = nodes.clone(loop)
         backward = _follow(names, "backward", [
             (RESTORE, restore), (TAKE, _takes(names, state)),
-            (ADVANCE, [_advance(loop, mark, names)])],
+            (ADVANCE, [_advance(loop, mark, names)]),
+            (TAKING, [_advance(loop, mark, names, state)]),
+            (REVERSING, [reversing(names.p, names.q, gen, restore, [nodes.clone(s) for s in start],
+                                   one, nodes.clone(mark.adjoint))])],
             start + [loop, nodes.clone(mark.adjoint)])
         at = adjoint.index(mark.adjoint)
         adjoint[at + 1:at + 1] = [gast.copy_location(backward, mark.adjoint)]
@@ -166,10 +179,12 @@ def _takes(names, state):
                                        _copy(nodes.name(n), n in names.updated))) for n in state]
 
 
-def _advance(loop, mark, names):
-    """The loop's steps ``_p`` to ``_q - 1`` as the user wrote them, untaped."""
+def _advance(loop, mark, names, taking=()):
+    """The loop's steps ``_p`` to ``_q - 1`` as the user wrote them, untaped (``taking``:
+    the carried names, kept before each step)."""
     iterable = nodes.call("range", nodes.name(names.p), nodes.name(names.q))
-    out = nodes.for_(nodes.clone(loop.target), iterable, [nodes.clone(s) for s in mark.plain])
+    out = nodes.for_(nodes.clone(loop.target), iterable,
+                     _takes(names, taking) + [nodes.clone(s) for s in mark.plain])
     return gast.copy_location(out, loop)
 
 

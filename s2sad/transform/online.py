@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import gast
 
-from ..runtime.checkpoint import ADVANCE, RESTORE, TAKE
+from ..runtime.checkpoint import ADVANCE, RESTORE, REVERSING, TAKE, TAKING
 from ..tree import nodes
+from .blocks import reversing
 from .checkpoints import _copy, _follow, _Names, _takes
 
 
@@ -64,9 +65,15 @@ def apply(marks: dict, trips: dict, primal: list, adjoint: list, carried, update
         restore = [nodes.assign(n, _copy(nodes.call(f"{names.slots[n]}.pop"), n in updated))
                    for n in state]
         taped = _steps(names, loop.body, gen)
+        one = _steps(names, [nodes.clone(s) for s in loop.body], gen)
+        taking = _steps(names, _takes(names, state) + [nodes.clone(s) for s in mark.plain], gen)
         backward = _follow(names, "backward", [
             (RESTORE, restore), (TAKE, _takes(names, state)),
-            (ADVANCE, [_steps(names, [nodes.clone(s) for s in mark.plain], gen)])],
+            (ADVANCE, [_steps(names, [nodes.clone(s) for s in mark.plain], gen)]),
+            (TAKING, [taking]),
+            (REVERSING, [reversing(names.p, names.q, gen, [nodes.clone(s) for s in restore],
+                                    [nodes.clone(s) for s in start], one,
+                                    nodes.clone(mark.adjoint))])],
             [nodes.clone(s) for s in start] + [taped, nodes.clone(mark.adjoint)])
         at = adjoint.index(mark.adjoint)
         adjoint[at:at + 1] = [gast.copy_location(backward, mark.adjoint)]

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import gast
 
-from .blocks import TripRecord, at_exits, is_call_to, single_assignments
+from .blocks import TripRecord, at_exits, invariant_assignments, is_call_to, single_assignments
 from . import adjoints, checkpoints, online
 from ..analysis import kinds, tbr
 from ..tree import nodes
@@ -85,12 +85,14 @@ class _Reverse(UpdatesAndCalls):
         self.tape = gen.fresh("_tape")              # values overwritten, for the adjoint
         self.path = gen.fresh("_path")              # branch decisions and loop records
         self.single = single_assignments(tree.body) - set(self.params)
+        self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
+                        if is_update(n)}                # arrays updated in place
+        self.invariant = invariant_assignments(     # values the same each step: untaped
+            tree, lambda n: kinds.is_scalar(facts.kind(nodes.name(n))) and not self.updated)
         self.records: dict[int, str] = {}
         self.saved: list[tuple[str, int]] = []      # (name, top-level index) of each push
         self.backs: dict[int, str] = {}             # call statement -> its pullback's name
         self.created = created_lists(tree.body) - set(self.params)   # lists it may pop
-        self.updated = {n.targets[0].value.id for n in nodes.walk_stmts(tree.body)
-                        if is_update(n)}                # arrays updated in place
         self.cotangent_names: dict[int, str] = {}
         self.links: dict = {}                       # (kind, callee, wrt) -> cell name
         self.bindings: dict = {}                    # cell name -> (kind, callee, wrt)
@@ -154,7 +156,8 @@ class _Reverse(UpdatesAndCalls):
             target = s.targets[0].id
             first = target not in self.written
             self.written.add(target)
-            saved = not (target in self.single or (depth == 0 and first))
+            saved = not (target in self.single or target in self.invariant
+                         or (depth == 0 and first))
             if not saved:
                 self.unsaved.add(id(s))       # no earlier value to keep
             if self.differentiated_call(s):
