@@ -74,3 +74,40 @@ def test_a_helper_reading_the_name_and_a_hessian():
     ACT = np.sin
     np.testing.assert_allclose(g(X), np.sin(X) + X * np.cos(X), rtol=1e-12)
     np.testing.assert_allclose(s2sad.hessian(loss)(X), np.diag(-np.sin(X)), atol=1e-12)
+
+
+def scalar_abs(x):
+    return SCALAR(x) * abs(x)
+
+
+def _closed_form(x, act, d_act, absolute=abs, d_absolute=lambda v: math.copysign(1.0, v)):
+    return d_act(x) * absolute(x) + act(x) * d_absolute(x)
+
+
+def _tanh_prime(v):
+    return 1.0 - math.tanh(v) ** 2
+
+
+def test_the_float_fast_entry_follows_a_rebinding_there_and_back():
+    """grad's fast entry on floats (a watched global, here SCALAR and the builtin abs):
+    rebinding SCALAR, rebinding it back, shadowing abs in the module and deleting the
+    shadow each give the closed form of what the names mean at the call."""
+    global SCALAR
+    g = s2sad.grad(scalar_abs)
+    for _ in range(2):                          # the second call takes the fast entry
+        assert g(0.5) == pytest.approx(_closed_form(0.5, math.tanh, _tanh_prime), rel=1e-14)
+    SCALAR = math.sin
+    for _ in range(2):
+        assert g(0.5) == pytest.approx(_closed_form(0.5, math.sin, math.cos), rel=1e-14)
+    SCALAR = math.tanh
+    for _ in range(2):
+        assert g(-0.5) == pytest.approx(_closed_form(-0.5, math.tanh, _tanh_prime), rel=1e-14)
+    globals()["abs"] = lambda v: v * v
+    try:
+        for _ in range(2):
+            assert g(0.5) == pytest.approx(_closed_form(
+                0.5, math.tanh, _tanh_prime, lambda v: v * v, lambda v: 2 * v), rel=1e-14)
+    finally:
+        del globals()["abs"]
+    for _ in range(2):
+        assert g(0.5) == pytest.approx(_closed_form(0.5, math.tanh, _tanh_prime), rel=1e-14)

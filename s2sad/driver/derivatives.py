@@ -21,6 +21,7 @@ from .running import (HANDLED, call_on_floats, check_all_float, primal_value, re
 from ..errors import UsageError
 from .target import VERSION, Rebound, Target, recovered
 
+_REBOUND = object()     # matches no callable: a fast entry's watched name was rebound
 _PLAIN_TYPES = {float, int, bool, np.float64, np.float32, type(None), str}
 
 
@@ -91,10 +92,11 @@ def gradient(f, wrt, variant, jit=None, checkpoint=None):
             if error.code != "non-scalar-output":
                 raise
             return _size_one(target, names, single, variant, args, kwargs or {}, error)
-    if prefix or dispatch.watch:      # a watched name: run checks it
+    if prefix:
         return run
     return fast_entry(run, target.signature, target.primal.__defaults__, dispatch.by_type,
-                      CACHE, HANDLED, recover, real, variant, len(names), one_tuple)
+                      CACHE, HANDLED, recover, real, variant, len(names), one_tuple,
+                      dispatch.entry_watch, target.front.parsed)
 
 
 class _Dispatch:
@@ -107,6 +109,8 @@ class _Dispatch:
         self.compiled: dict = {}        # (cache generation, signature) -> function
         self.by_type: dict = {}         # (cache generation, *argument types) -> function
         self.watch = watched(target.front.parsed)   # library callables under names of its own
+        # what the fast entry compares the watched names with; emptied once one changes
+        self.entry_watch = ([n for n, _ in self.watch], [obj for _, obj in self.watch])
 
     def stale(self) -> bool:
         """Whether a watched name means another callable now (``ACT = np.sin``): the
@@ -115,6 +119,8 @@ class _Dispatch:
             return False
         self.compiled.clear()
         self.by_type.clear()
+        meanings = self.entry_watch[1]
+        meanings[:] = [_REBOUND] * len(meanings)    # the fast entry defers to run for good
         self.target.refresh()
         self.watch = watched(self.target.front.parsed)
         return True

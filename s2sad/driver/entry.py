@@ -23,6 +23,7 @@ does on an exception it handles (a float division by zero, a non-scalar output);
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 import keyword
@@ -33,15 +34,19 @@ _PLAIN = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.POSITIONAL_
 
 
 def fast_entry(run, signature: inspect.Signature, defaults, by_type: dict, cache,
-               handled: tuple, recover, real, variant="grad", count=1, one_tuple=False):
+               handled: tuple, recover, real, variant="grad", count=1, one_tuple=False,
+               watch=(), parsed=None):
     """A function like ``run`` with ``signature``'s parameters, or ``run`` itself where
     the parameters are not all plain positional ones. ``variant`` (``grad`` or
     ``value_and_grad``), ``count`` (the number of wrt arguments) and ``one_tuple`` (one
     wrt argument asked for in a tuple) say what the result looks like: a float gradient
-    (or NumPy's float64, made a float as ``real`` would) is returned without ``real``."""
+    (or NumPy's float64, made a float as ``real`` would) is returned without ``real``.
+    ``watch``: ``(names, meanings)`` of ``parsed``'s watched globals; the entry hands
+    the call to ``run`` once one of them means something else (``run`` rebuilds)."""
     params = list(signature.parameters.values())
     names = [p.name for p in params]
-    if not params or any(p.kind not in _PLAIN for p in params) \
+    guard = _watch_guard(watch, parsed)
+    if not params or any(p.kind not in _PLAIN for p in params) or guard is None \
             or any(keyword.iskeyword(n) or n.startswith("__s2sad") for n in names):
         return run
     listed = ", ".join(names)
@@ -50,7 +55,7 @@ def fast_entry(run, signature: inspect.Signature, defaults, by_type: dict, cache
     types = ", ".join(f"__s2sad_type({n})" for n in names)
     text = (f"def entry({listed}):\n"
             f"    __s2sad_fn = __s2sad_by_type.get((__s2sad_cache.generation, {types}))\n"
-            f"    if __s2sad_fn is None:\n"
+            f"    if __s2sad_fn is None{guard[0]}:\n"
             f"        return __s2sad_run({listed})\n"
             f"    try:\n"
             f"        __s2sad_out = __s2sad_fn({listed})\n"
@@ -60,11 +65,32 @@ def fast_entry(run, signature: inspect.Signature, defaults, by_type: dict, cache
     scope = {"__s2sad_by_type": by_type, "__s2sad_cache": cache, "__s2sad_run": run,
              "__s2sad_handled": handled, "__s2sad_recover": recover, "__s2sad_type": type,
              "__s2sad_real": real, "__s2sad_float": float, "__s2sad_tuple": tuple,
-             "__s2sad_scalars": (float, np.float64), "__s2sad_len": len}
+             "__s2sad_scalars": (float, np.float64), "__s2sad_len": len, **guard[1]}
     exec(compile(text, f"<s2sad entry of {run.__qualname__}>", "exec"), scope)
     entry = functools.update_wrapper(scope["entry"], run)
     entry.__defaults__ = defaults
     return entry
+
+
+def _watch_guard(watch, parsed):
+    """``(text, scope)``: the entry's test that each watched global still means what
+    it did, as ``parsed.lookup`` finds it (module globals, then builtins); ``("", {})``
+    with none watched; None where one is a closure cell's (``run`` checks those).
+    ``watch`` is ``(names, meanings)``, ``meanings`` a list the dispatch empties of
+    its callables once one name is rebound, so that this test fails from then on."""
+    names, meanings = watch or ((), [])
+    if not names:
+        return "", {}
+    if any(name in parsed.closure for name in names):
+        return None
+    text, scope = "", {"__s2sad_globals": parsed.func.__globals__, "__s2sad_w": meanings}
+    for i, name in enumerate(names):
+        scope[f"__s2sad_b{i}"] = getattr(builtins, name, _UNBOUND)
+        text += f" or __s2sad_globals.get({name!r}, __s2sad_b{i}) is not __s2sad_w[{i}]"
+    return text, scope
+
+
+_UNBOUND = object()
 
 
 def _returned(variant: str, count: int, one_tuple: bool, listed: str) -> str:
