@@ -50,12 +50,13 @@ def units(value, start: int, stop: int):
     return Batched(block.reshape((stop - start,) + np.shape(value)))
 
 
-def sweep(f, primals, tangents, names, log=None):
+def sweep(f, primals, tangents, names, log=None, target=None):
     """``ydot`` of ``s2sad.jvp(f, primals, tangents, wrt=names)`` for tangents some of
     which are Batched (the rest plain zeros), as a tree of ``(k,) + shape`` arrays;
     raises where the generated code has no batched form of an operation it runs
-    (``log``: as for :func:`with_batched_runtime`)."""
-    target = Target(f)
+    (``log``: as for :func:`with_batched_runtime`; ``target``: ``Target(f)``, made
+    once by a caller that sweeps many blocks)."""
+    target = target or Target(f)
     primals = target.prefix + tuple(primals)
     values = target.bind(primals, {})
     fn = target.generated(tuple(names), values, "jvp").functions[0]
@@ -79,15 +80,16 @@ def with_batched_runtime(fn, log=None):
     return run if log is None else rowwise.logged(run, log)
 
 
-def columns(f, primals, names, j, zeros, report):
+def columns(f, primals, names, j, zeros, report, target=None):
     """The jvp outputs for every unit tangent of ``primals``' argument ``names[j]``,
     one tree per column, from batched sweeps; None where the code cannot be batched
     (``report`` says why)."""
-    value = Target(f).bind(Target(f).prefix + tuple(primals), {})[names[j]]
+    target = target or Target(f)
+    value = target.bind(target.prefix + tuple(primals), {})[names[j]]
     if blocks._children(value) is not None:
         report.update(mode="columns", reason="a dict, list or tuple argument")
         return None
-    return _swept(f, primals, names, j, zeros, value, lambda block: block, report)
+    return _swept(f, primals, names, j, zeros, value, lambda block: block, report, target)
 
 
 def tree_columns(f, primals, names, j, zeros, report):
@@ -97,7 +99,7 @@ def tree_columns(f, primals, names, j, zeros, report):
     target = Target(f)
     value = target.bind(target.prefix + tuple(primals), {})[names[j]]
     if blocks._children(value) is None:
-        found = columns(f, primals, names, j, zeros, report)
+        found = columns(f, primals, names, j, zeros, report, target)
         return None if found is None else [found]
     leaves = blocks.leaves(value)
     if not all(_is_float(leaf) for leaf in leaves):
@@ -109,14 +111,14 @@ def tree_columns(f, primals, names, j, zeros, report):
     for i, leaf in enumerate(leaves):
         def place(block, i=i):
             return blocks.with_leaves(value, [block if m == i else z for m, z in enumerate(rest)])
-        part = _swept(f, primals, names, j, zeros, leaf, place, report)
+        part = _swept(f, primals, names, j, zeros, leaf, place, report, target)
         if part is None:
             return None
         found.append(part)
     return found
 
 
-def _swept(f, primals, names, j, zeros, leaf, place, report):
+def _swept(f, primals, names, j, zeros, leaf, place, report, target):
     """The columns of one array (number) ``leaf`` of argument ``names[j]``: its unit
     tangents in blocks, ``place(block)`` the argument's tangent for a block."""
     n = int(np.size(leaf))
@@ -126,7 +128,7 @@ def _swept(f, primals, names, j, zeros, leaf, place, report):
         for start in range(0, n, k):
             block = place(units(leaf, start, min(n, start + k)))
             tangents = tuple(block if i == j else z for i, z in enumerate(zeros))
-            out += blocks.split(sweep(f, primals, tangents, names, rows),
+            out += blocks.split(sweep(f, primals, tangents, names, rows, target),
                                 min(n, start + k) - start)
     except Exception as exc:      # noqa: BLE001 -- any failure: the columns one by one
         report.update(mode="columns", reason=f"{type(exc).__name__}: {exc}")
@@ -166,6 +168,6 @@ def batched_jvp(f, primals, tangents, wrt=None):
     y = _jvp(f, primals, rows[0](), wrt=wrt)[0]
     try:
         batch = tuple(blocks.batched(t, values[n]) for t, n in zip(tangents, names))
-        return y, sweep(f, primals, batch, names, set())
+        return y, sweep(f, primals, batch, names, set(), target)
     except Exception:             # noqa: BLE001 -- any failure: the tangents one by one
         return y, blocks.stacked([_jvp(f, primals, row(), wrt=wrt)[1] for row in rows])
