@@ -26,7 +26,7 @@ from .cachekey import still, watched
 from .compile import CACHE
 
 _JVPS: dict = {}     # (function, wrt) -> run(primals, tangents): (y, ydot) or None
-_VJPS: dict = {}     # (function, wrt) -> run(primals): (y, pullback) or None
+VJPS: dict = {}     # (function, wrt) -> run(primals): (y, pullback) or None
 _LIMIT = 1024        # lambdas made anew at each call must not grow them forever
 _HANDLED = (ArithmeticError, ValueError, Rebound)    # the general way handles these
 _SCALARS = (float, np.float64)      # a Python float primal's value may be either
@@ -44,7 +44,7 @@ def found(f, primals, tangents, wrt):
 def found_vjp(f, primals, wrt):
     """``(y, pullback)`` from the recorded split code, or None where there is none."""
     try:
-        run = _VJPS.get((f, wrt))
+        run = VJPS.get((f, wrt))
     except TypeError:
         return None
     return None if run is None else run(primals)
@@ -68,7 +68,7 @@ def record_vjp(f, primals, wrt, forward, backward, parsed, y, positions,
     if not isinstance(f, types.FunctionType) or type(y) not in _SCALARS \
             or not _floats(primals):
         return
-    _remember(_VJPS, f, wrt, _vjp_runner(forward, backward, len(primals), tuple(positions),
+    _remember(VJPS, f, wrt, _vjp_runner(forward, backward, len(primals), tuple(positions),
                                          parsed, pullback_of))
 
 
@@ -142,6 +142,7 @@ def _vjp_runner(forward, backward, count: int, positions: tuple, parsed, pullbac
     scope = _scope(parsed, __forward=forward, __backward=backward, __name=parsed.name,
                    __pullback_of=pullback_of, __scalars=_SCALARS)
     floats = " and ".join(f"__type({c}) in __scalars" for c in cs)
+    exact = " and ".join(f"__type({c}) is __float" for c in cs)
     wrt_values = "".join(f"{ps[i]}, " for i in positions)
     text = ("def run(primals):\n"
             f"    if __type(primals) is not __tuple or len(primals) != {count} \\\n"
@@ -163,6 +164,8 @@ def _vjp_runner(forward, backward, count: int, positions: tuple, parsed, pullbac
             "                out = None\n"
             f"            if __type(out) is __tuple and len(out) == {len(cs)}:\n"
             f"                {', '.join(cs)}, = out\n"
+            f"                if {exact}:\n"
+            "                    return out\n"
             f"                if {floats}:\n"
             f"                    return {''.join(f'__float({c}), ' for c in cs)}\n"
             "        return __pullback_of(__name, y, residuals, __backward, False,\n"
