@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gast
 
+from .function_values import holds_differentiated
 from .indices import active_index, active_index_names
 from .prims import Prim, bound_names, dotted, mutation, shrinks
 from ..tree import nodes
@@ -24,6 +25,7 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
            keys=frozenset()):
     violations = list(earlier)
     made = {s.targets[0].id: prims[s] for s in assigns}
+    values = {s.targets[0].id: s.value for s in assigns}
     for s in assigns:
         prim = prims[s]
         if s.targets[0].id in active and prim.op == "unknown":
@@ -44,6 +46,8 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
         if s.targets[0].id in active and prim.op == "index" \
                 and active_index_names(s.value, varied, keys):
             violations.append(active_index(s.value, assigns, parsed))
+        if _calls_a_varied_function(s.value, prim, varied, made, values, parsed):
+            violations.append(_varied_function_violation(s.value, parsed, tree))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
@@ -79,6 +83,25 @@ def _closure_violation(stmt, captured, parsed):
         f"parameters and pass them along with it (`helper(g, {names})`, where the "
         f"helper calls `g(x, {names})`); or define the helper it is passed to in this "
         "module, where s2sad follows the dependence")
+
+
+def _calls_a_varied_function(value, prim: Prim, varied, made, values, parsed) -> bool:
+    """``g(xs)`` where ``g`` may hold differentiated values (function_values)."""
+    if prim.op != "call" or prim.callee is not None or not isinstance(value, gast.Call) \
+            or not isinstance(value.func, gast.Name):
+        return False
+    return holds_differentiated(value.func.id, varied, made, values, parsed)
+
+
+def _varied_function_violation(value, parsed, tree):
+    name = getattr(tree, USER_NAMES, {}).get(value.func.id, value.func.id)
+    return parsed.violation(
+        value, "closure-over-active", f"{name!r} is a function made from differentiated "
+        "values (a closure a factory returned, or a functools.partial binding them), "
+        "called as a value: the dependence through what it holds would be lost",
+        "call the function it wraps with those values as arguments (`model(p, x)` for "
+        "`partial(model, p)(x)`; for a factory's closure, a module-level "
+        "`def pred(x, p)` called as `pred(x, p)`)")
 
 
 def _undefined(value, prim: Prim, varied, parsed):
@@ -224,5 +247,7 @@ def _rule_suggestion(prim: Prim, value) -> str:
 def _free_names(definition: gast.FunctionDef) -> set:
     """Names a nested def reads that it does not define itself."""
     own = {n.id for n in gast.walk(definition)
-           if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+           if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))} | \
+        {n.name for n in gast.walk(definition)              # a def nested in it
+         if isinstance(n, gast.FunctionDef) and n is not definition}
     return nodes.names_loaded(definition) - own

@@ -79,8 +79,12 @@ def outer_names(tree) -> set:
 
 
 def _bound(d) -> set:
+    """Names ``d`` binds: its parameters and assignments, and the defs nested in it
+    (``def predict`` inside ``make`` binds ``predict`` there, whatever the enclosing
+    function calls its own ``predict``)."""
     return {n.id for n in nodes.walk(d)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))}
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param))} | \
+        {n.name for n in nodes.walk(d) if isinstance(n, gast.FunctionDef) and n is not d}
 
 
 def _free(d) -> set:
