@@ -44,10 +44,13 @@ def value_and_grad(f, wrt=None, has_aux=False, jit=None, checkpoint=None, holomo
     return ops.value_and_grad(f, wrt, has_aux, jit, checkpoint, holomorphic)
 
 
-def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
+def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, jit=None, **kwprimals):
     """``(y, pullback)``; ``pullback(ybar)`` returns one cotangent per wrt argument
     (``None``: each primal passed by position, as in JAX; ``has_aux``:
-    ``(y, pullback, aux)``; ``checkpoint`` as for grad)."""
+    ``(y, pullback, aux)``; ``checkpoint`` as for grad; ``jit="numba"``: the pullback
+    compiled by numba, each call recomputing the primal sweep in compiled code)."""
+    if jit is not None:
+        return ops.jitted_vjp(f, primals, kwprimals, wrt, has_aux, checkpoint, jit)
     if not (has_aux or kwprimals or checkpoint is not None):
         try:                                           # floats, as the last call
             run = fast.VJPS.get((f, wrt))

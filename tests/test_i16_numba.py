@@ -96,3 +96,51 @@ def test_source_shows_the_numba_text():
     text = s2sad.source(w.scalar_loop, wrt=(0, 1), args=(2.0, 0.8, 1.0, 0.0, 0.01, 3), jit="numba")
     assert "_tape.append" not in text and "_tape_x.append(x)" in text and "reversed(" not in text
     assert "= None" not in text
+
+
+def test_vjp_compiled_by_numba_pulls_back_like_the_hand_written_gradient():
+    args = (2.0, 0.8, 1.0, 0.3, 0.01, 300)
+    y, pullback = s2sad.vjp(w.scalar_loop, *args, wrt=(0, 1), jit="numba!")
+    assert y == w.scalar_loop(*args)
+    hk, hc = w.scalar_loop_hand(*args)
+    for seed in (1.0, -2.5):               # twice, another seed: the pullback is linear
+        gk, gc = pullback(seed)
+        assert type(gk) is float and type(gc) is float
+        assert gk == pytest.approx(seed * hk, rel=1e-12)
+        assert gc == pytest.approx(seed * hc, rel=1e-12)
+    fk = central(lambda k: w.scalar_loop(k, *args[1:]), args[0])
+    assert pullback(1.0)[0] == pytest.approx(fk, rel=1e-6)
+
+
+def test_vjp_compiled_by_numba_of_a_while_loop_and_of_arrays():
+    y, pullback = s2sad.vjp(w.while_loop, 2.0, jit="numba!")
+    assert pullback(3.0) == (pytest.approx(3.0 * 0.5 / math.sqrt(2.0), rel=1e-9),)
+
+    def energy(x, k):
+        e = 0.0
+        for i in range(x.shape[0] - 1):
+            e = e + k * (x[i + 1] - x[i]) ** 2
+        return e
+    x = np.linspace(0.0, 1.0, 6) ** 2
+    kept = x.copy()
+    with warnings.catch_warnings():        # numba or its fallback: the same numbers
+        warnings.simplefilter("ignore", NumbaFallback)
+        y, pullback = s2sad.vjp(energy, x, 0.7, wrt=0, jit="numba")
+        (gx,) = pullback(1.0)
+    np.testing.assert_allclose(gx, fd_grad(energy, (x, 0.7), 0), rtol=1e-6)
+    np.testing.assert_array_equal(x, kept)
+
+
+def test_vjp_jit_falls_back_with_a_warning_or_raises():
+    def h(x, d):
+        return x * d["a"]
+    with pytest.warns(NumbaFallback):
+        y, pullback = s2sad.vjp(h, 2.0, {"a": 3.0}, wrt=0, jit="numba")
+        assert pullback(1.0) == (3.0,)
+    y, pullback = s2sad.vjp(h, 2.0, {"a": 3.0}, wrt=0, jit="numba!")
+    with pytest.raises(UsageError) as info:       # numba compiles at the first call
+        pullback(1.0)
+    assert info.value.code == "numba-unsupported"
+    with pytest.raises(UsageError) as info:
+        s2sad.vjp(h, 2.0, {"a": 3.0}, wrt=0, jit="fast")
+    assert info.value.code == "bad-jit"

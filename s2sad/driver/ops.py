@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from ..errors import UsageError
-from . import batching, blocks, compose, derivatives, fast, higher, numba_jit, \
+from . import batching, blocks, compose, derivatives, fast, higher, numba_jit, numba_vjp, \
     reverse_batching, seeds, star, target as targets, wrappers
 from .holomorphic import gradient as holomorphic_gradient
 from .target import Target, gradient_function
@@ -133,6 +133,21 @@ def _holomorphic_alone(has_aux, jit, checkpoint):
     if has_aux or jit or checkpoint is not None:
         raise UsageError("holomorphic=True is not combined with has_aux, jit or checkpoint",
                          "bad-arguments")
+
+
+def jitted_vjp(f, primals, kwprimals, wrt, has_aux, checkpoint, jit):
+    """``vjp(..., jit="numba")``: for a function s2sad reads, without has_aux or
+    checkpoint (as for grad)."""
+    numba_jit.check_mode(jit)
+    if star.is_variadic(f):
+        f, primals, kwprimals, wrt = star.resolved(f, primals, kwprimals, wrt)
+    f = plain(f)
+    if has_aux or checkpoint is not None or compose.is_derived(f):
+        numba_jit.refuse(jit, getattr(f, "__name__", "f"), "has_aux=True, checkpoint or a "
+                         "derivative s2sad made")
+        return vjp(f, *primals, wrt=wrt, has_aux=has_aux, checkpoint=checkpoint,
+                   **kwprimals)
+    return numba_vjp.jitted_vjp(f, primals, kwprimals, wrt, jit)
 
 
 def vjp(f, *primals, wrt=None, has_aux=False, checkpoint=None, **kwprimals):
