@@ -124,7 +124,8 @@ def jitted(fn, text: str, jit, name: str):
     scope.update((n, c.cell_contents) for n, c in cells.items() if _filled(c))
     exec(compile(source, filename, "exec"), scope)
     compiled = numba.njit(cache=False)(scope[fn.__name__])
-    twin = _Twin(fn, compiled, jit, name, source)
+    from numba.core.errors import NumbaError
+    twin = _Twin(fn, compiled, jit, name, source, NumbaError)
     known[jit] = twin
     return twin
 
@@ -140,23 +141,23 @@ def _filled(cell) -> bool:
 class _Twin:
     """Calls the numba function; where numba fails to compile, ``fn`` from then on."""
 
-    def __init__(self, fn, compiled, jit, name, source):
+    def __init__(self, fn, compiled, jit, name, source, error):
         self.__s2sad_plain__ = fn
         self.compiled, self.jit, self.name, self.source = compiled, jit, name, source
+        self.error = error        # numba's NumbaError, looked up once (not per call)
         self.failed = ""          # why numba refused, once it has
 
     def __call__(self, *args, **kwargs):
-        if self.failed:
-            if self.jit == "numba!":
+        if not self.failed:       # the common case: one test and the compiled call
+            try:
+                return self.compiled(*args, **kwargs)
+            except self.error as exc:
+                self.failed = construct_of(exc)
                 refuse(self.jit, self.name, self.failed)
-            return self.__s2sad_plain__(*args, **kwargs)
-        from numba.core.errors import NumbaError
-        try:
-            return self.compiled(*args, **kwargs)
-        except NumbaError as exc:
-            self.failed = construct_of(exc)
+                return self.__s2sad_plain__(*args, **kwargs)
+        if self.jit == "numba!":
             refuse(self.jit, self.name, self.failed)
-            return self.__s2sad_plain__(*args, **kwargs)
+        return self.__s2sad_plain__(*args, **kwargs)
 
 
 def construct_of(exc) -> str:
