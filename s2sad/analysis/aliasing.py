@@ -37,6 +37,7 @@ from . import foreign, holding
 from .views import call_pairs, view_of
 from .reads import fresh_before as _fresh_before, loads as _loads, places as _places
 from .reads import shielded
+from . import reads
 from . import kinds as kind_rules
 from ..tree import nodes
 from ..front.normalize import AUGMENTED
@@ -52,7 +53,8 @@ def problems(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> 
 
 def findings(tree, assigns, updates, loops, prims, parsed, kinds, arg_kinds) -> list:
     """(the argument an update changes, or None; its violation) for each bad update."""
-    augmented = _augmented(assigns, _numbers(assigns, prims, kinds, arg_kinds))
+    augmented = _augmented(assigns, _numbers(assigns, prims, kinds, arg_kinds) |
+                           reads.tuples(assigns))
     updates = updates + [s for s in assigns if id(s) in augmented]
     held = holding.augmented_items(assigns, prims, kinds, arg_kinds, parsed)
     if not updates:

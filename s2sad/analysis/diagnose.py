@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gast
 
-from .function_values import holds_differentiated
+from .function_values import maker_of
 from .indices import active_index, active_index_names
 from .prims import Prim, bound_names, dotted, mutation, shrinks
 from ..tree import nodes
@@ -17,6 +17,7 @@ from ..errors import CompileError
 from ..front.normalize import USER_NAMES
 from ..front.parse import ParsedFunction
 from ..rules import label
+from ..runtime import get as runtime_get
 from ..rules.forward import FORWARD
 from ..rules.reverse import REVERSE
 
@@ -46,8 +47,9 @@ def check(tree, assigns, prims, active, varied, parsed: ParsedFunction, mode, ea
         if s.targets[0].id in active and prim.op == "index" \
                 and active_index_names(s.value, varied, keys):
             violations.append(active_index(s.value, assigns, parsed))
-        if _calls_a_varied_function(s.value, prim, varied, made, values, parsed):
-            violations.append(_varied_function_violation(s.value, parsed, tree))
+        maker = _calls_a_varied_function(s.value, prim, varied, made, values, parsed)
+        if maker is not None:
+            violations.append(_varied_function_violation(s.value, maker, parsed, tree))
         if s.targets[0].id in active and prim.op == "pop" and mode == "reverse":
             violations.append(parsed.violation(
                 s.value, "no-rule", "list.pop of a differentiated value is not supported "
@@ -85,20 +87,23 @@ def _closure_violation(stmt, captured, parsed):
         "module, where s2sad follows the dependence")
 
 
-def _calls_a_varied_function(value, prim: Prim, varied, made, values, parsed) -> bool:
-    """``g(xs)`` where ``g`` may hold differentiated values (function_values)."""
+def _calls_a_varied_function(value, prim: Prim, varied, made, values, parsed):
+    """For ``g(xs)`` where ``g`` may hold differentiated values (function_values), the
+    call that made ``g``; else None."""
     if prim.op != "call" or prim.callee is not None or not isinstance(value, gast.Call) \
             or not isinstance(value.func, gast.Name):
-        return False
-    return holds_differentiated(value.func.id, varied, made, values, parsed)
+        return None
+    return maker_of(value.func.id, varied, made, values, parsed)
 
 
-def _varied_function_violation(value, parsed, tree):
-    name = getattr(tree, USER_NAMES, {}).get(value.func.id, value.func.id)
+def _varied_function_violation(value, maker, parsed, tree):
+    name = getattr(tree, USER_NAMES, {}).get(value.func.id)     # None: a temporary
+    what = f"the function {name!r} made here" if name else "the function made here"
     return parsed.violation(
-        value, "closure-over-active", f"{name!r} is a function made from differentiated "
-        "values (a closure a factory returned, or a functools.partial binding them), "
-        "called as a value: the dependence through what it holds would be lost",
+        maker if getattr(maker, "lineno", None) else value, "closure-over-active",
+        f"{what} holds differentiated values (a closure a factory returned, or a "
+        "functools.partial binding them) and is called as a value: the dependence "
+        "through what it holds would be lost",
         "call the function it wraps with those values as arguments (`model(p, x)` for "
         "`partial(model, p)(x)`; for a factory's closure, a module-level "
         "`def pred(x, p)` called as `pred(x, p)`)")
@@ -111,6 +116,18 @@ def _undefined(value, prim: Prim, varied, parsed):
     if not from_rule:
         return []
     name = label(prim.rule.key)
+    if prim.rule.key is runtime_get:
+        # a differentiated dict's keys look differentiated (``for k in sorted(params)``);
+        # a key that depends on differentiated values, of what is not one, is not a key
+        receiver = prim.bound.get("x")
+        if getattr(receiver, "id", None) in varied:
+            return []
+        return [parsed.violation(
+            value, "no-rule", "cannot differentiate this value: `x.get(...)` is read as a "
+            "dict's get, whose key carries no derivative, and its first argument is "
+            "differentiated here: a method named get of another object",
+            "rename the method (`fetch`), or call it through its class "
+            "(`ClassName.get(obj, v, ...)`), which s2sad differentiates from its source")]
     given = ", ".join(prim.rule.differentiable()) or "none"
     return [parsed.violation(
         value, "no-rule", f"cannot differentiate this value: {name} has no derivative rule in "

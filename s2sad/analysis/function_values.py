@@ -33,30 +33,31 @@ from ..front.parse import is_generated, parse
 from .prims import Prim
 
 
-def holds_differentiated(func_name: str, varied, made: dict, values: dict,
-                         parsed) -> bool:
-    """Whether the function value ``func_name`` (a local of the analysed function) was
-    made from differentiated values and may hold them. ``made`` maps each assigned
-    name to its Prim, ``values`` to its right-hand side."""
+def maker_of(func_name: str, varied, made: dict, values: dict, parsed):
+    """The call that made the function value ``func_name`` (a local of the analysed
+    function) from differentiated values, where the function may hold them (``make(p)``,
+    ``partial(model, p)``); None where it holds none. ``made`` maps each assigned name
+    to its Prim, ``values`` to its right-hand side."""
     if is_generated(parsed.filename):    # s2sad's own calls (``jvp_of(fn, wrt)(...)``)
-        return False                     # in a derivative differentiated again
+        return None                      # in a derivative differentiated again
     name = func_name
     while name in made and made[name].op == "copy":          # h = g
         name = made[name].source
     if name.startswith("_") or name not in varied or name not in made:
-        return False
+        return None
     prim = made[name]
     if prim.op == "index" and prim.operands:                  # s, g = make_pair(p)
         name = prim.operands[0][1]
         prim = made.get(name)
         if prim is None or name not in varied or prim.op != "call":
-            return False
+            return None
+    maker = values.get(name)
     if prim.op == "unknown":                 # partial(model, p), or another maker
-        return True
+        return maker
     if prim.op != "call":
-        return False
-    callee = _callee_tree(prim, values.get(name), parsed)
-    return callee is None or returns_a_closure(callee)
+        return None
+    callee = _callee_tree(prim, maker, parsed)
+    return maker if callee is None or returns_a_closure(callee) else None
 
 
 def _callee_tree(prim: Prim, value, parsed):

@@ -1,4 +1,5 @@
-"""Part of aliasing: where a name is read, and which reads may see one binding of it.
+"""Part of aliasing: where a name is read, which reads may see one binding of it, and
+which names hold tuples (``+=`` rebinds those, changing nothing in place).
 
 A view made in one loop (``v = x[1:]`` in the steps a checkpointed loop runs untaped)
 is not read by another loop that binds the name anew before each read (the taped
@@ -88,3 +89,33 @@ def fresh_before(block, stmt, name) -> bool:
         if name in nodes.definitely_assigned([s]):
             fresh = True
     return fresh
+
+
+def tuples(assigns) -> set:
+    """Names that hold a tuple, which ``+=`` rebinds and never changes: a tuple display,
+    an array's ``.shape``, ``tuple(...)``, a slice or sum of one (``s = x.shape[:1]; s +=
+    (1,)``)."""
+    found, grown = set(), True
+    while grown:
+        before = len(found)
+        for s in assigns:
+            if _is_tuple(s.value, found):
+                found.add(s.targets[0].id)
+        grown = len(found) > before
+    return found
+
+
+def _is_tuple(value, tuples) -> bool:
+    if isinstance(value, gast.Tuple):
+        return True
+    if isinstance(value, gast.Name):
+        return value.id in tuples
+    if isinstance(value, gast.Attribute):
+        return value.attr == "shape"
+    if isinstance(value, gast.Call):
+        return isinstance(value.func, gast.Name) and value.func.id == "tuple"
+    if isinstance(value, gast.Subscript):
+        return isinstance(value.slice, gast.Slice) and _is_tuple(value.value, tuples)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add):
+        return _is_tuple(value.left, tuples) and _is_tuple(value.right, tuples)
+    return False

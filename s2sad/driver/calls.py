@@ -76,8 +76,9 @@ def same(now, callee) -> bool:
             return isinstance(now, types.MethodType) and now.__func__ is shape.func \
                 and now.__self__ is callee.__self__
         return now is shape.func
-    if isinstance(callee, types.MethodType):
-        return callee == now
+    if isinstance(callee, types.MethodType):     # == of methods compares the objects with
+        return isinstance(now, types.MethodType) and now.__func__ is callee.__func__ \
+            and now.__self__ is callee.__self__       # ==, which an array answers with one
     return now is callee
 
 

@@ -32,6 +32,7 @@ import types
 
 import gast
 
+from ..analysis.prims import is_library_function
 from ..front import variadic
 from ..tree import nodes
 from .calls import same
@@ -102,7 +103,8 @@ def _callee(stmt, parsed, local, found):
     found.append((parsed, path, target))
     target = getattr(target, "__s2sad_primal__", target)
     if not isinstance(target, types.FunctionType) \
-            or (target.__module__ or "").partition(".")[0] == "s2sad":
+            or (target.__module__ or "").partition(".")[0] == "s2sad" \
+            or is_library_function(target):     # scipy's logsumexp: by its rule, unread
         return None
     return _specialised(target, stmt.value)
 

@@ -201,7 +201,7 @@ F.section("parameter trees")
 F.add(_rt.items, "x", "_rt.items_tangent(d, x)", result="other")
 F.add(_rt.values, "x", "_rt.values_tangent(d)", result="other")
 F.add(_rt.get, "x, key, default=None", "_rt.get_tangent(d, key, default)", None,
-      "_rt.get_default(d, x, key)", result="array")
+      "_rt.get_default(d, x, key)", result="array", undefined=("key",))
 F.add(_rt.field, "x, name", "_rt.field_tangent(d, x, name)", result="array")
 F.add(builtins.tuple, "x", "_rt.retype(d, ans)", result="other")
 F.add(builtins.sorted, "x, key=None, reverse=False", "_rt.sorted_tangent(d, x, key, reverse)",

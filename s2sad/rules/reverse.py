@@ -194,7 +194,7 @@ R.section("parameter trees")
 R.add(_rt.items, "x", "_rt.unitems(g, x)", result="other")
 R.add(_rt.values, "x", "_rt.unvalues(g, x)", result="other")
 R.add(_rt.get, "x, key, default=None", "_rt.unget(g, x, key)", None,
-      "_rt.get_default(g, x, key)", result="array")
+      "_rt.get_default(g, x, key)", result="array", undefined=("key",))
 R.add(_rt.field, "x, name", "_rt.unfield(g, x, name)", result="array")
 R.add(builtins.tuple, "x", "_rt.retype(g, x)", result="other")
 R.add(builtins.sorted, "x, key=None, reverse=False", "_rt.unsorted(g, x, key, reverse)",

@@ -20,9 +20,10 @@ def keys(d) -> list:
     return list(d.keys())
 
 
-def get(d, key, default=None):
-    """``d.get(key, default)``."""
-    return d.get(key, default)
+def get(d, key, *default):
+    """``d.get(key)``, ``d.get(key, default)``: as written (a method named get of an
+    object that is not a dict may take one argument)."""
+    return d.get(key, *default)
 
 
 def field(x, name):

@@ -120,18 +120,17 @@ def _like(a, value):
 
 
 def _flat(items) -> np.ndarray:
-    parts = [np.ravel(np.asarray(_leaves(v), dtype=float)) for v in items]
+    """The floats of ``items`` (numbers, arrays, and lists or tuples of them, of any
+    shapes: ``[(W, b)]``) as one vector, leaf after leaf."""
+    parts = [_flat(v) if isinstance(v, (tuple, list)) else np.ravel(np.asarray(v, dtype=float))
+             for v in items]
     return np.concatenate(parts) if parts else np.zeros(0)
-
-
-def _leaves(value):
-    return [_leaves(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 def _unflat(vector, like) -> list:
     out, start = [], 0
     for item in like:
-        size = int(np.size(np.asarray(_leaves(item), dtype=float)))
+        size = _flat([item]).size
         part = vector[start:start + size]
         start += size
         out.append(_shaped(part, item))
@@ -298,9 +297,17 @@ def _start(system, y0, times, d_y0, d_t, d_args, args):
 def arg_tangents(system, d_args, args) -> list:
     """The tangents of the float items of ``args``, each shaped as its item."""
     items = list(d_args) if isinstance(args, (tuple, list)) else [d_args]
-    return [_typed(np.broadcast_to(np.asarray(_leaves(items[i]), dtype=float),
-                                   np.shape(_leaves(system.args[i]))), system.args[i])
-            for i in system.live]
+    return [_tangent_like(items[i], system.args[i]) for i in system.live]
+
+
+def _tangent_like(d, arg):
+    """A tangent ``d`` of ``arg`` (a float, an array, or a list or tuple of them of any
+    shapes; a scalar zero for an argument that has none), shaped and typed as ``arg``."""
+    if isinstance(arg, (tuple, list)):
+        if not isinstance(d, (tuple, list)):
+            return zeros_like(arg)
+        return rebuild(arg, [_tangent_like(a, v) for a, v in zip(d, arg)])
+    return _typed(np.broadcast_to(np.asarray(d, dtype=float), np.shape(arg)), arg)
 
 
 def _forward_solve(solver, system, y0, s0, dargs, times, options, kind):

@@ -6,8 +6,11 @@ holding the fields' adjoints, as JAX returns a pytree's (``core.zeros_like``).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
+from .checks import Unsupported
 from .core import rebuild, with_field, zeros_like
 
 __all__ = ["items_tangent", "values_tangent", "get_tangent", "unzip_tangent", "unitems", "unvalues", "unget", "get_default",
@@ -27,7 +30,7 @@ def values_tangent(t) -> list:
 
 def get_tangent(t, key, default=None):
     """The tangent of ``get(d, key, default)`` for ``d``: ``t[key]``, else zero."""
-    return t[key] if key in t else zeros_like(default)
+    return t[key] if key in _mapping(t) else zeros_like(default)
 
 
 def unzip_tangent(t) -> tuple:
@@ -51,7 +54,7 @@ def unvalues(g, d):
 
 def unget(g, d, key):
     """The adjoint of ``d.get(key, default)`` for ``d``: ``g`` at ``key`` if it is there."""
-    out = zeros_like(d)
+    out = zeros_like(_mapping(d))
     if key in d:
         out[key] = g
     return out
@@ -59,7 +62,17 @@ def unget(g, d, key):
 
 def get_default(g, d, key):
     """... and for ``default``: ``g`` if ``key`` is missing."""
-    return zeros_like(g) if key in d else g
+    return zeros_like(g) if key in _mapping(d) else g
+
+
+def _mapping(d):
+    """``d``, a dict (or mapping) as ``x.get(...)`` was read: else a method named get of
+    another object, whose derivative this is not."""
+    if not isinstance(d, Mapping):
+        raise Unsupported(f"x.get(...) was differentiated as a dict's get, but x is a "
+                          f"{type(d).__name__}: rename its method (fetch), or call it "
+                          f"through its class ({type(d).__name__}.get(x, ...))")
+    return d
 
 
 def field_tangent(t, x, name):
