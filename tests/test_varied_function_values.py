@@ -171,3 +171,34 @@ def test_a_function_a_helper_picks_from_constants_is_differentiated():
     expected = fd_grad(loss_picked, (0.3,), 0)
     assert np.isclose(s2sad.grad(loss_picked)(0.3), expected, rtol=1e-7)
     assert np.isclose(s2sad.jvp(loss_picked, (0.3,), (1.0,))[1], expected, rtol=1e-7)
+
+
+def log_partition(theta, d):
+    return np.log(np.sum(np.exp(theta * d)))
+
+
+DATA = [np.array([0.5, 1.0]), np.array([-1.0, 2.0]), np.array([0.25, 0.0])]
+
+
+def loss_map_of_a_partial(theta):          # autograd's hmm_em: a partial made in place
+    return sum(map(functools.partial(log_partition, theta), DATA))
+
+
+def loss_partial_called_in_place(theta):
+    return functools.partial(log_partition, d=DATA[1])(theta) + \
+        functools.partial(log_partition, theta)(DATA[0])
+
+
+@pytest.mark.parametrize("f", [loss_map_of_a_partial, loss_partial_called_in_place],
+                         ids=lambda f: f.__name__)
+def test_a_partial_made_where_it_is_called_is_the_call_it_makes(f):
+    theta = np.array([0.3, -0.2])
+    expected = fd_grad(f, (theta,), 0)
+    np.testing.assert_allclose(s2sad.grad(f)(theta), expected, rtol=1e-7)
+    v = np.array([1.0, -0.5])
+    np.testing.assert_allclose(s2sad.jvp(f, (theta,), (v,))[1], expected @ v, rtol=1e-7)
+    np.testing.assert_allclose(s2sad.vjp(f, theta)[1](2.0)[0], 2.0 * expected, rtol=1e-7)
+    hess = s2sad.hessian(f)(theta)
+    for i in range(2):
+        column = fd_grad(lambda t: s2sad.grad(f)(t)[i], (theta,), 0)
+        np.testing.assert_allclose(hess[i], column, rtol=1e-5, atol=1e-8)

@@ -1,6 +1,8 @@
 """Part of normalize: ``list(xs)`` and ``map(f, xs, ...)`` written as the list
 comprehensions they equal, which normalize lowers to loops that append (and so are
-differentiated item by item, each call of ``f`` through the call machinery).
+differentiated item by item, each call of ``f`` through the call machinery); a call
+of a ``functools.partial`` made in place (``map(partial(f, theta), data)``,
+``partial(f, theta)(x)``) as the call it makes, ``f(theta, item)``.
 
 >>> import builtins, gast
 >>> from s2sad.tree import emit
@@ -13,6 +15,7 @@ def g(xs, ys):
 from __future__ import annotations
 
 import builtins
+import functools
 
 import gast
 
@@ -22,16 +25,43 @@ from ..tree import nodes
 def rewrite(tree: gast.FunctionDef, lookup) -> None:
     """``lookup(name)``: what a free name means (the builtin, unless rebound)."""
     local = nodes.names_stored(tree)
-    _Rewrite(lambda name: name not in local and lookup(name) is getattr(builtins, name)
-             ).visit(tree)
+    _Rewrite(lambda name: name not in local and lookup(name) is getattr(builtins, name),
+             lambda path: _resolved(path, local, lookup) is functools.partial).visit(tree)
+
+
+def _resolved(func, local, lookup):
+    """What a free name or a module path (``functools.partial``) means, or None."""
+    path = nodes.dotted_path(func, local)
+    if path is None:
+        return None
+    head, *rest = path.split(".")
+    value = lookup(head)
+    for part in rest:
+        value = getattr(value, part, None)
+    return value
 
 
 class _Rewrite(gast.NodeTransformer):
-    def __init__(self, is_builtin):
-        self.is_builtin = is_builtin
+    def __init__(self, is_builtin, is_partial):
+        self.is_builtin, self.is_partial = is_builtin, is_partial
+
+    def _unpartial(self, call):
+        """``partial(F, a, k=b)(x)`` -> ``F(a, x, k=b)``: the call the partial makes, where
+        what it binds are names or constants (read once either way)."""
+        maker = call.func
+        if not (isinstance(maker, gast.Call) and maker.args and self.is_partial(maker.func)):
+            return call
+        bound = maker.args[1:] + [k.value for k in maker.keywords]
+        if not all(isinstance(a, (gast.Name, gast.Constant)) for a in bound) \
+                or any(k.arg is None for k in maker.keywords) \
+                or {k.arg for k in maker.keywords} & {k.arg for k in call.keywords}:
+            return call
+        return gast.copy_location(gast.Call(maker.args[0], maker.args[1:] + call.args,
+                                            maker.keywords + call.keywords), call)
 
     def visit_Call(self, node):
         self.generic_visit(node)
+        node = self._unpartial(node)
         func = node.func
         if not isinstance(func, gast.Name) or node.keywords \
                 or any(isinstance(a, gast.Starred) for a in node.args):
@@ -45,7 +75,7 @@ class _Rewrite(gast.NodeTransformer):
                 [f"item{i}" for i in range(len(sequences))]
             if isinstance(f, gast.Name) and f.id in names:
                 return node
-            call = gast.Call(f, [nodes.name(n) for n in names], [])
+            call = self._unpartial(gast.Call(f, [nodes.name(n) for n in names], []))
             return gast.copy_location(_comprehension(call, names, sequences), node)
         return node
 
